@@ -1,0 +1,133 @@
+import { Type, type Static } from '@sinclair/typebox';
+
+/**
+ * The message contract between gateway and ingest, version 1.
+ * docs/contract.md explains it for people; this file is what both sides validate against.
+ *
+ * Topics:
+ *   sunshare/v1/{site}/{gateway}/telemetry   QoS 1, one TelemetryBatch per poll cycle
+ *   sunshare/v1/{site}/{gateway}/status      QoS 1, retained, GatewayStatus (last will: online=false)
+ *   sunshare/v1/_deadletter/{site}/{gateway} what ingest rejected, with the reason
+ */
+export const TOPIC_ROOT = 'sunshare/v1';
+export const TELEMETRY_SCHEMA = 'sunshare.telemetry/1';
+export const STATUS_SCHEMA = 'sunshare.status/1';
+
+/** Site, gateway and device ids: safe in topics, InfluxDB tags, file names and SQL. */
+export const ID_PATTERN = '^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$';
+export const Id = Type.String({ pattern: ID_PATTERN });
+
+export const topics = {
+  telemetry: (site: string, gateway: string) => `${TOPIC_ROOT}/${site}/${gateway}/telemetry`,
+  status: (site: string, gateway: string) => `${TOPIC_ROOT}/${site}/${gateway}/status`,
+  deadLetter: (site: string, gateway: string) => `${TOPIC_ROOT}/_deadletter/${site}/${gateway}`,
+  allTelemetry: `${TOPIC_ROOT}/+/+/telemetry`,
+  allStatus: `${TOPIC_ROOT}/+/+/status`,
+} as const;
+
+/** Splits a telemetry or status topic into its parts, or returns undefined. */
+export function parseTopic(topic: string): { site: string; gateway: string; kind: 'telemetry' | 'status' } | undefined {
+  const parts = topic.split('/');
+  if (parts.length !== 5 || `${parts[0]}/${parts[1]}` !== TOPIC_ROOT) return undefined;
+  const [, , site, gateway, kind] = parts as [string, string, string, string, string];
+  if (kind !== 'telemetry' && kind !== 'status') return undefined;
+  const re = new RegExp(ID_PATTERN);
+  if (!re.test(site) || !re.test(gateway)) return undefined;
+  return { site, gateway, kind };
+}
+
+/** SunSpec operating states (model 1xx `St`), lower-cased. */
+export const INVERTER_STATES = ['off', 'sleeping', 'starting', 'mppt', 'throttled', 'shutting_down', 'fault', 'standby'] as const;
+export const InverterState = Type.Union(INVERTER_STATES.map((s) => Type.Literal(s)));
+
+/**
+ * Quality flags the gateway attaches instead of dropping or "fixing" a value:
+ * - energy_backwards: the lifetime counter is lower than the last one read
+ * - power_above_rating: power far above the device's rating
+ * - not_finite: a field decoded to NaN/Infinity and was left out
+ * - stale: the device repeated an identical frame for longer than plausible
+ * - device_replaced: the serial number changed since the last read
+ */
+export const QUALITY_FLAGS = ['energy_backwards', 'power_above_rating', 'not_finite', 'stale', 'device_replaced'] as const;
+export const QualityFlag = Type.Union(QUALITY_FLAGS.map((s) => Type.Literal(s)));
+
+const num = (opts: { minimum?: number; maximum?: number } = {}) => Type.Optional(Type.Number(opts));
+
+/** One device's normalized values at one instant, SI units. Absent means "not implemented by the device". */
+export const Reading = Type.Object(
+  {
+    device: Id,
+    kind: Type.Union([Type.Literal('inverter'), Type.Literal('meter')]),
+    /** Time the values were read, epoch milliseconds (UTC). */
+    ts: Type.Integer({ minimum: 0 }),
+    serial: Type.Optional(Type.String({ maxLength: 64 })),
+    ac_power_w: num({ minimum: -1e8, maximum: 1e8 }),
+    /** Lifetime AC energy counter, Wh. */
+    ac_energy_wh: num({ minimum: 0, maximum: 1e15 }),
+    dc_power_w: num({ minimum: -1e8, maximum: 1e8 }),
+    ac_voltage_v: num({ minimum: 0, maximum: 1e5 }),
+    ac_current_a: num({ minimum: -1e5, maximum: 1e5 }),
+    frequency_hz: num({ minimum: 0, maximum: 1000 }),
+    temperature_c: num({ minimum: -100, maximum: 300 }),
+    state: Type.Optional(InverterState),
+    alarms: Type.Optional(Type.Array(Type.String({ maxLength: 64 }), { maxItems: 64 })),
+    /** Meter counters, Wh. */
+    export_energy_wh: num({ minimum: 0, maximum: 1e15 }),
+    import_energy_wh: num({ minimum: 0, maximum: 1e15 }),
+    quality: Type.Optional(Type.Array(QualityFlag, { maxItems: QUALITY_FLAGS.length })),
+  },
+  { additionalProperties: false },
+);
+export type Reading = Static<typeof Reading>;
+
+export const TelemetryBatch = Type.Object(
+  {
+    schema: Type.Literal(TELEMETRY_SCHEMA),
+    site: Id,
+    gateway: Id,
+    /** Increases by one per batch per gateway and survives restarts: gaps and duplicates are visible. */
+    seq: Type.Integer({ minimum: 0 }),
+    /** When the gateway made the batch, epoch ms. A replayed batch keeps its original sentAt. */
+    sentAt: Type.Integer({ minimum: 0 }),
+    readings: Type.Array(Reading, { maxItems: 1000 }),
+  },
+  { additionalProperties: false },
+);
+export type TelemetryBatch = Static<typeof TelemetryBatch>;
+
+export const DeviceHealth = Type.Object(
+  {
+    device: Id,
+    ok: Type.Boolean(),
+    lastGoodReadAt: Type.Optional(Type.Integer({ minimum: 0 })),
+    consecutiveErrors: Type.Integer({ minimum: 0 }),
+    latencyMs: Type.Optional(Type.Number({ minimum: 0 })),
+    lastError: Type.Optional(Type.String({ maxLength: 500 })),
+  },
+  { additionalProperties: false },
+);
+export type DeviceHealth = Static<typeof DeviceHealth>;
+
+export const GatewayStatus = Type.Object(
+  {
+    schema: Type.Literal(STATUS_SCHEMA),
+    site: Id,
+    gateway: Id,
+    online: Type.Boolean(),
+    ts: Type.Integer({ minimum: 0 }),
+    version: Type.Optional(Type.String({ maxLength: 64 })),
+    spool: Type.Optional(
+      Type.Object(
+        {
+          bytes: Type.Integer({ minimum: 0 }),
+          batches: Type.Integer({ minimum: 0 }),
+          evictedBatches: Type.Integer({ minimum: 0 }),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+    devices: Type.Optional(Type.Array(DeviceHealth, { maxItems: 1000 })),
+  },
+  { additionalProperties: false },
+);
+export type GatewayStatus = Static<typeof GatewayStatus>;

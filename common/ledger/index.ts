@@ -1,0 +1,25 @@
+import { openDb, type Db } from './db.js';
+import { migrate } from './migrate.js';
+
+export type { Db, Dialect, Params } from './db.js';
+export { openDb, toPgPlaceholders } from './db.js';
+export { migrate, MIGRATIONS_DIR } from './migrate.js';
+
+/** Default ledger location when neither --db nor DATABASE_URL is given. */
+export const DEFAULT_LEDGER = 'data/ledger.sqlite';
+
+export function ledgerUrl(explicit?: string): string {
+  return explicit ?? process.env.DATABASE_URL ?? DEFAULT_LEDGER;
+}
+
+/** Opens the ledger and brings its schema up to date. */
+export async function openLedger(url = ledgerUrl()): Promise<Db> {
+  if (!/^postgres/.test(url) && url !== ':memory:') {
+    const { mkdirSync } = await import('node:fs');
+    const { dirname } = await import('node:path');
+    mkdirSync(dirname(url), { recursive: true });
+  }
+  const db = await openDb(url);
+  await migrate(db);
+  return db;
+}

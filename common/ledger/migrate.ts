@@ -1,0 +1,35 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Db } from './db.js';
+
+/**
+ * Applies `migrations/NNN_name.sql` in order, once each, recorded in
+ * schema_migrations. A file named `NNN_name.sqlite.sql` or
+ * `NNN_name.postgres.sql` applies to that dialect only.
+ *
+ * Numbering by owner, so components add migrations without colliding:
+ * 001-099 common (registry core), 100-199 ingest, 200-299 payout, 300-399 api.
+ */
+export const MIGRATIONS_DIR = join(dirname(fileURLToPath(import.meta.url)), 'migrations');
+
+export async function migrate(db: Db, dir = MIGRATIONS_DIR): Promise<string[]> {
+  await db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version TEXT PRIMARY KEY, applied_at TEXT NOT NULL)');
+  const done = new Set((await db.all<{ version: string }>('SELECT version FROM schema_migrations')).map((r) => r.version));
+  const files = readdirSync(dir)
+    .filter((f) => /^\d{3}_[\w-]+(\.(sqlite|postgres))?\.sql$/.test(f))
+    .filter((f) => !/\.(sqlite|postgres)\.sql$/.test(f) || f.endsWith(`.${db.dialect}.sql`))
+    .sort();
+  const applied: string[] = [];
+  for (const file of files) {
+    const version = file.replace(/\.sql$/, '');
+    if (done.has(version)) continue;
+    const sql = readFileSync(join(dir, file), 'utf8');
+    await db.transaction(async (tx) => {
+      await tx.exec(sql);
+      await tx.run('INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)', [version, new Date().toISOString()]);
+    });
+    applied.push(version);
+  }
+  return applied;
+}

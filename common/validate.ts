@@ -1,0 +1,50 @@
+import type { Static, TSchema } from '@sinclair/typebox';
+import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler';
+import { SunshareError } from './errors.js';
+
+/**
+ * One schema library (TypeBox) for config, messages and API bodies: the
+ * static type comes from the schema, and every problem is reported with its
+ * JSON path so a person can find it.
+ */
+export interface Validator<T extends TSchema> {
+  readonly schema: T;
+  check(value: unknown): value is Static<T>;
+  /** Every problem as `path: message`; empty when the value is valid. */
+  problems(value: unknown): string[];
+  /** The value typed, or a SunshareError with the given code listing every problem. */
+  parse(value: unknown, code: string, what: string): Static<T>;
+}
+
+const cache = new WeakMap<TSchema, TypeCheck<TSchema>>();
+
+export function validator<T extends TSchema>(schema: T): Validator<T> {
+  let compiled = cache.get(schema) as TypeCheck<T> | undefined;
+  if (!compiled) {
+    compiled = TypeCompiler.Compile(schema);
+    cache.set(schema, compiled);
+  }
+  const check = compiled;
+  const problems = (value: unknown): string[] => {
+    if (check.Check(value)) return [];
+    const seen = new Set<string>();
+    for (const e of check.Errors(value)) {
+      seen.add(`${e.path === '' ? '/' : e.path}: ${e.message}`);
+      if (seen.size >= 50) break;
+    }
+    return [...seen];
+  };
+  return {
+    schema,
+    check: (value): value is Static<T> => check.Check(value),
+    problems,
+    parse(value, code, what) {
+      if (check.Check(value)) return value;
+      const list = problems(value);
+      throw new SunshareError(code, `${what} is invalid (${list.length} problem${list.length === 1 ? '' : 's'})`, {
+        details: list,
+        httpStatus: 400,
+      });
+    },
+  };
+}
