@@ -131,3 +131,28 @@ export const GatewayStatus = Type.Object(
   { additionalProperties: false },
 );
 export type GatewayStatus = Static<typeof GatewayStatus>;
+
+/**
+ * InfluxDB layout written by ingest and read by the dashboards (InfluxQL).
+ * Timestamps are the reading's own `ts` (ms precision); a redelivered point
+ * has the same series and time, so it overwrites instead of duplicating.
+ *
+ * inverter, meter   tags: site, gateway, device
+ *                   fields: every numeric Reading field present (same names),
+ *                   state (string), alarms (string, comma-separated, "" when none),
+ *                   quality (string, comma-separated flags, only when any), serial (string)
+ * gateway           tags: site, gateway; time: status ts
+ *                   fields: online (bool), spool_bytes, spool_batches, spool_evicted_batches (int)
+ * device_health     tags: site, gateway, device; time: status ts
+ *                   fields: ok (bool), consecutive_errors (int), latency_ms (float), last_error (string)
+ * gateway_batch     tags: site, gateway; time: batch sentAt
+ *                   fields: seq (int), readings (int), lag_ms (int: ingest receive time - sentAt)
+ */
+export const MEASUREMENTS = {
+  inverter: 'inverter',
+  meter: 'meter',
+  gateway: 'gateway',
+  deviceHealth: 'device_health',
+  gatewayBatch: 'gateway_batch',
+} as const;
+export const INFLUX_TAGS = ['site', 'gateway', 'device'] as const;
