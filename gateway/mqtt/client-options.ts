@@ -1,0 +1,42 @@
+import { readFileSync } from 'node:fs';
+import type { IClientOptions } from 'mqtt';
+import { STATUS_SCHEMA, topics, type GatewayStatus } from '../../common/contract.js';
+import { SunshareError } from '../../common/errors.js';
+import type { GatewayConfig } from '../config.js';
+
+function readPem(file: string, what: string): Buffer {
+  try {
+    return readFileSync(file);
+  } catch (err) {
+    throw new SunshareError('CONFIG_FILE_UNREADABLE', `cannot read ${what} file ${file}: ${(err as Error).message}`, { cause: err });
+  }
+}
+
+/** The status a broker publishes for us when the connection dies (retained, QoS 1). */
+export function offlineStatus(cfg: GatewayConfig, ts = Date.now()): GatewayStatus {
+  return { schema: STATUS_SCHEMA, site: cfg.site, gateway: cfg.gateway, online: false, ts };
+}
+
+/** mqtt.js options: credentials, TLS files, last will; reconnecting is mqtt.js's job. */
+export function mqttClientOptions(cfg: GatewayConfig, clientIdSuffix = ''): IClientOptions {
+  const m = cfg.mqtt;
+  return {
+    clientId: (m.clientId ?? `sunshare-gw-${cfg.site}-${cfg.gateway}`) + clientIdSuffix,
+    username: m.username,
+    password: m.password,
+    ca: m.ca ? readPem(m.ca, 'mqtt.ca') : undefined,
+    cert: m.cert ? readPem(m.cert, 'mqtt.cert') : undefined,
+    key: m.key ? readPem(m.key, 'mqtt.key') : undefined,
+    rejectUnauthorized: true,
+    clean: true,
+    keepalive: m.keepaliveSec,
+    connectTimeout: m.connectTimeoutMs,
+    reconnectPeriod: m.reconnectPeriodMs,
+    will: {
+      topic: topics.status(cfg.site, cfg.gateway),
+      payload: Buffer.from(JSON.stringify(offlineStatus(cfg))),
+      qos: 1,
+      retain: true,
+    },
+  };
+}

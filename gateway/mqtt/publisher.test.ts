@@ -1,0 +1,125 @@
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { STATUS_SCHEMA, TOPIC_ROOT, type Reading } from '../../common/contract.js';
+import { silentLogger } from '../../common/log.js';
+import { startMosquitto, SYSTEM_MOSQUITTO_URL, systemMosquittoAvailable, mosquittoAvailable, waitFor } from '../../common/testing/index.js';
+import { parseGatewayConfig } from '../config.js';
+import { startAedes } from '../testing/aedes.js';
+import { collect } from '../testing/collector.js';
+import { testConfig } from '../testing/config.js';
+import { makeTestPki, type TestPki } from '../testing/tls.js';
+import { Publisher } from './publisher.js';
+
+const reading = (): Reading => ({ device: 'inv1', kind: 'inverter', ts: Date.now(), ac_power_w: 1234.5, ac_energy_wh: 1e6 });
+const prefix = (raw: { site: string; gateway: string }) => `${TOPIC_ROOT}/${raw.site}/${raw.gateway}`;
+
+async function publishAndCollect(url: string, over: Record<string, unknown> = {}, collectorOpts = {}) {
+  const raw = testConfig(url, over);
+  const col = await collect(url, prefix(raw), collectorOpts);
+  const pub = new Publisher(parseGatewayConfig(raw), silentLogger);
+  pub.publishStatus({ schema: STATUS_SCHEMA, site: raw.site, gateway: raw.gateway, online: true, ts: Date.now() });
+  await waitFor(async () => pub.stats().connected, 'publisher connected', 10_000);
+  for (let i = 0; i < 5; i++) pub.publish([reading()]);
+  await waitFor(async () => col.batches.length === 5, '5 batches', 10_000);
+  await waitFor(async () => pub.stats().spool.batches === 0, 'spool drained', 10_000);
+  expect(col.batches.map((b) => b.seq).sort((a, b) => a - b)).toEqual([0, 1, 2, 3, 4]);
+  expect(col.invalid).toEqual([]);
+  await waitFor(async () => col.statuses.some((s) => s.online), 'birth status', 10_000);
+  await pub.stop({ schema: STATUS_SCHEMA, site: raw.site, gateway: raw.gateway, online: false, ts: Date.now() });
+  await waitFor(async () => col.statuses.at(-1)?.online === false, 'offline status', 10_000);
+  await col.close();
+  return raw;
+}
+
+describe('publisher against aedes', () => {
+  let pki: TestPki;
+  beforeAll(() => (pki = makeTestPki()));
+  afterAll(() => pki.destroy());
+
+  it('publishes with username/password, and spools instead when the password is wrong', async () => {
+    const broker = await startAedes({ username: 'gw', password: 's3cret' });
+    try {
+      await publishAndCollect(broker.url, { mqtt: { username: 'gw', password: 's3cret' } }, { username: 'gw', password: 's3cret' });
+      const raw = testConfig(broker.url, { mqtt: { username: 'gw', password: 'wrong' } });
+      const pub = new Publisher(parseGatewayConfig(raw), silentLogger);
+      pub.publish([reading()]);
+      await new Promise((r) => setTimeout(r, 500));
+      expect(pub.stats()).toMatchObject({ connected: false, spool: { batches: 1 } });
+      await pub.stop();
+    } finally {
+      await broker.stop();
+    }
+  });
+
+  it('publishes over TLS with a CA and a client certificate', async () => {
+    const ca = readFileSync(pki.caFile);
+    const broker = await startAedes({ tls: { key: pki.serverKey, cert: pki.serverCert, ca } });
+    try {
+      const clientCert = { ca, cert: readFileSync(pki.clientCertFile), key: readFileSync(pki.clientKeyFile) };
+      await publishAndCollect(broker.url, { mqtt: { ca: pki.caFile, cert: pki.clientCertFile, key: pki.clientKeyFile } }, clientCert);
+      // Without a client certificate the broker refuses the connection: batches stay in the spool.
+      const raw = testConfig(broker.url, { mqtt: { ca: pki.caFile } });
+      const pub = new Publisher(parseGatewayConfig(raw), silentLogger);
+      pub.publish([reading()]);
+      await new Promise((r) => setTimeout(r, 700));
+      expect(pub.stats()).toMatchObject({ connected: false, spool: { batches: 1 } });
+      await pub.stop();
+    } finally {
+      await broker.stop();
+    }
+  });
+});
+
+describe.skipIf(!(await systemMosquittoAvailable()))('publisher against the machine Mosquitto', () => {
+  it('publishes batches and retained status', async () => {
+    await publishAndCollect(SYSTEM_MOSQUITTO_URL);
+  });
+});
+
+describe.skipIf(!mosquittoAvailable())('outage: broker down for many poll cycles', () => {
+  const brokerConf = 'max_queued_messages 0\nmax_inflight_messages 0\n';
+
+  async function outage(killGatewayDuringOutage: boolean) {
+    const broker = await startMosquitto(brokerConf);
+    const raw = testConfig(broker.url);
+    const col = await collect(broker.url, prefix(raw), { clean: false, clientId: `col-${raw.site}` });
+    const child = fileURLToPath(new URL('../testing/publisher-child.ts', import.meta.url));
+    const run = () => {
+      const p = spawn(process.execPath, ['--import', 'tsx', child, JSON.stringify(raw), '50'], { stdio: ['ignore', 'pipe', 'inherit'] });
+      const state = { last: -1 };
+      p.stdout.on('data', (d: Buffer) => {
+        for (const l of d.toString().split('\n')) if (l !== '') state.last = Number(l);
+      });
+      return { p, state };
+    };
+    let gw = run();
+    try {
+      await waitFor(async () => col.batches.length >= 10, 'first batches', 20_000);
+      await broker.stop();
+      const downAt = gw.state.last;
+      await waitFor(async () => gw.state.last >= downAt + 40, '40 cycles while the broker is down', 20_000);
+      if (killGatewayDuringOutage) {
+        gw.p.kill('SIGKILL');
+        await new Promise((r) => gw.p.once('exit', r));
+        gw = run();
+        await waitFor(async () => gw.state.last >= downAt + 60, 'cycles after the restart', 20_000);
+      }
+      await broker.start();
+      const upAt = gw.state.last;
+      await waitFor(async () => gw.state.last >= upAt + 20, 'live cycles after the outage', 20_000);
+      const last = gw.state.last;
+      await waitFor(async () => col.missing(last).length === 0, `every seq up to ${last}`, 30_000).catch(() => undefined);
+      expect(col.missing(last)).toEqual([]);
+      expect(col.invalid).toEqual([]);
+    } finally {
+      gw.p.kill('SIGKILL');
+      await col.close();
+      await broker.destroy();
+    }
+  }
+
+  it('every seq arrives after the broker comes back', () => outage(false));
+  it('every seq arrives when the gateway was also killed -9 during the outage', () => outage(true));
+});

@@ -1,0 +1,34 @@
+import { createServer, type Server } from 'node:net';
+import { createServer as createTlsServer } from 'node:tls';
+import { Aedes } from 'aedes';
+import { freePort } from '../../common/testing/index.js';
+
+export interface AedesBroker {
+  url: string;
+  port: number;
+  stop(): Promise<void>;
+}
+
+/** A bare aedes on a free port (plain, or TLS with the given PEMs; with `ca` a client certificate is required), optionally requiring a username/password. */
+export async function startAedes(opts: { username?: string; password?: string; tls?: { key: Buffer; cert: Buffer; ca?: Buffer } } = {}): Promise<AedesBroker> {
+  const broker = await Aedes.createBroker({
+    authenticate: (_client, username, password, done) => {
+      if (opts.username === undefined) return done(null, true);
+      const ok = username === opts.username && password?.toString() === opts.password;
+      if (ok) return done(null, true);
+      const err = Object.assign(new Error('bad credentials'), { returnCode: 4 });
+      return done(err as never, false);
+    },
+  });
+  const server: Server = opts.tls ? createTlsServer({ key: opts.tls.key, cert: opts.tls.cert, ...(opts.tls.ca ? { ca: opts.tls.ca, requestCert: true, rejectUnauthorized: true } : {}) }, broker.handle) : createServer(broker.handle);
+  const port = await freePort();
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+  return {
+    url: `${opts.tls ? 'mqtts' : 'mqtt'}://127.0.0.1:${port}`,
+    port,
+    stop: async () => {
+      await new Promise<void>((resolve) => broker.close(() => resolve()));
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}

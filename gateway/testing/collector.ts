@@ -1,0 +1,46 @@
+import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
+import { GatewayStatus, TelemetryBatch } from '../../common/contract.js';
+import { validator } from '../../common/validate.js';
+
+const telemetry = validator(TelemetryBatch);
+const status = validator(GatewayStatus);
+
+export interface Collector {
+  batches: TelemetryBatch[];
+  statuses: GatewayStatus[];
+  invalid: string[];
+  seqs(): Set<number>;
+  /** seqs from 0..last that never arrived. */
+  missing(last: number): number[];
+  close(): Promise<void>;
+}
+
+/** Subscribes to one gateway's topics and validates every message against the contract. */
+export async function collect(url: string, topicPrefix: string, opts: IClientOptions = {}): Promise<Collector> {
+  const client: MqttClient = await mqtt.connectAsync(url, { clientId: `collector-${Math.random().toString(36).slice(2)}`, reconnectPeriod: 200, ...opts });
+  const c: Collector = {
+    batches: [],
+    statuses: [],
+    invalid: [],
+    seqs: () => new Set(c.batches.map((b) => b.seq)),
+    missing: (last) => {
+      const have = c.seqs();
+      const out: number[] = [];
+      for (let s = 0; s <= last; s++) if (!have.has(s)) out.push(s);
+      return out;
+    },
+    close: () => client.endAsync(true),
+  };
+  client.on('message', (topic, payload) => {
+    const msg: unknown = JSON.parse(payload.toString());
+    if (topic.endsWith('/telemetry')) {
+      if (telemetry.check(msg)) c.batches.push(msg);
+      else c.invalid.push(telemetry.problems(msg).join('; '));
+    } else if (topic.endsWith('/status')) {
+      if (status.check(msg)) c.statuses.push(msg);
+      else c.invalid.push(status.problems(msg).join('; '));
+    }
+  });
+  await client.subscribeAsync(`${topicPrefix}/#`, { qos: 1 });
+  return c;
+}
