@@ -1,0 +1,157 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Static, TSchema } from '@sinclair/typebox';
+import { Value } from '@sinclair/typebox/value';
+import { parse as parseYaml } from 'yaml';
+import { SunshareError } from '../errors.js';
+import { validator } from '../validate.js';
+import { registerCount } from './codec.js';
+import { SunSpecModel, VendorMap, type SunSpecPoint, type VendorPoint } from './schema.js';
+
+/** Folder of the shipped maps: common/devices/{sunspec,maps}/. */
+export const DEVICES_DIR = dirname(fileURLToPath(import.meta.url));
+export const SUNSPEC_DIR = join(DEVICES_DIR, 'sunspec');
+export const MAPS_DIR = join(DEVICES_DIR, 'maps');
+
+const cache = new Map<string, unknown>();
+
+function readYaml(file: string): unknown {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new SunshareError('DEVICE_MAP_UNREADABLE', `cannot read device map ${file}: ${(err as Error).message}`, { cause: err });
+  }
+  try {
+    return parseYaml(text, { prettyErrors: true });
+  } catch (err) {
+    throw new SunshareError('DEVICE_MAP_SYNTAX', `device map ${file} is not valid YAML: ${(err as Error).message}`, { cause: err });
+  }
+}
+
+function parseWith<T extends TSchema>(schema: T, raw: unknown, file: string, semantic: (v: Static<T>) => string[]): Static<T> {
+  const value = Value.Default(schema, structuredClone(raw)) as unknown;
+  const v = validator(schema);
+  const problems = v.problems(value);
+  const all = problems.length > 0 ? problems : semantic(value as Static<T>);
+  if (all.length > 0) {
+    throw new SunshareError('DEVICE_MAP_INVALID', `device map ${file} is invalid (${all.length} problem${all.length === 1 ? '' : 's'})`, {
+      details: all,
+    });
+  }
+  return value as Static<T>;
+}
+
+/** Points must be contiguous, sized for their type, and name existing scale factors. */
+function checkSunSpecPoints(points: readonly SunSpecPoint[], where: string, sfNames: Set<string>, length: number): string[] {
+  const problems: string[] = [];
+  let expected = 0;
+  const names = new Set<string>();
+  points.forEach((p, i) => {
+    const at = `${where}/${i} (${p.name})`;
+    if (names.has(p.name)) problems.push(`${at}: duplicate point name`);
+    names.add(p.name);
+    if (p.offset !== expected) problems.push(`${at}: offset ${p.offset}, expected ${expected} (points must be contiguous)`);
+    expected = p.offset + p.size;
+    if (p.type !== 'string' && p.type !== 'pad' && registerCount(p.type) !== p.size) {
+      problems.push(`${at}: type ${p.type} takes ${registerCount(p.type)} register(s), size says ${p.size}`);
+    }
+    if (p.sf !== undefined && !sfNames.has(p.sf)) problems.push(`${at}: scale factor ${p.sf} is not a sunssf point of this model`);
+  });
+  if (expected !== length) problems.push(`${where}: points cover ${expected} registers, length says ${length}`);
+  return problems;
+}
+
+function checkSunSpecModel(m: SunSpecModel): string[] {
+  const sfNames = new Set(m.points.filter((p) => p.type === 'sunssf').map((p) => p.name));
+  const problems = checkSunSpecPoints(m.points, '/points', sfNames, m.length);
+  if (m.repeating) {
+    problems.push(...checkSunSpecPoints(m.repeating.points, '/repeating/points', sfNames, m.repeating.blockLength));
+    if (!m.points.some((p) => p.name === m.repeating?.countPoint)) problems.push(`/repeating/countPoint: no point named ${m.repeating.countPoint}`);
+  }
+  return problems;
+}
+
+function checkVendorMap(m: VendorMap): string[] {
+  const problems: string[] = [];
+  const used = new Map<string, string>();
+  m.points.forEach((p, i) => {
+    const at = `/points/${i} (${p.name})`;
+    if (p.type === 'string' && p.size === undefined) problems.push(`${at}: a string needs size (registers)`);
+    for (let r = 0; r < vendorPointSize(p); r++) {
+      const key = `${p.registerType}:${p.address + r}`;
+      const other = used.get(key);
+      if (other) problems.push(`${at}: ${p.registerType} register ${p.address + r} is also used by ${other}`);
+      used.set(key, p.name);
+    }
+  });
+  return problems;
+}
+
+/** Registers a vendor point takes. */
+export function vendorPointSize(p: VendorPoint): number {
+  return registerCount(p.type, p.size);
+}
+
+/** Loads and validates a SunSpec model file (cached). Every problem is listed with its path and the file. */
+export function loadSunSpecFile(file: string): SunSpecModel {
+  const hit = cache.get(file);
+  if (hit) return hit as SunSpecModel;
+  const model = parseWith(SunSpecModel, readYaml(file), file, checkSunSpecModel);
+  cache.set(file, model);
+  return model;
+}
+
+/** Loads and validates a vendor register map file (cached). */
+export function loadVendorFile(file: string): VendorMap {
+  const hit = cache.get(file);
+  if (hit) return hit as VendorMap;
+  const map = parseWith(VendorMap, readYaml(file), file, checkVendorMap);
+  cache.set(file, map);
+  return map;
+}
+
+/** Ids of the shipped SunSpec models, ascending. */
+export function sunSpecModelIds(): number[] {
+  return readdirSync(SUNSPEC_DIR)
+    .filter((f) => /^\d+\.yaml$/.test(f))
+    .map((f) => Number(basename(f, '.yaml')))
+    .sort((a, b) => a - b);
+}
+
+/** A shipped SunSpec model by id, or a SunshareError naming the ones we have. */
+export function loadSunSpecModel(id: number): SunSpecModel {
+  if (!sunSpecModelIds().includes(id)) {
+    throw new SunshareError('SUNSPEC_MODEL_UNKNOWN', `SunSpec model ${id} has no definition in ${SUNSPEC_DIR}`, {
+      details: [`known models: ${sunSpecModelIds().join(', ')}`],
+    });
+  }
+  return loadSunSpecFile(join(SUNSPEC_DIR, `${id}.yaml`));
+}
+
+/** Ids of the shipped vendor maps (file names without .yaml). */
+export function vendorMapIds(): string[] {
+  return readdirSync(MAPS_DIR)
+    .filter((f) => f.endsWith('.yaml'))
+    .map((f) => basename(f, '.yaml'))
+    .sort();
+}
+
+/** A shipped vendor map by id (huawei-sun2000, sungrow-sg), or a path to a map file of your own. */
+export function loadVendorMap(idOrFile: string): VendorMap {
+  if (idOrFile.endsWith('.yaml') || idOrFile.endsWith('.yml') || idOrFile.includes('/')) return loadVendorFile(idOrFile);
+  if (!vendorMapIds().includes(idOrFile)) {
+    throw new SunshareError('DEVICE_MAP_UNKNOWN', `no register map named ${idOrFile} in ${MAPS_DIR}`, {
+      details: [`known maps: ${vendorMapIds().join(', ')}`],
+    });
+  }
+  return loadVendorFile(join(MAPS_DIR, `${idOrFile}.yaml`));
+}
+
+/** A point of a SunSpec model by name (fixed block), or a SunshareError. */
+export function sunSpecPoint(model: SunSpecModel, name: string): SunSpecPoint {
+  const p = model.points.find((x) => x.name === name);
+  if (!p) throw new SunshareError('SUNSPEC_POINT_UNKNOWN', `SunSpec model ${model.id} has no point ${name}`);
+  return p;
+}

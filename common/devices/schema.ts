@@ -1,0 +1,161 @@
+import { Type, type Static } from '@sinclair/typebox';
+import { INVERTER_STATES } from '../contract.js';
+
+/**
+ * Schemas of the device register maps in common/devices/ (see README.md there).
+ * The simulator ENCODES with these files and the gateway DECODES with them,
+ * so a new device is a data file, not code.
+ */
+
+/** The normalized Reading fields (common/contract.ts) a point can feed. */
+export const FIELDS = [
+  'ac_power_w',
+  'ac_energy_wh',
+  'dc_power_w',
+  'ac_voltage_v',
+  'ac_current_a',
+  'frequency_hz',
+  'temperature_c',
+  'state',
+  'alarms',
+  'export_energy_wh',
+  'import_energy_wh',
+] as const;
+export type Field = (typeof FIELDS)[number];
+const FieldSchema = Type.Union(FIELDS.map((f) => Type.Literal(f)));
+
+/** Identity points: what a device says about itself. */
+export const IDENTITIES = ['manufacturer', 'model', 'serial', 'version', 'rated_power'] as const;
+export type Identity = (typeof IDENTITIES)[number];
+const IdentitySchema = Type.Union(IDENTITIES.map((f) => Type.Literal(f)));
+
+export const SUNSPEC_TYPES = [
+  'int16',
+  'uint16',
+  'acc16',
+  'enum16',
+  'bitfield16',
+  'sunssf',
+  'count',
+  'pad',
+  'int32',
+  'uint32',
+  'acc32',
+  'bitfield32',
+  'float32',
+  'string',
+] as const;
+export type SunSpecType = (typeof SUNSPEC_TYPES)[number];
+
+export const VENDOR_TYPES = ['int16', 'uint16', 'enum16', 'bitfield16', 'int32', 'uint32', 'bitfield32', 'float32', 'string'] as const;
+export type VendorType = (typeof VENDOR_TYPES)[number];
+
+/** Every type the codec knows (the union of both lists). */
+export type RegisterType = SunSpecType | VendorType;
+
+const Symbol = Type.Object(
+  {
+    value: Type.Integer({ minimum: 0, maximum: 0xffff }),
+    name: Type.String({ minLength: 1 }),
+    /** The contract state (common/contract.ts INVERTER_STATES) this value means, for `field: state`. */
+    state: Type.Optional(Type.Union(INVERTER_STATES.map((s) => Type.Literal(s)))),
+  },
+  { additionalProperties: false },
+);
+export type EnumSymbol = Static<typeof Symbol>;
+
+const Bit = Type.Object(
+  { bit: Type.Integer({ minimum: 0, maximum: 31 }), name: Type.String({ minLength: 1 }) },
+  { additionalProperties: false },
+);
+export type BitMeaning = Static<typeof Bit>;
+
+const PointName = Type.String({ pattern: '^[A-Za-z][A-Za-z0-9_]*$' });
+
+export const SunSpecPoint = Type.Object(
+  {
+    name: PointName,
+    /** Registers from the model's first data register: offset 0 is the register right after L. */
+    offset: Type.Integer({ minimum: 0 }),
+    /** Registers. */
+    size: Type.Integer({ minimum: 1, maximum: 64 }),
+    type: Type.Union(SUNSPEC_TYPES.map((t) => Type.Literal(t))),
+    /** Name of the sunssf point that scales this one: value = raw x 10^sf. */
+    sf: Type.Optional(PointName),
+    units: Type.Optional(Type.String()),
+    mandatory: Type.Optional(Type.Boolean()),
+    field: Type.Optional(FieldSchema),
+    identity: Type.Optional(IdentitySchema),
+    label: Type.Optional(Type.String()),
+    symbols: Type.Optional(Type.Array(Symbol)),
+    bits: Type.Optional(Type.Array(Bit)),
+  },
+  { additionalProperties: false },
+);
+export type SunSpecPoint = Static<typeof SunSpecPoint>;
+
+export const SunSpecModel = Type.Object(
+  {
+    id: Type.Integer({ minimum: 1, maximum: 0xfffe }),
+    name: Type.String({ minLength: 1 }),
+    label: Type.String(),
+    kind: Type.Union([Type.Literal('common'), Type.Literal('inverter'), Type.Literal('meter'), Type.Literal('extension')]),
+    /** Registers in the fixed block (after ID and L); L equals this when there is no repeating block. */
+    length: Type.Integer({ minimum: 0 }),
+    points: Type.Array(SunSpecPoint, { minItems: 1 }),
+    /** A block repeated N times after the fixed block (model 160: one per MPPT). */
+    repeating: Type.Optional(
+      Type.Object(
+        {
+          name: Type.String(),
+          /** Fixed-block point holding the number of blocks. */
+          countPoint: PointName,
+          blockLength: Type.Integer({ minimum: 1 }),
+          /** Offsets are from the start of each block. */
+          points: Type.Array(SunSpecPoint, { minItems: 1 }),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+  },
+  { additionalProperties: false },
+);
+export type SunSpecModel = Static<typeof SunSpecModel>;
+
+export const VendorPoint = Type.Object(
+  {
+    name: PointName,
+    /** The register address sent on the wire (0-based PDU address). */
+    address: Type.Integer({ minimum: 0, maximum: 0xffff }),
+    registerType: Type.Union([Type.Literal('holding'), Type.Literal('input')]),
+    type: Type.Union(VENDOR_TYPES.map((t) => Type.Literal(t))),
+    /** Registers; required for strings, otherwise implied by the type. */
+    size: Type.Optional(Type.Integer({ minimum: 1, maximum: 64 })),
+    /** Order of the 16-bit words of 32-bit values: big = high word first. */
+    wordOrder: Type.Union([Type.Literal('big'), Type.Literal('little')], { default: 'big' }),
+    /** value = raw / gain. */
+    gain: Type.Number({ exclusiveMinimum: 0, default: 1 }),
+    units: Type.Optional(Type.String()),
+    /** Raw values (unsigned view of the words) that mean "no value". */
+    invalid: Type.Optional(Type.Array(Type.Integer({ minimum: 0, maximum: 0xffffffff }))),
+    field: Type.Optional(FieldSchema),
+    identity: Type.Optional(IdentitySchema),
+    label: Type.Optional(Type.String()),
+    symbols: Type.Optional(Type.Array(Symbol)),
+    bits: Type.Optional(Type.Array(Bit)),
+  },
+  { additionalProperties: false },
+);
+export type VendorPoint = Static<typeof VendorPoint>;
+
+export const VendorMap = Type.Object(
+  {
+    id: Type.String({ pattern: '^[a-z0-9][a-z0-9-]*$' }),
+    manufacturer: Type.String({ minLength: 1 }),
+    description: Type.String(),
+    kind: Type.Union([Type.Literal('inverter'), Type.Literal('meter')]),
+    points: Type.Array(VendorPoint, { minItems: 1 }),
+  },
+  { additionalProperties: false },
+);
+export type VendorMap = Static<typeof VendorMap>;
