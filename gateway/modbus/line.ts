@@ -1,0 +1,118 @@
+import ModbusSerial from 'modbus-serial';
+import type { ModbusRTU } from 'modbus-serial/ModbusRTU.js';
+import type { Logger } from '../../common/log.js';
+import type { RegisterTable } from './planner.js';
+
+/**
+ * One Modbus connection: a TCP socket to an inverter or Modbus gateway, or
+ * one RS-485 serial line shared by several unit ids. Requests go through one
+ * queue, strictly one at a time, with an optional pause between them; every
+ * request has a timeout (modbus-serial has none by default). On any error
+ * other than a Modbus exception reply the connection is closed and reopened
+ * for the next request, since a late reply would otherwise be taken for the
+ * answer to the next question.
+ */
+export type LineTarget =
+  | { transport: 'tcp'; host: string; port: number }
+  | { transport: 'rtu'; path: string; baudRate: number; parity: 'none' | 'even' | 'odd'; dataBits: 7 | 8; stopBits: 1 | 2 };
+
+export interface LineStats {
+  requests: number;
+  errors: number;
+  opens: number;
+}
+
+/** A Modbus exception reply (the device answered, with an error code: 6 = busy). */
+export class ModbusException extends Error {
+  constructor(readonly modbusCode: number, message: string) {
+    super(message);
+    this.name = 'ModbusException';
+  }
+}
+
+// modbus-serial is CommonJS: its module.exports is the client class.
+const ModbusClient = ModbusSerial as unknown as typeof ModbusRTU;
+
+const EXCEPTION_NAMES: Record<number, string> = { 1: 'illegal function', 2: 'illegal data address', 3: 'illegal data value', 4: 'device failure', 5: 'acknowledge', 6: 'device busy', 10: 'gateway path unavailable', 11: 'gateway target failed to respond' };
+
+export class ModbusLine {
+  private client: ModbusRTU | undefined;
+  private opening: Promise<ModbusRTU> | undefined;
+  private queue: Promise<unknown> = Promise.resolve();
+  private lastRequestEnd = 0;
+  private closed = false;
+  readonly stats: LineStats = { requests: 0, errors: 0, opens: 0 };
+
+  constructor(
+    readonly name: string,
+    private readonly target: LineTarget,
+    private readonly pauseMs: number,
+    private readonly log: Logger,
+    private readonly connectTimeoutMs = 3000,
+  ) {}
+
+  /** Reads `count` registers; queued behind every other request on this line. */
+  read(unit: number, table: RegisterTable, address: number, count: number, timeoutMs: number): Promise<number[]> {
+    const job = this.queue.then(() => this.execute(unit, table, address, count, timeoutMs));
+    this.queue = job.catch(() => undefined);
+    return job;
+  }
+
+  private async execute(unit: number, table: RegisterTable, address: number, count: number, timeoutMs: number): Promise<number[]> {
+    if (this.closed) throw new Error(`line ${this.name} is closed`);
+    const wait = this.lastRequestEnd + this.pauseMs - Date.now();
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    this.stats.requests++;
+    try {
+      const client = await this.open();
+      client.setID(unit);
+      client.setTimeout(timeoutMs);
+      const res = table === 'holding' ? await client.readHoldingRegisters(address, count) : await client.readInputRegisters(address, count);
+      return res.data;
+    } catch (err) {
+      this.stats.errors++;
+      const code = (err as { modbusCode?: number }).modbusCode;
+      if (typeof code === 'number') throw new ModbusException(code, `unit ${unit}: Modbus exception ${code} (${EXCEPTION_NAMES[code] ?? 'unknown'}) reading ${count} at ${address}`);
+      this.drop();
+      throw new Error(`unit ${unit} on ${this.name}: ${(err as Error).message} reading ${count} at ${address}`, { cause: err });
+    } finally {
+      this.lastRequestEnd = Date.now();
+    }
+  }
+
+  private open(): Promise<ModbusRTU> {
+    if (this.client?.isOpen) return Promise.resolve(this.client);
+    this.opening ??= this.connect().finally(() => (this.opening = undefined));
+    return this.opening;
+  }
+
+  private async connect(): Promise<ModbusRTU> {
+    this.drop();
+    const client = new ModbusClient();
+    this.stats.opens++;
+    const t = this.target;
+    if (t.transport === 'tcp') await client.connectTCP(t.host, { port: t.port, timeout: this.connectTimeoutMs });
+    else await client.connectRTUBuffered(t.path, { baudRate: t.baudRate, parity: t.parity, dataBits: t.dataBits, stopBits: t.stopBits });
+    this.client = client;
+    this.log.debug({ line: this.name }, 'modbus line opened');
+    return client;
+  }
+
+  private drop(): void {
+    const c = this.client;
+    this.client = undefined;
+    if (c) {
+      try {
+        c.close(() => undefined);
+      } catch {
+        // already closed
+      }
+    }
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.queue;
+    this.drop();
+  }
+}
