@@ -1,0 +1,45 @@
+/**
+ * Largest-remainder split of an integer amount of fen in proportion to
+ * integer weights (W of capacity) over a denominator (the site's capacity).
+ *
+ * Each party first gets floor(amount * weight / denominator); the fen left
+ * over go one each to the parties with the largest remainders. Ties break
+ * deterministically: larger remainder first, then the party listed earlier
+ * (callers list households by allocation id, the company last).
+ * The parts always sum exactly to `amount`, and each is within 1 fen of its
+ * exact share. Products run in BigInt so nothing rounds above 2^53.
+ */
+export function splitLargestRemainder(amount: number, weights: readonly number[], denominator: number): number[] {
+  if (!Number.isSafeInteger(amount) || amount < 0) throw new RangeError(`amount must be a non-negative integer of fen, got ${amount}`);
+  const total = weights.reduce((a, w) => a + w, 0);
+  if (total !== denominator) throw new RangeError(`weights sum to ${total}, expected ${denominator}`);
+  if (denominator <= 0) throw new RangeError(`denominator must be positive, got ${denominator}`);
+  const a = BigInt(amount);
+  const d = BigInt(denominator);
+  const parts: number[] = new Array<number>(weights.length);
+  const remainders: bigint[] = new Array<bigint>(weights.length);
+  let given = 0;
+  for (let i = 0; i < weights.length; i++) {
+    const w = weights[i]!;
+    if (!Number.isSafeInteger(w) || w < 0) throw new RangeError(`weight ${i} must be a non-negative integer, got ${w}`);
+    const p = a * BigInt(w);
+    const q = p / d;
+    parts[i] = Number(q);
+    remainders[i] = p - q * d;
+    given += parts[i]!;
+  }
+  let left = amount - given;
+  if (left > 0) {
+    const order = weights.map((_, i) => i).sort((x, y) => {
+      const rx = remainders[x]!;
+      const ry = remainders[y]!;
+      return rx === ry ? x - y : rx > ry ? -1 : 1;
+    });
+    for (const i of order) {
+      if (left === 0) break;
+      parts[i]!++;
+      left--;
+    }
+  }
+  return parts;
+}

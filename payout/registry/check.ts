@@ -1,0 +1,79 @@
+import type { Db } from '../../common/ledger/index.js';
+import type { Parsed, Row } from './parse.js';
+
+interface Span { id: string; household_id: string; site_id: string; share_w: number; valid_from: string; valid_to: string | null; where: string }
+const END = '9999-12-31';
+
+/**
+ * Checks the import against itself and the ledger's registry: unknown sites
+ * and households, date ranges backwards, a household's overlapping
+ * allocations on one site, sites overbooked on any day, overlapping tariffs.
+ */
+export async function crossCheck(db: Db, p: Parsed, problems: string[]): Promise<void> {
+  const dbSites = await db.all<{ id: string; capacity_w: number }>('SELECT id, capacity_w FROM sites');
+  const capacity = new Map(dbSites.map((s) => [s.id, s.capacity_w]));
+  for (const s of p.sites) if (typeof s.capacity_w === 'number') capacity.set(String(s.id), s.capacity_w);
+  const households = new Set((await db.all<{ id: string }>('SELECT id FROM households')).map((h) => h.id));
+  for (const h of p.households) households.add(String(h.id));
+
+  const needSite = (r: Row, kind: string) => {
+    if (r.site_id !== undefined && !capacity.has(String(r.site_id))) problems.push(`${r._where}: unknown site "${String(r.site_id)}" for this ${kind}`);
+  };
+  p.devices.forEach((r) => needSite(r, 'device'));
+  p.tariffs.forEach((r) => needSite(r, 'tariff'));
+  p.policies.forEach((r) => needSite(r, 'policy'));
+  for (const r of p.allocations) {
+    needSite(r, 'allocation');
+    if (r.household_id !== undefined && !households.has(String(r.household_id))) problems.push(`${r._where}: unknown household "${String(r.household_id)}"`);
+  }
+  for (const r of [...p.allocations, ...p.tariffs]) {
+    if (typeof r.valid_to === 'string' && typeof r.valid_from === 'string' && r.valid_to < r.valid_from) {
+      problems.push(`${r._where}: valid_to ${r.valid_to} is before valid_from ${r.valid_from}`);
+    }
+  }
+
+  // allocations as they will be after the import: the ledger's, replaced by imported rows with the same id
+  const spans = new Map<string, Span>();
+  for (const a of await db.all<Omit<Span, 'where'>>('SELECT id, household_id, site_id, share_w, valid_from, valid_to FROM allocations')) spans.set(a.id, { ...a, where: `ledger allocation ${a.id}` });
+  for (const r of p.allocations) {
+    if (typeof r.share_w !== 'number' || typeof r.valid_from !== 'string') continue;
+    spans.set(String(r.id), { id: String(r.id), household_id: String(r.household_id), site_id: String(r.site_id), share_w: r.share_w, valid_from: r.valid_from, valid_to: (r.valid_to as string | null) || null, where: r._where });
+  }
+  const bySite = new Map<string, Span[]>();
+  for (const s of spans.values()) bySite.set(s.site_id, [...(bySite.get(s.site_id) ?? []), s]);
+  for (const [site, list] of bySite) {
+    const byHousehold = new Map<string, Span[]>();
+    for (const s of list) byHousehold.set(s.household_id, [...(byHousehold.get(s.household_id) ?? []), s]);
+    for (const own of byHousehold.values()) {
+      own.sort((a, b) => a.valid_from.localeCompare(b.valid_from));
+      for (let i = 1; i < own.length; i++) {
+        const prev = own[i - 1]!;
+        if ((prev.valid_to ?? END) >= own[i]!.valid_from) {
+          problems.push(`${own[i]!.where}: allocation ${own[i]!.id} of household ${own[i]!.household_id} overlaps allocation ${prev.id} (${prev.where}) on site ${site}`);
+        }
+      }
+    }
+    const cap = capacity.get(site);
+    if (cap === undefined) continue;
+    // the booked total only changes where an allocation starts: check each start day
+    for (const day of new Set(list.map((s) => s.valid_from))) {
+      const live = list.filter((s) => s.valid_from <= day && (s.valid_to ?? END) >= day);
+      const total = live.reduce((a, s) => a + s.share_w, 0);
+      if (total > cap) {
+        problems.push(`site ${site} is overbooked on ${day}: allocations ${live.map((s) => s.id).join(', ')} total ${total / 1000} kW over its capacity ${cap / 1000} kW`);
+      }
+    }
+  }
+
+  const tariffs = new Map<string, { site: string; from: string; to: string; where: string }>();
+  for (const t of await db.all<{ site_id: string; valid_from: string; valid_to: string | null }>('SELECT site_id, valid_from, valid_to FROM tariffs')) {
+    tariffs.set(`${t.site_id}/${t.valid_from}`, { site: t.site_id, from: t.valid_from, to: t.valid_to ?? END, where: `ledger tariff ${t.site_id} from ${t.valid_from}` });
+  }
+  for (const r of p.tariffs) tariffs.set(`${String(r.site_id)}/${String(r.valid_from)}`, { site: String(r.site_id), from: String(r.valid_from), to: (r.valid_to as string | null) || END, where: r._where });
+  const bySiteTariff = [...tariffs.values()].sort((a, b) => (a.site + a.from).localeCompare(b.site + b.from));
+  for (let i = 1; i < bySiteTariff.length; i++) {
+    const a = bySiteTariff[i - 1]!;
+    const b = bySiteTariff[i]!;
+    if (a.site === b.site && a.to >= b.from) problems.push(`${b.where}: tariff overlaps ${a.where} on site ${b.site}`);
+  }
+}

@@ -1,0 +1,45 @@
+import type { Db } from '../../common/ledger/index.js';
+import { tablesToXlsx, tableToCsv, type Table } from '../tables/table.js';
+import { FIELDS, KINDS, TABLES, type Kind } from './kinds.js';
+import { maskBankAccount, maskIdCard } from './mask.js';
+
+export interface ExportOptions {
+  /** unmasked ID card and bank account numbers; recorded in finance_exports */
+  finance?: { by: string };
+}
+
+/** The registry in its import format, one table per kind (personal data masked unless a finance export). */
+export async function registryTables(db: Db, opts: ExportOptions = {}): Promise<Table[]> {
+  const tables: Table[] = [];
+  for (const kind of KINDS) {
+    const fields = FIELDS[kind];
+    const keys = Object.keys(fields);
+    const rows = await db.all<Record<string, unknown>>(`SELECT ${keys.join(', ')} FROM ${TABLES[kind]} ORDER BY ${keys[0]}, ${keys[1]}`);
+    tables.push({
+      name: kind,
+      columns: keys.map((k) => ({ key: fields[k]!.column, header: fields[k]!.column })),
+      rows: rows.map((r) =>
+        Object.fromEntries(
+          keys.map((k) => {
+            const f = fields[k]!;
+            let v = r[k];
+            if (v !== null && v !== undefined && f.format) v = f.format(v);
+            if (kind === 'households' && !opts.finance && typeof v === 'string' && v) v = k === 'id_card' ? maskIdCard(v) : k === 'bank_account' ? maskBankAccount(v) : v;
+            return [f.column, v];
+          }),
+        ),
+      ),
+    });
+  }
+  if (opts.finance) {
+    const n = tables.find((t) => t.name === 'households')?.rows.length ?? 0;
+    await db.run('INSERT INTO finance_exports (exported_at, exported_by, what, rows) VALUES (?, ?, ?, ?)', [new Date().toISOString(), opts.finance.by, 'registry households unmasked', n]);
+  }
+  return tables;
+}
+
+export async function exportRegistry(db: Db, format: 'csv' | 'xlsx', opts: ExportOptions = {}): Promise<Map<string, Buffer>> {
+  const tables = await registryTables(db, opts);
+  if (format === 'xlsx') return new Map([['registry.xlsx', await tablesToXlsx(tables)]]);
+  return new Map(tables.map((t) => [`${t.name as Kind}.csv`, tableToCsv(t)]));
+}

@@ -1,0 +1,52 @@
+import type { Db } from '../../common/ledger/index.js';
+import { SunshareError } from '../../common/errors.js';
+import { isDate } from '../dates.js';
+import { parseKwh } from '../money/revenue.js';
+import { readSheets } from '../tables/read.js';
+
+/**
+ * The grid company's export reads (CSV or XLSX: site, date, export_kwh).
+ * All rows are checked first; nothing is written while any problem remains.
+ * A read equal to the latest is skipped; a different one is the next revision
+ * (so a re-settlement posts adjustments).
+ */
+export async function importMeterReads(db: Db, file: string): Promise<{ inserted: number; unchanged: number }> {
+  const problems: string[] = [];
+  const sites = new Set((await db.all<{ id: string }>('SELECT id FROM sites')).map((s) => s.id));
+  const reads = new Map<string, { site: string; day: string; wh: number; where: string }>();
+  for (const sheet of await readSheets(file)) {
+    for (const col of ['site', 'date', 'export_kwh']) if (!sheet.headers.includes(col)) problems.push(`${sheet.source}: missing column "${col}"`);
+    for (const { line, cells } of sheet.rows) {
+      const where = `${sheet.source} line ${line}`;
+      const site = cells.site ?? '';
+      const day = cells.date ?? '';
+      const wh = parseKwh(cells.export_kwh ?? '');
+      if (!sites.has(site)) problems.push(`${where} column site: unknown site "${site}"`);
+      if (!isDate(day)) problems.push(`${where} column date: "${day}" is not a date YYYY-MM-DD`);
+      if (wh === undefined) problems.push(`${where} column export_kwh: "${cells.export_kwh ?? ''}" is not a non-negative number of kWh (at most 3 decimals)`);
+      const key = `${site}/${day}`;
+      const first = reads.get(key);
+      if (first) problems.push(`${where}: second read for site ${site} on ${day} (first at ${first.where})`);
+      else if (wh !== undefined) reads.set(key, { site, day, wh, where });
+    }
+  }
+  if (problems.length > 0) throw new SunshareError('METER_READS_INVALID', `nothing imported: ${problems.length} problem(s) in ${file}`, { details: problems, httpStatus: 400 });
+  let inserted = 0;
+  let unchanged = 0;
+  const now = new Date().toISOString();
+  await db.transaction(async (tx) => {
+    for (const r of reads.values()) {
+      const latest = await tx.get<{ revision: number; export_wh: number }>(
+        'SELECT revision, export_wh FROM grid_meter_reads WHERE site_id = ? AND day = ? ORDER BY revision DESC LIMIT 1',
+        [r.site, r.day],
+      );
+      if (latest && Number(latest.export_wh) === r.wh) {
+        unchanged++;
+        continue;
+      }
+      await tx.run('INSERT INTO grid_meter_reads (site_id, day, revision, export_wh, source, imported_at) VALUES (?, ?, ?, ?, ?, ?)', [r.site, r.day, (latest?.revision ?? 0) + 1, r.wh, file, now]);
+      inserted++;
+    }
+  });
+  return { inserted, unchanged };
+}

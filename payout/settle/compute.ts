@@ -1,0 +1,97 @@
+import { createHash } from 'node:crypto';
+import { siteDayRevenue } from '../money/revenue.js';
+import { splitLargestRemainder } from '../money/split.js';
+import type { AllocationRow, BatchInputs, SiteRow } from './inputs.js';
+import { siteDay } from './inputs.js';
+
+/** One site-day's settlement as computed from its inputs (before comparing with what is posted). */
+export interface ComputedLine { allocation_id: string; household_id: string; share_w: number; grid_fen: number; subsidy_fen: number }
+export interface Computed {
+  site_id: string;
+  day: string;
+  inputs_hash: string;
+  energy_wh: number;
+  energy_source: 'grid_read' | 'revenue_meter' | 'inverters' | 'none';
+  flags: string[];
+  capacity_w: number;
+  grid_rate: number;
+  subsidy_rate: number;
+  grid_fen: number;
+  subsidy_fen: number;
+  revenue_fen: number;
+  lines: ComputedLine[];
+}
+export type Outcome = { ok: true; value: Computed } | { ok: false; problem: string };
+
+const validOn = (day: string) => (r: { valid_from: string; valid_to: string | null }) => r.valid_from <= day && (r.valid_to === null || r.valid_to >= day);
+
+function siteEnergy(inputs: BatchInputs, site: SiteRow, day: string): Pick<Computed, 'energy_wh' | 'energy_source' | 'flags'> {
+  const key = siteDay(site.id, day);
+  const grid = inputs.gridReads.get(key);
+  if (grid !== undefined) return { energy_wh: grid, energy_source: 'grid_read', flags: [] };
+  const rows = inputs.energy.get(key) ?? [];
+  const devices = inputs.devices.get(site.id) ?? [];
+  const flags = new Set<string>();
+  const flagsOf = (r: { method: string; flags: string }) => {
+    if (r.method !== 'delta') flags.add(r.method);
+    for (const f of r.flags.split(',')) if (f.trim()) flags.add(f.trim());
+  };
+  const meters = new Set(devices.filter((d) => d.revenue_meter === 1).map((d) => d.id));
+  const meterRows = rows.filter((r) => r.counter === 'export_energy_wh' && meters.has(r.device_id));
+  if (meterRows.length > 0) {
+    meterRows.forEach(flagsOf);
+    return { energy_wh: meterRows.reduce((a, r) => a + r.energy_wh, 0), energy_source: 'revenue_meter', flags: [...flags].sort() };
+  }
+  if (meters.size > 0) flags.add('meter_missing');
+  const inverterRows = rows.filter((r) => r.counter === 'ac_energy_wh');
+  if (inverterRows.length === 0) return { energy_wh: 0, energy_source: 'none', flags: [...flags, 'no_data'].sort() };
+  inverterRows.forEach(flagsOf);
+  const reporting = new Set(inverterRows.map((r) => r.device_id));
+  if (devices.some((d) => d.kind === 'inverter' && !reporting.has(d.id))) flags.add('device_missing');
+  return { energy_wh: inverterRows.reduce((a, r) => a + r.energy_wh, 0), energy_source: 'inverters', flags: [...flags].sort() };
+}
+
+/**
+ * Splits the day's revenue: the total by largest remainder over the
+ * allocations (by id) and the company (last, holding unallocated capacity);
+ * the grid part likewise; each party's subsidy part is its total minus its
+ * grid part, so every column sums exactly.
+ */
+export function splitRevenue(allocs: readonly Pick<AllocationRow, 'id' | 'household_id' | 'share_w'>[], capacity_w: number, grid_fen: number, revenue_fen: number): ComputedLine[] {
+  const allocated = allocs.reduce((a, r) => a + r.share_w, 0);
+  const weights = [...allocs.map((a) => a.share_w), capacity_w - allocated];
+  const totals = splitLargestRemainder(revenue_fen, weights, capacity_w);
+  const grids = splitLargestRemainder(grid_fen, weights, capacity_w);
+  const parties = [...allocs.map((a) => ({ allocation_id: a.id, household_id: a.household_id, share_w: a.share_w })), { allocation_id: '', household_id: '', share_w: capacity_w - allocated }];
+  return parties.map((p, i) => ({ ...p, grid_fen: grids[i]!, subsidy_fen: totals[i]! - grids[i]! }));
+}
+
+export function computeSiteDay(inputs: BatchInputs, site: SiteRow, day: string): Outcome {
+  const tariff = (inputs.tariffs.get(site.id) ?? []).filter(validOn(day));
+  if (tariff.length !== 1) return { ok: false, problem: `site ${site.id} ${day}: ${tariff.length === 0 ? 'no tariff' : 'more than one tariff'} valid that day` };
+  const { grid_rate, subsidy_rate } = tariff[0]!;
+  const allocs = (inputs.allocations.get(site.id) ?? []).filter(validOn(day));
+  const allocated = allocs.reduce((a, r) => a + r.share_w, 0);
+  if (allocated > site.capacity_w) return { ok: false, problem: `site ${site.id} ${day}: allocations total ${allocated} W, over the capacity ${site.capacity_w} W` };
+  const energy = siteEnergy(inputs, site, day);
+  const revenue = siteDayRevenue(energy.energy_wh, grid_rate, subsidy_rate);
+  const hash = createHash('sha1')
+    .update(JSON.stringify([site.capacity_w, energy, grid_rate, subsidy_rate, allocs.map((a) => [a.id, a.household_id, a.share_w])]))
+    .digest('hex');
+  return {
+    ok: true,
+    value: {
+      site_id: site.id,
+      day,
+      inputs_hash: hash,
+      ...energy,
+      capacity_w: site.capacity_w,
+      grid_rate,
+      subsidy_rate,
+      grid_fen: revenue.gridFen,
+      subsidy_fen: revenue.subsidyFen,
+      revenue_fen: revenue.totalFen,
+      lines: splitRevenue(allocs, site.capacity_w, revenue.gridFen, revenue.totalFen),
+    },
+  };
+}

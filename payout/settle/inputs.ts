@@ -1,0 +1,117 @@
+import type { Db } from '../../common/ledger/index.js';
+
+/** Everything settlement reads for a batch of sites over a date range, loaded in a few range queries. */
+export interface SiteRow { id: string; capacity_w: number; time_zone: string }
+export interface AllocationRow { id: string; household_id: string; site_id: string; share_w: number; valid_from: string; valid_to: string | null }
+export interface TariffRow { site_id: string; valid_from: string; valid_to: string | null; grid_rate: number; subsidy_rate: number }
+export interface EnergyRow { site_id: string; device_id: string; counter: string; day: string; revision: number; energy_wh: number; method: string; flags: string }
+export interface DeviceRow { site_id: string; id: string; kind: string; revenue_meter: number }
+export interface PostedRow { id: string; site_id: string; day: string; version: number; inputs_hash: string }
+
+export interface BatchInputs {
+  sites: SiteRow[];
+  allocations: Map<string, AllocationRow[]>;
+  tariffs: Map<string, TariffRow[]>;
+  devices: Map<string, DeviceRow[]>;
+  /** key site|day -> current revision per device counter */
+  energy: Map<string, EnergyRow[]>;
+  /** key site|day -> export Wh of the latest grid company read */
+  gridReads: Map<string, number>;
+  /** key site|day -> latest posted version */
+  posted: Map<string, PostedRow>;
+}
+
+export const siteDay = (site: string, day: string) => `${site}|${day}`;
+
+function groupBy<T>(rows: T[], key: (r: T) => string): Map<string, T[]> {
+  const m = new Map<string, T[]>();
+  for (const r of rows) {
+    const k = key(r);
+    const list = m.get(k);
+    if (list) list.push(r);
+    else m.set(k, [r]);
+  }
+  return m;
+}
+
+export async function listSites(db: Db, only?: readonly string[]): Promise<SiteRow[]> {
+  const rows = await db.all<SiteRow>('SELECT id, capacity_w, time_zone FROM sites ORDER BY id');
+  return only && only.length > 0 ? rows.filter((r) => only.includes(r.id)) : rows;
+}
+
+export async function loadBatch(db: Db, sites: SiteRow[], from: string, to: string): Promise<BatchInputs> {
+  const lo = sites[0]!.id;
+  const hi = sites[sites.length - 1]!.id;
+  const inBatch = new Set(sites.map((s) => s.id));
+  // the range may hold sites outside the batch (when only some sites are settled)
+  const keep = <T extends { site_id: string }>(rows: T[]) => (inBatch.size === 0 ? rows : rows.filter((r) => inBatch.has(r.site_id)));
+  const range = [lo, hi];
+  const allocations = keep(
+    await db.all<AllocationRow>(
+      'SELECT id, household_id, site_id, share_w, valid_from, valid_to FROM allocations WHERE site_id >= ? AND site_id <= ? AND valid_from <= ? AND (valid_to IS NULL OR valid_to >= ?) ORDER BY site_id, id',
+      [...range, to, from],
+    ),
+  );
+  const tariffs = keep(
+    await db.all<TariffRow>('SELECT site_id, valid_from, valid_to, grid_rate, subsidy_rate FROM tariffs WHERE site_id >= ? AND site_id <= ? ORDER BY site_id, valid_from', range),
+  );
+  const devices = keep(await db.all<DeviceRow>('SELECT site_id, id, kind, revenue_meter FROM devices WHERE site_id >= ? AND site_id <= ?', range));
+  const energyRows = keep(
+    await db.all<EnergyRow>(
+      'SELECT site_id, device_id, counter, day, revision, energy_wh, method, flags FROM daily_energy WHERE site_id >= ? AND site_id <= ? AND day >= ? AND day <= ?',
+      [...range, from, to],
+    ),
+  );
+  // keep the highest revision of each device counter and day
+  const latest = new Map<string, EnergyRow>();
+  for (const r of energyRows) {
+    const k = `${r.site_id}|${r.day}|${r.device_id}|${r.counter}`;
+    const seen = latest.get(k);
+    if (!seen || seen.revision < r.revision) latest.set(k, r);
+  }
+  const gridRows = keep(
+    await db.all<{ site_id: string; day: string; revision: number; export_wh: number }>(
+      'SELECT site_id, day, revision, export_wh FROM grid_meter_reads WHERE site_id >= ? AND site_id <= ? AND day >= ? AND day <= ?',
+      [...range, from, to],
+    ),
+  );
+  const gridReads = new Map<string, { revision: number; wh: number }>();
+  for (const r of gridRows) {
+    const k = siteDay(r.site_id, r.day);
+    const seen = gridReads.get(k);
+    if (!seen || seen.revision < r.revision) gridReads.set(k, { revision: r.revision, wh: r.export_wh });
+  }
+  const postedRows = keep(
+    await db.all<PostedRow>('SELECT id, site_id, day, version, inputs_hash FROM settlements WHERE site_id >= ? AND site_id <= ? AND day >= ? AND day <= ?', [
+      ...range,
+      from,
+      to,
+    ]),
+  );
+  const posted = new Map<string, PostedRow>();
+  for (const r of postedRows) {
+    const k = siteDay(r.site_id, r.day);
+    const seen = posted.get(k);
+    if (!seen || seen.version < r.version) posted.set(k, r);
+  }
+  return {
+    sites,
+    allocations: groupBy(allocations, (r) => r.site_id),
+    tariffs: groupBy(tariffs, (r) => r.site_id),
+    devices: groupBy(devices, (r) => r.site_id),
+    energy: groupBy([...latest.values()], (r) => siteDay(r.site_id, r.day)),
+    gridReads: new Map([...gridReads].map(([k, v]) => [k, v.wh])),
+    posted,
+  };
+}
+
+/** What was paid so far for one site-day, per allocation ('' = company), over every posted version. */
+export async function postedTotals(db: Db, site: string, day: string): Promise<Map<string, { household_id: string; grid_fen: number; subsidy_fen: number }>> {
+  const rows = await db.all<{ allocation_id: string; household_id: string; grid_fen: number; subsidy_fen: number }>(
+    `SELECT l.allocation_id, MAX(l.household_id) AS household_id, SUM(l.grid_fen) AS grid_fen, SUM(l.subsidy_fen) AS subsidy_fen
+     FROM settlement_lines l JOIN settlements s ON s.id = l.settlement_id
+     WHERE s.site_id = ? AND s.day = ? GROUP BY l.allocation_id`,
+    [site, day],
+  );
+  return new Map(rows.map((r) => [r.allocation_id, { household_id: r.household_id, grid_fen: Number(r.grid_fen), subsidy_fen: Number(r.subsidy_fen) }]));
+}

@@ -1,0 +1,47 @@
+import { hostname } from 'node:os';
+import { randomUUID } from 'node:crypto';
+import type { Db } from '../../common/ledger/index.js';
+import { SunshareError } from '../../common/errors.js';
+
+/**
+ * A lock across processes and machines on SQLite and PostgreSQL alike: a row
+ * inserted under a unique name. The expiry lets a crashed holder's lock lapse.
+ */
+export interface RunLock {
+  readonly owner: string;
+  release(): Promise<void>;
+}
+
+export const SETTLEMENT_LOCK = 'settlement';
+
+export function lockOwner(): string {
+  return `${hostname()}:pid ${process.pid}:${randomUUID().slice(0, 8)}`;
+}
+
+export async function acquireLock(db: Db, name = SETTLEMENT_LOCK, ttlMs = 6 * 3600_000, owner = lockOwner()): Promise<RunLock> {
+  const now = new Date();
+  const taken = await db.transaction(async (tx) => {
+    await tx.run('DELETE FROM run_locks WHERE name = ? AND expires_at < ?', [name, now.toISOString()]);
+    const r = await tx.run('INSERT INTO run_locks (name, owner, acquired_at, expires_at) VALUES (?, ?, ?, ?) ON CONFLICT (name) DO NOTHING', [
+      name,
+      owner,
+      now.toISOString(),
+      new Date(now.getTime() + ttlMs).toISOString(),
+    ]);
+    return r.changes === 1;
+  });
+  if (!taken) {
+    const holder = await db.get<{ owner: string; acquired_at: string; expires_at: string }>('SELECT owner, acquired_at, expires_at FROM run_locks WHERE name = ?', [name]);
+    throw new SunshareError(
+      'PAYOUT_LOCKED',
+      `another ${name} run holds the lock: ${holder?.owner ?? 'unknown'} since ${holder?.acquired_at ?? '?'} (lapses at ${holder?.expires_at ?? '?'}); wait for it to finish`,
+      { httpStatus: 409, details: holder ? [`owner: ${holder.owner}`, `acquired_at: ${holder.acquired_at}`, `expires_at: ${holder.expires_at}`] : [] },
+    );
+  }
+  return {
+    owner,
+    async release() {
+      await db.run('DELETE FROM run_locks WHERE name = ? AND owner = ?', [name, owner]);
+    },
+  };
+}

@@ -1,0 +1,138 @@
+import { randomUUID } from 'node:crypto';
+import type { Db } from '../../common/ledger/index.js';
+import { SunshareError } from '../../common/errors.js';
+import { daysFromTo, isDate, monthOf, nextMonth, todayIn } from '../dates.js';
+import { computeSiteDay, type Computed } from './compute.js';
+import { listSites, loadBatch, postedTotals, siteDay, type BatchInputs } from './inputs.js';
+import { acquireLock } from './lock.js';
+
+export interface RunOptions {
+  from: string;
+  to: string;
+  /** settle only these sites (default: all) */
+  sites?: readonly string[];
+  /** the clock, for the month adjustments are paid in */
+  now?: Date;
+  /** site-days per batch: each batch is read in a few queries and posted in one transaction */
+  batchSiteDays?: number;
+  /** take the run lock (default true) */
+  lock?: boolean;
+}
+
+export interface RunResult {
+  runId: string;
+  from: string;
+  to: string;
+  /** first versions posted */
+  posted: number;
+  /** later versions posted because an input changed */
+  adjusted: number;
+  unchanged: number;
+  /** site-days that could not be settled, with why */
+  skipped: string[];
+  lines: number;
+}
+
+const SETTLEMENT_SQL =
+  'INSERT INTO settlements (id, site_id, day, version, corrects_id, inputs_hash, energy_wh, energy_source, flags, capacity_w, grid_rate, subsidy_rate, grid_fen, subsidy_fen, revenue_fen, run_id, posted_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)';
+const LINE_SQL =
+  'INSERT INTO settlement_lines (settlement_id, allocation_id, household_id, share_w, kind, grid_fen, subsidy_fen, amount_fen, payable_month) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)';
+
+/**
+ * Settles every site for every day in [from, to]. Idempotent: a site-day
+ * whose inputs hash matches its latest posted version is left alone; one
+ * whose inputs changed gets the next version with adjustment lines (the
+ * difference to everything posted before, per allocation), payable in the
+ * month after the day or the current month, whichever is later.
+ */
+export async function runSettlement(db: Db, opts: RunOptions): Promise<RunResult> {
+  for (const [name, v] of [['from', opts.from], ['to', opts.to]] as const) {
+    if (!isDate(v)) throw new SunshareError('PAYOUT_BAD_DATE', `--${name} must be a date YYYY-MM-DD, got "${v}"`, { httpStatus: 400 });
+  }
+  if (opts.from > opts.to) throw new SunshareError('PAYOUT_BAD_DATE', `--from ${opts.from} is after --to ${opts.to}`, { httpStatus: 400 });
+  const lock = opts.lock === false ? undefined : await acquireLock(db);
+  try {
+    return await settle(db, opts);
+  } finally {
+    await lock?.release();
+  }
+}
+
+async function settle(db: Db, opts: RunOptions): Promise<RunResult> {
+  const startedAt = new Date().toISOString();
+  const result: RunResult = { runId: randomUUID(), from: opts.from, to: opts.to, posted: 0, adjusted: 0, unchanged: 0, skipped: [], lines: 0 };
+  const days = daysFromTo(opts.from, opts.to);
+  const sites = await listSites(db, opts.sites);
+  const perBatch = Math.max(1, Math.floor((opts.batchSiteDays ?? 20_000) / days.length));
+  for (let i = 0; i < sites.length; i += perBatch) {
+    const batch = sites.slice(i, i + perBatch);
+    const inputs = await loadBatch(db, batch, opts.from, opts.to);
+    await db.transaction((tx) => postBatch(tx, inputs, days, opts.now ?? new Date(), result));
+  }
+  await db.run('INSERT INTO settlement_runs (id, from_day, to_day, started_at, finished_at, posted, unchanged, skipped) VALUES (?, ?, ?, ?, ?, ?, ?, ?)', [
+    result.runId,
+    opts.from,
+    opts.to,
+    startedAt,
+    new Date().toISOString(),
+    result.posted + result.adjusted,
+    result.unchanged,
+    result.skipped.length,
+  ]);
+  return result;
+}
+
+async function postBatch(tx: Db, inputs: BatchInputs, days: string[], now: Date, result: RunResult): Promise<void> {
+  const postedAt = now.toISOString();
+  const settlements: unknown[][] = [];
+  const lines: unknown[][] = [];
+  for (const site of inputs.sites) {
+    for (const day of days) {
+      const outcome = computeSiteDay(inputs, site, day);
+      if (!outcome.ok) {
+        result.skipped.push(outcome.problem);
+        continue;
+      }
+      const c = outcome.value;
+      const previous = inputs.posted.get(siteDay(site.id, day));
+      if (previous?.inputs_hash === c.inputs_hash) {
+        result.unchanged++;
+        continue;
+      }
+      const version = (previous?.version ?? 0) + 1;
+      const id = `${site.id}/${day}/v${version}`;
+      settlements.push([id, site.id, day, version, previous?.id ?? null, c.inputs_hash, c.energy_wh, c.energy_source, c.flags.join(','), c.capacity_w, c.grid_rate, c.subsidy_rate, c.grid_fen, c.subsidy_fen, c.revenue_fen, result.runId, postedAt]);
+      if (previous) {
+        const paidIn = [nextMonth(monthOf(day)), monthOf(todayIn(site.time_zone, now))].sort()[1]!;
+        lines.push(...(await adjustmentLines(tx, c, id, paidIn)));
+        result.adjusted++;
+      } else {
+        for (const l of c.lines) lines.push([id, l.allocation_id, l.household_id, l.share_w, 'daily', l.grid_fen, l.subsidy_fen, l.grid_fen + l.subsidy_fen, monthOf(day)]);
+        result.posted++;
+      }
+    }
+  }
+  await tx.runMany(SETTLEMENT_SQL, settlements);
+  await tx.runMany(LINE_SQL, lines);
+  result.lines += lines.length;
+}
+
+/** The difference between the new split and everything posted for the day so far, per allocation. */
+async function adjustmentLines(tx: Db, c: Computed, id: string, paidIn: string): Promise<unknown[][]> {
+  const paid = await postedTotals(tx, c.site_id, c.day);
+  const out: unknown[][] = [];
+  const seen = new Set<string>();
+  for (const l of c.lines) {
+    seen.add(l.allocation_id);
+    const before = paid.get(l.allocation_id) ?? { grid_fen: 0, subsidy_fen: 0 };
+    const grid = l.grid_fen - before.grid_fen;
+    const subsidy = l.subsidy_fen - before.subsidy_fen;
+    if (grid !== 0 || subsidy !== 0) out.push([id, l.allocation_id, l.household_id, l.share_w, 'adjustment', grid, subsidy, grid + subsidy, paidIn]);
+  }
+  // allocations no longer valid that day give back what they were paid
+  for (const [allocation, before] of paid) {
+    if (seen.has(allocation) || (before.grid_fen === 0 && before.subsidy_fen === 0)) continue;
+    out.push([id, allocation, before.household_id, 0, 'adjustment', -before.grid_fen, -before.subsidy_fen, -(before.grid_fen + before.subsidy_fen), paidIn]);
+  }
+  return out;
+}

@@ -1,0 +1,71 @@
+import { readFile } from 'node:fs/promises';
+import { basename, extname } from 'node:path';
+import ExcelJS from 'exceljs';
+import { parse } from 'csv-parse/sync';
+import { SunshareError } from '../../common/errors.js';
+
+/** A sheet read from CSV or XLSX: header names lower-cased, every cell as trimmed text, with its line number. */
+export interface RawSheet { source: string; name: string; rows: { line: number; cells: Record<string, string> }[]; headers: string[] }
+
+export async function readSheets(file: string): Promise<RawSheet[]> {
+  const ext = extname(file).toLowerCase();
+  let data: Buffer;
+  try {
+    data = await readFile(file);
+  } catch (err) {
+    throw new SunshareError('REGISTRY_FILE', `cannot read ${file}: ${(err as Error).message}`, { httpStatus: 400 });
+  }
+  if (ext === '.xlsx') return readXlsx(file, data);
+  if (ext === '.csv') return [readCsv(file, data)];
+  throw new SunshareError('REGISTRY_FILE', `${file}: only .csv and .xlsx files can be imported`, { httpStatus: 400 });
+}
+
+export function readCsv(file: string, data: Buffer): RawSheet {
+  let records: string[][];
+  try {
+    records = parse(data, { bom: true, relax_column_count: true, skip_empty_lines: true, trim: true });
+  } catch (err) {
+    throw new SunshareError('REGISTRY_CSV', `${basename(file)}: not valid CSV: ${(err as Error).message}`, { httpStatus: 400 });
+  }
+  const [head = [], ...body] = records;
+  const headers = head.map((h) => h.toLowerCase());
+  return {
+    source: basename(file),
+    name: basename(file, extname(file)),
+    headers,
+    rows: body.map((r, i) => ({ line: i + 2, cells: Object.fromEntries(headers.map((h, j) => [h, r[j] ?? ''])) })),
+  };
+}
+
+function cellText(v: ExcelJS.CellValue): string {
+  if (v === null || v === undefined) return '';
+  if (v instanceof Date) return v.toISOString().slice(0, 10);
+  if (typeof v === 'object') {
+    if ('result' in v) return cellText(v.result as ExcelJS.CellValue);
+    if ('richText' in v) return v.richText.map((t) => t.text).join('');
+    if ('text' in v) return String(v.text);
+    return '';
+  }
+  return String(v).trim();
+}
+
+async function readXlsx(file: string, data: Buffer): Promise<RawSheet[]> {
+  const wb = new ExcelJS.Workbook();
+  try {
+    await wb.xlsx.load(data as unknown as ArrayBuffer);
+  } catch (err) {
+    throw new SunshareError('REGISTRY_XLSX', `${basename(file)}: not a readable XLSX workbook: ${(err as Error).message}`, { httpStatus: 400 });
+  }
+  return wb.worksheets.map((ws) => {
+    const headers: string[] = [];
+    ws.getRow(1).eachCell({ includeEmpty: true }, (c, col) => (headers[col - 1] = cellText(c.value).toLowerCase()));
+    const rows: RawSheet['rows'] = [];
+    ws.eachRow((row, line) => {
+      if (line === 1) return;
+      const cells: Record<string, string> = {};
+      headers.forEach((h, i) => (cells[h] = cellText(row.getCell(i + 1).value)));
+      if (Object.values(cells).some((v) => v !== '')) rows.push({ line, cells });
+    });
+    return { source: `${basename(file)}[${ws.name}]`, name: ws.name, headers, rows };
+  });
+}

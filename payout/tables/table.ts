@@ -1,0 +1,92 @@
+import ExcelJS from 'exceljs';
+import { stringify } from 'csv-stringify/sync';
+import { formatKwh, formatYuan } from '../money/revenue.js';
+
+/**
+ * A report or export table, written as Excel-safe CSV (UTF-8 with BOM, text
+ * cells that could start a formula prefixed with ') or as an XLSX sheet with
+ * number formats. Money columns hold integer fen and kWh columns integer Wh;
+ * both are rendered exactly.
+ */
+export type ColumnKind = 'text' | 'yuan' | 'kwh' | 'kw' | 'int';
+export interface Column { key: string; header: string; kind?: ColumnKind; width?: number }
+export interface Table { name: string; columns: Column[]; rows: Record<string, unknown>[]; title?: string }
+
+const FORMULA_START = /^[=+\-@\t\r]/;
+export const neutralise = (text: string): string => (FORMULA_START.test(text) ? `'${text}` : text);
+
+function textCell(col: Column, v: unknown): string {
+  if (v === null || v === undefined) return '';
+  switch (col.kind ?? 'text') {
+    case 'yuan':
+      return formatYuan(Number(v));
+    case 'kwh':
+      return formatKwh(Number(v));
+    case 'kw':
+      return formatKwh(Number(v)); // W -> kW with 3 decimals
+    case 'int':
+      return String(v);
+    default:
+      return neutralise(String(v));
+  }
+}
+
+export function tableToCsv(table: Table): Buffer {
+  const lines: string[][] = [];
+  if (table.title) lines.push([neutralise(table.title)]);
+  lines.push(table.columns.map((c) => neutralise(c.header)));
+  for (const r of table.rows) lines.push(table.columns.map((c) => textCell(c, r[c.key])));
+  return Buffer.concat([Buffer.from('\uFEFF', 'utf8'), Buffer.from(stringify(lines, { record_delimiter: '\r\n' }), 'utf8')]);
+}
+
+const NUM_FMT: Record<ColumnKind, string | undefined> = { text: undefined, yuan: '#,##0.00', kwh: '#,##0.000', kw: '0.000', int: '0' };
+
+function addSheet(wb: ExcelJS.Workbook, table: Table): void {
+  const ws = wb.addWorksheet(table.name.slice(0, 31));
+  if (table.title) {
+    ws.addRow([table.title]).font = { bold: true, size: 14 };
+  }
+  const header = ws.addRow(table.columns.map((c) => c.header));
+  header.font = { bold: true };
+  table.columns.forEach((c, i) => {
+    const col = ws.getColumn(i + 1);
+    col.width = c.width ?? Math.max(10, c.header.length * 2);
+    const fmt = NUM_FMT[c.kind ?? 'text'];
+    if (fmt) col.numFmt = fmt;
+  });
+  for (const r of table.rows) {
+    ws.addRow(
+      table.columns.map((c) => {
+        const v = r[c.key];
+        if (v === null || v === undefined) return null;
+        switch (c.kind ?? 'text') {
+          case 'yuan':
+            return Number(v) / 100;
+          case 'kwh':
+          case 'kw':
+            return Number(v) / 1000;
+          case 'int':
+            return Number(v);
+          default:
+            return neutralise(String(v));
+        }
+      }),
+    );
+  }
+}
+
+export async function tablesToXlsx(tables: Table[]): Promise<Buffer> {
+  const wb = new ExcelJS.Workbook();
+  wb.creator = 'Sunshare';
+  for (const t of tables) addSheet(wb, t);
+  return Buffer.from(await wb.xlsx.writeBuffer());
+}
+
+/** Several tables as one CSV: each table after the other, separated by an empty line. */
+export function tablesToCsv(tables: Table[]): Buffer {
+  const parts = tables.map((t, i) => {
+    const csv = tableToCsv(t);
+    return i === 0 ? csv : Buffer.concat([Buffer.from('\r\n'), csv.subarray(3)]);
+  });
+  return Buffer.concat(parts);
+}
