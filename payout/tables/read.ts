@@ -7,6 +7,9 @@ import { SunshareError } from '../../common/errors.js';
 /** A sheet read from CSV or XLSX: header names lower-cased, every cell as trimmed text, with its line number. */
 export interface RawSheet { source: string; name: string; rows: { line: number; cells: Record<string, string> }[]; headers: string[] }
 
+// our exports prefix ' to cells that would start a formula; importing them back takes it off
+const unneutralise = (text: string): string => (/^'[=+\-@\t\r]/.test(text) ? text.slice(1) : text);
+
 export async function readSheets(file: string): Promise<RawSheet[]> {
   const ext = extname(file).toLowerCase();
   let data: Buffer;
@@ -33,7 +36,7 @@ export function readCsv(file: string, data: Buffer): RawSheet {
     source: basename(file),
     name: basename(file, extname(file)),
     headers,
-    rows: body.map((r, i) => ({ line: i + 2, cells: Object.fromEntries(headers.map((h, j) => [h, r[j] ?? ''])) })),
+    rows: body.map((r, i) => ({ line: i + 2, cells: Object.fromEntries(headers.map((h, j) => [h, unneutralise(r[j] ?? '')])) })),
   };
 }
 
@@ -63,7 +66,7 @@ async function readXlsx(file: string, data: Buffer): Promise<RawSheet[]> {
     ws.eachRow((row, line) => {
       if (line === 1) return;
       const cells: Record<string, string> = {};
-      headers.forEach((h, i) => (cells[h] = cellText(row.getCell(i + 1).value)));
+      headers.forEach((h, i) => (cells[h] = unneutralise(cellText(row.getCell(i + 1).value))));
       if (Object.values(cells).some((v) => v !== '')) rows.push({ line, cells });
     });
     return { source: `${basename(file)}[${ws.name}]`, name: ws.name, headers, rows };

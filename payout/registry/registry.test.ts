@@ -1,0 +1,122 @@
+import { writeFileSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createPgDatabase, postgresAvailable, type PgDatabase } from '../../common/testing/index.js';
+import { openLedger, type Db } from '../../common/ledger/index.js';
+import { SunshareError } from '../../common/errors.js';
+import { EXAMPLE_REGISTRY, tempFile } from '../testing/fixture.js';
+import { exportRegistry } from './export.js';
+import { importRegistry } from './import.js';
+import { maskBankAccount, maskIdCard } from './mask.js';
+
+const pgUp = await postgresAvailable();
+
+async function problemsOf(p: Promise<unknown>): Promise<readonly string[]> {
+  try {
+    await p;
+  } catch (err) {
+    if (err instanceof SunshareError) return err.details;
+    throw err;
+  }
+  throw new Error('expected the import to fail');
+}
+
+function writeAll(files: Map<string, Buffer>): string[] {
+  const dir = mkdtempSync(join(tmpdir(), 'sunshare-export-'));
+  return [...files].map(([name, data]) => {
+    writeFileSync(join(dir, name), data);
+    return join(dir, name);
+  });
+}
+
+for (const dialect of ['sqlite', 'postgres'] as const) {
+  describe.skipIf(dialect === 'postgres' && !pgUp)(`registry on ${dialect}`, () => {
+    let db: Db;
+    let pgDb: PgDatabase | undefined;
+    beforeAll(async () => {
+      if (dialect === 'postgres') pgDb = await createPgDatabase('sunshare_registry');
+      db = await openLedger(pgDb?.url ?? ':memory:');
+    });
+    afterAll(async () => {
+      await db?.close();
+      await pgDb?.drop();
+    });
+
+    it('imports the example county registry', async () => {
+      expect(await importRegistry(db, EXAMPLE_REGISTRY)).toEqual({ sites: 2, devices: 10, households: 25, allocations: 25, tariffs: 2, policies: 2 });
+      const site = await db.get<{ capacity_w: number }>("SELECT capacity_w FROM sites WHERE id = 'ry-dq-01'");
+      expect(site!.capacity_w).toBe(300_000);
+      const t = await db.get<{ grid_rate: number; subsidy_rate: number }>("SELECT grid_rate, subsidy_rate FROM tariffs WHERE site_id = 'ry-dq-01'");
+      expect(t).toEqual({ grid_rate: 45_300, subsidy_rate: 52_700 });
+    });
+
+    it('reports every bad row and column at once and imports nothing', async () => {
+      const households = tempFile('households.csv', 'id,name,village,id_card,colour\nhx1,新户甲,东光村,12345,red\nhx1,新户乙,东光村,,\nhx2,,东光村,,\n');
+      const allocations = tempFile(
+        'allocations.csv',
+        [
+          'id,household_id,site_id,share_kw,valid_from,valid_to,reason',
+          'ax1,hx1,nowhere,3,2018-01-01,,',
+          'ax2,hx1,ry-dq-02,3,2018-02-30,,',
+          'ax3,hh001,ry-dq-01,3,2018-01-01,2017-12-31,',
+          'ax4,hh002,ry-dq-01,3,2017-03-01,,',
+          'ax5,hx1,ry-dq-02,140,2018-01-01,,',
+          'ax6,ghost,ry-dq-02,abc,2018-01-01,,',
+        ].join('\n'),
+      );
+      const before = await db.get<{ n: number }>('SELECT COUNT(*) AS n FROM households');
+      const problems = await problemsOf(importRegistry(db, [households, allocations]));
+      expect(problems).toEqual(
+        expect.arrayContaining([
+          'households.csv: unknown column "colour" (expected id, name, town, village, id_card, bank_account)',
+          'households.csv line 2 column id_card: "12345" is not a 15 or 18 character ID card number',
+          'households.csv line 4 column name: required',
+          'households.csv line 3: duplicate households id "hx1" (first at households.csv line 2)',
+          'allocations.csv line 2: unknown site "nowhere" for this allocation',
+          'allocations.csv line 3 column valid_from: "2018-02-30" is not a date YYYY-MM-DD',
+          'allocations.csv line 4: valid_to 2017-12-31 is before valid_from 2018-01-01',
+          'allocations.csv line 5: allocation ax4 of household hh002 overlaps allocation al002 (ledger allocation al002) on site ry-dq-01',
+          'allocations.csv line 7 column share_kw: "abc" is not a positive number of kW (at most 3 decimals)',
+          'allocations.csv line 7: unknown household "ghost"',
+          'site ry-dq-02 is overbooked on 2018-01-01: allocations al022, al023, al024, al025, ax5 total 152 kW over its capacity 150 kW',
+        ]),
+      );
+      expect(await db.get<{ n: number }>('SELECT COUNT(*) AS n FROM households')).toEqual(before);
+    });
+
+    it('exports personal data masked, and neutralises cells that would run as formulas', async () => {
+      await importRegistry(db, [tempFile('households.csv', 'id,name,village\nhx9,"=HYPERLINK(""http://x"")",东光村\n')]);
+      const files = await exportRegistry(db, 'csv');
+      const text = files.get('households.csv')!.toString('utf8');
+      expect(text.startsWith('\uFEFF')).toBe(true);
+      expect(text).toContain('"\'=HYPERLINK(""http://x"")"');
+      expect(text).toContain(maskIdCard('440232196003137660'));
+      expect(text).not.toContain('440232196003137660');
+      expect(text).toContain('***************6131');
+      expect(await db.get<{ n: number }>('SELECT COUNT(*) AS n FROM finance_exports')).toEqual({ n: 0 });
+    });
+
+    it('round-trips a recorded finance export, CSV and XLSX, into an empty ledger', async () => {
+      for (const format of ['csv', 'xlsx'] as const) {
+        const files = writeAll(await exportRegistry(db, format, { finance: { by: 'auditor-test' } }));
+        const fresh = await openLedger(':memory:');
+        await importRegistry(fresh, files.filter((f) => !f.endsWith('households.csv')).concat(files.filter((f) => f.endsWith('households.csv'))));
+        for (const table of ['sites', 'devices', 'households', 'allocations', 'tariffs', 'site_policies']) {
+          const q = `SELECT * FROM ${table} ORDER BY 1, 2`;
+          expect(await fresh.all(q), `${format} ${table}`).toEqual(await db.all(q));
+        }
+        await fresh.close();
+      }
+      const rec = await db.all<{ exported_by: string; rows: number }>('SELECT exported_by, rows FROM finance_exports');
+      expect(rec).toEqual([{ exported_by: 'auditor-test', rows: 26 }, { exported_by: 'auditor-test', rows: 26 }]);
+    });
+  });
+}
+
+describe('masking', () => {
+  it('shows the first 3 and last 4 of an ID card and the last 4 of an account', () => {
+    expect(maskIdCard('44023219600313766X')).toBe('440***********766X');
+    expect(maskBankAccount('6217181590830166131')).toBe('***************6131');
+  });
+});
