@@ -1,12 +1,48 @@
 import type { Command } from 'commander';
 
-// Not built yet: issue 6. The command exists so `sunshare --help` shows the whole plan.
+const ROLE_HELP = 'viewer (read), operator (+ gateways, device health), finance (+ payout runs, reports), admin (everything, registry changes)';
+
 export function register(program: Command): void {
-  program
+  const api = program
     .command('api')
-    .description('Serve the HTTP API and status page (not built yet: issue 6)')
-    .action(() => {
-      console.error('sunshare api is not built yet (issue 6).');
-      process.exit(2);
+    .description('Serve the HTTP API (OpenAPI at /docs) and the status page (at /)')
+    .option('-c, --config <file>', 'YAML/JSON config (see api/api.example.yaml); flags below override it')
+    .option('--host <address>', 'address to listen on (default 127.0.0.1)')
+    .option('-p, --port <port>', 'port to listen on (default 8080)', (v) => Number(v))
+    .option('--ledger <url>', 'SQLite file or postgres:// URL (default $DATABASE_URL, else data/ledger.sqlite)')
+    .option('--mqtt <url>', 'MQTT broker the gateways publish to, for live status (default mqtt://127.0.0.1:1883)')
+    .option('--no-mqtt-live', 'serve without the live status feed')
+    .addHelpText('after', `\nCreate a token first: sunshare api token create --role viewer --name alice\nRoles: ${ROLE_HELP}`)
+    .action(async (opts: { config?: string; host?: string; port?: number; ledger?: string; mqtt?: string; mqttLive: boolean }) => {
+      const { runApiCommand } = await import('./run.js');
+      await runApiCommand(opts);
+    });
+
+  const token = api.command('token').description('Create, list and revoke API tokens (stored hashed; a token is shown once)');
+  token
+    .command('create')
+    .description('Create a token and print it once')
+    .requiredOption('--role <role>', `one of: ${ROLE_HELP}`)
+    .requiredOption('--name <name>', 'who or what holds it (shown in the audit log)')
+    .option('--ledger <url>', 'ledger (default $DATABASE_URL, else data/ledger.sqlite)')
+    .action(async (opts: { role: string; name: string; ledger?: string }) => {
+      const { tokenCreate } = await import('./run.js');
+      await tokenCreate(opts);
+    });
+  token
+    .command('list')
+    .description('List tokens (never the tokens themselves)')
+    .option('--ledger <url>', 'ledger (default $DATABASE_URL, else data/ledger.sqlite)')
+    .action(async (opts: { ledger?: string }) => {
+      const { tokenList } = await import('./run.js');
+      await tokenList(opts);
+    });
+  token
+    .command('revoke <id>')
+    .description('Revoke a token by its id (see `token list`)')
+    .option('--ledger <url>', 'ledger (default $DATABASE_URL, else data/ledger.sqlite)')
+    .action(async (id: string, opts: { ledger?: string }) => {
+      const { tokenRevoke } = await import('./run.js');
+      await tokenRevoke(id, opts);
     });
 }

@@ -1,0 +1,162 @@
+import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { STATUS_SCHEMA } from '../common/contract.js';
+import { openLedger, type Db } from '../common/ledger/index.js';
+import { createPgDatabase, postgresAvailable, type PgDatabase } from '../common/testing/index.js';
+import { buildApp } from './app.js';
+import { createToken, hashToken } from './auth/tokens.js';
+import { batchFor, seedSites } from './fixtures.js';
+import { LiveStatusStore } from './live/store.js';
+
+const pgUp = await postgresAvailable();
+const auth = (token: string) => ({ authorization: `Bearer ${token}` });
+
+for (const dialect of ['sqlite', 'postgres'] as const) {
+  describe.skipIf(dialect === 'postgres' && !pgUp)(`API over a ${dialect} ledger`, () => {
+    let db: Db;
+    let pgDb: PgDatabase | undefined;
+    let app: FastifyInstance;
+    const live = new LiveStatusStore();
+    const tokens: Record<string, string> = {};
+
+    beforeAll(async () => {
+      if (dialect === 'postgres') pgDb = await createPgDatabase();
+      db = await openLedger(pgDb?.url ?? ':memory:');
+      await seedSites(db, 5);
+      await db.run("INSERT INTO households (id, name, town, village, id_card, bank_account) VALUES ('h1', '张三丰', 'town0', 'village0', '440232199001011234', '6222020200112233445')");
+      await db.run("INSERT INTO allocations (id, household_id, site_id, share_w, valid_from) VALUES ('a1', 'h1', 's001', 3000, '2026-01-01')");
+      await db.run("INSERT INTO tariffs (site_id, valid_from, grid_rate, subsidy_rate) VALUES ('s001', '2026-01-01', 45000, 53000)");
+      await db.run(
+        "INSERT INTO daily_energy (site_id, device_id, counter, day, revision, energy_wh, method, computed_at) VALUES ('s001', 'meter', 'export_energy_wh', '2026-06-01', 1, 1000, 'delta', 'x'), ('s001', 'meter', 'export_energy_wh', '2026-06-01', 2, 1200, 'delta', 'y'), ('s002', 'meter', 'export_energy_wh', '2026-06-02', 1, 700, 'delta', 'x')",
+      );
+      for (const role of ['viewer', 'operator', 'finance', 'admin'] as const) tokens[role] = (await createToken(db, role, `${role}-test`)).token;
+      app = await buildApp({ db, live, authFailuresPerMinute: 5 });
+    });
+    afterAll(async () => {
+      await app?.close();
+      await db?.close();
+      await pgDb?.drop();
+    });
+
+    it('refuses a missing token with 401 and a stable code, a bad one with 401, the wrong role with 403', async () => {
+      const none = await app.inject({ url: '/sites', remoteAddress: '10.0.0.1' });
+      expect(none.statusCode).toBe(401);
+      expect(none.json().error.code).toBe('AUTH_MISSING');
+      const bad = await app.inject({ url: '/sites', headers: auth('ssk_not-a-real-token'), remoteAddress: '10.0.0.1' });
+      expect(bad.statusCode).toBe(401);
+      expect(bad.json().error.code).toBe('AUTH_INVALID');
+      const wrongRole = await app.inject({ method: 'POST', url: '/sites', headers: auth(tokens.viewer!), payload: { id: 'x1', name: 'X', capacityW: 1 } });
+      expect(wrongRole.statusCode).toBe(403);
+      expect(wrongRole.json().error).toMatchObject({ code: 'AUTH_FORBIDDEN' });
+      expect(wrongRole.json().error.message).toContain('admin');
+      const gw = await app.inject({ url: '/gateways', headers: auth(tokens.viewer!) });
+      expect(gw.statusCode).toBe(403);
+      expect((await app.inject({ url: '/gateways', headers: auth(tokens.operator!) })).statusCode).toBe(200);
+    });
+
+    it('stores only the hash of a token', async () => {
+      const rows = await db.all<{ token_sha256: string }>('SELECT token_sha256 FROM api_tokens');
+      expect(rows.map((r) => r.token_sha256)).toContain(hashToken(tokens.viewer!));
+      expect(JSON.stringify(rows)).not.toContain(tokens.viewer!.slice(4));
+    });
+
+    it('rate-limits repeated failures from one address, and only that address', async () => {
+      const ip = '10.9.9.9';
+      for (let i = 0; i < 5; i++) expect((await app.inject({ url: '/sites', headers: auth(`ssk_guess${i}`), remoteAddress: ip })).statusCode).toBe(401);
+      const limited = await app.inject({ url: '/sites', headers: auth(tokens.viewer!), remoteAddress: ip });
+      expect(limited.statusCode).toBe(429);
+      expect(limited.json().error.code).toBe('AUTH_RATE_LIMITED');
+      expect(limited.headers['retry-after']).toBeDefined();
+      expect((await app.inject({ url: '/sites', headers: auth(tokens.viewer!), remoteAddress: '10.9.9.10' })).statusCode).toBe(200);
+    });
+
+    it('pages and filters the site list', async () => {
+      const page = await app.inject({ url: '/sites?limit=2&offset=1', headers: auth(tokens.viewer!) });
+      expect(page.statusCode).toBe(200);
+      expect(page.json()).toMatchObject({ total: 5, limit: 2, offset: 1 });
+      expect(page.json().items.map((s: { id: string }) => s.id)).toEqual(['s002', 's003']);
+      const town = await app.inject({ url: '/sites?town=town1', headers: auth(tokens.viewer!) });
+      expect(town.json().items.map((s: { id: string }) => s.id)).toEqual(['s002', 's005']);
+    });
+
+    it('says which parameter is wrong and why', async () => {
+      const res = await app.inject({ url: '/sites?limit=5000&status=maybe', headers: auth(tokens.viewer!) });
+      expect(res.statusCode).toBe(400);
+      const err = res.json().error;
+      expect(err.code).toBe('REQUEST_INVALID');
+      expect(err.details.join('\n')).toMatch(/limit.*500/);
+      const missing = await app.inject({ url: '/sites/nope', headers: auth(tokens.viewer!) });
+      expect(missing.statusCode).toBe(404);
+      expect(missing.json().error.code).toBe('SITE_NOT_FOUND');
+    });
+
+    it('shows live status from gateway status and telemetry', async () => {
+      const t0 = Date.parse('2026-06-01T02:00:00Z');
+      live.applyStatus({ schema: STATUS_SCHEMA, site: 's001', gateway: 'gw1', online: true, ts: t0, devices: [{ device: 'inv1', ok: true, consecutiveErrors: 0 }, { device: 'inv2', ok: false, consecutiveErrors: 4, lastError: 'timeout' }] });
+      live.applyTelemetry(batchFor('s001', 1, t0, 50_000, 1_000_000, 2_000_000));
+      live.applyTelemetry(batchFor('s001', 2, t0 + 600_000, 60_000, 1_010_000, 2_029_000));
+      const res = await app.inject({ url: '/sites/s001', headers: auth(tokens.viewer!) });
+      expect(res.json()).toMatchObject({ id: 's001', online: true, powerW: 180_000, energyTodayWh: 29_000, day: '2026-06-01', expectedTodayWh: 821_918 });
+      const online = await app.inject({ url: '/sites?status=online', headers: auth(tokens.viewer!) });
+      expect(online.json()).toMatchObject({ total: 1, items: [{ id: 's001' }] });
+      const failing = await app.inject({ url: '/devices?site=s001&health=failing', headers: auth(tokens.viewer!) });
+      expect(failing.json().items).toMatchObject([{ id: 'inv2', health: 'failing', consecutiveErrors: 4, acPowerW: 60_000 }]);
+      const curve = await app.inject({ url: '/live/power', headers: auth(tokens.viewer!) });
+      expect(curve.json().items.find((c: { site: string }) => c.site === 's001').points.length).toBeGreaterThan(0);
+    });
+
+    it('serves daily energy (current revision) with filters', async () => {
+      const res = await app.inject({ url: '/daily-energy?site=s001', headers: auth(tokens.viewer!) });
+      expect(res.json()).toMatchObject({ total: 1, items: [{ site: 's001', day: '2026-06-01', revision: 2, energyWh: 1200 }] });
+      const range = await app.inject({ url: '/daily-energy?from=2026-06-02&to=2026-06-30', headers: auth(tokens.viewer!) });
+      expect(range.json().items.map((r: { site: string }) => r.site)).toEqual(['s002']);
+    });
+
+    it('masks personal data of households', async () => {
+      const res = await app.inject({ url: '/households', headers: auth(tokens.admin!) });
+      expect(res.json().items[0]).toEqual({ id: 'h1', name: '张**', town: 'town0', village: 'village0', idCard: '440***********1234', bankAccount: '***************3445' });
+      expect(res.body).not.toContain('199001');
+      const allocs = await app.inject({ url: '/allocations?site=s001&on=2026-06-01', headers: auth(tokens.viewer!) });
+      expect(allocs.json().items).toEqual([{ id: 'a1', household: 'h1', site: 's001', shareW: 3000, validFrom: '2026-01-01', validTo: null, reason: '' }]);
+      const tariffs = await app.inject({ url: '/tariffs', headers: auth(tokens.viewer!) });
+      expect(tariffs.json().items[0]).toMatchObject({ site: 's001', gridRate: 45000, subsidyRate: 53000 });
+    });
+
+    it('records registry changes in the audit log: who, what, when', async () => {
+      const created = await app.inject({ method: 'POST', url: '/sites', headers: auth(tokens.admin!), payload: { id: 'new1', name: '大桥镇一号', capacityW: 300_000, town: '大桥镇' } });
+      expect(created.statusCode).toBe(201);
+      expect(created.json()).toMatchObject({ id: 'new1', online: false, capacityW: 300_000 });
+      const dup = await app.inject({ method: 'POST', url: '/sites', headers: auth(tokens.admin!), payload: { id: 'new1', name: 'again', capacityW: 1 } });
+      expect(dup.statusCode).toBe(409);
+      const patched = await app.inject({ method: 'PATCH', url: '/sites/new1', headers: auth(tokens.admin!), payload: { capacityW: 330_000 } });
+      expect(patched.json().capacityW).toBe(330_000);
+      const dev = await app.inject({ method: 'POST', url: '/sites/new1/devices', headers: auth(tokens.admin!), payload: { id: 'inv1', kind: 'inverter', ratedPowerW: 110_000 } });
+      expect(dev.statusCode).toBe(201);
+      const extra = await app.inject({ method: 'POST', url: '/sites', headers: auth(tokens.admin!), payload: { id: 'x', name: 'x', capacityW: 1, color: 'red' } });
+      expect(extra.statusCode).toBe(400);
+      const log = await app.inject({ url: '/audit', headers: auth(tokens.admin!) });
+      const actions = log.json().items.map((e: { action: string; actor: string; target: string }) => `${e.actor} ${e.action} ${e.target}`);
+      expect(actions).toEqual(expect.arrayContaining(['admin-test site.create new1', 'admin-test site.update new1', 'admin-test device.create new1/inv1']));
+      expect(log.json().items).toHaveLength(3);
+    });
+
+    it('serves OpenAPI generated from the route schemas, health and metrics', async () => {
+      const spec = (await app.inject({ url: '/docs/json' })).json();
+      expect(spec.openapi).toMatch(/^3/);
+      const params = spec.paths['/sites'].get.parameters.map((p: { name: string }) => p.name);
+      expect(params).toEqual(expect.arrayContaining(['limit', 'offset', 'town', 'status']));
+      expect(spec.paths['/payout-runs'].post.requestBody).toBeDefined();
+      expect((await app.inject({ url: '/docs' })).statusCode).toBeLessThan(400);
+      expect((await app.inject({ url: '/health' })).json()).toMatchObject({ status: 'ok', ledger: dialect });
+      const metrics = await app.inject({ url: '/metrics' });
+      expect(metrics.body).toMatch(/sunshare_api_auth_failures_total\{reason="invalid"\} \d+/);
+      expect(metrics.body).toContain('sunshare_api_requests_total{method="GET",route="/sites",status="200"}');
+    });
+
+    it('answers 503 with a code when the payout service is not wired', async () => {
+      const res = await app.inject({ method: 'POST', url: '/payout-runs', headers: auth(tokens.finance!), payload: { from: '2026-06-01', to: '2026-06-01' } });
+      expect(res.statusCode).toBe(503);
+      expect(res.json().error.code).toBe('PAYOUT_UNAVAILABLE');
+    });
+  });
+}

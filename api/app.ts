@@ -1,0 +1,88 @@
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { Db } from '../common/ledger/index.js';
+import { silentLogger, type Logger } from '../common/log.js';
+import { installAuth } from './auth/hook.js';
+import { FailureLimiter } from './auth/limiter.js';
+import type { ApiContext } from './context.js';
+import { installErrorHandlers } from './errors.js';
+import { LiveStatusStore } from './live/store.js';
+import { createApiMetrics, type ApiMetrics } from './metrics.js';
+import type { PayoutService } from './payout-service.js';
+import { deviceRoutes } from './routes/devices.js';
+import { energyRoutes } from './routes/energy.js';
+import { pageRoutes } from './routes/page.js';
+import { auditRoutes } from './routes/audit.js';
+import { payoutRoutes } from './routes/payouts.js';
+import { registryRoutes } from './routes/registry.js';
+import { siteRoutes } from './routes/sites.js';
+import { systemRoutes } from './routes/system.js';
+
+export interface BuildAppOptions {
+  db: Db;
+  live?: LiveStatusStore;
+  log?: Logger;
+  metrics?: ApiMetrics;
+  payout?: PayoutService;
+  expectedYieldKwhPerKwp?: number;
+  /** Failed logins allowed per client address per minute before 429. */
+  authFailuresPerMinute?: number;
+  /** Trust X-Forwarded-For (only behind a reverse proxy you run). */
+  trustProxy?: boolean;
+}
+
+/** The API as a fastify app, not listening: tests call `app.inject()`, server.ts calls `listen`. */
+export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> {
+  const log = opts.log ?? silentLogger;
+  const app = Fastify({
+    loggerInstance: log as FastifyBaseLogger,
+    trustProxy: opts.trustProxy ?? false,
+    // request lines are counted in /metrics; logging each one would cost more than answering it
+    logController: new LogController({ disableRequestLogging: true }),
+    // unknown body fields are an error, not silently dropped
+    ajv: { customOptions: { removeAdditional: false } },
+  });
+  const ctx: ApiContext = {
+    db: opts.db,
+    live: opts.live ?? new LiveStatusStore(),
+    metrics: opts.metrics ?? createApiMetrics(),
+    log,
+    payout: opts.payout,
+    expectedYieldKwhPerKwp: opts.expectedYieldKwhPerKwp ?? 1000,
+  };
+
+  installErrorHandlers(app, (code) => ctx.metrics.errors.inc({ code }));
+  installAuth(app, ctx.db, new FailureLimiter(opts.authFailuresPerMinute ?? 20, 60_000), (reason) => ctx.metrics.authFailures.inc({ reason }));
+  app.addHook('onResponse', async (req, reply) => {
+    const route = req.routeOptions.url ?? 'unmatched';
+    ctx.metrics.requests.inc({ method: req.method, route, status: String(reply.statusCode) });
+    ctx.metrics.latency.observe({ route }, reply.elapsedTime / 1000);
+  });
+
+  await app.register(swagger, {
+    openapi: {
+      info: {
+        title: 'Sunshare API',
+        version: '1',
+        description:
+          'Community solar telemetry and revenue sharing. Send `Authorization: Bearer <token>` (create one with `sunshare api token create`). ' +
+          'Roles: viewer (read), operator (+ gateways and device health), finance (+ payout runs and reports), admin (everything, registry changes). ' +
+          'Errors are `{ "error": { "code", "message", "details" } }` with a stable code.',
+      },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+      security: [{ bearer: [] }],
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+
+  systemRoutes(app, ctx);
+  siteRoutes(app, ctx);
+  deviceRoutes(app, ctx);
+  energyRoutes(app, ctx);
+  registryRoutes(app, ctx);
+  payoutRoutes(app, ctx);
+  auditRoutes(app, ctx);
+  pageRoutes(app);
+  return app;
+}

@@ -1,0 +1,16 @@
+import type { Db } from '../common/ledger/index.js';
+import type { Logger } from '../common/log.js';
+import type { LiveStatusStore } from './live/store.js';
+import type { ApiMetrics } from './metrics.js';
+import type { PayoutService } from './payout-service.js';
+
+/** What every route module gets: the ledger, the live view, metrics and the payout service. */
+export interface ApiContext {
+  db: Db;
+  live: LiveStatusStore;
+  metrics: ApiMetrics;
+  log: Logger;
+  payout?: PayoutService;
+  /** kWh per kWp per year used for "expected energy today" (Northern Guangdong: 950-1,100). */
+  expectedYieldKwhPerKwp: number;
+}

@@ -1,0 +1,127 @@
+import { randomUUID } from 'node:crypto';
+import type { Db } from '../common/ledger/index.js';
+import { SunshareError } from '../common/errors.js';
+import type { Logger } from '../common/log.js';
+
+/**
+ * What the API needs from payout, injected so the API does not pick the
+ * settlement code: `settle` is payout's runSettlement, `reports` its report
+ * builders (each returns the bytes of one file).
+ */
+export interface SettleResult {
+  runId: string;
+  posted: number;
+  adjusted: number;
+  unchanged: number;
+  skipped: string[];
+  lines: number;
+}
+export type SettleFn = (db: Db, opts: { from: string; to: string; sites?: readonly string[] }) => Promise<SettleResult>;
+
+export interface ReportRequest {
+  from: string;
+  to: string;
+  site?: string;
+  format: 'csv' | 'xlsx';
+}
+export interface ReportKind {
+  kind: string;
+  description: string;
+  build(db: Db, req: ReportRequest): Promise<{ filename: string; body: Buffer }>;
+}
+
+export interface PayoutRun {
+  id: string;
+  state: 'running' | 'done' | 'failed';
+  from: string;
+  to: string;
+  sites?: string[];
+  startedBy: string;
+  startedAt: string;
+  finishedAt?: string;
+  daysTotal: number;
+  daysDone: number;
+  settlementRunIds: string[];
+  result?: { posted: number; adjusted: number; unchanged: number; skipped: string[]; lines: number };
+  error?: { code: string; message: string };
+}
+
+export interface PayoutService {
+  start(params: { from: string; to: string; sites?: string[] }, startedBy: string): PayoutRun;
+  get(id: string): PayoutRun | undefined;
+  list(): PayoutRun[];
+  reports: ReportKind[];
+  /** Resolves once no run is in progress (for shutdown). */
+  idle(): Promise<void>;
+}
+
+const DAY_MS = 86_400_000;
+const daysBetween = (from: string, to: string) => Math.round((Date.parse(`${to}T00:00:00Z`) - Date.parse(`${from}T00:00:00Z`)) / DAY_MS) + 1;
+const addDays = (day: string, n: number) => new Date(Date.parse(`${day}T00:00:00Z`) + n * DAY_MS).toISOString().slice(0, 10);
+
+/**
+ * Runs settlements started through the API in the background, a chunk of
+ * days at a time so progress is visible, one run at a time (payout's own
+ * lock also keeps a scheduler run and an API run apart). The runs
+ * themselves are recorded by payout (settlement_runs); this keeps the last
+ * `keep` API runs in memory for their progress and result.
+ */
+export function createPayoutService(db: Db, settle: SettleFn, reports: ReportKind[], log: Logger, opts: { chunkDays?: number; keep?: number } = {}): PayoutService {
+  const chunkDays = opts.chunkDays ?? 7;
+  const keep = opts.keep ?? 50;
+  const runs = new Map<string, PayoutRun>();
+  let chain: Promise<void> = Promise.resolve();
+
+  const execute = async (run: PayoutRun) => {
+    const total = { posted: 0, adjusted: 0, unchanged: 0, skipped: [] as string[], lines: 0 };
+    try {
+      for (let day = run.from; day <= run.to; day = addDays(day, chunkDays)) {
+        const end = [addDays(day, chunkDays - 1), run.to].sort()[0]!;
+        const r = await settle(db, { from: day, to: end, sites: run.sites });
+        run.settlementRunIds.push(r.runId);
+        total.posted += r.posted;
+        total.adjusted += r.adjusted;
+        total.unchanged += r.unchanged;
+        total.lines += r.lines;
+        total.skipped.push(...r.skipped.slice(0, 100 - total.skipped.length));
+        run.daysDone = daysBetween(run.from, end);
+      }
+      run.result = total;
+      run.state = 'done';
+    } catch (err) {
+      run.state = 'failed';
+      run.error = { code: (err as { code?: string }).code ?? 'PAYOUT_RUN_FAILED', message: (err as Error).message };
+      log.error({ err, run: run.id }, 'payout run failed');
+    } finally {
+      run.finishedAt = new Date().toISOString();
+    }
+  };
+
+  return {
+    reports,
+    start(params, startedBy) {
+      if (params.from > params.to) throw new SunshareError('PAYOUT_BAD_RANGE', `from ${params.from} is after to ${params.to}`, { httpStatus: 400 });
+      const days = daysBetween(params.from, params.to);
+      if (days > 3660) throw new SunshareError('PAYOUT_RANGE_TOO_LONG', `${days} days is more than ten years; settle in smaller ranges`, { httpStatus: 400 });
+      const run: PayoutRun = {
+        id: randomUUID(),
+        state: 'running',
+        from: params.from,
+        to: params.to,
+        sites: params.sites,
+        startedBy,
+        startedAt: new Date().toISOString(),
+        daysTotal: days,
+        daysDone: 0,
+        settlementRunIds: [],
+      };
+      runs.set(run.id, run);
+      for (const id of [...runs.keys()].slice(0, Math.max(0, runs.size - keep))) runs.delete(id);
+      chain = chain.then(() => execute(run));
+      return run;
+    },
+    get: (id) => runs.get(id),
+    list: () => [...runs.values()].reverse(),
+    idle: () => chain,
+  };
+}

@@ -1,0 +1,166 @@
+import { Type, type Static } from '@sinclair/typebox';
+import type { FastifyInstance } from 'fastify';
+import { DeviceHealth } from '../../common/contract.js';
+import { SunshareError } from '../../common/errors.js';
+import { audit } from '../audit.js';
+import type { ApiContext } from '../context.js';
+import { Where } from '../query.js';
+import { ErrorResponse, IdParam, Page, Pagination, authErrors } from '../schemas.js';
+
+interface DeviceRow {
+  site_id: string;
+  id: string;
+  kind: 'inverter' | 'meter';
+  revenue_meter: number;
+  rated_power_w: number | null;
+  profile: string | null;
+  serial: string | null;
+}
+
+const Device = Type.Object({
+  site: Type.String(),
+  id: Type.String(),
+  kind: Type.String(),
+  revenueMeter: Type.Boolean(),
+  ratedPowerW: Type.Optional(Type.Integer()),
+  profile: Type.Optional(Type.String()),
+  health: Type.Union([Type.Literal('ok'), Type.Literal('failing'), Type.Literal('unknown')], { description: "from the gateway's last status" }),
+  consecutiveErrors: Type.Optional(Type.Integer()),
+  lastReadingAt: Type.Optional(Type.Integer({ description: 'epoch ms of the newest reading' })),
+  acPowerW: Type.Optional(Type.Number()),
+  state: Type.Optional(Type.String()),
+  alarms: Type.Optional(Type.Array(Type.String())),
+  quality: Type.Optional(Type.Array(Type.String())),
+  energyTodayWh: Type.Optional(Type.Number()),
+});
+
+const DeviceQuery = Type.Object({
+  ...Pagination,
+  site: Type.Optional(IdParam),
+  kind: Type.Optional(Type.Union([Type.Literal('inverter'), Type.Literal('meter')])),
+  health: Type.Optional(Type.Union([Type.Literal('ok'), Type.Literal('failing'), Type.Literal('unknown')])),
+});
+
+const DeviceBody = Type.Object(
+  {
+    id: IdParam,
+    kind: Type.Union([Type.Literal('inverter'), Type.Literal('meter')]),
+    revenueMeter: Type.Optional(Type.Boolean()),
+    ratedPowerW: Type.Optional(Type.Integer({ minimum: 1 })),
+    profile: Type.Optional(Type.String({ maxLength: 100 })),
+    serial: Type.Optional(Type.String({ maxLength: 64 })),
+  },
+  { additionalProperties: false },
+);
+
+const Gateway = Type.Object({
+  site: Type.String(),
+  gateway: Type.String(),
+  online: Type.Boolean(),
+  lastSeenAt: Type.Integer(),
+  version: Type.Optional(Type.String()),
+  lastSeq: Type.Optional(Type.Integer()),
+  spool: Type.Optional(Type.Object({ bytes: Type.Integer(), batches: Type.Integer(), evictedBatches: Type.Integer() })),
+  devices: Type.Array(DeviceHealth),
+});
+
+export function deviceRoutes(app: FastifyInstance, ctx: ApiContext): void {
+  const withLive = (row: DeviceRow): Static<typeof Device> => {
+    const site = ctx.live.site(row.site_id);
+    const health = site.gateways.flatMap((g) => g.devices).find((d) => d.device === row.id);
+    const reading = ctx.live.devices(row.site_id).find((d) => d.device === row.id);
+    return {
+      site: row.site_id,
+      id: row.id,
+      kind: row.kind,
+      revenueMeter: row.revenue_meter === 1,
+      ratedPowerW: row.rated_power_w ?? undefined,
+      profile: row.profile ?? undefined,
+      health: health ? (health.ok ? 'ok' : 'failing') : 'unknown',
+      consecutiveErrors: health?.consecutiveErrors,
+      lastReadingAt: reading?.ts,
+      acPowerW: reading?.acPowerW,
+      state: reading?.state,
+      alarms: reading?.alarms,
+      quality: reading?.quality,
+      energyTodayWh: reading?.energyTodayWh,
+    };
+  };
+
+  app.get<{ Querystring: Static<typeof DeviceQuery> }>(
+    '/devices',
+    {
+      config: { permission: 'read' },
+      schema: { tags: ['devices'], summary: 'Devices with their health and latest reading', querystring: DeviceQuery, response: { 200: Page(Device), ...authErrors } },
+    },
+    async (req) => {
+      const { limit, offset, site, kind, health } = req.query;
+      const where = new Where().add('site_id = ?', site).add('kind = ?', kind);
+      const rows = await ctx.db.all<DeviceRow>(
+        `SELECT site_id, id, kind, revenue_meter, rated_power_w, profile, serial FROM devices ${where} ORDER BY site_id, id`,
+        where.params,
+      );
+      let items = rows.map(withLive);
+      if (health) items = items.filter((d) => d.health === health);
+      return { items: items.slice(offset, offset + limit), total: items.length, limit, offset };
+    },
+  );
+
+  app.post<{ Params: { id: string }; Body: Static<typeof DeviceBody> }>(
+    '/sites/:id/devices',
+    {
+      config: { permission: 'registry' },
+      schema: {
+        tags: ['registry'],
+        summary: 'Register a device at a site (admin; audited)',
+        params: Type.Object({ id: IdParam }),
+        body: DeviceBody,
+        response: { 201: Device, 404: ErrorResponse, 409: ErrorResponse, ...authErrors },
+      },
+    },
+    async (req, reply) => {
+      const b = req.body;
+      const site = req.params.id;
+      await ctx.db.transaction(async (tx) => {
+        if (!(await tx.get('SELECT id FROM sites WHERE id = ?', [site]))) {
+          throw new SunshareError('SITE_NOT_FOUND', `there is no site "${site}"; register it first with POST /sites`, { httpStatus: 404 });
+        }
+        if (await tx.get('SELECT id FROM devices WHERE site_id = ? AND id = ?', [site, b.id])) {
+          throw new SunshareError('DEVICE_EXISTS', `device "${b.id}" already exists at site "${site}"`, { httpStatus: 409 });
+        }
+        await tx.run('INSERT INTO devices (site_id, id, kind, revenue_meter, rated_power_w, profile, serial) VALUES (?, ?, ?, ?, ?, ?, ?)', [
+          site,
+          b.id,
+          b.kind,
+          b.revenueMeter ? 1 : 0,
+          b.ratedPowerW ?? null,
+          b.profile ?? null,
+          b.serial ?? null,
+        ]);
+        await audit(tx, req, 'device.create', `${site}/${b.id}`, b);
+      });
+      const row = await ctx.db.get<DeviceRow>('SELECT site_id, id, kind, revenue_meter, rated_power_w, profile, serial FROM devices WHERE site_id = ? AND id = ?', [
+        site,
+        b.id,
+      ]);
+      return reply.status(201).send(withLive(row!));
+    },
+  );
+
+  app.get<{ Querystring: { site?: string } }>(
+    '/gateways',
+    {
+      config: { permission: 'operate' },
+      schema: {
+        tags: ['devices'],
+        summary: 'Gateways with spool and per-device health, including last errors (operator)',
+        querystring: Type.Object({ site: Type.Optional(IdParam) }),
+        response: { 200: Type.Object({ items: Type.Array(Gateway) }), ...authErrors },
+      },
+    },
+    async (req) => {
+      const sites = req.query.site ? [req.query.site] : ctx.live.siteIds().sort();
+      return { items: sites.flatMap((site) => ctx.live.site(site).gateways.map((g) => ({ site, ...g }))) };
+    },
+  );
+}

@@ -1,0 +1,181 @@
+import { Type, type Static } from '@sinclair/typebox';
+import type { FastifyInstance } from 'fastify';
+import { SunshareError } from '../../common/errors.js';
+import { audit } from '../audit.js';
+import type { ApiContext } from '../context.js';
+import type { PayoutService } from '../payout-service.js';
+import { Where, pageOf } from '../query.js';
+import { Day, ErrorResponse, IdParam, Page, Pagination, authErrors } from '../schemas.js';
+
+const Settlement = Type.Object({
+  id: Type.String(),
+  site: Type.String(),
+  day: Type.String(),
+  version: Type.Integer(),
+  correctsId: Type.Union([Type.String(), Type.Null()]),
+  energyWh: Type.Integer(),
+  energySource: Type.String({ description: 'grid_read | revenue_meter | inverters | none' }),
+  flags: Type.String(),
+  revenueFen: Type.Integer(),
+  gridFen: Type.Integer(),
+  subsidyFen: Type.Integer(),
+  runId: Type.String(),
+  postedAt: Type.String(),
+});
+const SettlementRun = Type.Object({
+  id: Type.String(),
+  from: Type.String(),
+  to: Type.String(),
+  startedAt: Type.String(),
+  finishedAt: Type.String(),
+  posted: Type.Integer(),
+  unchanged: Type.Integer(),
+  skipped: Type.Integer(),
+});
+const PayoutRun = Type.Object({
+  id: Type.String(),
+  state: Type.Union([Type.Literal('running'), Type.Literal('done'), Type.Literal('failed')]),
+  from: Type.String(),
+  to: Type.String(),
+  sites: Type.Optional(Type.Array(Type.String())),
+  startedBy: Type.String(),
+  startedAt: Type.String(),
+  finishedAt: Type.Optional(Type.String()),
+  daysTotal: Type.Integer(),
+  daysDone: Type.Integer({ description: 'progress: days settled so far' }),
+  settlementRunIds: Type.Array(Type.String()),
+  result: Type.Optional(
+    Type.Object({ posted: Type.Integer(), adjusted: Type.Integer(), unchanged: Type.Integer(), skipped: Type.Array(Type.String()), lines: Type.Integer() }),
+  ),
+  error: Type.Optional(Type.Object({ code: Type.String(), message: Type.String() })),
+});
+const RunBody = Type.Object(
+  { from: Day, to: Day, sites: Type.Optional(Type.Array(IdParam, { minItems: 1, maxItems: 1000 })) },
+  { additionalProperties: false },
+);
+const SettlementQuery = Type.Object({ ...Pagination, site: Type.Optional(IdParam), from: Type.Optional(Day), to: Type.Optional(Day) });
+const PageOnly = Type.Object(Pagination);
+const ReportQuery = Type.Object({
+  from: Day,
+  to: Day,
+  site: Type.Optional(IdParam),
+  format: Type.Union([Type.Literal('csv'), Type.Literal('xlsx')], { default: 'csv' }),
+});
+
+function service(ctx: ApiContext): PayoutService {
+  if (!ctx.payout) throw new SunshareError('PAYOUT_UNAVAILABLE', 'this API runs without the payout service; start it with the ledger it settles', { httpStatus: 503 });
+  return ctx.payout;
+}
+
+export function payoutRoutes(app: FastifyInstance, ctx: ApiContext): void {
+  app.get<{ Querystring: Static<typeof SettlementQuery> }>(
+    '/settlements',
+    {
+      config: { permission: 'read' },
+      schema: { tags: ['payout'], summary: 'Posted daily settlements per site (every version; later versions correct earlier ones)', querystring: SettlementQuery, response: { 200: Page(Settlement), ...authErrors } },
+    },
+    async (req) => {
+      const q = req.query;
+      return pageOf(
+        ctx.db,
+        'id, site_id AS site, day, version, corrects_id AS "correctsId", energy_wh AS "energyWh", energy_source AS "energySource", flags, revenue_fen AS "revenueFen", grid_fen AS "gridFen", subsidy_fen AS "subsidyFen", run_id AS "runId", posted_at AS "postedAt"',
+        'settlements',
+        new Where().add('site_id = ?', q.site).add('day >= ?', q.from).add('day <= ?', q.to),
+        'day DESC, site_id, version',
+        q,
+      );
+    },
+  );
+
+  app.get<{ Querystring: Static<typeof PageOnly> }>(
+    '/settlement-runs',
+    {
+      config: { permission: 'read' },
+      schema: { tags: ['payout'], summary: 'Finished settlement runs (scheduler and API), newest first', querystring: PageOnly, response: { 200: Page(SettlementRun), ...authErrors } },
+    },
+    async (req) =>
+      pageOf(
+        ctx.db,
+        'id, from_day AS "from", to_day AS "to", started_at AS "startedAt", finished_at AS "finishedAt", posted, unchanged, skipped',
+        'settlement_runs',
+        new Where(),
+        'finished_at DESC, id',
+        req.query,
+      ),
+  );
+
+  app.post<{ Body: Static<typeof RunBody> }>(
+    '/payout-runs',
+    {
+      config: { permission: 'finance' },
+      schema: {
+        tags: ['payout'],
+        summary: 'Start a settlement run over [from, to] (finance; audited). Answers at once; poll GET /payout-runs/{id}',
+        body: RunBody,
+        response: { 202: PayoutRun, 503: ErrorResponse, ...authErrors },
+      },
+    },
+    async (req, reply) => {
+      const run = service(ctx).start(req.body, req.owner?.name ?? '');
+      await audit(ctx.db, req, 'payout.run', run.id, req.body);
+      return reply.status(202).send(run);
+    },
+  );
+
+  app.get(
+    '/payout-runs',
+    { config: { permission: 'read' }, schema: { tags: ['payout'], summary: 'Runs started through this API, newest first', response: { 200: Type.Object({ items: Type.Array(PayoutRun) }), 503: ErrorResponse, ...authErrors } } },
+    async () => ({ items: service(ctx).list() }),
+  );
+
+  app.get<{ Params: { id: string } }>(
+    '/payout-runs/:id',
+    {
+      config: { permission: 'read' },
+      schema: { tags: ['payout'], summary: 'Progress and result of one run', params: Type.Object({ id: Type.String({ maxLength: 64 }) }), response: { 200: PayoutRun, 404: ErrorResponse, 503: ErrorResponse, ...authErrors } },
+    },
+    async (req) => {
+      const run = service(ctx).get(req.params.id);
+      if (!run) throw new SunshareError('PAYOUT_RUN_NOT_FOUND', `no payout run "${req.params.id}" (this API keeps its last 50 runs; finished ones are in /settlement-runs)`, { httpStatus: 404 });
+      return run;
+    },
+  );
+
+  app.get(
+    '/reports',
+    {
+      config: { permission: 'read' },
+      schema: { tags: ['reports'], summary: 'The reports that can be downloaded', response: { 200: Type.Object({ items: Type.Array(Type.Object({ kind: Type.String(), description: Type.String() })) }), ...authErrors } },
+    },
+    async () => ({ items: (ctx.payout?.reports ?? []).map((r) => ({ kind: r.kind, description: r.description })) }),
+  );
+
+  app.get<{ Params: { kind: string }; Querystring: Static<typeof ReportQuery> }>(
+    '/reports/:kind',
+    {
+      config: { permission: 'finance' },
+      schema: {
+        tags: ['reports'],
+        summary: 'Download a report as CSV (Excel-safe UTF-8) or XLSX (finance; audited)',
+        params: Type.Object({ kind: Type.String({ pattern: '^[a-z0-9-]{1,40}$' }) }),
+        querystring: ReportQuery,
+        response: { 404: ErrorResponse, 503: ErrorResponse, ...authErrors },
+      },
+    },
+    async (req, reply) => {
+      const report = service(ctx).reports.find((r) => r.kind === req.params.kind);
+      if (!report) {
+        const kinds = service(ctx).reports.map((r) => r.kind).join(', ');
+        throw new SunshareError('REPORT_NOT_FOUND', `no report "${req.params.kind}"; there are: ${kinds}`, { httpStatus: 404 });
+      }
+      if (req.query.from > req.query.to) throw new SunshareError('REPORT_BAD_RANGE', `from ${req.query.from} is after to ${req.query.to}`, { httpStatus: 400 });
+      const file = await report.build(ctx.db, req.query);
+      await audit(ctx.db, req, 'report.download', report.kind, req.query);
+      const type = req.query.format === 'xlsx' ? 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet' : 'text/csv; charset=utf-8';
+      return reply
+        .header('content-type', type)
+        .header('content-disposition', `attachment; filename="${file.filename.replace(/[^\x20-\x7e]|"/g, '_')}"; filename*=UTF-8''${encodeURIComponent(file.filename)}`)
+        .send(file.body);
+    },
+  );
+}

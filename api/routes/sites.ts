@@ -1,0 +1,201 @@
+import { Type, type Static } from '@sinclair/typebox';
+import type { FastifyInstance } from 'fastify';
+import { SunshareError } from '../../common/errors.js';
+import { audit } from '../audit.js';
+import type { ApiContext } from '../context.js';
+import { Where } from '../query.js';
+import { IdParam, Page, Pagination, authErrors, ErrorResponse } from '../schemas.js';
+
+interface SiteRow {
+  id: string;
+  name: string;
+  town: string;
+  village: string;
+  capacity_w: number;
+  time_zone: string;
+  latitude: number | null;
+  longitude: number | null;
+  commissioned_on: string | null;
+}
+
+export const SiteStatus = Type.Object({
+  id: Type.String(),
+  name: Type.String(),
+  town: Type.String(),
+  village: Type.String(),
+  capacityW: Type.Integer(),
+  timeZone: Type.String(),
+  online: Type.Boolean({ description: 'a gateway of the site is online and was heard from recently' }),
+  lastSeenAt: Type.Optional(Type.Integer({ description: 'epoch ms, when the API last heard from a gateway of the site' })),
+  lastReadingAt: Type.Optional(Type.Integer({ description: 'epoch ms, time of the newest reading (the simulated clock in the demo)' })),
+  day: Type.Optional(Type.String({ description: "the site's local day of the newest reading" })),
+  powerW: Type.Optional(Type.Number({ description: 'AC power now, W' })),
+  energyTodayWh: Type.Optional(Type.Number({ description: 'energy so far today, Wh (revenue meter, else inverters)' })),
+  expectedTodayWh: Type.Integer({ description: 'a typical full day for this capacity, Wh' }),
+});
+
+const SiteQuery = Type.Object({
+  ...Pagination,
+  town: Type.Optional(Type.String({ maxLength: 100 })),
+  village: Type.Optional(Type.String({ maxLength: 100 })),
+  status: Type.Optional(Type.Union([Type.Literal('online'), Type.Literal('offline')], { description: 'live status filter' })),
+});
+
+const SiteBody = Type.Object(
+  {
+    id: IdParam,
+    name: Type.String({ minLength: 1, maxLength: 200 }),
+    town: Type.Optional(Type.String({ maxLength: 100 })),
+    village: Type.Optional(Type.String({ maxLength: 100 })),
+    capacityW: Type.Integer({ minimum: 1 }),
+    timeZone: Type.Optional(Type.String({ maxLength: 64 })),
+    latitude: Type.Optional(Type.Number({ minimum: -90, maximum: 90 })),
+    longitude: Type.Optional(Type.Number({ minimum: -180, maximum: 180 })),
+    commissionedOn: Type.Optional(Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$' })),
+  },
+  { additionalProperties: false },
+);
+const SitePatch = Type.Partial(Type.Omit(SiteBody, ['id']), { additionalProperties: false, minProperties: 1 });
+
+const COLUMNS = 'id, name, town, village, capacity_w, time_zone, latitude, longitude, commissioned_on';
+
+export function siteRoutes(app: FastifyInstance, ctx: ApiContext): void {
+  const expected = (capacityW: number) => Math.round(((capacityW / 1000) * ctx.expectedYieldKwhPerKwp * 1000) / 365);
+  const withLive = (row: SiteRow): Static<typeof SiteStatus> => {
+    const live = ctx.live.site(row.id);
+    return {
+      id: row.id,
+      name: row.name,
+      town: row.town,
+      village: row.village,
+      capacityW: row.capacity_w,
+      timeZone: row.time_zone,
+      online: live.online,
+      lastSeenAt: live.lastSeenAt,
+      lastReadingAt: live.lastReadingAt,
+      day: live.day,
+      powerW: live.powerW,
+      energyTodayWh: live.energyTodayWh,
+      expectedTodayWh: expected(row.capacity_w),
+    };
+  };
+  const getSite = async (id: string) => {
+    const row = await ctx.db.get<SiteRow>(`SELECT ${COLUMNS} FROM sites WHERE id = ?`, [id]);
+    if (!row) throw new SunshareError('SITE_NOT_FOUND', `there is no site "${id}"; GET /sites lists them`, { httpStatus: 404 });
+    return row;
+  };
+
+  app.get<{ Querystring: Static<typeof SiteQuery> }>(
+    '/sites',
+    {
+      config: { permission: 'read' },
+      schema: {
+        tags: ['sites'],
+        summary: 'Sites with live status: online, power now, energy today',
+        querystring: SiteQuery,
+        response: { 200: Page(SiteStatus), ...authErrors },
+      },
+    },
+    async (req) => {
+      const { limit, offset, town, village, status } = req.query;
+      const where = new Where().add('town = ?', town).add('village = ?', village);
+      // The live filter needs every matching site's status, so it pages in memory (150 sites in a county).
+      const rows = await ctx.db.all<SiteRow>(`SELECT ${COLUMNS} FROM sites ${where} ORDER BY id`, where.params);
+      let items = rows.map(withLive);
+      if (status) items = items.filter((s) => s.online === (status === 'online'));
+      return { items: items.slice(offset, offset + limit), total: items.length, limit, offset };
+    },
+  );
+
+  app.get<{ Params: { id: string } }>(
+    '/sites/:id',
+    {
+      config: { permission: 'read' },
+      schema: {
+        tags: ['sites'],
+        summary: 'One site with live status',
+        params: Type.Object({ id: IdParam }),
+        response: { 200: SiteStatus, 404: ErrorResponse, ...authErrors },
+      },
+    },
+    async (req) => withLive(await getSite(req.params.id)),
+  );
+
+  app.get(
+    '/live/power',
+    {
+      config: { permission: 'read' },
+      schema: {
+        tags: ['sites'],
+        summary: "Today's power curve per site ([epoch ms, W] pairs, one per 5 minutes of reading time)",
+        response: {
+          200: Type.Object({
+            items: Type.Array(
+              Type.Object({ site: Type.String(), day: Type.Optional(Type.String()), points: Type.Array(Type.Tuple([Type.Number(), Type.Number()])) }),
+            ),
+          }),
+          ...authErrors,
+        },
+      },
+    },
+    async () => {
+      const ids = (await ctx.db.all<{ id: string }>('SELECT id FROM sites ORDER BY id')).map((r) => r.id);
+      return { items: ids.map((site) => ({ site, ...ctx.live.curve(site) })) };
+    },
+  );
+
+  app.post<{ Body: Static<typeof SiteBody> }>(
+    '/sites',
+    {
+      config: { permission: 'registry' },
+      schema: { tags: ['registry'], summary: 'Register a site (admin; audited)', body: SiteBody, response: { 201: SiteStatus, 409: ErrorResponse, ...authErrors } },
+    },
+    async (req, reply) => {
+      const b = req.body;
+      await ctx.db.transaction(async (tx) => {
+        if (await tx.get('SELECT id FROM sites WHERE id = ?', [b.id])) {
+          throw new SunshareError('SITE_EXISTS', `site "${b.id}" already exists; PATCH /sites/${b.id} changes it`, { httpStatus: 409 });
+        }
+        await tx.run(
+          'INSERT INTO sites (id, name, town, village, capacity_w, time_zone, latitude, longitude, commissioned_on) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+          [b.id, b.name, b.town ?? '', b.village ?? '', b.capacityW, b.timeZone ?? 'Asia/Shanghai', b.latitude ?? null, b.longitude ?? null, b.commissionedOn ?? null],
+        );
+        await audit(tx, req, 'site.create', b.id, b);
+      });
+      return reply.status(201).send(withLive(await getSite(b.id)));
+    },
+  );
+
+  app.patch<{ Params: { id: string }; Body: Static<typeof SitePatch> }>(
+    '/sites/:id',
+    {
+      config: { permission: 'registry' },
+      schema: {
+        tags: ['registry'],
+        summary: 'Change a site (admin; audited)',
+        params: Type.Object({ id: IdParam }),
+        body: SitePatch,
+        response: { 200: SiteStatus, 404: ErrorResponse, ...authErrors },
+      },
+    },
+    async (req) => {
+      const columns: Record<string, string> = {
+        name: 'name',
+        town: 'town',
+        village: 'village',
+        capacityW: 'capacity_w',
+        timeZone: 'time_zone',
+        latitude: 'latitude',
+        longitude: 'longitude',
+        commissionedOn: 'commissioned_on',
+      };
+      const set = Object.entries(req.body).filter(([k, v]) => columns[k] && v !== undefined);
+      await ctx.db.transaction(async (tx) => {
+        const before = await getSite(req.params.id);
+        await tx.run(`UPDATE sites SET ${set.map(([k]) => `${columns[k]} = ?`).join(', ')} WHERE id = ?`, [...set.map(([, v]) => v), req.params.id]);
+        await audit(tx, req, 'site.update', req.params.id, { before, change: req.body });
+      });
+      return withLive(await getSite(req.params.id));
+    },
+  );
+}

@@ -1,0 +1,70 @@
+import { loadConfigFile, parseConfig } from '../common/config.js';
+import { SunshareError } from '../common/errors.js';
+import { ledgerUrl, openLedger } from '../common/ledger/index.js';
+import { createLogger } from '../common/log.js';
+import { ROLES, type Role } from './auth/roles.js';
+import { createToken, revokeToken } from './auth/tokens.js';
+import { ApiConfig } from './config.js';
+import { payoutServiceFor } from './payout-wiring.js';
+import { startApi } from './server.js';
+
+/** The CLI actions of `sunshare api`: each opens what it needs and closes it. */
+export async function runApiCommand(opts: { config?: string; host?: string; port?: number; ledger?: string; mqtt?: string; mqttLive: boolean }): Promise<void> {
+  const config = opts.config ? loadConfigFile(opts.config, ApiConfig) : parseConfig({}, ApiConfig);
+  if (opts.host) config.listen.host = opts.host;
+  if (opts.port !== undefined) {
+    if (!Number.isInteger(opts.port) || opts.port < 0 || opts.port > 65535) throw new SunshareError('CONFIG_INVALID', `--port must be 0-65535, got ${opts.port}`);
+    config.listen.port = opts.port;
+  }
+  if (opts.ledger) config.ledger = opts.ledger;
+  if (opts.mqtt) config.mqtt.url = opts.mqtt;
+  if (!opts.mqttLive) config.mqtt.enabled = false;
+  const log = createLogger('api');
+  const db = await openLedger(ledgerUrl(config.ledger));
+  const api = await startApi(config, log, { db, payout: await payoutServiceFor(db, log) });
+  console.log(`Sunshare API on ${api.url}  (status page ${api.url}/?token=<token>, docs ${api.url}/docs)`);
+  const stop = async () => {
+    log.info('shutting down');
+    await api.close();
+    await db.close();
+    process.exit(0);
+  };
+  process.once('SIGINT', () => void stop());
+  process.once('SIGTERM', () => void stop());
+}
+
+const isRole = (r: string): r is Role => (ROLES as readonly string[]).includes(r);
+
+export async function tokenCreate(opts: { role: string; name: string; ledger?: string }): Promise<void> {
+  if (!isRole(opts.role)) throw new SunshareError('TOKEN_ROLE_INVALID', `--role must be one of ${ROLES.join(', ')}, got "${opts.role}"`);
+  const db = await openLedger(ledgerUrl(opts.ledger));
+  try {
+    const { token, owner } = await createToken(db, opts.role, opts.name);
+    console.error(`Token ${owner.id} for "${owner.name}" (${owner.role}). It is shown only this once; store it now:`);
+    console.log(token);
+  } finally {
+    await db.close();
+  }
+}
+
+export async function tokenList(opts: { ledger?: string }): Promise<void> {
+  const db = await openLedger(ledgerUrl(opts.ledger));
+  try {
+    const rows = await db.all<{ id: string; name: string; role: string; created_at: string; revoked_at: string | null }>(
+      'SELECT id, name, role, created_at, revoked_at FROM api_tokens ORDER BY created_at',
+    );
+    for (const r of rows) console.log(`${r.id}  ${r.role.padEnd(8)}  ${r.name}  created ${r.created_at}${r.revoked_at ? `  REVOKED ${r.revoked_at}` : ''}`);
+  } finally {
+    await db.close();
+  }
+}
+
+export async function tokenRevoke(id: string, opts: { ledger?: string }): Promise<void> {
+  const db = await openLedger(ledgerUrl(opts.ledger));
+  try {
+    if (!(await revokeToken(db, id))) throw new SunshareError('TOKEN_NOT_FOUND', `no active token with id ${id}; \`sunshare api token list\` shows them`);
+    console.log(`revoked ${id}`);
+  } finally {
+    await db.close();
+  }
+}

@@ -1,0 +1,62 @@
+import type { FastifyInstance } from 'fastify';
+import { openLedger, ledgerUrl, type Db } from '../common/ledger/index.js';
+import type { Logger } from '../common/log.js';
+import { buildApp } from './app.js';
+import type { ApiConfig } from './config.js';
+import { startLiveFeed, type LiveFeed } from './live/feed.js';
+import { LiveStatusStore } from './live/store.js';
+import { createApiMetrics } from './metrics.js';
+import type { PayoutService } from './payout-service.js';
+
+export interface RunningApi {
+  readonly app: FastifyInstance;
+  readonly url: string;
+  readonly live: LiveStatusStore;
+  close(): Promise<void>;
+}
+
+/**
+ * The API as a running service: ledger, live feed from MQTT, listening app.
+ * `db` and `payout` may be passed in (the demo shares its ledger); otherwise
+ * the ledger is opened from the config and closed on `close()`.
+ */
+export async function startApi(config: ApiConfig, log: Logger, shared: { db?: Db; payout?: PayoutService } = {}): Promise<RunningApi> {
+  const db = shared.db ?? (await openLedger(ledgerUrl(config.ledger)));
+  const zones = new Map((await db.all<{ id: string; time_zone: string }>('SELECT id, time_zone FROM sites')).map((r) => [r.id, r.time_zone]));
+  const live = new LiveStatusStore({ offlineAfterMs: config.offlineAfterS * 1000, timeZoneOf: (s) => zones.get(s) ?? 'Asia/Shanghai' });
+  const metrics = createApiMetrics({ defaults: true });
+  let feed: LiveFeed | undefined;
+  if (config.mqtt.enabled) {
+    feed = await startLiveFeed({
+      url: config.mqtt.url,
+      username: config.mqtt.username,
+      password: config.mqtt.password,
+      store: live,
+      log,
+      onMessage: (kind) => metrics.liveMessages.inc({ kind }),
+    });
+  }
+  const app = await buildApp({
+    db,
+    live,
+    log,
+    metrics,
+    payout: shared.payout,
+    expectedYieldKwhPerKwp: config.expectedYieldKwhPerKwp,
+    authFailuresPerMinute: config.authFailuresPerMinute,
+    trustProxy: config.trustProxy,
+  });
+  const address = await app.listen({ host: config.listen.host, port: config.listen.port });
+  log.info({ url: address }, 'API listening');
+  return {
+    app,
+    url: address,
+    live,
+    async close() {
+      await app.close();
+      await feed?.close();
+      await shared.payout?.idle();
+      if (!shared.db) await db.close();
+    },
+  };
+}
