@@ -1,0 +1,19 @@
+import { TOPIC_ROOT } from '../common/contract.js';
+import type { BrokerUser } from './credentials.js';
+
+/**
+ * Who may do what (the same rules as broker/mosquitto.acl):
+ * - a gateway publishes and subscribes only under sunshare/v1/{its site}/{its gateway}/;
+ * - ingest subscribes to anything (shared subscriptions included) and publishes only dead letters;
+ * - nobody else gets anything (unknown clients are refused at connect).
+ */
+export function mayPublish(user: BrokerUser, topic: string): boolean {
+  if (user.role === 'gateway') return topic.startsWith(`${TOPIC_ROOT}/${user.site}/${user.gateway}/`);
+  return topic.startsWith(`${TOPIC_ROOT}/_deadletter/`);
+}
+
+export function maySubscribe(user: BrokerUser, topic: string): boolean {
+  if (user.role === 'ingest') return true;
+  // Wildcards after the gateway's own prefix cannot reach past it.
+  return topic.startsWith(`${TOPIC_ROOT}/${user.site}/${user.gateway}/`);
+}

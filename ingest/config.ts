@@ -1,0 +1,78 @@
+import { Type, type Static } from '@sinclair/typebox';
+
+/** `sunshare ingest` configuration (YAML/JSON file, see ingest/ingest.example.yaml). */
+export const IngestConfig = Type.Object(
+  {
+    mqtt: Type.Object(
+      {
+        url: Type.String({ default: 'mqtt://127.0.0.1:1883', description: 'mqtt://, mqtts://' }),
+        username: Type.Optional(Type.String()),
+        password: Type.Optional(Type.String()),
+        clientId: Type.String({ default: 'sunshare-ingest', pattern: '^[A-Za-z0-9_.-]{1,64}$' }),
+        /** Shared subscription group: several instances with the same group split the messages ($share/<group>/...). */
+        sharedGroup: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9_.-]{1,64}$' })),
+        /** Subscribe to these sites only (sunshare/v1/{site}/+/...); absent: every site. */
+        sites: Type.Optional(Type.Array(Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$' }), { minItems: 1 })),
+        /** CA file for mqtts:// with a private CA. */
+        ca: Type.Optional(Type.String()),
+        /** Messages received but not yet acknowledged; when full, ingest stops reading from the broker. */
+        inFlight: Type.Integer({ minimum: 1, maximum: 65535, default: 2000 }),
+        keepaliveSec: Type.Integer({ minimum: 5, default: 30 }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
+    influx: Type.Object(
+      {
+        url: Type.String({ default: 'http://127.0.0.1:8086' }),
+        /** InfluxDB 2.x / 3.x: token, org and bucket. */
+        token: Type.Optional(Type.String()),
+        org: Type.Optional(Type.String()),
+        bucket: Type.Optional(Type.String()),
+        /** InfluxDB 1.x: database (and optionally retention policy, user, password). */
+        database: Type.Optional(Type.String()),
+        retentionPolicy: Type.Optional(Type.String()),
+        username: Type.Optional(Type.String()),
+        password: Type.Optional(Type.String()),
+        /** Lines per HTTP request (the client library splits a batch into requests of this size). */
+        batchSize: Type.Integer({ minimum: 1, default: 5000 }),
+        /** The library retries a failed request this many times before the batch counts as failed. */
+        maxRetries: Type.Integer({ minimum: 0, default: 2 }),
+        timeoutMs: Type.Integer({ minimum: 100, default: 10_000 }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
+    /** Ledger database: a SQLite file path or a postgres:// URL; default DATABASE_URL or data/ledger.sqlite. */
+    ledger: Type.Optional(Type.String()),
+    batch: Type.Object(
+      {
+        maxReadings: Type.Integer({ minimum: 1, default: 20_000 }),
+        maxWaitMs: Type.Integer({ minimum: 0, default: 100 }),
+        /** Delay before retrying a batch that could not be written (doubles up to 10 s). */
+        retryDelayMs: Type.Integer({ minimum: 10, default: 500 }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
+    energy: Type.Object(
+      {
+        /** A local day is computed this long after its midnight; later data makes a new revision. */
+        graceMs: Type.Integer({ minimum: 0, default: 15 * 60_000 }),
+        settleEveryMs: Type.Integer({ minimum: 0, default: 60_000, description: '0 disables the periodic settle' }),
+        /** Reads further apart than this are a gap (flag 'gap'; across midnight: method 'interpolated'). */
+        maxGapMs: Type.Integer({ minimum: 1, default: 3_600_000 }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
+    registryRefreshMs: Type.Integer({ minimum: 100, default: 60_000 }),
+    http: Type.Optional(
+      Type.Object(
+        {
+          host: Type.String({ default: '127.0.0.1' }),
+          port: Type.Integer({ minimum: 0, maximum: 65535, default: 9102 }),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+  },
+  { additionalProperties: false },
+);
+export type IngestConfig = Static<typeof IngestConfig>;

@@ -1,0 +1,177 @@
+import type { Db } from '../../common/ledger/index.js';
+import { computeDay, type DailyEnergy } from './daily.js';
+import type { CounterRead } from './increment.js';
+import { SLOT_MS } from './record.js';
+import { addDays, dayBounds, localDay } from './tz.js';
+
+export interface SettleOptions {
+  now: number;
+  /** Days are computed only once this long has passed since their local midnight ended. */
+  graceMs: number;
+  maxGapMs: number;
+  tzOf: (site: string) => string;
+  /** How many dirty days to look at in one call. */
+  limit?: number;
+}
+
+export interface SettleResult {
+  /** Days computed. */
+  computed: number;
+  /** New daily_energy rows (first revisions and later ones). */
+  revisions: number;
+}
+
+interface DayKey {
+  site: string;
+  device: string;
+  counter: string;
+  day: string;
+  marks?: number;
+}
+
+interface SlotRow {
+  first_ts: number;
+  first_wh: number;
+  first_serial: string;
+  last_ts: number;
+  last_wh: number;
+  last_serial: string;
+}
+
+interface CurrentRow {
+  revision: number;
+  energy_wh: number;
+  method: string;
+  flags: string;
+  first_ts: number | null;
+  first_wh: number | null;
+  last_ts: number | null;
+  last_wh: number | null;
+  readings: number;
+}
+
+/** Longest gap (in days) over which days without reads of their own are filled in. */
+const MAX_FILL_DAYS = 62;
+
+const SLOT_COLS = 'first_ts, first_wh, first_serial, last_ts, last_wh, last_serial';
+
+async function loadReads(db: Db, k: DayKey, start: number, end: number): Promise<CounterRead[]> {
+  const from = Math.floor(start / SLOT_MS);
+  const to = Math.ceil(end / SLOT_MS);
+  const id = [k.site, k.device, k.counter];
+  const rows = [
+    ...(await db.all<SlotRow>(`SELECT ${SLOT_COLS} FROM counter_reads WHERE site_id = ? AND device_id = ? AND counter = ? AND slot < ? ORDER BY slot DESC LIMIT 1`, [...id, from])),
+    ...(await db.all<SlotRow>(`SELECT ${SLOT_COLS} FROM counter_reads WHERE site_id = ? AND device_id = ? AND counter = ? AND slot >= ? AND slot < ? ORDER BY slot`, [...id, from, to])),
+    ...(await db.all<SlotRow>(`SELECT ${SLOT_COLS} FROM counter_reads WHERE site_id = ? AND device_id = ? AND counter = ? AND slot >= ? ORDER BY slot LIMIT 1`, [...id, to])),
+  ];
+  const all: CounterRead[] = [];
+  for (const r of rows) {
+    all.push({ ts: Number(r.first_ts), wh: Number(r.first_wh), serial: r.first_serial });
+    if (Number(r.last_ts) !== Number(r.first_ts)) all.push({ ts: Number(r.last_ts), wh: Number(r.last_wh), serial: r.last_serial });
+  }
+  all.sort((a, b) => a.ts - b.ts);
+  const before = all.filter((r) => r.ts < start);
+  const inside = all.filter((r) => r.ts >= start && r.ts < end);
+  const after = all.filter((r) => r.ts >= end);
+  return [...before.slice(-1), ...inside, ...after.slice(0, 1)];
+}
+
+const same = (cur: CurrentRow, d: DailyEnergy, flags: string) =>
+  Number(cur.energy_wh) === d.energyWh &&
+  cur.method === d.method &&
+  cur.flags.split(',').filter((f) => f !== 'late' && f !== '').join(',') === flags &&
+  (cur.first_ts === null ? undefined : Number(cur.first_ts)) === d.first?.ts &&
+  (cur.first_wh === null ? undefined : Number(cur.first_wh)) === d.first?.wh &&
+  (cur.last_ts === null ? undefined : Number(cur.last_ts)) === d.last?.ts &&
+  (cur.last_wh === null ? undefined : Number(cur.last_wh)) === d.last?.wh &&
+  Number(cur.readings) === d.readings;
+
+/** Computes one day and appends a revision when the result differs from the current one; true when it did. */
+async function settleDay(db: Db, k: DayKey, opts: SettleOptions, extra: (k: DayKey) => void): Promise<boolean> {
+  const tz = opts.tzOf(k.site);
+  const { start, end } = dayBounds(k.day, tz);
+  return db.transaction(async (tx) => {
+    const reads = await loadReads(tx, k, start, end);
+    const first = reads[0];
+    const last = reads[reads.length - 1];
+    // A read far before or after this day means the days in between have no reads of their own: fill them in too.
+    if (first && first.ts < start) {
+      const prevDay = localDay(first.ts, tz);
+      for (let d = addDays(prevDay, 1), n = 0; d < k.day && n < MAX_FILL_DAYS; d = addDays(d, 1), n++) extra({ ...k, day: d, marks: undefined });
+    }
+    if (last && last.ts >= end) {
+      const nextDay = localDay(last.ts, tz);
+      for (let d = addDays(k.day, 1), n = 0; d < nextDay && n < MAX_FILL_DAYS; d = addDays(d, 1), n++) extra({ ...k, day: d, marks: undefined });
+    }
+    const result = computeDay({ start, end, reads, maxGapMs: opts.maxGapMs });
+    let inserted = false;
+    if (result) {
+      const cur = await tx.get<CurrentRow>(
+        'SELECT revision, energy_wh, method, flags, first_ts, first_wh, last_ts, last_wh, readings FROM daily_energy WHERE site_id = ? AND device_id = ? AND counter = ? AND day = ? ORDER BY revision DESC LIMIT 1',
+        [k.site, k.device, k.counter, k.day],
+      );
+      const flags = result.flags.join(',');
+      if (!cur || !same(cur, result, flags)) {
+        const revision = (cur ? Number(cur.revision) : 0) + 1;
+        await tx.run(
+          'INSERT INTO daily_energy (site_id, device_id, counter, day, revision, first_ts, first_wh, last_ts, last_wh, energy_wh, method, flags, readings, computed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+          [
+            k.site,
+            k.device,
+            k.counter,
+            k.day,
+            revision,
+            result.first?.ts ?? null,
+            result.first?.wh ?? null,
+            result.last?.ts ?? null,
+            result.last?.wh ?? null,
+            result.energyWh,
+            result.method,
+            revision > 1 ? [...result.flags, 'late'].sort().join(',') : flags,
+            result.readings,
+            new Date(opts.now).toISOString(),
+          ],
+        );
+        inserted = true;
+      }
+    }
+    if (k.marks !== undefined) {
+      await tx.run('DELETE FROM daily_energy_dirty WHERE site_id = ? AND device_id = ? AND counter = ? AND day = ? AND marks = ?', [
+        k.site,
+        k.device,
+        k.counter,
+        k.day,
+        k.marks,
+      ]);
+    }
+    return inserted;
+  });
+}
+
+/**
+ * Computes daily energy for every dirty day that has ended (plus the grace
+ * period), appending a revision only when the result changed: recomputing an
+ * unchanged day, or a redelivered message, writes nothing.
+ */
+export async function settle(db: Db, opts: SettleOptions): Promise<SettleResult> {
+  const rows = await db.all<{ site_id: string; device_id: string; counter: string; day: string; marks: number }>(
+    'SELECT site_id, device_id, counter, day, marks FROM daily_energy_dirty ORDER BY site_id, device_id, counter, day LIMIT ?',
+    [opts.limit ?? 100_000],
+  );
+  const queue: DayKey[] = [];
+  const seen = new Set<string>();
+  const enqueue = (k: DayKey) => {
+    const id = `${k.site}|${k.device}|${k.counter}|${k.day}`;
+    if (seen.has(id)) return;
+    if (dayBounds(k.day, opts.tzOf(k.site)).end + opts.graceMs > opts.now) return;
+    seen.add(id);
+    queue.push(k);
+  };
+  for (const r of rows) enqueue({ site: r.site_id, device: r.device_id, counter: r.counter, day: r.day, marks: Number(r.marks) });
+  const result: SettleResult = { computed: 0, revisions: 0 };
+  for (let i = 0; i < queue.length; i++) {
+    result.computed++;
+    if (await settleDay(db, queue[i]!, opts, enqueue)) result.revisions++;
+  }
+  return result;
+}

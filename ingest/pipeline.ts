@@ -1,0 +1,116 @@
+import { topics, type GatewayStatus, type Reading } from '../common/contract.js';
+import type { Db } from '../common/ledger/index.js';
+import type { Logger } from '../common/log.js';
+import type { Inbound } from './consumer.js';
+import type { ReadRecorder, LedgerRead } from './energy/record.js';
+import type { InfluxWriter } from './influx-writer.js';
+import type { Decoded, DeadLetter } from './message.js';
+import type { IngestMetrics } from './metrics.js';
+import { batchLine, COUNTER_FIELDS, readingLine, statusLines } from './points.js';
+import type { Registry } from './registry.js';
+
+/** One batch of messages turned into what gets written; prepared once, committed until it succeeds. */
+export interface Prepared {
+  lines: string[];
+  reads: LedgerRead[];
+  dead: DeadLetter[];
+  readings: number;
+  seqs: { gateway: string; seq: number; dup: boolean }[];
+  newestSentAt: number;
+}
+
+export interface PipelineDeps {
+  writer: InfluxWriter;
+  db: Db;
+  recorder: ReadRecorder;
+  registry: Registry;
+  metrics: IngestMetrics;
+  log: Logger;
+  publish: (topic: string, payload: string) => Promise<void>;
+}
+
+function counterReads(site: string, r: Reading, out: LedgerRead[]): void {
+  for (const counter of COUNTER_FIELDS) {
+    const v = r[counter];
+    if (v !== undefined) out.push({ site, device: r.device, counter, ts: r.ts, wh: Math.round(v), serial: r.serial ?? '' });
+  }
+}
+
+export class Pipeline {
+  private readonly lastSeq = new Map<string, number>();
+
+  constructor(private readonly d: PipelineDeps) {}
+
+  prepare(batch: readonly Inbound<Decoded>[]): Prepared {
+    const p: Prepared = { lines: [], reads: [], dead: [], readings: 0, seqs: [], newestSentAt: 0 };
+    for (const m of batch) {
+      const v = m.value;
+      p.dead.push(...v.dead);
+      if (v.kind === 'telemetry') {
+        const b = v.batch;
+        for (const r of b.readings) {
+          const l = readingLine(b.site, b.gateway, r);
+          if (l) p.lines.push(l);
+          counterReads(b.site, r, p.reads);
+        }
+        p.readings += b.readings.length;
+        p.lines.push(batchLine(b.site, b.gateway, b.seq, b.sentAt, b.readings.length, m.receivedAt));
+        p.seqs.push({ gateway: `${b.site}/${b.gateway}`, seq: b.seq, dup: m.dup });
+        p.newestSentAt = Math.max(p.newestSentAt, b.sentAt);
+      } else if (v.kind === 'status') {
+        p.lines.push(...statusLines(v.status as GatewayStatus));
+      }
+    }
+    return p;
+  }
+
+  /** Writes InfluxDB, then the ledger, then the dead letters; throws if any part fails (the batch is then retried whole). */
+  async commit(p: Prepared): Promise<void> {
+    const { writer, db, recorder, registry, metrics, log } = this.d;
+    const started = performance.now();
+    let outcome;
+    try {
+      outcome = await writer.write(p.lines);
+    } catch (err) {
+      metrics.writeFailures.inc({ store: 'influx' });
+      throw err;
+    }
+    if (outcome.rejected > 0) {
+      metrics.influxRejected.inc(outcome.rejected);
+      log.error({ lines: outcome.rejected, error: outcome.rejectError }, 'InfluxDB refused lines as malformed');
+    }
+    if (p.reads.length > 0) {
+      try {
+        await db.transaction((tx) => recorder.record(tx, p.reads, registry.tzOf));
+      } catch (err) {
+        recorder.forget();
+        metrics.writeFailures.inc({ store: 'ledger' });
+        throw err;
+      }
+    }
+    for (const dl of p.dead) {
+      const topic = topics.deadLetter(dl.site ?? '_unknown', dl.gateway ?? '_unknown');
+      await this.d.publish(topic, JSON.stringify({ reason: dl.reason, problems: dl.problems, at: Date.now(), rejected: dl.rejected }));
+    }
+    metrics.writeSeconds.observe((performance.now() - started) / 1000);
+    this.account(p);
+  }
+
+  private account(p: Prepared): void {
+    const { metrics, log } = this.d;
+    metrics.readingsWritten.inc(p.readings);
+    metrics.pointsWritten.inc(p.lines.length);
+    metrics.batchReadings.observe(p.readings);
+    if (p.newestSentAt > 0) metrics.consumerLag.set(Math.max(0, (Date.now() - p.newestSentAt) / 1000));
+    for (const dl of p.dead) {
+      metrics.deadLetters.inc({ reason: dl.reason });
+      log.warn({ reason: dl.reason, site: dl.site, gateway: dl.gateway, problems: dl.problems.slice(0, 5) }, 'dead-lettered');
+    }
+    for (const s of p.seqs) {
+      const last = this.lastSeq.get(s.gateway);
+      if (s.dup || (last !== undefined && s.seq <= last)) metrics.redeliveries.inc();
+      if (last !== undefined && s.seq > last + 1) metrics.seqGaps.inc(s.seq - last - 1);
+      if (last === undefined || s.seq > last) this.lastSeq.set(s.gateway, s.seq);
+    }
+  }
+}

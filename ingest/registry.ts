@@ -1,0 +1,44 @@
+import type { Db } from '../common/ledger/index.js';
+
+export interface KnownDevice {
+  kind: 'inverter' | 'meter';
+}
+
+/**
+ * The sites and devices the ledger knows (migration 001), cached in memory and
+ * refreshed periodically: a message for anything else is dead-lettered.
+ */
+export class Registry {
+  private sites = new Map<string, { timeZone: string }>();
+  private devices = new Map<string, KnownDevice>();
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly db: Db) {}
+
+  async refresh(): Promise<void> {
+    const sites = await this.db.all<{ id: string; time_zone: string }>('SELECT id, time_zone FROM sites');
+    const devices = await this.db.all<{ site_id: string; id: string; kind: 'inverter' | 'meter' }>('SELECT site_id, id, kind FROM devices');
+    this.sites = new Map(sites.map((s) => [s.id, { timeZone: s.time_zone }]));
+    this.devices = new Map(devices.map((d) => [`${d.site_id}/${d.id}`, { kind: d.kind }]));
+  }
+
+  start(everyMs: number, onError: (err: unknown) => void): void {
+    this.timer = setInterval(() => this.refresh().catch(onError), everyMs);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+  }
+
+  hasSite(site: string): boolean {
+    return this.sites.has(site);
+  }
+
+  device(site: string, device: string): KnownDevice | undefined {
+    return this.devices.get(`${site}/${device}`);
+  }
+
+  /** The site's time zone (sites.time_zone); Asia/Shanghai for a site not (yet) known. */
+  tzOf = (site: string): string => this.sites.get(site)?.timeZone ?? 'Asia/Shanghai';
+}

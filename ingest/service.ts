@@ -1,0 +1,164 @@
+import { topics } from '../common/contract.js';
+import { ledgerUrl, openLedger, type Db } from '../common/ledger/index.js';
+import { createLogger, type Logger } from '../common/log.js';
+import { DeferredAckConsumer } from './consumer.js';
+import type { IngestConfig } from './config.js';
+import { ReadRecorder } from './energy/record.js';
+import { settle, type SettleResult } from './energy/settle.js';
+import { startHttp, type HealthReport } from './http.js';
+import { createInfluxWriter } from './influx-writer.js';
+import { decodeMessage, type Decoded } from './message.js';
+import { createIngestMetrics, type IngestMetrics } from './metrics.js';
+import { Pipeline } from './pipeline.js';
+import { Registry } from './registry.js';
+
+export interface IngestStats {
+  messages: number;
+  readingsWritten: number;
+  deadLetters: number;
+  redeliveries: number;
+  writeFailures: number;
+  pending: number;
+}
+
+export interface IngestHandle {
+  readonly httpPort: number | undefined;
+  readonly metrics: IngestMetrics;
+  readonly db: Db;
+  stats(): Promise<IngestStats>;
+  /** Computes daily energy for the days that have ended (plus grace) as of `now`. */
+  settle(now?: number): Promise<SettleResult>;
+  /** Reloads sites and devices from the ledger now. */
+  refreshRegistry(): Promise<void>;
+  /** Finishes the batch being written, then disconnects; unacknowledged messages stay with the broker. */
+  stop(): Promise<void>;
+}
+
+/** Every site's telemetry and status, or only the configured sites'. */
+function subscriptions(config: IngestConfig): string[] {
+  if (!config.mqtt.sites) return [topics.allTelemetry, topics.allStatus];
+  return config.mqtt.sites.flatMap((s) => [topics.telemetry(s, '+'), topics.status(s, '+')]);
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function counterValue(c: { get(): Promise<{ values: { value: number }[] }> }): Promise<number> {
+  return (await c.get()).values.reduce((s, v) => s + v.value, 0);
+}
+
+export async function startIngest(config: IngestConfig, opts: { log?: Logger } = {}): Promise<IngestHandle> {
+  const log = opts.log ?? createLogger('ingest');
+  const metrics = createIngestMetrics();
+  const health: HealthReport = { ok: false, mqtt: { connected: false, pending: 0 }, influx: { lastWriteOkAt: null, lastError: null }, ledger: { lastSettleAt: null, lastError: null } };
+  const writer = createInfluxWriter(config.influx, (err, attempt) => {
+    health.influx.lastError = err.message;
+    log.warn({ err: err.message, attempt }, 'InfluxDB write failed');
+  });
+  const db = await openLedger(ledgerUrl(config.ledger));
+  const registry = new Registry(db);
+  await registry.refresh();
+  registry.start(config.registryRefreshMs, (err) => log.warn({ err: (err as Error).message }, 'registry refresh failed'));
+  const recorder = new ReadRecorder({ graceMs: config.energy.graceMs, markCacheMs: Math.min(60_000, config.energy.graceMs / 2) });
+
+  const prefix = config.mqtt.sharedGroup ? `$share/${config.mqtt.sharedGroup}/` : '';
+  const consumer = new DeferredAckConsumer<Decoded>(
+    { ...config.mqtt, topics: subscriptions(config).map((t) => prefix + t) },
+    (topic, payload, receivedAt) => {
+      const value = decodeMessage(topic, payload, registry, receivedAt);
+      metrics.messagesIn.inc({ kind: value.kind });
+      return { value, weight: value.kind === 'telemetry' ? Math.max(1, value.batch.readings.length) : 1 };
+    },
+    log,
+  );
+  const pipeline = new Pipeline({ writer, db, recorder, registry, metrics, log, publish: (t, p) => consumer.publish(t, p) });
+
+  let stopping = false;
+  const loop = (async () => {
+    while (!stopping) {
+      const batch = await consumer.take(config.batch.maxReadings, config.batch.maxWaitMs);
+      if (stopping) return;
+      if (batch.length === 0) continue;
+      const prepared = pipeline.prepare(batch);
+      for (let delay = config.batch.retryDelayMs; ; delay = Math.min(delay * 2, 10_000)) {
+        try {
+          await pipeline.commit(prepared);
+          health.influx.lastWriteOkAt = Date.now();
+          health.influx.lastError = null;
+          break;
+        } catch (err) {
+          log.warn({ err: (err as Error).message, retryInMs: delay }, 'batch not written; it stays unacknowledged and is retried');
+          if (stopping) return;
+          await sleep(delay);
+        }
+      }
+      consumer.ack(batch);
+      metrics.pending.set(consumer.pending);
+    }
+  })();
+  loop.catch((err) => log.error({ err }, 'ingest loop crashed'));
+
+  const runSettle = async (now = Date.now()) => {
+    const r = await settle(db, { now, graceMs: config.energy.graceMs, maxGapMs: config.energy.maxGapMs, tzOf: registry.tzOf });
+    metrics.dailyRevisions.inc(r.revisions);
+    health.ledger.lastSettleAt = now;
+    health.ledger.lastError = null;
+    return r;
+  };
+  let settleTimer: NodeJS.Timeout | undefined;
+  if (config.energy.settleEveryMs > 0) {
+    settleTimer = setInterval(() => {
+      runSettle().catch((err) => {
+        health.ledger.lastError = (err as Error).message;
+        log.error({ err: (err as Error).message }, 'settle failed');
+      });
+    }, config.energy.settleEveryMs);
+    settleTimer.unref();
+  }
+
+  try {
+    await consumer.start();
+  } catch (err) {
+    stopping = true;
+    registry.stop();
+    if (settleTimer) clearInterval(settleTimer);
+    await writer.close();
+    await db.close();
+    throw err;
+  }
+  const report = (): HealthReport => {
+    health.mqtt = { connected: consumer.connected, pending: consumer.pending };
+    health.ok = consumer.connected && health.influx.lastError === null && health.ledger.lastError === null;
+    return health;
+  };
+  const http = config.http ? await startHttp(config.http.host, config.http.port, report, metrics.registry) : undefined;
+  log.info({ influx: config.influx.url, shared: config.mqtt.sharedGroup, http: http?.port }, 'ingest started');
+
+  return {
+    httpPort: http?.port,
+    metrics,
+    db,
+    async stats() {
+      return {
+        messages: await counterValue(metrics.messagesIn),
+        readingsWritten: await counterValue(metrics.readingsWritten),
+        deadLetters: await counterValue(metrics.deadLetters),
+        redeliveries: await counterValue(metrics.redeliveries),
+        writeFailures: await counterValue(metrics.writeFailures),
+        pending: consumer.pending,
+      };
+    },
+    settle: runSettle,
+    refreshRegistry: () => registry.refresh(),
+    async stop() {
+      stopping = true;
+      registry.stop();
+      if (settleTimer) clearInterval(settleTimer);
+      consumer.interrupt();
+      await loop.catch(() => undefined);
+      await consumer.stop();
+      await http?.app.close();
+      await writer.close();
+      await db.close();
+    },
+  };
+}
