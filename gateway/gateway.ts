@@ -1,0 +1,138 @@
+import { STATUS_SCHEMA, type GatewayStatus, type Reading } from '../common/contract.js';
+import { SunshareError } from '../common/errors.js';
+import { createLogger, type Logger } from '../common/log.js';
+import { lineKey, type GatewayConfig } from './config.js';
+import { DevicePoller } from './device-poller.js';
+import { ModbusLine } from './modbus/line.js';
+import { Publisher, type PublisherStats } from './mqtt/publisher.js';
+import { createProfile } from './profiles/index.js';
+
+export const GATEWAY_VERSION = '0.1.0';
+/** A cycle publishes what has arrived by this fraction of the interval; slower devices join the next batch. */
+const CYCLE_DEADLINE = 0.8;
+const STATUS_EVERY_MS = 5_000;
+
+export interface GatewayOptions {
+  log?: Logger;
+  /** Appended to the MQTT client id (tests running several gateways for one site). */
+  clientIdSuffix?: string;
+}
+
+export interface GatewayStats {
+  cycles: number;
+  /** Time from a cycle's start until its last device finished, ms. */
+  lastCycleMs: number;
+  readings: number;
+  publisher: PublisherStats;
+  devices: ReturnType<DevicePoller['health']>[];
+  lines: { name: string; requests: number; errors: number; opens: number }[];
+}
+
+export interface GatewayHandle {
+  stats(): GatewayStats;
+  status(): GatewayStatus;
+  stop(): Promise<void>;
+}
+
+/** Starts polling and publishing; resolves once the spool is open and the first cycle is scheduled. */
+export async function startGateway(cfg: GatewayConfig, opts: GatewayOptions = {}): Promise<GatewayHandle> {
+  const log = opts.log ?? createLogger('gateway');
+  const lines = new Map<string, ModbusLine>();
+  const pollers = cfg.devices.map((d) => {
+    const key = lineKey(d);
+    let line = lines.get(key);
+    if (!line) {
+      const target = d.transport === 'tcp' ? { transport: 'tcp' as const, host: d.host ?? '', port: d.port } : { transport: 'rtu' as const, path: d.path ?? '', baudRate: d.baudRate, parity: d.parity, dataBits: d.dataBits, stopBits: d.stopBits };
+      line = new ModbusLine(key, target, cfg.modbus.pauseMs, log);
+      lines.set(key, line);
+    }
+    let profile;
+    try {
+      profile = createProfile(d.profile);
+    } catch (err) {
+      throw new SunshareError('CONFIG_INVALID', `device ${d.id}: profile ${d.profile} cannot be used`, { details: [(err as Error).message, ...((err as SunshareError).details ?? [])], cause: err });
+    }
+    return new DevicePoller(d, line, profile, { pollIntervalMs: cfg.pollIntervalMs, maxGap: cfg.modbus.maxGap, backoffMaxMs: cfg.modbus.backoffMaxMs }, log);
+  });
+  const publisher = new Publisher(cfg, log, opts.clientIdSuffix);
+  const status = (online = true): GatewayStatus => {
+    const s = publisher.spoolStats();
+    return {
+      schema: STATUS_SCHEMA,
+      site: cfg.site,
+      gateway: cfg.gateway,
+      online,
+      ts: Date.now(),
+      version: GATEWAY_VERSION,
+      spool: { bytes: s.bytes, batches: s.batches, evictedBatches: s.evictedBatches },
+      devices: pollers.map((p) => p.health()),
+    };
+  };
+  publisher.publishStatus(status());
+
+  let buffer: Reading[] = [];
+  let cycles = 0;
+  let readings = 0;
+  let lastCycleMs = 0;
+  let lastStatusAt = 0;
+  let stopped = false;
+  let timer: NodeJS.Timeout | undefined;
+  let current: Promise<void> = Promise.resolve();
+
+  const cycle = async () => {
+    const started = Date.now();
+    const polls = pollers
+      .filter((p) => p.due(started))
+      .map((p) =>
+        p.poll().then((r) => {
+          if (r) buffer.push(r);
+        }),
+      );
+    const all = Promise.all(polls).then(() => (lastCycleMs = Date.now() - started));
+    let deadline: NodeJS.Timeout | undefined;
+    await Promise.race([all, new Promise<void>((r) => (deadline = setTimeout(r, cfg.pollIntervalMs * CYCLE_DEADLINE)))]);
+    clearTimeout(deadline);
+    const batch = buffer;
+    buffer = [];
+    cycles++;
+    readings += batch.length;
+    try {
+      publisher.publish(batch);
+    } catch (err) {
+      log.error({ err: (err as Error).message }, 'cannot spool a batch: the disk is full or the spool directory is gone');
+    }
+    if (Date.now() - lastStatusAt >= Math.min(STATUS_EVERY_MS, cfg.pollIntervalMs)) {
+      lastStatusAt = Date.now();
+      publisher.publishStatus(status());
+    }
+  };
+
+  const schedule = (at: number) => {
+    if (stopped) return;
+    timer = setTimeout(() => {
+      current = cycle().finally(() => schedule(Math.max(at + cfg.pollIntervalMs, Date.now())));
+    }, Math.max(0, at - Date.now()));
+  };
+  schedule(Date.now());
+  log.info({ site: cfg.site, gateway: cfg.gateway, devices: pollers.length, lines: lines.size }, 'gateway started');
+
+  return {
+    status,
+    stats: () => ({
+      cycles,
+      lastCycleMs,
+      readings,
+      publisher: publisher.stats(),
+      devices: pollers.map((p) => p.health()),
+      lines: [...lines.values()].map((l) => ({ name: l.name, ...l.stats })),
+    }),
+    stop: async () => {
+      stopped = true;
+      clearTimeout(timer);
+      await current;
+      await publisher.stop(status(false));
+      await Promise.all([...lines.values()].map((l) => l.close()));
+      log.info('gateway stopped');
+    },
+  };
+}
