@@ -1,0 +1,46 @@
+import type { Db } from '../../common/ledger/index.js';
+import { addDays } from '../dates.js';
+
+/** The annual target is per 3 kW share and a full year; a household's is prorated by the share-days it held. */
+export const TARGET_SHARE_W = 3000;
+
+const daysInYear = (year: number) => (year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0) ? 366 : 365);
+const dayNumber = (day: string) => Date.parse(`${day}T00:00:00Z`) / 86_400_000;
+
+export interface HouseholdTarget { site_id: string; household_id: string; target_fen: number }
+
+/** Prorated targets for one year: target x sum(share_w x days held) / (3000 W x days in year), rounded half up. */
+export async function yearTargets(db: Db, year: number, siteId?: string): Promise<Map<string, HouseholdTarget>> {
+  const first = `${year}-01-01`;
+  const last = `${year}-12-31`;
+  const rows = await db.all<{ site_id: string; household_id: string; share_w: number; valid_from: string; valid_to: string | null; annual_target_fen: number | null }>(
+    `SELECT a.site_id, a.household_id, a.share_w, a.valid_from, a.valid_to, p.annual_target_fen
+     FROM allocations a LEFT JOIN site_policies p ON p.site_id = a.site_id
+     WHERE a.valid_from <= ? AND (a.valid_to IS NULL OR a.valid_to >= ?)${siteId ? ' AND a.site_id = ?' : ''}`,
+    siteId ? [last, first, siteId] : [last, first],
+  );
+  const shareDays = new Map<string, { site_id: string; household_id: string; sd: bigint; target: number }>();
+  for (const r of rows) {
+    const from = r.valid_from > first ? r.valid_from : first;
+    const to = r.valid_to !== null && r.valid_to < last ? r.valid_to : last;
+    const days = dayNumber(addDays(to, 1)) - dayNumber(from);
+    const key = `${r.site_id}|${r.household_id}`;
+    const seen = shareDays.get(key) ?? { site_id: r.site_id, household_id: r.household_id, sd: 0n, target: Number(r.annual_target_fen ?? 300_000) };
+    seen.sd += BigInt(r.share_w) * BigInt(days);
+    shareDays.set(key, seen);
+  }
+  const den = BigInt(TARGET_SHARE_W * daysInYear(year));
+  const out = new Map<string, HouseholdTarget>();
+  for (const [key, v] of shareDays) {
+    const target = (2n * BigInt(v.target) * v.sd + den) / (2n * den);
+    out.set(key, { site_id: v.site_id, household_id: v.household_id, target_fen: Number(target) });
+  }
+  return out;
+}
+
+/** Linear projection of a year-to-date amount to the full year. */
+export function projectYear(ytdFen: number, throughDay: string): number {
+  const year = Number(throughDay.slice(0, 4));
+  const elapsed = dayNumber(addDays(throughDay, 1)) - dayNumber(`${year}-01-01`);
+  return Math.round((ytdFen * daysInYear(year)) / elapsed);
+}
