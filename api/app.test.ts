@@ -2,11 +2,14 @@ import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { STATUS_SCHEMA } from '../common/contract.js';
 import { openLedger, type Db } from '../common/ledger/index.js';
+import { silentLogger } from '../common/log.js';
 import { createPgDatabase, postgresAvailable, type PgDatabase } from '../common/testing/index.js';
 import { buildApp } from './app.js';
 import { createToken, hashToken } from './auth/tokens.js';
 import { batchFor, seedSites } from './fixtures.js';
 import { LiveStatusStore } from './live/store.js';
+import { payoutServiceFor } from './payout-wiring.js';
+import ExcelJS from 'exceljs';
 
 const pgUp = await postgresAvailable();
 const auth = (token: string) => ({ authorization: `Bearer ${token}` });
@@ -151,6 +154,51 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
       const metrics = await app.inject({ url: '/metrics' });
       expect(metrics.body).toMatch(/sunshare_api_auth_failures_total\{reason="invalid"\} \d+/);
       expect(metrics.body).toContain('sunshare_api_requests_total{method="GET",route="/sites",status="200"}');
+    });
+
+    it('runs a payout through the API (finance, audited), shows progress and result, and serves its reports', async () => {
+      const withPayout = await buildApp({ db, live, payout: await payoutServiceFor(db, silentLogger) });
+      try {
+        const denied = await withPayout.inject({ method: 'POST', url: '/payout-runs', headers: auth(tokens.operator!), payload: { from: '2026-06-01', to: '2026-06-02' } });
+        expect(denied.statusCode).toBe(403);
+        const started = await withPayout.inject({ method: 'POST', url: '/payout-runs', headers: auth(tokens.finance!), payload: { from: '2026-06-01', to: '2026-06-02', sites: ['s001'] } });
+        expect(started.statusCode).toBe(202);
+        const id = started.json().id as string;
+        let run = started.json();
+        for (let i = 0; i < 100 && run.state === 'running'; i++) {
+          await new Promise((r) => setTimeout(r, 50));
+          run = (await withPayout.inject({ url: `/payout-runs/${id}`, headers: auth(tokens.viewer!) })).json();
+        }
+        expect(run).toMatchObject({ state: 'done', daysTotal: 2, daysDone: 2, startedBy: 'finance-test' });
+        expect(run.result.posted).toBe(2); // one site, two days
+        const settlements = (await withPayout.inject({ url: '/settlements?site=s001&from=2026-06-01&to=2026-06-01', headers: auth(tokens.viewer!) })).json();
+        expect(settlements).toMatchObject({ total: 1, items: [{ site: 's001', day: '2026-06-01', version: 1, energyWh: 1200, energySource: 'revenue_meter' }] });
+        expect(settlements.items[0].revenueFen).toBeGreaterThan(0);
+        const runs = (await withPayout.inject({ url: '/settlement-runs?limit=1', headers: auth(tokens.viewer!) })).json();
+        expect(runs.items[0].id).toBe(run.settlementRunIds.at(-1));
+        const audit = await db.all<{ action: string; actor: string }>("SELECT action, actor FROM audit_log WHERE action = 'payout.run'");
+        expect(audit).toEqual([{ action: 'payout.run', actor: 'finance-test' }]);
+
+        const viewerReport = await withPayout.inject({ url: '/reports/households?month=2026-06', headers: auth(tokens.viewer!) });
+        expect(viewerReport.statusCode).toBe(403);
+        const csv = await withPayout.inject({ url: '/reports/households?month=2026-06&format=csv', headers: auth(tokens.finance!) });
+        expect(csv.statusCode).toBe(200);
+        expect(csv.headers['content-type']).toContain('text/csv');
+        expect(csv.headers['content-disposition']).toContain('payout-2026-06-households.csv');
+        expect(csv.rawPayload.subarray(0, 3)).toEqual(Buffer.from([0xef, 0xbb, 0xbf]));
+        expect(csv.body).toContain('h1');
+        const xlsx = await withPayout.inject({ url: '/reports/workbook?month=2026-06&format=xlsx', headers: auth(tokens.finance!) });
+        expect(xlsx.statusCode).toBe(200);
+        const wb = new ExcelJS.Workbook();
+        await wb.xlsx.load(xlsx.rawPayload as unknown as ArrayBuffer);
+        expect(wb.worksheets.length).toBe(5);
+        const unknown = await withPayout.inject({ url: '/reports/nope?month=2026-06', headers: auth(tokens.finance!) });
+        expect(unknown.json().error).toMatchObject({ code: 'REPORT_NOT_FOUND' });
+        const badMonth = await withPayout.inject({ url: '/reports/households?month=2026-13', headers: auth(tokens.finance!) });
+        expect(badMonth.json().error.code).toBe('REQUEST_INVALID');
+      } finally {
+        await withPayout.close();
+      }
     });
 
     it('answers 503 with a code when the payout service is not wired', async () => {

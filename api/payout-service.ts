@@ -19,9 +19,10 @@ export interface SettleResult {
 export type SettleFn = (db: Db, opts: { from: string; to: string; sites?: readonly string[] }) => Promise<SettleResult>;
 
 export interface ReportRequest {
-  from: string;
-  to: string;
+  /** payout month YYYY-MM */
+  month: string;
   site?: string;
+  village?: string;
   format: 'csv' | 'xlsx';
 }
 export interface ReportKind {

@@ -6,5 +6,5 @@ import { payoutReports } from './reports.js';
 
 /** The payout service over payout's own settlement code and report builders, on the given ledger. */
 export async function payoutServiceFor(db: Db, log: Logger): Promise<PayoutService> {
-  return createPayoutService(db, (d, o) => runSettlement(d, o), await payoutReports(), log);
+  return createPayoutService(db, (d, o) => runSettlement(d, o), payoutReports(), log);
 }

@@ -56,9 +56,9 @@ const RunBody = Type.Object(
 const SettlementQuery = Type.Object({ ...Pagination, site: Type.Optional(IdParam), from: Type.Optional(Day), to: Type.Optional(Day) });
 const PageOnly = Type.Object(Pagination);
 const ReportQuery = Type.Object({
-  from: Day,
-  to: Day,
+  month: Type.String({ pattern: '^\\d{4}-(0[1-9]|1[0-2])$', description: 'payout month YYYY-MM' }),
   site: Type.Optional(IdParam),
+  village: Type.Optional(Type.String({ maxLength: 100 })),
   format: Type.Union([Type.Literal('csv'), Type.Literal('xlsx')], { default: 'csv' }),
 });
 
@@ -168,7 +168,6 @@ export function payoutRoutes(app: FastifyInstance, ctx: ApiContext): void {
         const kinds = service(ctx).reports.map((r) => r.kind).join(', ');
         throw new SunshareError('REPORT_NOT_FOUND', `no report "${req.params.kind}"; there are: ${kinds}`, { httpStatus: 404 });
       }
-      if (req.query.from > req.query.to) throw new SunshareError('REPORT_BAD_RANGE', `from ${req.query.from} is after to ${req.query.to}`, { httpStatus: 400 });
       const file = await report.build(ctx.db, req.query);
       await audit(ctx.db, req, 'report.download', report.kind, req.query);
       const type = req.query.format === 'xlsx' ? 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet' : 'text/csv; charset=utf-8';
