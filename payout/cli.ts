@@ -1,17 +1,119 @@
 import type { Command } from 'commander';
 
-// Not built yet: issue 5. The commands exist so `sunshare --help` shows the whole plan.
+const DB_HELP = 'ledger: a SQLite file or postgres:// URL (default: $DATABASE_URL or data/ledger.sqlite)';
+const collect = (v: string, prev: string[] = []) => [...prev, v];
+
 export function register(program: Command): void {
-  for (const [name, what] of [
-    ['payout', 'Settle days and produce payout reports'],
-    ['registry', 'Manage and import sites, households, allocations and tariffs'],
-  ] as const) {
-    program
-      .command(name)
-      .description(`${what} (not built yet: issue 5)`)
-      .action(() => {
-        console.error(`sunshare ${name} is not built yet (issue 5).`);
-        process.exit(2);
-      });
-  }
+  const payout = program
+    .command('payout')
+    .description('Settle days into the ledger (to the fen, append-only) and produce payout reports and statements');
+
+  payout
+    .command('run')
+    .description('Settle one day or a range of days for every site (idempotent: re-running changes nothing unless an input changed)')
+    .option('--date <YYYY-MM-DD>', 'settle this one day')
+    .option('--from <YYYY-MM-DD>', 'first day of a range')
+    .option('--to <YYYY-MM-DD>', 'last day of a range (inclusive)')
+    .option('--site <id>', 'settle only this site (repeatable)', collect)
+    .option('--db <url>', DB_HELP)
+    .addHelpText(
+      'after',
+      `
+Site energy is the grid company's read if imported, else the revenue meter's, else the sum of the
+inverters'. A day already posted with the same inputs is left alone; a changed input (late data, a
+corrected read, a registry fix) posts a new version whose adjustment lines are paid next period.
+Only one run at a time: a second one stops with the name of the lock holder.
+Examples:
+  sunshare payout run --date 2017-06-30
+  sunshare payout run --from 2017-01-01 --to 2017-12-31 --db postgres://finance@db/ledger`,
+    )
+    .action(async (o: { date?: string; from?: string; to?: string; site?: string[]; db?: string }) => (await import('./commands.js')).runCommand(o));
+
+  payout
+    .command('report')
+    .description('Monthly payout report: per household, per site, company summary, village notice (公示) and statements')
+    .requiredOption('--month <YYYY-MM>', 'the payout month')
+    .option('--format <csv|xlsx>', 'csv (UTF-8 with BOM, one file per table) or xlsx (one workbook)', 'xlsx')
+    .option('--site <id>', 'only this site')
+    .option('--village <name>', 'only sites in this village (the 公示 of that village)')
+    .option('--out <dir>', 'directory to write into', '.')
+    .option('--db <url>', DB_HELP)
+    .action(async (o: { month: string; format: string; site?: string; village?: string; out: string; db?: string }) => (await import('./commands.js')).reportCommand(o));
+
+  payout
+    .command('statement')
+    .description("One household's statement for a month: daily amounts, adjustments, deductions, top-up, total")
+    .requiredOption('--month <YYYY-MM>', 'the payout month')
+    .requiredOption('--household <id>', 'household id')
+    .option('--format <csv|xlsx>', 'csv or xlsx', 'csv')
+    .option('--out <dir>', 'directory to write into', '.')
+    .option('--db <url>', DB_HELP)
+    .action(async (o: { month: string; household: string; format: string; out: string; db?: string }) => (await import('./commands.js')).statementCommand(o));
+
+  payout
+    .command('topup')
+    .description("Post the year-end top-ups where a site's policy guarantees the minimum (once per household and year)")
+    .requiredOption('--year <YYYY>', 'the year to close')
+    .option('--dry-run', 'show what would be posted')
+    .option('--db <url>', DB_HELP)
+    .action(async (o: { year: string; dryRun?: boolean; db?: string }) => (await import('./commands.js')).topupCommand(o));
+
+  payout
+    .command('schedule')
+    .description('Run settlement nightly for yesterday (catching up every missed day on start) until stopped')
+    .option('--at <HH:MM>', 'local time of the nightly run', '01:30')
+    .option('--tz <zone>', 'IANA time zone of --at and of "yesterday"', 'Asia/Shanghai')
+    .option('--catch-up-from <YYYY-MM-DD>', 'first day to settle when the ledger has no finished run yet')
+    .option('--db <url>', DB_HELP)
+    .option('--log-level <level>', 'trace, debug, info, warn or error')
+    .action(async (o: { at: string; tz: string; catchUpFrom?: string; db?: string; logLevel?: string }) => (await import('./commands.js')).scheduleCommand(o));
+
+  const registry = program.command('registry').description('Sites, devices, households, allocations, tariffs and policies: import, export, list');
+
+  registry
+    .command('import')
+    .description('Import registry files: CSV named after their kind (sites.csv, households.csv, ...) or one XLSX with a sheet per kind')
+    .argument('<files...>', 'CSV or XLSX files')
+    .option('--kind <kind>', 'treat every file as this kind: sites, devices, households, allocations, tariffs or policies')
+    .option('--db <url>', DB_HELP)
+    .addHelpText(
+      'after',
+      `
+Columns (one header row):
+  sites        id, name, town, village, capacity_kw, time_zone, commissioned_on
+  devices      site_id, id, kind (inverter|meter), revenue_meter (yes|no), rated_power_kw, serial
+  households   id, name, town, village, id_card, bank_account
+  allocations  id, household_id, site_id, share_kw, valid_from, valid_to (empty = open), reason
+  tariffs      site_id, valid_from, valid_to, grid_yuan_per_kwh, subsidy_yuan_per_kwh
+  policies     site_id, annual_target_yuan (3000), guaranteed_minimum (yes|no), maintenance_permille
+Every problem in every file (bad cells, duplicate ids, unknown sites or households, overlapping or
+overbooked allocations, overlapping tariffs) is listed at once, and nothing is imported until none
+remains. Rows are upserted by id. Example files: payout/examples/.`,
+    )
+    .action(async (files: string[], o: { kind?: string; db?: string }) => (await import('./commands.js')).importCommand(files, o));
+
+  registry
+    .command('import-reads')
+    .description("Import the grid company's meter reads (CSV or XLSX: site, date, export_kwh): the billing truth for settlement")
+    .argument('<file>', 'CSV or XLSX file')
+    .option('--db <url>', DB_HELP)
+    .action(async (file: string, o: { db?: string }) => (await import('./commands.js')).importReadsCommand(file, o));
+
+  registry
+    .command('export')
+    .description('Export the registry in the import format; ID card and bank account numbers masked unless --finance')
+    .option('--format <csv|xlsx>', 'csv (one file per kind) or xlsx', 'xlsx')
+    .option('--out <dir>', 'directory to write into', '.')
+    .option('--finance <who>', 'unmasked export for finance staff, recorded in the ledger under this name')
+    .option('--db <url>', DB_HELP)
+    .action(async (o: { format: string; out: string; finance?: string; db?: string }) => (await import('./commands.js')).exportCommand(o));
+
+  registry
+    .command('list')
+    .description('List sites, households (masked) or allocations')
+    .argument('<what>', 'sites, households or allocations')
+    .option('--site <id>', 'allocations of this site')
+    .option('--village <name>', 'households of this village')
+    .option('--db <url>', DB_HELP)
+    .action(async (what: string, o: { site?: string; village?: string; db?: string }) => (await import('./commands.js')).listCommand(what, o));
 }

@@ -1,0 +1,107 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { userInfo } from 'node:os';
+import { openLedger, ledgerUrl, type Db } from '../common/ledger/index.js';
+import { SunshareError } from '../common/errors.js';
+import { createLogger } from '../common/log.js';
+import { isDate } from './dates.js';
+import { formatYuan } from './money/revenue.js';
+import { computeTopups, postTopups } from './period/topup.js';
+import { KINDS, type Kind } from './registry/kinds.js';
+import { exportRegistry } from './registry/export.js';
+import { importRegistry } from './registry/import.js';
+import { importMeterReads } from './registry/meter-reads.js';
+import { listAllocations, listHouseholds, listSites } from './registry/queries.js';
+import { buildReport, buildStatement, type ReportFormat } from './report/build.js';
+import { startScheduler } from './scheduler.js';
+import { runSettlement } from './settle/run.js';
+
+/** The CLI's actions (loaded only when a payout or registry command runs). */
+async function withLedger<T>(url: string | undefined, fn: (db: Db) => Promise<T>): Promise<T> {
+  const db = await openLedger(ledgerUrl(url));
+  try {
+    return await fn(db);
+  } finally {
+    await db.close();
+  }
+}
+
+function format(v: string): ReportFormat {
+  if (v !== 'csv' && v !== 'xlsx') throw new SunshareError('BAD_OPTION', `--format must be csv or xlsx, got "${v}"`);
+  return v;
+}
+
+function writeFiles(dir: string, files: Map<string, Buffer>): void {
+  mkdirSync(dir, { recursive: true });
+  for (const [name, data] of files) {
+    writeFileSync(join(dir, name), data);
+    console.log(join(dir, name));
+  }
+}
+
+export async function runCommand(o: { date?: string; from?: string; to?: string; site?: string[]; db?: string }): Promise<void> {
+  const from = o.date ?? o.from;
+  const to = o.date ?? o.to ?? o.from;
+  if (!from || !to || (o.date && (o.from || o.to))) throw new SunshareError('BAD_OPTION', 'give either --date D or --from D1 [--to D2]');
+  const r = await withLedger(o.db, (db) => runSettlement(db, { from, to, sites: o.site }));
+  console.log(`settled ${r.from}..${r.to}: ${r.posted} posted, ${r.adjusted} adjusted (new versions), ${r.unchanged} unchanged, ${r.lines} lines (run ${r.runId})`);
+  if (r.skipped.length > 0) {
+    throw new SunshareError('PAYOUT_SKIPPED', `${r.skipped.length} site-day(s) could not be settled; fix the registry and run again`, { details: r.skipped });
+  }
+}
+
+export async function reportCommand(o: { month: string; format: string; site?: string; village?: string; out: string; db?: string }): Promise<void> {
+  const files = await withLedger(o.db, (db) => buildReport(db, { month: o.month, format: format(o.format), site: o.site, village: o.village }));
+  writeFiles(o.out, files);
+}
+
+export async function statementCommand(o: { month: string; household: string; format: string; out: string; db?: string }): Promise<void> {
+  writeFiles(o.out, await withLedger(o.db, (db) => buildStatement(db, { month: o.month, household: o.household, format: format(o.format) })));
+}
+
+export async function topupCommand(o: { year: string; dryRun?: boolean; db?: string }): Promise<void> {
+  if (!/^\d{4}$/.test(o.year)) throw new SunshareError('BAD_OPTION', `--year must be YYYY, got "${o.year}"`);
+  await withLedger(o.db, async (db) => {
+    const year = Number(o.year);
+    if (o.dryRun) {
+      for (const t of await computeTopups(db, year)) console.log(`${t.site_id} ${t.household_id}: target ${formatYuan(t.target_fen)}, earned ${formatYuan(t.earned_fen)}, top-up ${formatYuan(t.amount_fen)}`);
+      return;
+    }
+    const r = await postTopups(db, year);
+    console.log(`${r.posted} top-ups posted for ${year} (${r.already} already posted), total ${formatYuan(r.topups.reduce((a, t) => a + t.amount_fen, 0))} yuan`);
+  });
+}
+
+export async function scheduleCommand(o: { at: string; tz: string; catchUpFrom?: string; db?: string; logLevel?: string }): Promise<void> {
+  if (o.catchUpFrom && !isDate(o.catchUpFrom)) throw new SunshareError('BAD_OPTION', `--catch-up-from must be YYYY-MM-DD, got "${o.catchUpFrom}"`);
+  const db = await openLedger(ledgerUrl(o.db));
+  const s = startScheduler(db, { at: o.at, timeZone: o.tz, catchUpFrom: o.catchUpFrom, log: createLogger('payout', o.logLevel) });
+  const stop = () => void s.stop().then(() => db.close()).then(() => process.exit(0));
+  process.once('SIGTERM', stop);
+  process.once('SIGINT', stop);
+}
+
+export async function importCommand(files: string[], o: { kind?: string; db?: string }): Promise<void> {
+  if (o.kind && !KINDS.includes(o.kind as Kind)) throw new SunshareError('BAD_OPTION', `--kind must be one of ${KINDS.join(', ')}, got "${o.kind}"`);
+  const counts = await withLedger(o.db, (db) => importRegistry(db, files, { kind: o.kind as Kind | undefined }));
+  console.log(`imported: ${Object.entries(counts).map(([k, n]) => `${n} ${k}`).join(', ')}`);
+}
+
+export async function importReadsCommand(file: string, o: { db?: string }): Promise<void> {
+  const r = await withLedger(o.db, (db) => importMeterReads(db, file));
+  console.log(`meter reads: ${r.inserted} new or corrected, ${r.unchanged} unchanged; run "sunshare payout run" for the days they cover`);
+}
+
+export async function exportCommand(o: { format: string; out: string; finance?: string; db?: string }): Promise<void> {
+  const by = o.finance ? `${o.finance} (${userInfo().username})` : undefined;
+  writeFiles(o.out, await withLedger(o.db, (db) => exportRegistry(db, format(o.format), by ? { finance: { by } } : {})));
+}
+
+export async function listCommand(what: string, o: { site?: string; village?: string; db?: string }): Promise<void> {
+  await withLedger(o.db, async (db) => {
+    if (what === 'sites') console.table(await listSites(db));
+    else if (what === 'households') console.table(await listHouseholds(db, { village: o.village }));
+    else if (what === 'allocations') console.table(await listAllocations(db, { site: o.site }));
+    else throw new SunshareError('BAD_OPTION', `list what? sites, households or allocations, not "${what}"`);
+  });
+}
