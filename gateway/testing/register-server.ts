@@ -1,0 +1,62 @@
+import ModbusSerial from 'modbus-serial';
+import type { ServerTCP as ServerTCPType, ServerSerial as ServerSerialType, IServiceVector } from 'modbus-serial';
+import { freePort } from '../../common/testing/index.js';
+
+/**
+ * A small Modbus server over a register image, for gateway tests that need
+ * exact control of every register (the simulator covers realistic devices).
+ * Unknown unit ids never answer, as on a real RS-485 bus.
+ */
+export interface UnitRegisters {
+  holding: Map<number, number>;
+  input: Map<number, number>;
+  fault?: 'silent' | 'busy';
+}
+
+export interface RegisterServer {
+  port: number;
+  units: Map<number, UnitRegisters>;
+  requests: number;
+  stop(): Promise<void>;
+}
+
+const mod = ModbusSerial as unknown as { ServerTCP: typeof ServerTCPType; ServerSerial: typeof ServerSerialType };
+type Cb = (err: Error | null, v: number[]) => void;
+
+export async function startRegisterServer(units: Map<number, UnitRegisters>, serialPath?: string): Promise<RegisterServer> {
+  const state = { requests: 0 };
+  const answer = (table: 'holding' | 'input') => (addr: number, length: number, unit: number, cb: Cb) => {
+    state.requests++;
+    const u = units.get(unit);
+    if (!u || u.fault === 'silent') return; // no answer: the client times out
+    if (u.fault === 'busy') return cb(Object.assign(new Error('busy'), { modbusErrorCode: 6 }), []);
+    const regs = u[table];
+    if (!regs.has(addr)) return cb(Object.assign(new Error('illegal address'), { modbusErrorCode: 2 }), []);
+    cb(null, Array.from({ length }, (_, i) => regs.get(addr + i) ?? 0));
+  };
+  const holding = answer('holding');
+  const input = answer('input');
+  const vector: IServiceVector = {
+    getMultipleHoldingRegisters: holding,
+    getMultipleInputRegisters: input,
+    getHoldingRegister: (a: number, unit: number, cb: (e: Error | null, v: number) => void) => holding(a, 1, unit, (e, v) => cb(e, v[0] ?? 0)),
+    getInputRegister: (a: number, unit: number, cb: (e: Error | null, v: number) => void) => input(a, 1, unit, (e, v) => cb(e, v[0] ?? 0)),
+  } as IServiceVector;
+  let server: ServerTCPType | ServerSerialType;
+  let port = 0;
+  if (serialPath) {
+    server = new mod.ServerSerial(vector, { path: serialPath, baudRate: 9600, unitID: 255 } as never);
+  } else {
+    port = await freePort();
+    server = new mod.ServerTCP(vector, { host: '127.0.0.1', port, unitID: 255 });
+  }
+  await new Promise((r) => server.on('initialized', r));
+  return {
+    port,
+    units,
+    get requests() {
+      return state.requests;
+    },
+    stop: () => new Promise<void>((r) => server.close(() => r())),
+  };
+}
