@@ -1,12 +1,57 @@
 import type { Command } from 'commander';
 
-// Not built yet: issue 4. The command exists so `sunshare --help` shows the whole plan.
 export function register(program: Command): void {
-  program
+  const broker = program
     .command('broker')
-    .description('Run the embedded MQTT broker (aedes) with credentials and ACL (not built yet: issue 4)')
-    .action(() => {
-      console.error('sunshare broker is not built yet (issue 4).');
-      process.exit(2);
+    .description('Run the embedded MQTT broker (aedes): TCP and TLS, per-client credentials, ACL, on-disk sessions')
+    .option('--host <address>', 'address to listen on', '0.0.0.0')
+    .option('-p, --port <port>', 'MQTT over TCP port (0: a free one)', (v) => Number(v), 1883)
+    .option('--tls-port <port>', 'MQTT over TLS port (needs --cert and --key)', (v) => Number(v), 8883)
+    .option('--cert <file>', 'PEM certificate for TLS')
+    .option('--key <file>', 'PEM private key for TLS')
+    .option('--credentials <file>', 'users file (YAML): scrypt password hashes and roles; see broker/credentials.example.yaml')
+    .option('--persistence <dir>', 'directory of the on-disk session store (QoS 1 messages survive restarts)', 'data/broker')
+    .option('--allow-anonymous', 'accept anyone and apply no ACL (the one-process demo only)')
+    .option('--log-level <level>', 'trace, debug, info, warn or error (default: $LOG_LEVEL or info)')
+    .addHelpText(
+      'after',
+      `
+Roles: a "gateway" user (with site and gateway) may publish only under sunshare/v1/{site}/{gateway}/;
+the "ingest" user may subscribe to everything (shared subscriptions too) and publish dead letters;
+everyone else is refused and counted. Make a password hash with: sunshare broker hash-password
+For production on Mosquitto instead, see broker/mosquitto.conf and docs/ingest.md.`,
+    )
+    .action(
+      async (opts: { host: string; port: number; tlsPort: number; cert?: string; key?: string; credentials?: string; persistence: string; allowAnonymous?: boolean; logLevel?: string }) => {
+        const { startBroker } = await import('./index.js');
+        const { createLogger } = await import('../common/log.js');
+        const { SunshareError } = await import('../common/errors.js');
+        if ((opts.cert === undefined) !== (opts.key === undefined)) throw new SunshareError('CONFIG_INVALID', 'TLS needs both --cert and --key', { details: ['--cert, --key: give both or neither'] });
+        const b = await startBroker({
+          host: opts.host,
+          port: opts.port,
+          persistence: opts.persistence,
+          allowAnonymous: opts.allowAnonymous ?? false,
+          ...(opts.credentials ? { credentials: opts.credentials } : {}),
+          ...(opts.cert && opts.key ? { tls: { port: opts.tlsPort, cert: opts.cert, key: opts.key } } : {}),
+          log: createLogger('broker', opts.logLevel),
+        });
+        console.log(`broker listening on ${b.url}${b.tlsPort ? ` and mqtts://:${b.tlsPort}` : ''}`);
+        const stop = () => void b.stop().then(() => process.exit(0));
+        process.once('SIGTERM', stop);
+        process.once('SIGINT', stop);
+      },
+    );
+
+  broker
+    .command('hash-password')
+    .description('Read a password from stdin and print its scrypt hash for the credentials file')
+    .action(async () => {
+      const { hashPassword } = await import('./credentials.js');
+      const chunks: Buffer[] = [];
+      for await (const c of process.stdin) chunks.push(c as Buffer);
+      const plain = Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
+      if (plain === '') throw new Error('no password on stdin');
+      console.log(await hashPassword(plain));
     });
 }

@@ -1,12 +1,61 @@
 import type { Command } from 'commander';
 
-// Not built yet: issue 4. The command exists so `sunshare --help` shows the whole plan.
+interface IngestFlags {
+  config?: string;
+  mqtt?: string;
+  clientId?: string;
+  sharedGroup?: string;
+  influx?: string;
+  database?: string;
+  org?: string;
+  bucket?: string;
+  ledger?: string;
+  httpPort?: number;
+  logLevel?: string;
+}
+
 export function register(program: Command): void {
-  program
+  const ingest = program
     .command('ingest')
-    .description('Write telemetry to InfluxDB and daily energy to the ledger (not built yet: issue 4)')
-    .action(() => {
-      console.error('sunshare ingest is not built yet (issue 4).');
-      process.exit(2);
+    .description('Write gateway telemetry from MQTT to InfluxDB and daily energy to the ledger (acknowledged only once durable)')
+    .option('-c, --config <file>', 'YAML/JSON config (see ingest/ingest.example.yaml); flags below override it')
+    .option('--mqtt <url>', 'MQTT broker (default mqtt://127.0.0.1:1883); user/password: MQTT_USERNAME, MQTT_PASSWORD')
+    .option('--client-id <id>', 'MQTT client id: keep it stable, the persistent session is keyed by it')
+    .option('--shared-group <name>', 'split messages with other instances of the same group ($share/<name>/...)')
+    .option('--influx <url>', 'InfluxDB URL (default http://127.0.0.1:8086)')
+    .option('--database <name>', 'InfluxDB 1.x database')
+    .option('--org <org>', 'InfluxDB 2.x org (token: INFLUX_TOKEN)')
+    .option('--bucket <bucket>', 'InfluxDB 2.x bucket')
+    .option('--ledger <url>', 'SQLite file or postgres:// URL (default $DATABASE_URL, else data/ledger.sqlite)')
+    .option('--http-port <port>', 'serve /health and /metrics on this port (default 9102)', (v) => Number(v))
+    .option('--log-level <level>', 'trace, debug, info, warn or error (default: $LOG_LEVEL or info)')
+    .addHelpText(
+      'after',
+      `
+Messages that are not JSON, have the wrong schema version, miss fields, carry absurd values or name
+a site or device the ledger does not know are counted, logged and published to
+sunshare/v1/_deadletter/{site}/{gateway}; the good readings around them are kept.
+Daily energy is computed for each local day once it has ended (energy.graceMs later); see docs/ingest.md.`,
+    )
+    .action(async (flags: IngestFlags) => {
+      const { loadIngestConfig } = await import('./load-config.js');
+      const { startIngest } = await import('./index.js');
+      const { createLogger } = await import('../common/log.js');
+      const config = loadIngestConfig(flags);
+      const handle = await startIngest(config, { log: createLogger('ingest', flags.logLevel) });
+      const stop = () => void handle.stop().then(() => process.exit(0));
+      process.once('SIGTERM', stop);
+      process.once('SIGINT', stop);
+    });
+
+  ingest
+    .command('settle')
+    .description('Compute daily energy now for every local day that has ended (what the running ingest does every minute)')
+    .option('--ledger <url>', 'SQLite file or postgres:// URL (default $DATABASE_URL, else data/ledger.sqlite)')
+    .option('--grace-minutes <n>', 'only days that ended at least this long ago', (v) => Number(v), 15)
+    .action(async (flags: { ledger?: string; graceMinutes: number }) => {
+      const { runSettleCommand } = await import('./load-config.js');
+      const r = await runSettleCommand(flags.ledger, flags.graceMinutes * 60_000);
+      console.log(`settled ${r.computed} device-days, ${r.revisions} new daily_energy rows`);
     });
 }

@@ -1,5 +1,6 @@
-import { HttpError, InfluxDB, type Transport, type WriteApi } from '@influxdata/influxdb-client';
+import { HttpError, InfluxDB, setLogger, type Transport, type WriteApi } from '@influxdata/influxdb-client';
 import { SunshareError } from '../common/errors.js';
+import type { Logger } from '../common/log.js';
 import type { IngestConfig } from './config.js';
 
 export interface WriteOutcome {
@@ -58,8 +59,10 @@ export function influxVersion(o: InfluxOptions): 1 | 2 {
  * buffer may drop lines when it is full or expired (writeRetrySkipped), which
  * here fails the write instead of losing data silently.
  */
-export function createInfluxWriter(o: InfluxOptions, onFailure: (err: Error, attempt: number) => void): InfluxWriter {
+export function createInfluxWriter(o: InfluxOptions, onFailure: (err: Error, attempt: number) => void, log?: Logger): InfluxWriter {
   const version = influxVersion(o);
+  // The library logs to the console by default; its failures reach onFailure anyway.
+  if (log) setLogger({ error: (message, err) => log.debug({ err: (err as Error | undefined)?.message }, message), warn: (message, err) => log.debug({ err: (err as Error | undefined)?.message }, message) });
   const base = new InfluxDB({ url: o.url, token: o.token, timeout: o.timeoutMs });
   const influx = version === 1 ? new InfluxDB({ url: o.url, timeout: o.timeoutMs, transport: v1Transport(base.transport, o) }) : base;
 

@@ -53,7 +53,7 @@ export async function startIngest(config: IngestConfig, opts: { log?: Logger } =
   const writer = createInfluxWriter(config.influx, (err, attempt) => {
     health.influx.lastError = err.message;
     log.warn({ err: err.message, attempt }, 'InfluxDB write failed');
-  });
+  }, log);
   const db = await openLedger(ledgerUrl(config.ledger));
   const registry = new Registry(db);
   await registry.refresh();
