@@ -1,0 +1,8 @@
+/**
+ * Grafana dashboards and provisioning for Sunshare. The dashboards are
+ * defined in TypeScript (src/) and committed as JSON (grafana/dashboards/);
+ * grafana/provisioning/ holds the datasources and the dashboard provider.
+ */
+export { allDashboards, renderDashboard } from './src/render.js';
+export { INFLUX, LEDGER } from './src/datasources.js';
+export type { Dashboard, Panel, Target, Variable } from './src/model.js';

@@ -1,0 +1,145 @@
+/**
+ * A deterministic simulated day of telemetry in the InfluxDB layout of
+ * common/contract.ts (MEASUREMENTS), as line protocol with ms timestamps.
+ * Three sites, one minute apart, with the events the dashboards must show:
+ * - every inverter follows a clear-sky bell from 06:00 to 19:00 local time,
+ *   dimmed by a fixed cloud pattern; counters integrate that power;
+ * - site B's uplink is down 10:00-12:00: last will offline, then the spool replays
+ *   (batches arrive late with their original times, backlog drains);
+ * - site B inv-2 is in fault 13:00-14:30 (GROUND_FAULT), site A inv-3 from 19:00 on;
+ * - site A inv-2 reports power_above_rating once at 12:00;
+ * - site A inv-2 does not answer polls 16:00-16:20 (device health not ok);
+ * - site C's gateway goes offline for good at 21:00.
+ */
+export const DAY_START_MS = Date.UTC(2026, 5, 20, 16, 0, 0); // 2026-06-21 00:00 Asia/Shanghai
+export const DAY_MS = 24 * 3600 * 1000;
+export const STEP_MS = 60_000;
+export const DAY_END_MS = DAY_START_MS + DAY_MS;
+export const LOCAL_OFFSET_MS = 8 * 3600 * 1000;
+
+export interface SimSite {
+  id: string;
+  gateway: string;
+  inverters: string[];
+  meter: string;
+  ratedW: number;
+}
+
+export const SIM_SITES: SimSite[] = ['a', 'b', 'c'].map((s) => ({
+  id: `sim-site-${s}`,
+  gateway: `sim-gw-${s}`,
+  inverters: ['inv-1', 'inv-2', 'inv-3'],
+  meter: 'meter-1',
+  ratedW: 100_000,
+}));
+
+const HOUR = 3600_000;
+const localHour = (ts: number) => (((ts + LOCAL_OFFSET_MS) % DAY_MS) + DAY_MS) % DAY_MS / HOUR;
+const at = (h: number) => DAY_START_MS + h * HOUR;
+
+function clearSky(ts: number): number {
+  const h = localHour(ts);
+  return h <= 6 || h >= 19 ? 0 : Math.sin((Math.PI * (h - 6)) / 13);
+}
+
+/** A fixed cloud pattern: deterministic, a little different per inverter. */
+function cloud(ts: number, k: number): number {
+  const m = (ts - DAY_START_MS) / STEP_MS;
+  return 0.75 + 0.2 * Math.sin(m / 37 + k) * Math.cos(m / 91 + 2 * k);
+}
+
+function inFault(site: string, device: string, ts: number): boolean {
+  if (site === 'sim-site-b' && device === 'inv-2') return ts >= at(13) && ts < at(14.5);
+  if (site === 'sim-site-a' && device === 'inv-3') return ts >= at(19);
+  return false;
+}
+
+const escapeString = (s: string) => `"${s.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
+
+function line(measurement: string, tags: Record<string, string>, fields: Record<string, number | string | boolean | { int: number }>, ts: number): string {
+  const t = Object.entries(tags).map(([k, v]) => `${k}=${v}`).join(',');
+  const f = Object.entries(fields)
+    .map(([k, v]) => {
+      if (typeof v === 'object') return `${k}=${Math.round(v.int)}i`;
+      if (typeof v === 'string') return `${k}=${escapeString(v)}`;
+      return `${k}=${v}`;
+    })
+    .join(',');
+  return `${measurement},${t} ${f} ${ts}`;
+}
+
+function siteLines(site: SimSite, k: number): string[] {
+  const out: string[] = [];
+  const energy = new Map(site.inverters.map((d, i) => [d, 120_000_000 + 1_000_000 * (k * 3 + i)]));
+  let meterExport = 350_000_000 + 5_000_000 * k;
+  let meterImport = 2_000_000;
+  let seq = 1_000 * k;
+  const tags = (device?: string) => ({ site: site.id, gateway: site.gateway, ...(device ? { device } : {}) });
+  const offlineFrom = site.id === 'sim-site-c' ? at(21) : Infinity;
+  const uplinkDown = site.id === 'sim-site-b' ? [at(10), at(12)] : undefined;
+
+  for (let ts = DAY_START_MS; ts < DAY_END_MS && ts < offlineFrom; ts += STEP_MS) {
+    let siteW = 0;
+    site.inverters.forEach((device, i) => {
+      const notAnswering = site.id === 'sim-site-a' && device === 'inv-2' && ts >= at(16) && ts < at(16 + 1 / 3);
+      const fault = inFault(site.id, device, ts);
+      const sky = clearSky(ts);
+      const acW = fault ? 0 : Math.round(site.ratedW * 0.85 * sky * cloud(ts, k * 3 + i));
+      energy.set(device, energy.get(device)! + (acW * STEP_MS) / HOUR);
+      siteW += acW;
+      out.push(
+        line('device_health', tags(device), notAnswering
+          ? { ok: false, consecutive_errors: { int: (ts - at(16)) / STEP_MS + 1 }, last_error: 'Timed out after 1000 ms' }
+          : { ok: true, consecutive_errors: { int: 0 }, latency_ms: 38 + ((ts / STEP_MS + i) % 7) }, ts),
+      );
+      if (notAnswering) return;
+      const state = fault ? 'fault' : acW > 0 ? 'mppt' : sky > 0 ? 'starting' : 'sleeping';
+      const fields: Record<string, number | string | boolean | { int: number }> = {
+        ac_power_w: acW,
+        ac_energy_wh: Math.floor(energy.get(device)!),
+        dc_power_w: acW > 0 ? Math.round(acW / 0.975) : 0,
+        ac_voltage_v: 230 + 3 * Math.sin(ts / 3_600_000 + i),
+        ac_current_a: acW / (3 * 230),
+        frequency_hz: 50 + 0.02 * Math.sin(ts / 600_000),
+        temperature_c: 25 + 20 * sky,
+        state,
+        alarms: fault ? (site.id === 'sim-site-b' ? 'GROUND_FAULT' : 'ISOLATION_FAULT,DC_INSULATION') : '',
+        serial: `SN-${site.id}-${device}`,
+      };
+      if (site.id === 'sim-site-a' && device === 'inv-2' && ts === at(12)) fields.quality = 'power_above_rating';
+      out.push(line('inverter', tags(device), fields, ts));
+    });
+    const exportW = Math.round(siteW * 0.98);
+    meterExport += (exportW * STEP_MS) / HOUR;
+    if (siteW === 0) meterImport += (300 * STEP_MS) / HOUR;
+    out.push(
+      line('meter', tags(site.meter), { ac_power_w: exportW > 0 ? exportW : -300, export_energy_wh: Math.floor(meterExport), import_energy_wh: Math.floor(meterImport) }, ts),
+    );
+
+    const down = uplinkDown && ts >= uplinkDown[0]! && ts < uplinkDown[1]!;
+    const backlog = uplinkDown && ts >= uplinkDown[1]! ? Math.max(0, (uplinkDown[1]! - uplinkDown[0]!) / STEP_MS - 20 * ((ts - uplinkDown[1]!) / STEP_MS)) : 0;
+    const lagMs = uplinkDown && ts >= uplinkDown[0]! && ts < uplinkDown[1]! + 6 * STEP_MS ? Math.max(400, uplinkDown[1]! - ts) : 350 + (ts / STEP_MS) % 200;
+    out.push(line('gateway_batch', tags(), { seq: { int: seq++ }, readings: { int: site.inverters.length + 1 }, lag_ms: { int: lagMs } }, ts));
+    if (uplinkDown && ts === uplinkDown[0]) out.push(line('gateway', tags(), { online: false }, ts + 30_000));
+    if (!down) {
+      out.push(line('gateway', tags(), { online: true, spool_bytes: { int: backlog * 2_048 }, spool_batches: { int: backlog }, spool_evicted_batches: { int: 0 } }, ts));
+    }
+  }
+  if (offlineFrom < DAY_END_MS) out.push(line('gateway', tags(), { online: false }, offlineFrom + 45_000));
+  return out;
+}
+
+/** The whole day as line protocol (ms precision), one point per line. */
+export function simulatedDayLines(): string[] {
+  return SIM_SITES.flatMap((site, k) => siteLines(site, k));
+}
+
+/** Writes the simulated day to an InfluxDB 1.x database through /write. */
+export async function loadSimulatedDay(influxUrl: string, db: string): Promise<number> {
+  const lines = simulatedDayLines();
+  for (let i = 0; i < lines.length; i += 5_000) {
+    const res = await fetch(`${influxUrl}/write?db=${encodeURIComponent(db)}&precision=ms`, { method: 'POST', body: lines.slice(i, i + 5_000).join('\n') });
+    if (res.status !== 204) throw new Error(`loading the simulated day failed: ${res.status} ${await res.text()}`);
+  }
+  return lines.length;
+}
