@@ -21,7 +21,7 @@ export interface Computed {
   revenue_fen: number;
   lines: ComputedLine[];
 }
-export type Outcome = { ok: true; value: Computed } | { ok: false; problem: string };
+export type Outcome = { ok: true; value: Computed } | { ok: true; unchanged: true } | { ok: false; problem: string };
 
 const validOn = (day: string) => (r: { valid_from: string; valid_to: string | null }) => r.valid_from <= day && (r.valid_to === null || r.valid_to >= day);
 
@@ -66,7 +66,8 @@ export function splitRevenue(allocs: readonly Pick<AllocationRow, 'id' | 'househ
   return parties.map((p, i) => ({ ...p, grid_fen: grids[i]!, subsidy_fen: totals[i]! - grids[i]! }));
 }
 
-export function computeSiteDay(inputs: BatchInputs, site: SiteRow, day: string): Outcome {
+/** `postedHash`: the inputs hash of the latest posted version; when the inputs still hash the same, the split is skipped. */
+export function computeSiteDay(inputs: BatchInputs, site: SiteRow, day: string, postedHash?: string): Outcome {
   const tariff = (inputs.tariffs.get(site.id) ?? []).filter(validOn(day));
   if (tariff.length !== 1) return { ok: false, problem: `site ${site.id} ${day}: ${tariff.length === 0 ? 'no tariff' : 'more than one tariff'} valid that day` };
   const { grid_rate, subsidy_rate } = tariff[0]!;
@@ -74,10 +75,11 @@ export function computeSiteDay(inputs: BatchInputs, site: SiteRow, day: string):
   const allocated = allocs.reduce((a, r) => a + r.share_w, 0);
   if (allocated > site.capacity_w) return { ok: false, problem: `site ${site.id} ${day}: allocations total ${allocated} W, over the capacity ${site.capacity_w} W` };
   const energy = siteEnergy(inputs, site, day);
-  const revenue = siteDayRevenue(energy.energy_wh, grid_rate, subsidy_rate);
   const hash = createHash('sha1')
     .update(JSON.stringify([site.capacity_w, energy, grid_rate, subsidy_rate, allocs.map((a) => [a.id, a.household_id, a.share_w])]))
     .digest('hex');
+  if (hash === postedHash) return { ok: true, unchanged: true };
+  const revenue = siteDayRevenue(energy.energy_wh, grid_rate, subsidy_rate);
   return {
     ok: true,
     value: {

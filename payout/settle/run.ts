@@ -88,17 +88,17 @@ async function postBatch(tx: Db, inputs: BatchInputs, days: string[], now: Date,
   const lines: unknown[][] = [];
   for (const site of inputs.sites) {
     for (const day of days) {
-      const outcome = computeSiteDay(inputs, site, day);
+      const previous = inputs.posted.get(siteDay(site.id, day));
+      const outcome = computeSiteDay(inputs, site, day, previous?.inputs_hash);
       if (!outcome.ok) {
         result.skipped.push(outcome.problem);
         continue;
       }
-      const c = outcome.value;
-      const previous = inputs.posted.get(siteDay(site.id, day));
-      if (previous?.inputs_hash === c.inputs_hash) {
+      if ('unchanged' in outcome) {
         result.unchanged++;
         continue;
       }
+      const c = outcome.value;
       const version = (previous?.version ?? 0) + 1;
       const id = `${site.id}/${day}/v${version}`;
       settlements.push([id, site.id, day, version, previous?.id ?? null, c.inputs_hash, c.energy_wh, c.energy_source, c.flags.join(','), c.capacity_w, c.grid_rate, c.subsidy_rate, c.grid_fen, c.subsidy_fen, c.revenue_fen, result.runId, postedAt]);

@@ -1,0 +1,155 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { openLedger, type Db } from '../common/ledger/index.js';
+import { addDays, daysFromTo } from './dates.js';
+import { runSettlement } from './settle/run.js';
+
+/**
+ * Payout figures (JSON lines):
+ *  - payout.settle_day_national: one day for 4,000,000 allocations over 130,000 sites on SQLite,
+ *    beside a bare insert of the same number of settlement and line rows through the same driver.
+ *  - payout.year_county: a full year for the county (2,944 households, 150 sites, 1,500 inverters),
+ *    first posting and the re-run (nothing changed).
+ * PAYOUT_BENCH_SCALE (default 1) shrinks the national case for a quick look.
+ */
+const scale = Number(process.env.PAYOUT_BENCH_SCALE ?? '1');
+const dir = mkdtempSync(join(tmpdir(), 'sunshare-payout-bench-'));
+const RATE = [45_300, 52_700];
+
+async function timed<T>(fn: () => Promise<T>): Promise<[T, number]> {
+  const t = performance.now();
+  const r = await fn();
+  return [r, Math.round(performance.now() - t)];
+}
+
+/** Sites, one tariff each, allocations of 3 kW (a few 1.5-6 kW), sized 15 kW per household. */
+async function seed(db: Db, sites: number, households: number, devicesPerSite: number, days: string[]): Promise<void> {
+  await db.exec('PRAGMA foreign_keys = OFF');
+  const per = Math.floor(households / sites);
+  let extra = households - per * sites;
+  const chunk = 2000;
+  for (let s0 = 0; s0 < sites; s0 += chunk) {
+    const siteRows: unknown[][] = [];
+    const tariffRows: unknown[][] = [];
+    const allocRows: unknown[][] = [];
+    const deviceRows: unknown[][] = [];
+    const energyRows: unknown[][] = [];
+    for (let s = s0; s < Math.min(sites, s0 + chunk); s++) {
+      const id = `s${String(s).padStart(6, '0')}`;
+      const n = per + (extra-- > 0 ? 1 : 0);
+      siteRows.push([id, `Site ${s}`, n * 15_000]);
+      tariffRows.push([id, '2016-01-01', ...RATE]);
+      for (let h = 0; h < n; h++) allocRows.push([`${id}-a${String(h).padStart(3, '0')}`, `${id}-h${h}`, id, h % 10 === 0 ? 4_500 : 3_000, '2016-01-01']);
+      for (let d = 0; d < devicesPerSite; d++) {
+        deviceRows.push([id, `inv${d}`, 'inverter']);
+        for (const day of days) energyRows.push([id, `inv${d}`, 'ac_energy_wh', day, 1, 40_000 + ((s * 7 + d * 13 + day.charCodeAt(9)) % 20_000), 'delta', '', 8640, '']);
+      }
+    }
+    await db.transaction(async (tx) => {
+      await tx.runMany('INSERT INTO sites (id, name, capacity_w) VALUES (?, ?, ?)', siteRows);
+      await tx.runMany('INSERT INTO tariffs (site_id, valid_from, grid_rate, subsidy_rate) VALUES (?, ?, ?, ?)', tariffRows);
+      await tx.runMany('INSERT INTO allocations (id, household_id, site_id, share_w, valid_from) VALUES (?, ?, ?, ?, ?)', allocRows);
+      await tx.runMany('INSERT INTO devices (site_id, id, kind) VALUES (?, ?, ?)', deviceRows);
+      await tx.runMany(
+        'INSERT INTO daily_energy (site_id, device_id, counter, day, revision, energy_wh, method, flags, readings, computed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+        energyRows,
+      );
+    });
+  }
+  await db.exec('PRAGMA foreign_keys = ON');
+}
+
+/** The same number of settlement and line rows, same shape, into twin tables with the same keys, one batch per transaction. */
+async function bareInsert(db: Db, settlements: number, linesPerSettlement: number[]): Promise<number> {
+  await db.exec(`CREATE TABLE bare_settlements AS SELECT * FROM settlements WHERE 0; CREATE UNIQUE INDEX bare_s ON bare_settlements (id); CREATE UNIQUE INDEX bare_s2 ON bare_settlements (site_id, day, version);
+    CREATE TABLE bare_lines AS SELECT * FROM settlement_lines WHERE 0; CREATE UNIQUE INDEX bare_l ON bare_lines (settlement_id, allocation_id)`);
+  const [, ms] = await timed(async () => {
+    const batch = 600;
+    for (let s0 = 0; s0 < settlements; s0 += batch) {
+      const sRows: unknown[][] = [];
+      const lRows: unknown[][] = [];
+      for (let s = s0; s < Math.min(settlements, s0 + batch); s++) {
+        const site = `s${String(s).padStart(6, '0')}`;
+        const id = `${site}/2017-06-01/v1`;
+        sRows.push([id, site, '2017-06-01', 1, null, 'x'.repeat(40), 1_000_000, 'inverters', '', 100_000, ...RATE, 45_300, 52_700, 98_000, 'run', '2017-06-02T00:00:00Z']);
+        const n = linesPerSettlement[s] ?? 0;
+        for (let l = 0; l < n; l++) lRows.push([id, l === n - 1 ? '' : `${site}-a${String(l).padStart(3, '0')}`, `${site}-h${l}`, 3000, 'daily', 453, 527, 980, '2017-06']);
+      }
+      await db.transaction(async (tx) => {
+        await tx.runMany('INSERT INTO bare_settlements VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)', sRows);
+        await tx.runMany('INSERT INTO bare_lines VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)', lRows);
+      });
+    }
+  });
+  return ms;
+}
+
+async function national(): Promise<void> {
+  const sites = Math.round(130_000 * scale);
+  const households = Math.round(4_000_000 * scale);
+  const db = await openLedger(join(dir, 'national.sqlite'));
+  const day = '2017-06-01';
+  const [, seedMs] = await timed(() => seed(db, sites, households, 1, [day]));
+  const [r, ms] = await timed(() => runSettlement(db, { from: day, to: day, batchSiteDays: 600 }));
+  const [again, rerunMs] = await timed(() => runSettlement(db, { from: day, to: day, batchSiteDays: 600 }));
+  const per = await db.all<{ n: number }>('SELECT COUNT(*) AS n FROM settlement_lines GROUP BY settlement_id ORDER BY settlement_id');
+  const bareMs = await bareInsert(db, r.posted, per.map((p) => p.n));
+  console.log(
+    JSON.stringify({
+      bench: 'payout.settle_day_national',
+      sites,
+      allocations: households,
+      settlements: r.posted,
+      lines: r.lines,
+      ms,
+      bare_ms: bareMs,
+      ratio: Number((ms / bareMs).toFixed(2)),
+      rerun_ms: rerunMs,
+      rerun_unchanged: again.unchanged,
+      seed_ms: seedMs,
+      goal: 'ms<60000, ratio<=3',
+    }),
+  );
+  await db.close();
+}
+
+async function county(): Promise<void> {
+  const db = await openLedger(join(dir, 'county.sqlite'));
+  const days = daysFromTo('2017-01-01', '2017-12-31');
+  const [, seedMs] = await timed(() => seed(db, 150, 2944, 10, days));
+  const [first, firstMs] = await timed(() => runSettlement(db, { from: days[0]!, to: days.at(-1)! }));
+  const [rerun, rerunMs] = await timed(() => runSettlement(db, { from: days[0]!, to: days.at(-1)! }));
+  // one late revision per site in March: the re-run posts those as adjustments
+  await db.runMany(
+    "INSERT INTO daily_energy (site_id, device_id, counter, day, revision, energy_wh, method, flags, readings, computed_at) VALUES (?, 'inv0', 'ac_energy_wh', ?, 2, 99999, 'delta', 'late', 1, '')",
+    Array.from({ length: 150 }, (_, s) => [`s${String(s).padStart(6, '0')}`, addDays('2017-03-01', s % 28)]),
+  );
+  const [late, lateMs] = await timed(() => runSettlement(db, { from: days[0]!, to: days.at(-1)! }));
+  console.log(
+    JSON.stringify({
+      bench: 'payout.year_county',
+      households: 2944,
+      sites: 150,
+      inverters: 1500,
+      days: days.length,
+      first_ms: firstMs,
+      first_posted: first.posted,
+      lines: first.lines,
+      rerun_ms: rerunMs,
+      rerun_unchanged: rerun.unchanged,
+      rerun_with_150_late_days_ms: lateMs,
+      adjusted: late.adjusted,
+      seed_ms: seedMs,
+      goal: 'rerun_ms<10000',
+    }),
+  );
+  await db.close();
+}
+
+try {
+  await county();
+  await national();
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}
