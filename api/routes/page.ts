@@ -22,4 +22,5 @@ export function pageRoutes(app: FastifyInstance): void {
       reply.header('content-type', type).header('cache-control', 'no-cache').header('x-content-type-options', 'nosniff').send(body),
     );
   }
+  app.get('/favicon.ico', { schema: { hide: true } }, async (_req, reply) => reply.status(204).send());
 }

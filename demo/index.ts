@@ -1,0 +1,135 @@
+import { mkdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseConfig } from '../common/config.js';
+import { openLedger, type Db } from '../common/ledger/index.js';
+import { silentLogger, type Logger } from '../common/log.js';
+import { ApiConfig, createToken, startApi, type RunningApi } from '../api/index.js';
+import { payoutServiceFor } from '../api/payout-wiring.js';
+import { startBroker, type BrokerHandle } from '../broker/index.js';
+import { startGateway, parseGatewayConfig, type GatewayHandle } from '../gateway/index.js';
+import { IngestConfig, startIngest, type IngestHandle } from '../ingest/index.js';
+import { runSettlement } from '../payout/index.js';
+import { DemoConfig } from './config.js';
+import { startDayCloser, type DayCloser } from './day-closer.js';
+import { demoInflux } from './influx.js';
+import { demoSites, seedRegistry } from './seed.js';
+import { startSimSites, type SimSites } from './sim-sites.js';
+import { translateTimestamps } from './sim-time.js';
+import { simStart } from './start-time.js';
+
+export { DemoConfig } from './config.js';
+
+export interface Demo {
+  readonly apiUrl: string;
+  readonly mqttUrl: string;
+  readonly tokens: { viewer: string; finance: string; admin: string };
+  readonly influx: string;
+  readonly settledDays: readonly string[];
+  /** simulated ms per real ms */
+  readonly simSpeed: number;
+  simNow(): number;
+  stop(): Promise<void>;
+}
+
+const TIME_ZONE = 'Asia/Shanghai';
+
+/**
+ * The whole system in one process on embedded defaults: broker, simulated
+ * sites, a gateway per site, ingest, the SQLite ledger with the demo
+ * registry, settlement on the simulated clock, and the API with its page.
+ * Each part is started through the same entry point its own command uses.
+ */
+export async function startDemo(input: Partial<DemoConfig> = {}, log: Logger = silentLogger): Promise<Demo> {
+  const cfg = parseConfig(input, DemoConfig, 'demo options');
+  if (cfg.fresh) rmSync(cfg.dataDir, { recursive: true, force: true });
+  mkdirSync(cfg.dataDir, { recursive: true });
+  const speed = 86_400 / cfg.daySeconds;
+  const start = simStart(cfg.start, TIME_ZONE);
+  const sites = demoSites(cfg.sites, cfg.siteKw, cfg.inverterKw);
+  const stops: (() => Promise<unknown>)[] = [];
+  const stopAll = async () => {
+    for (const stop of stops.reverse()) await stop().catch((err: Error) => log.warn({ err: err.message }, 'demo: stopping a part failed'));
+  };
+
+  try {
+    const ledgerFile = join(cfg.dataDir, 'ledger.sqlite');
+    const db: Db = await openLedger(ledgerFile);
+    stops.push(() => db.close());
+    await seedRegistry(db, sites, cfg.siteKw, cfg.households, new Date(start).toISOString().slice(0, 10));
+
+    const broker: BrokerHandle = await startBroker({ host: cfg.host, port: cfg.mqttPort, allowAnonymous: true, persistence: join(cfg.dataDir, 'broker'), log });
+    stops.push(() => broker.stop());
+
+    const sims: SimSites = await startSimSites(sites, { start, speed, seed: cfg.seed, host: cfg.host, timeZone: TIME_ZONE });
+    stops.push(() => sims.stop());
+    translateTimestamps(broker.aedes, (site, realMs) => sims.simAt(site, realMs));
+
+    const influx = await demoInflux();
+    if (influx.sink) stops.push(() => influx.sink!.close());
+    const ingestConfig = parseConfig(
+      {
+        mqtt: { url: broker.url, clientId: 'sunshare-demo-ingest' },
+        influx: influx.influx,
+        ledger: ledgerFile,
+        energy: { settleEveryMs: 0 },
+        registryRefreshMs: 5_000,
+      },
+      IngestConfig,
+      'demo ingest config',
+    );
+    const ingest: IngestHandle = await startIngest(ingestConfig, { log });
+    stops.push(() => ingest.stop());
+
+    const payout = await payoutServiceFor(db, log);
+    const apiConfig = parseConfig({ listen: { host: cfg.host, port: cfg.apiPort }, ledger: ledgerFile, mqtt: { url: broker.url }, offlineAfterS: 10 }, ApiConfig, 'demo api config');
+    const api: RunningApi = await startApi(apiConfig, log, { db, payout });
+    stops.push(() => api.close());
+
+    const gateways: GatewayHandle[] = [];
+    for (const site of sites) {
+      const gw = await startGateway(
+        parseGatewayConfig({
+          site: site.id,
+          gateway: 'gw1',
+          mqtt: { url: broker.url },
+          pollIntervalMs: cfg.pollMs,
+          spool: { dir: join(cfg.dataDir, 'spool', site.id) },
+          devices: sims.devicesOf(site.id).map((d) => ({ id: d.id, transport: 'tcp', host: cfg.host, port: d.port, unit: d.unitId, profile: 'sunspec', timeoutMs: 1000, ratedPowerW: d.ratedPowerW })),
+        }, `demo gateway ${site.id}`),
+        { log },
+      );
+      gateways.push(gw);
+      stops.push(() => gw.stop());
+    }
+
+    const closer: DayCloser = startDayCloser({
+      db,
+      log,
+      simNow: () => sims.now(),
+      timeZone: TIME_ZONE,
+      graceMs: ingestConfig.energy.graceMs,
+      computeDailyEnergy: (now) => ingest.settle(now),
+      settle: (d, o) => runSettlement(d, o),
+    });
+    stops.push(() => closer.stop());
+
+    const tokens = {
+      viewer: (await createToken(db, 'viewer', 'demo-viewer')).token,
+      finance: (await createToken(db, 'finance', 'demo-finance')).token,
+      admin: (await createToken(db, 'admin', 'demo-admin')).token,
+    };
+    return {
+      apiUrl: api.url,
+      mqttUrl: broker.url,
+      tokens,
+      influx: influx.describe,
+      settledDays: closer.settledDays,
+      simSpeed: speed,
+      simNow: () => sims.now(),
+      stop: stopAll,
+    };
+  } catch (err) {
+    await stopAll();
+    throw err;
+  }
+}

@@ -1,0 +1,70 @@
+import { createLogger } from '../common/log.js';
+import type { DemoConfig } from './config.js';
+import { startDemo } from './index.js';
+
+const FLAGS: Record<string, keyof DemoConfig> = {
+  sites: 'sites',
+  siteKw: 'siteKw',
+  inverterKw: 'inverterKw',
+  households: 'households',
+  daySeconds: 'daySeconds',
+  pollMs: 'pollMs',
+  start: 'start',
+  seed: 'seed',
+  dataDir: 'dataDir',
+  host: 'host',
+  apiPort: 'apiPort',
+  mqttPort: 'mqttPort',
+};
+
+/** `sunshare demo`: starts everything, prints where to look, stops everything on Ctrl-C. */
+export async function runDemoCommand(opts: Record<string, unknown>): Promise<void> {
+  const input: Record<string, unknown> = {};
+  for (const [flag, key] of Object.entries(FLAGS)) if (opts[flag] !== undefined) input[key] = opts[flag];
+  if (opts.keep) input.fresh = false;
+  const log = createLogger('demo', process.env.LOG_LEVEL ?? 'warn');
+  const started = Date.now();
+  console.log('Starting the Sunshare demo ...');
+  const demo = await startDemo(input as Partial<DemoConfig>, log);
+  const page = `${demo.apiUrl}/?token=${demo.tokens.finance}`;
+  console.log(`
+Sunshare demo is running (started in ${((Date.now() - started) / 1000).toFixed(1)} s).
+
+  Status page   ${page}
+                (a finance token, so the report downloads work; the page keeps it in localStorage)
+  API docs      ${demo.apiUrl}/docs
+  Health        ${demo.apiUrl}/health   Metrics ${demo.apiUrl}/metrics
+  MQTT broker   ${demo.mqttUrl}   (anonymous, demo only)
+  InfluxDB      ${demo.influx}
+
+  Tokens (demo only; create your own with \`sunshare api token create\`):
+    viewer   ${demo.tokens.viewer}
+    finance  ${demo.tokens.finance}
+    admin    ${demo.tokens.admin}
+
+  Try:  curl -H "Authorization: Bearer ${demo.tokens.viewer}" ${demo.apiUrl}/sites
+
+A simulated day passes every ${Math.round(86_400_000 / (demo.simSpeed * 1000))} s; each finished day is settled and appears under "Last payout run".
+Ctrl-C stops everything cleanly.
+`);
+  let lastReported = 0;
+  const progress = setInterval(() => {
+    const days = demo.settledDays;
+    if (days.length > lastReported) {
+      lastReported = days.length;
+      console.log(`settled simulated day ${days.at(-1)} (${days.length} so far; simulated time now ${new Date(demo.simNow()).toISOString()})`);
+    }
+  }, 1000);
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    clearInterval(progress);
+    console.log(`\n${signal}: stopping gateways, ingest, API, broker and ledger ...`);
+    await demo.stop();
+    console.log('stopped cleanly.');
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+}
