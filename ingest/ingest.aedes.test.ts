@@ -37,7 +37,10 @@ describe.skipIf(!influxAvailable())('ingest through aedes into the real InfluxDB
     await seedRegistry(db, site, devices.map((id) => ({ id, kind: 'inverter' as const })));
     await db.close();
     ingest = await startIngest(
-      ingestConfig({ mqttUrl: broker.url, clientId: `ingest-${uid()}`, influxUrl: influx.url, database: 'telemetry', ledger, username: 'ingest', password: 'ingest-secret' }),
+      {
+        ...ingestConfig({ mqttUrl: broker.url, clientId: `ingest-${uid()}`, influxUrl: influx.url, database: 'telemetry', ledger, username: 'ingest', password: 'ingest-secret' }),
+        http: { host: '127.0.0.1', port: 0 },
+      },
       { log: silentLogger },
     );
     gateway = await connectClient(broker.url, { username: 'gw', password: 'gw-secret', clientId: `gw-${uid()}` });
@@ -85,8 +88,13 @@ describe.skipIf(!influxAvailable())('ingest through aedes into the real InfluxDB
     expect(invalid.some((p) => p.startsWith('/readings/2/ac_voltage_v'))).toBe(true);
     const batches = await influx.query('SELECT COUNT(seq) FROM gateway_batch', 'telemetry');
     expect(batches.results[0]?.series?.[0]?.values[0]?.[1]).toBe(51);
-    const metrics = await ingest.metrics.registry.metrics();
+    const metrics = await (await fetch(`http://127.0.0.1:${ingest.httpPort}/metrics`)).text();
     expect(metrics).toMatch(/sunshare_ingest_dead_letters_total\{reason="not_json"\} 1/);
+    expect(metrics).toMatch(new RegExp(`sunshare_ingest_readings_written_total ${expected.size}`));
+    expect(metrics).toMatch(/sunshare_ingest_write_seconds_count [1-9]/);
+    const health = await fetch(`http://127.0.0.1:${ingest.httpPort}/health`);
+    expect(health.status).toBe(200);
+    expect(((await health.json()) as { mqtt: { connected: boolean } }).mqtt.connected).toBe(true);
   });
 
   it('refuses unknown clients and enforces the ACL', async () => {
