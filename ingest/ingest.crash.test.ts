@@ -9,7 +9,7 @@ import { startBroker, type BrokerHandle } from '../broker/index.js';
 import type { Reading } from '../common/contract.js';
 import { openLedger, type Db } from '../common/ledger/index.js';
 import { influxAvailable, startInflux, waitFor, type InfluxServer } from '../common/testing/index.js';
-import { ReadRecorder } from './energy/record.js';
+import { ReadRecorder, type LedgerRead } from './energy/record.js';
 import { settle } from './energy/settle.js';
 import { dayBounds } from './energy/tz.js';
 import { connectClient, countPoints, publishBatch, seedRegistry, telemetry, uid } from './testing.js';
@@ -111,7 +111,7 @@ describe.skipIf(!influxAvailable())('kill -9 of the ingest process mid-stream', 
 
     const reference = await openLedger(':memory:');
     const recorder = new ReadRecorder({ graceMs: 0, markCacheMs: 0 });
-    const reads = [];
+    const reads: LedgerRead[] = [];
     for (let m = 0; m < MINUTES; m++) for (const d of DEVICES) {
       const r = reading(d, m);
       reads.push({ site, device: d, counter: 'ac_energy_wh', ts: r.ts, wh: r.ac_energy_wh!, serial: r.serial! });
