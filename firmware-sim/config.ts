@@ -1,0 +1,129 @@
+import { Type, type Static } from '@sinclair/typebox';
+import { Id } from '../common/contract.js';
+import { loadConfigFile, parseConfig } from '../common/config.js';
+import { SunshareError } from '../common/errors.js';
+import { ScheduledFault } from './faults.js';
+
+/** Device profiles the simulator serves; each is a register map in common/devices/. */
+export const PROFILES = ['sunspec', 'sunspec-float', 'sunspec-meter', 'huawei-sun2000', 'sungrow-sg'] as const;
+export type Profile = (typeof PROFILES)[number];
+export const isMeterProfile = (p: Profile) => p === 'sunspec-meter';
+
+export const SimDevice = Type.Object(
+  {
+    id: Id,
+    profile: Type.Union(PROFILES.map((p) => Type.Literal(p)), {
+      description: 'sunspec (models 1+103+160), sunspec-float (1+113+160), sunspec-meter (1+203), huawei-sun2000, sungrow-sg',
+    }),
+    unitId: Type.Integer({ minimum: 1, maximum: 247 }),
+    /** TCP port for this device; default the top-level tcp.port (several devices share a port by unit id). */
+    port: Type.Optional(Type.Integer({ minimum: 0, maximum: 65535 })),
+    /** Also serve this device as Modbus RTU on this serial device (e.g. /dev/ttyUSB0 or a socat pty). */
+    rtuPath: Type.Optional(Type.String({ minLength: 1 })),
+    /** Inverters: rated AC power, W (output clips here). Meters: ignored. */
+    ratedPowerW: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 1e7 })),
+    /** Inverters: PV array peak power, W; default 1.25 x ratedPowerW. */
+    dcPeakW: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 1e7 })),
+    serial: Type.Optional(Type.String({ minLength: 1, maxLength: 20 })),
+    manufacturer: Type.Optional(Type.String({ maxLength: 32 })),
+    model: Type.Optional(Type.String({ maxLength: 30 })),
+    /** MPPT inputs (SunSpec model 160 blocks). */
+    mppts: Type.Integer({ minimum: 1, maximum: 12, default: 2 }),
+    /** SunSpec model 1 length: 66 per spec (with Pad), 65 as many devices send. */
+    commonLength: Type.Union([Type.Literal(65), Type.Literal(66)], { default: 66 }),
+    /** Lifetime counter at the start, Wh (a device that has been running for a while). */
+    initialEnergyWh: Type.Number({ minimum: 0, default: 0 }),
+    /** Meters: export losses between inverters and the meter (cables, transformer), 0..1. */
+    lossFraction: Type.Number({ minimum: 0, maximum: 0.5, default: 0.015 }),
+    /** Meters: site consumption (inverters' standby, monitoring), W. */
+    auxW: Type.Number({ minimum: 0, default: 150 }),
+    /** Inverters: stop answering while asleep at night, as DC-powered inverters do. */
+    silentAtNight: Type.Boolean({ default: false }),
+    faults: Type.Array(ScheduledFault, { default: [] }),
+  },
+  { additionalProperties: false },
+);
+export type SimDeviceConfig = Static<typeof SimDevice>;
+
+export const SimConfig = Type.Object(
+  {
+    site: Type.Object(
+      {
+        id: Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$', default: 'ruyuan-pilot' }),
+        latitude: Type.Number({ minimum: -90, maximum: 90, default: 24.78 }),
+        longitude: Type.Number({ minimum: -180, maximum: 180, default: 113.28 }),
+        timezone: Type.String({ default: 'Asia/Shanghai' }),
+        tiltDeg: Type.Number({ minimum: 0, maximum: 90, default: 20 }),
+        /** Degrees clockwise from north; 180 = facing south. */
+        azimuthDeg: Type.Number({ minimum: 0, maximum: 360, default: 180 }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
+    seed: Type.Integer({ default: 1 }),
+    clock: Type.Object(
+      {
+        /** Sim start: 2026-06-21 (local midnight at the site), 2026-06-21T06:00, or ISO with offset. Default now. */
+        start: Type.Optional(Type.String()),
+        /** Sim seconds per real second. */
+        speed: Type.Number({ exclusiveMinimum: 0, maximum: 1e7, default: 1 }),
+        /** Time moves only through the API (tests). */
+        manual: Type.Boolean({ default: false }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
+    tcp: Type.Object(
+      {
+        host: Type.String({ default: '127.0.0.1' }),
+        /** 0 = any free port (see the handle's ports). */
+        port: Type.Integer({ minimum: 0, maximum: 65535, default: 5020 }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
+    rtu: Type.Object(
+      { baudRate: Type.Integer({ minimum: 300, maximum: 921600, default: 9600 }) },
+      { additionalProperties: false, default: {} },
+    ),
+    control: Type.Object(
+      {
+        /** HTTP control API port; 0 = a free port; omit `enabled` false to turn it off. */
+        enabled: Type.Boolean({ default: true }),
+        host: Type.String({ default: '127.0.0.1' }),
+        port: Type.Integer({ minimum: 0, maximum: 65535, default: 0 }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
+    devices: Type.Array(SimDevice, { minItems: 1, maxItems: 5000 }),
+  },
+  { additionalProperties: false },
+);
+export type SimConfig = Static<typeof SimConfig>;
+/** What a caller passes: defaults may be left out. */
+export type SimConfigInput = Record<string, unknown>;
+
+/** Checks what the schema cannot: unique ids and unit ids per listener, ratings on inverters. */
+function crossCheck(cfg: SimConfig, source: string): SimConfig {
+  const problems: string[] = [];
+  const ids = new Set<string>();
+  const units = new Map<string, string>();
+  let meters = 0;
+  cfg.devices.forEach((d, i) => {
+    const at = `/devices/${i}`;
+    if (ids.has(d.id)) problems.push(`${at}/id: duplicate device id ${d.id}`);
+    ids.add(d.id);
+    for (const listener of [`tcp:${d.port ?? cfg.tcp.port}`, ...(d.rtuPath ? [`rtu:${d.rtuPath}`] : [])]) {
+      const key = `${listener}#${d.unitId}`;
+      const other = units.get(key);
+      if (other) problems.push(`${at}/unitId: unit id ${d.unitId} on ${listener} is already used by ${other}`);
+      units.set(key, d.id);
+    }
+    if (isMeterProfile(d.profile)) meters++;
+    else if (d.ratedPowerW === undefined) problems.push(`${at}/ratedPowerW: an inverter needs its rated AC power`);
+  });
+  if (meters > 1) problems.push(`/devices: at most one revenue meter per site, found ${meters}`);
+  if (cfg.tcp.port === 0 && cfg.devices.some((d) => d.port === 0)) problems.push('/devices: port 0 (any free port) only works for the shared tcp.port');
+  if (problems.length > 0) throw new SunshareError('CONFIG_INVALID', `${source} is invalid (${problems.length} problem${problems.length === 1 ? '' : 's'})`, { details: problems });
+  return cfg;
+}
+
+export const parseSimConfig = (raw: unknown, source = 'simulator config'): SimConfig => crossCheck(parseConfig(raw, SimConfig, source), source);
+export const loadSimConfig = (file: string): SimConfig => crossCheck(loadConfigFile(file, SimConfig), file);

@@ -1,0 +1,111 @@
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { Value } from '@sinclair/typebox/value';
+import { isSunshareError, SunshareError } from '../common/errors.js';
+import { validator } from '../common/validate.js';
+import { Fault, LASTING_FAULTS, type FaultKind } from './faults.js';
+import type { SimHandle } from './sim.js';
+
+/**
+ * The simulator's control API (plain node:http, JSON):
+ *   GET    /devices                      every device with its truth and request counts
+ *   GET    /devices/{id}                 one device
+ *   POST   /devices/{id}/faults          body: a fault, e.g. {"kind":"exception","code":6}
+ *   DELETE /devices/{id}/faults[/{kind}] clear all lasting faults, or one kind
+ *   GET    /clock                        sim time
+ *   POST   /clock/advance                body {"ms": 60000} (manual clocks)
+ */
+export interface ControlServer {
+  url: string;
+  close(): Promise<void>;
+}
+
+const faultValidator = validator(Fault);
+
+async function body(req: IncomingMessage): Promise<unknown> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > 65_536) throw new SunshareError('SIM_CONTROL_BODY', 'request body over 64 KiB', { httpStatus: 413 });
+    chunks.push(chunk as Buffer);
+  }
+  const text = Buffer.concat(chunks).toString('utf8');
+  try {
+    return text === '' ? {} : (JSON.parse(text) as unknown);
+  } catch {
+    throw new SunshareError('SIM_CONTROL_BODY', 'request body is not JSON', { httpStatus: 400 });
+  }
+}
+
+function send(res: ServerResponse, status: number, payload: unknown): void {
+  res.writeHead(status, { 'content-type': 'application/json' });
+  res.end(JSON.stringify(payload));
+}
+
+function describe(sim: SimHandle, id: string) {
+  const info = sim.devices.find((d) => d.id === id);
+  return { ...info, truth: sim.truth(id), stats: sim.stats(id) };
+}
+
+async function route(sim: SimHandle, req: IncomingMessage): Promise<[number, unknown]> {
+  const url = new URL(req.url ?? '/', 'http://sim');
+  const parts = url.pathname.split('/').filter(Boolean).map(decodeURIComponent);
+  const method = req.method ?? 'GET';
+  if (parts[0] === 'clock' && parts.length === 1 && method === 'GET') {
+    const now = sim.clock.now();
+    return [200, { now, iso: new Date(now).toISOString(), speed: sim.clock.speed, manual: sim.clock.manual }];
+  }
+  if (parts[0] === 'clock' && parts[1] === 'advance' && method === 'POST') {
+    const { ms } = (await body(req)) as { ms?: unknown };
+    if (typeof ms !== 'number' || !(ms >= 0)) throw new SunshareError('SIM_CONTROL_BODY', 'body needs {"ms": <non-negative number>}', { httpStatus: 400 });
+    sim.advance(ms);
+    return [200, { now: sim.clock.now() }];
+  }
+  if (parts[0] === 'devices') {
+    if (parts.length === 1 && method === 'GET') return [200, sim.devices.map((d) => describe(sim, d.id))];
+    const id = parts[1]!;
+    if (parts.length === 2 && method === 'GET') return [200, describe(sim, id)];
+    if (parts[2] === 'faults' && parts.length === 3 && method === 'POST') {
+      const raw = Value.Default(Fault, await body(req));
+      const fault = faultValidator.parse(raw, 'SIM_FAULT_INVALID', 'fault');
+      sim.setFault(id, fault);
+      return [200, describe(sim, id)];
+    }
+    if (parts[2] === 'faults' && method === 'DELETE' && parts.length <= 4) {
+      const kind = parts[3];
+      if (kind !== undefined && !(LASTING_FAULTS as readonly string[]).includes(kind)) {
+        throw new SunshareError('SIM_FAULT_INVALID', `no lasting fault kind ${kind}`, { details: [`kinds: ${LASTING_FAULTS.join(', ')}`], httpStatus: 400 });
+      }
+      sim.clearFault(id, kind as FaultKind | undefined);
+      return [200, describe(sim, id)];
+    }
+  }
+  throw new SunshareError('SIM_CONTROL_NOT_FOUND', `no route ${method} ${url.pathname}`, { httpStatus: 404 });
+}
+
+export function startControl(sim: SimHandle, host: string, port: number): Promise<ControlServer> {
+  const server = createServer((req, res) => {
+    route(sim, req).then(
+      ([status, payload]) => send(res, status, payload),
+      (err: unknown) => {
+        if (isSunshareError(err)) send(res, err.httpStatus, { code: err.code, message: err.message, details: err.details });
+        else send(res, 500, { code: 'SIM_CONTROL_ERROR', message: (err as Error).message });
+      },
+    );
+  });
+  return new Promise((resolve, reject) => {
+    server.once('error', (err) => reject(new SunshareError('SIM_LISTEN', `cannot start the control API on ${host}:${port}: ${err.message}`, { cause: err })));
+    server.listen(port, host, () => {
+      const addr = server.address();
+      const actual = typeof addr === 'object' && addr ? addr.port : port;
+      resolve({
+        url: `http://${host}:${actual}`,
+        close: () =>
+          new Promise<void>((done) => {
+            server.closeAllConnections();
+            server.close(() => done());
+          }),
+      });
+    });
+  });
+}

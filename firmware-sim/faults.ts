@@ -1,0 +1,56 @@
+import { Type, type Static } from '@sinclair/typebox';
+
+/**
+ * Faults a simulated device can show, set in the config (scheduled) or at
+ * runtime (control API). Lasting faults stay until cleared; one-shot faults
+ * (counter_reset, counter_rollover, replace) act once.
+ */
+export const Fault = Type.Union([
+  Type.Object({ kind: Type.Literal('silent') }, { additionalProperties: false, description: 'requests get no answer (the client times out)' }),
+  Type.Object(
+    { kind: Type.Literal('slow'), delayMs: Type.Integer({ minimum: 1, maximum: 600_000, default: 2000 }) },
+    { additionalProperties: false, description: 'answers arrive delayMs late' },
+  ),
+  Type.Object(
+    { kind: Type.Literal('exception'), code: Type.Integer({ minimum: 1, maximum: 255, default: 6 }) },
+    { additionalProperties: false, description: 'every request gets a Modbus exception (6 = busy, 2 = illegal address)' },
+  ),
+  Type.Object({ kind: Type.Literal('counter_reset') }, { additionalProperties: false, description: 'the lifetime energy counter restarts at zero' }),
+  Type.Object(
+    { kind: Type.Literal('counter_rollover'), aheadWh: Type.Number({ minimum: 0, default: 1000 }) },
+    { additionalProperties: false, description: 'the counter jumps to aheadWh below its 32-bit wrap, so it rolls over soon' },
+  ),
+  Type.Object(
+    { kind: Type.Literal('replace'), serial: Type.Optional(Type.String({ minLength: 1, maxLength: 32 })) },
+    { additionalProperties: false, description: 'the device is swapped: new serial number, counter restarts at zero' },
+  ),
+  Type.Object(
+    { kind: Type.Literal('trip'), alarms: Type.Optional(Type.Array(Type.String(), { minItems: 1 })) },
+    { additionalProperties: false, description: 'FAULT state, no power, alarm bits set' },
+  ),
+  Type.Object({ kind: Type.Literal('stuck') }, { additionalProperties: false, description: 'registers freeze at their current values' }),
+  Type.Object(
+    {
+      kind: Type.Literal('not_implemented'),
+      fields: Type.Optional(Type.Array(Type.String())),
+      points: Type.Optional(Type.Array(Type.String())),
+    },
+    { additionalProperties: false, description: 'the given points (by name or contract field) read as not implemented' },
+  ),
+]);
+export type Fault = Static<typeof Fault>;
+export type FaultKind = Fault['kind'];
+export const LASTING_FAULTS = ['silent', 'slow', 'exception', 'trip', 'stuck', 'not_implemented'] as const;
+export type LastingFault = Extract<Fault, { kind: (typeof LASTING_FAULTS)[number] }>;
+export const isLasting = (f: Fault): f is LastingFault => (LASTING_FAULTS as readonly string[]).includes(f.kind);
+
+/** A fault in the config: when it starts (ISO time or seconds after the sim start) and how long it lasts. */
+export const ScheduledFault = Type.Object(
+  {
+    fault: Fault,
+    at: Type.Union([Type.String(), Type.Number({ minimum: 0 })], { description: 'ISO time, or sim seconds after start' }),
+    durationS: Type.Optional(Type.Number({ exclusiveMinimum: 0 })),
+  },
+  { additionalProperties: false },
+);
+export type ScheduledFault = Static<typeof ScheduledFault>;
