@@ -10,8 +10,8 @@ passwd=/mosquitto/data/passwd
 umask 077
 rm -f "$passwd"
 touch "$passwd"
-mosquitto_passwd -b "$passwd" sunshare-ingest "$MQTT_INGEST_PASSWORD"
-mosquitto_passwd -b "$passwd" sunshare-api "$MQTT_API_PASSWORD"
+mosquitto_passwd -b "$passwd" ingest "$MQTT_INGEST_PASSWORD"
+mosquitto_passwd -b "$passwd" api "$MQTT_API_PASSWORD"
 if [ -n "${MQTT_GATEWAY_PASSWORD:-}" ]; then
   for site in ${MQTT_GATEWAY_USERS:-}; do
     mosquitto_passwd -b "$passwd" "$site" "$MQTT_GATEWAY_PASSWORD"
