@@ -1,4 +1,4 @@
-import ModbusRTU from 'modbus-serial';
+import { ModbusClient } from './testing/client.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSim, type SimHandle } from './index.js';
 
@@ -9,7 +9,7 @@ import { startSim, type SimHandle } from './index.js';
  * not with common/devices, so an encoder bug cannot hide behind a decoder bug.
  */
 let sim: SimHandle;
-const client = new ModbusRTU();
+const client = new ModbusClient();
 
 beforeAll(async () => {
   sim = await startSim({
