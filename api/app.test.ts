@@ -192,6 +192,8 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
         const wb = new ExcelJS.Workbook();
         await wb.xlsx.load(xlsx.rawPayload as unknown as ArrayBuffer);
         expect(wb.worksheets.length).toBe(5);
+        const csvWorkbook = await withPayout.inject({ url: '/reports/workbook?month=2026-06&format=csv', headers: auth(tokens.finance!) });
+        expect(csvWorkbook.json().error.code).toBe('REPORT_FORMAT_UNSUPPORTED');
         const unknown = await withPayout.inject({ url: '/reports/nope?month=2026-06', headers: auth(tokens.finance!) });
         expect(unknown.json().error).toMatchObject({ code: 'REPORT_NOT_FOUND' });
         const badMonth = await withPayout.inject({ url: '/reports/households?month=2026-13', headers: auth(tokens.finance!) });

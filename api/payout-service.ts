@@ -28,6 +28,7 @@ export interface ReportRequest {
 export interface ReportKind {
   kind: string;
   description: string;
+  formats: readonly ('csv' | 'xlsx')[];
   build(db: Db, req: ReportRequest): Promise<{ filename: string; body: Buffer }>;
 }
 

@@ -20,6 +20,7 @@ export function payoutReports(): ReportKind[] {
   const perTable: ReportKind[] = KINDS.map((k) => ({
     kind: k.kind,
     description: k.description,
+    formats: ['csv', 'xlsx'],
     async build(db, req) {
       const month = await loadMonth(db, { month: req.month, site: req.site, village: req.village });
       const table = monthTables(month, req.village).find((t) => t.name === k.table);
@@ -30,13 +31,12 @@ export function payoutReports(): ReportKind[] {
   }));
   const workbook: ReportKind = {
     kind: 'workbook',
-    description: '全部报表 All tables (XLSX: one sheet each)',
+    description: '全部报表 All tables, one sheet each',
+    formats: ['xlsx'],
     async build(db, req) {
       const month = await loadMonth(db, { month: req.month, site: req.site, village: req.village });
       const tables = monthTables(month, req.village);
-      const base = `payout-${req.month}${req.site ? `-${req.site}` : ''}`;
-      // CSV holds one table; the CSV form of the workbook is the household table, the one finance pays from.
-      return req.format === 'xlsx' ? { filename: `${base}.xlsx`, body: await tablesToXlsx(tables) } : { filename: `${base}-households.csv`, body: tableToCsv(tables[0]!) };
+      return { filename: `payout-${req.month}${req.site ? `-${req.site}` : ''}.xlsx`, body: await tablesToXlsx(tables) };
     },
   };
   return [workbook, ...perTable];

@@ -1,4 +1,4 @@
-import { startSim, type SimHandle } from '../firmware-sim/sim.js';
+import { startSim, type SimHandle } from '../firmware-sim/index.js';
 import type { DemoSite } from './seed.js';
 
 /**

@@ -98,7 +98,7 @@ function renderRun(run, reports) {
   else
     $('downloads').replaceChildren(
       ...reports.flatMap((r) =>
-        ['csv', 'xlsx'].map((format) => {
+        r.formats.map((format) => {
           const b = document.createElement('button');
           b.type = 'button';
           b.dataset.report = `${r.kind}.${format}`;

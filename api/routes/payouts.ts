@@ -145,9 +145,13 @@ export function payoutRoutes(app: FastifyInstance, ctx: ApiContext): void {
     '/reports',
     {
       config: { permission: 'read' },
-      schema: { tags: ['reports'], summary: 'The reports that can be downloaded', response: { 200: Type.Object({ items: Type.Array(Type.Object({ kind: Type.String(), description: Type.String() })) }), ...authErrors } },
+      schema: {
+        tags: ['reports'],
+        summary: 'The reports that can be downloaded, and in which formats',
+        response: { 200: Type.Object({ items: Type.Array(Type.Object({ kind: Type.String(), description: Type.String(), formats: Type.Array(Type.String()) })) }), ...authErrors },
+      },
     },
-    async () => ({ items: (ctx.payout?.reports ?? []).map((r) => ({ kind: r.kind, description: r.description })) }),
+    async () => ({ items: (ctx.payout?.reports ?? []).map((r) => ({ kind: r.kind, description: r.description, formats: [...r.formats] })) }),
   );
 
   app.get<{ Params: { kind: string }; Querystring: Static<typeof ReportQuery> }>(
@@ -167,6 +171,9 @@ export function payoutRoutes(app: FastifyInstance, ctx: ApiContext): void {
       if (!report) {
         const kinds = service(ctx).reports.map((r) => r.kind).join(', ');
         throw new SunshareError('REPORT_NOT_FOUND', `no report "${req.params.kind}"; there are: ${kinds}`, { httpStatus: 404 });
+      }
+      if (!report.formats.includes(req.query.format)) {
+        throw new SunshareError('REPORT_FORMAT_UNSUPPORTED', `report "${report.kind}" comes as ${report.formats.join(' or ')}, not ${req.query.format}`, { httpStatus: 400 });
       }
       const file = await report.build(ctx.db, req.query);
       await audit(ctx.db, req, 'report.download', report.kind, req.query);
