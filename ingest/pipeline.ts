@@ -15,7 +15,7 @@ export interface Prepared {
   reads: LedgerRead[];
   dead: DeadLetter[];
   readings: number;
-  seqs: { gateway: string; seq: number; dup: boolean }[];
+  seqs: { gateway: string; seq: number; dup: boolean; sentAt: number }[];
   newestSentAt: number;
 }
 
@@ -55,7 +55,7 @@ export class Pipeline {
         }
         p.readings += b.readings.length;
         p.lines.push(batchLine(b.site, b.gateway, b.seq, b.sentAt, b.readings.length, m.receivedAt));
-        p.seqs.push({ gateway: `${b.site}/${b.gateway}`, seq: b.seq, dup: m.dup });
+        p.seqs.push({ gateway: `${b.site}/${b.gateway}`, seq: b.seq, dup: m.dup, sentAt: b.sentAt });
         p.newestSentAt = Math.max(p.newestSentAt, b.sentAt);
       } else if (v.kind === 'status') {
         p.lines.push(...statusLines(v.status as GatewayStatus));

@@ -46,7 +46,13 @@ async function counterValue(c: { get(): Promise<{ values: { value: number }[] }>
   return (await c.get()).values.reduce((s, v) => s + v.value, 0);
 }
 
-export async function startIngest(config: IngestConfig, opts: { log?: Logger } = {}): Promise<IngestHandle> {
+export interface IngestOptions {
+  log?: Logger;
+  /** Called after each batch is durable (InfluxDB accepted it, the ledger committed) with its batches' sentAt: for latency figures. */
+  onCommitted?: (sentAts: number[]) => void;
+}
+
+export async function startIngest(config: IngestConfig, opts: IngestOptions = {}): Promise<IngestHandle> {
   const log = opts.log ?? createLogger('ingest');
   const metrics = createIngestMetrics();
   const health: HealthReport = { ok: false, mqtt: { connected: false, pending: 0 }, influx: { lastWriteOkAt: null, lastError: null }, ledger: { lastSettleAt: null, lastError: null } };
@@ -93,6 +99,7 @@ export async function startIngest(config: IngestConfig, opts: { log?: Logger } =
       }
       consumer.ack(batch);
       metrics.pending.set(consumer.pending);
+      opts.onCommitted?.(prepared.seqs.map((s) => s.sentAt));
     }
   })();
   loop.catch((err) => log.error({ err }, 'ingest loop crashed'));
