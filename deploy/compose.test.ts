@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
@@ -84,21 +85,25 @@ describe.skipIf(!hasCompose)('docker-compose.yml, resolved by docker-compose con
   });
 
   it('has the production services and, in the demo profile, a simulator and its gateways', () => {
-    expect(Object.keys(compose.services).sort()).toEqual(['api', 'gateway-a', 'gateway-b', 'grafana', 'influxdb', 'ingest', 'mosquitto', 'postgres', 'sim']);
+    expect(Object.keys(compose.services).sort()).toEqual(
+      ['api', 'demo-registry', 'gateway-a', 'gateway-b', 'grafana', 'influxdb', 'ingest', 'mosquitto', 'payout-scheduler', 'postgres', 'sim-a', 'sim-b'],
+    );
     const raw = parseYaml(read('docker-compose.yml')) as { services: Record<string, { profiles?: string[] }> };
     const demo = Object.entries(raw.services).filter(([, s]) => s.profiles?.includes('demo')).map(([n]) => n);
-    expect(demo.sort()).toEqual(['gateway-a', 'gateway-b', 'sim']);
+    expect(demo.sort()).toEqual(['demo-registry', 'gateway-a', 'gateway-b', 'sim-a', 'sim-b']);
   });
 
   it('gives every service an image or build, a restart policy and a health check; waits on healthy dependencies', () => {
+    const oneShot = (s: Service) => s.restart === 'no';
     for (const [name, s] of Object.entries(compose.services)) {
       expect(s.image ?? s.build, `${name}: image or build`).toBeTruthy();
+      if (oneShot(s)) continue; // runs once (demo-registry): others wait for it to complete
       expect(s.restart, `${name}: restart`).toBe('unless-stopped');
       const test = s.healthcheck?.test;
       expect(Array.isArray(test) ? test.length > 1 && test[0] !== 'NONE' : !!test, `${name}: healthcheck`).toBe(true);
       for (const [dep, { condition }] of Object.entries(s.depends_on ?? {})) {
         expect(compose.services[dep], `${name} depends on ${dep}`).toBeDefined();
-        expect(condition, `${name} -> ${dep}`).toBe('service_healthy');
+        expect(condition, `${name} -> ${dep}`).toBe(oneShot(compose.services[dep]!) ? 'service_completed_successfully' : 'service_healthy');
       }
     }
   });
@@ -154,6 +159,7 @@ describe.skipIf(!hasCompose)('docker-compose.yml, resolved by docker-compose con
         return (raw, source) => parseConfig(raw, ApiConfig, source);
       },
       gateway: async () => (await import('../gateway/config.js')).parseGatewayConfig,
+      sim: async () => (await import('../firmware-sim/config.js')).parseSimConfig,
     };
     let checked = 0;
     for (const [name, s] of Object.entries(compose.services)) {
@@ -169,7 +175,39 @@ describe.skipIf(!hasCompose)('docker-compose.yml, resolved by docker-compose con
       expect(() => validate(rendered, template), `${template} rendered for ${name}`).not.toThrow();
       checked++;
     }
-    expect(checked).toBe(4); // ingest, api, gateway-a, gateway-b
+    expect(checked).toBe(6); // ingest, api, sim-a, sim-b, gateway-a, gateway-b
+  });
+
+  it('demo: the registry import succeeds, and its sites and devices are what the simulators serve and the gateways poll', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sunshare-demo-'));
+    try {
+      const registry = compose.services['demo-registry']!.command!;
+      const files = registry.slice(2).map((f) => f.replace('/etc/sunshare/', 'deploy/sunshare/'));
+      const db = join(dir, 'ledger.sqlite');
+      const res = spawnSync('node', ['bin/sunshare.js', ...registry.slice(0, 2), ...files, '--db', db], { cwd: ROOT, encoding: 'utf8' });
+      expect(res.status, res.stderr).toBe(0);
+      const { openLedger } = await import('../common/ledger/index.js');
+      const ledger = await openLedger(db);
+      const devices = await ledger.all<{ site_id: string; id: string }>('SELECT site_id, id FROM devices ORDER BY site_id, id');
+      await ledger.close();
+      const users = compose.services.mosquitto!.environment!.MQTT_GATEWAY_USERS!.split(/\s+/);
+      for (const gw of ['gateway-a', 'gateway-b']) {
+        const env = compose.services[gw]!.environment as Record<string, string>;
+        const simService = compose.services[env.DEMO_SIM_HOST!]!;
+        const gateway = parseYaml(renderTemplate(read(configTemplate(compose.services[gw]!)!), env, gw)) as { site: string; devices: { id: string }[] };
+        const sim = parseYaml(renderTemplate(read(configTemplate(simService)!), simService.environment as Record<string, string>, env.DEMO_SIM_HOST!)) as {
+          site: { id: string };
+          devices: { id: string }[];
+        };
+        const registered = devices.filter((d) => d.site_id === gateway.site).map((d) => d.id);
+        expect(sim.site.id, `${gw} polls the simulator of its own site`).toBe(gateway.site);
+        expect(gateway.devices.map((d) => d.id).sort(), gw).toEqual(registered);
+        expect(sim.devices.map((d) => d.id).sort(), env.DEMO_SIM_HOST).toEqual(registered);
+        expect(users, `mosquitto has a user for ${gateway.site}`).toContain(gateway.site);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("lists in docs/deploy.md every environment variable the components' code reads", () => {
