@@ -44,6 +44,10 @@ describe('credentials and ACL', () => {
     expect(maySubscribe(ingest, '$share/ingest/sunshare/v1/+/+/telemetry')).toBe(true);
     expect(mayPublish(ingest, 'sunshare/v1/s1/g1/telemetry')).toBe(false);
     expect(mayPublish(ingest, 'sunshare/v1/_deadletter/s1/g1')).toBe(true);
+    const monitor: BrokerUser = { username: 'm', password: '', role: 'monitor' };
+    expect(maySubscribe(monitor, 'sunshare/v1/+/+/status')).toBe(true);
+    expect(maySubscribe(monitor, '$share/x/sunshare/v1/+/+/status')).toBe(false);
+    expect(mayPublish(monitor, 'sunshare/v1/s1/g1/status')).toBe(false);
   });
 });
 

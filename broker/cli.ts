@@ -18,6 +18,7 @@ export function register(program: Command): void {
       `
 Roles: a "gateway" user (with site and gateway) may publish only under sunshare/v1/{site}/{gateway}/;
 the "ingest" user may subscribe to everything (shared subscriptions too) and publish dead letters;
+a "monitor" user (the API's live status) may only subscribe under sunshare/v1/;
 everyone else is refused and counted. Make a password hash with: sunshare broker hash-password
 For production on Mosquitto instead, see broker/mosquitto.conf and docs/ingest.md.`,
     )

@@ -29,6 +29,15 @@ const User = Type.Union([
     },
     { additionalProperties: false },
   ),
+  Type.Object(
+    {
+      username: Type.String({ minLength: 1, maxLength: 128 }),
+      password: Type.String({ pattern: HASH_PATTERN }),
+      /** Read-only watcher (the API's live status): subscribes under sunshare/v1/, publishes nothing. */
+      role: Type.Literal('monitor'),
+    },
+    { additionalProperties: false },
+  ),
 ]);
 export type BrokerUser = Static<typeof User>;
 
