@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openLedger, type Db } from '../common/ledger/index.js';
 import { addDays, daysFromTo } from './dates.js';
-import { runSettlement } from './settle/run.js';
+import { insertRows } from './settle/insert.js';
+import { LINE_COLUMNS, runSettlement, SETTLEMENT_COLUMNS } from './settle/run.js';
 
 /**
  * Payout figures (JSON lines):
@@ -60,7 +61,7 @@ async function seed(db: Db, sites: number, households: number, devicesPerSite: n
   await db.exec('PRAGMA foreign_keys = ON');
 }
 
-/** The same number of settlement and line rows, same shape, into twin tables with the same keys, one batch per transaction. */
+/** The same number of settlement and line rows, same shape, into twin tables with the same keys, the same multi-row inserts, one batch per transaction. */
 async function bareInsert(db: Db, settlements: number, linesPerSettlement: number[]): Promise<number> {
   await db.exec(`CREATE TABLE bare_settlements AS SELECT * FROM settlements WHERE 0; CREATE UNIQUE INDEX bare_s ON bare_settlements (id); CREATE UNIQUE INDEX bare_s2 ON bare_settlements (site_id, day, version);
     CREATE TABLE bare_lines AS SELECT * FROM settlement_lines WHERE 0; CREATE UNIQUE INDEX bare_l ON bare_lines (settlement_id, allocation_id)`);
@@ -77,8 +78,8 @@ async function bareInsert(db: Db, settlements: number, linesPerSettlement: numbe
         for (let l = 0; l < n; l++) lRows.push([id, l === n - 1 ? '' : `${site}-a${String(l).padStart(3, '0')}`, `${site}-h${l}`, 3000, 'daily', 453, 527, 980, '2017-06']);
       }
       await db.transaction(async (tx) => {
-        await tx.runMany('INSERT INTO bare_settlements VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)', sRows);
-        await tx.runMany('INSERT INTO bare_lines VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)', lRows);
+        await insertRows(tx, 'bare_settlements', SETTLEMENT_COLUMNS, sRows);
+        await insertRows(tx, 'bare_lines', LINE_COLUMNS, lRows);
       });
     }
   });

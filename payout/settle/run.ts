@@ -4,6 +4,7 @@ import { SunshareError } from '../../common/errors.js';
 import { daysFromTo, isDate, monthOf, nextMonth, todayIn } from '../dates.js';
 import { computeSiteDay, type Computed } from './compute.js';
 import { listSites, loadBatch, postedTotals, siteDay, type BatchInputs } from './inputs.js';
+import { insertRows } from './insert.js';
 import { acquireLock } from './lock.js';
 
 export interface RunOptions {
@@ -33,10 +34,11 @@ export interface RunResult {
   lines: number;
 }
 
-const SETTLEMENT_SQL =
-  'INSERT INTO settlements (id, site_id, day, version, corrects_id, inputs_hash, energy_wh, energy_source, flags, capacity_w, grid_rate, subsidy_rate, grid_fen, subsidy_fen, revenue_fen, run_id, posted_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)';
-const LINE_SQL =
-  'INSERT INTO settlement_lines (settlement_id, allocation_id, household_id, share_w, kind, grid_fen, subsidy_fen, amount_fen, payable_month) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)';
+export const SETTLEMENT_COLUMNS = [
+  'id', 'site_id', 'day', 'version', 'corrects_id', 'inputs_hash', 'energy_wh', 'energy_source', 'flags', 'capacity_w',
+  'grid_rate', 'subsidy_rate', 'grid_fen', 'subsidy_fen', 'revenue_fen', 'run_id', 'posted_at',
+] as const;
+export const LINE_COLUMNS = ['settlement_id', 'allocation_id', 'household_id', 'share_w', 'kind', 'grid_fen', 'subsidy_fen', 'amount_fen', 'payable_month'] as const;
 
 /**
  * Settles every site for every day in [from, to]. Idempotent: a site-day
@@ -112,8 +114,8 @@ async function postBatch(tx: Db, inputs: BatchInputs, days: string[], now: Date,
       }
     }
   }
-  await tx.runMany(SETTLEMENT_SQL, settlements);
-  await tx.runMany(LINE_SQL, lines);
+  await insertRows(tx, 'settlements', SETTLEMENT_COLUMNS, settlements);
+  await insertRows(tx, 'settlement_lines', LINE_COLUMNS, lines);
   result.lines += lines.length;
 }
 

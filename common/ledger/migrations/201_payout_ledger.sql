@@ -22,7 +22,6 @@ CREATE TABLE settlements (
   posted_at      TEXT NOT NULL,
   UNIQUE (site_id, day, version)
 );
-CREATE INDEX settlements_day ON settlements (day);
 
 -- allocation_id '' and household_id '' = the company.
 CREATE TABLE settlement_lines (
