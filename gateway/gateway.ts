@@ -16,6 +16,8 @@ export interface GatewayOptions {
   log?: Logger;
   /** Appended to the MQTT client id (tests running several gateways for one site). */
   clientIdSuffix?: string;
+  /** No timer: cycles run only through handle.runCycle() (benchmarks, deterministic tests). */
+  manualCycles?: boolean;
 }
 
 export interface GatewayStats {
@@ -29,6 +31,8 @@ export interface GatewayStats {
 }
 
 export interface GatewayHandle {
+  /** Runs one poll cycle now (for manualCycles); resolves with the time until its last device finished, ms. */
+  runCycle(): Promise<number>;
   stats(): GatewayStats;
   status(): GatewayStatus;
   stop(): Promise<void>;
@@ -79,16 +83,16 @@ export async function startGateway(cfg: GatewayConfig, opts: GatewayOptions = {}
   let timer: NodeJS.Timeout | undefined;
   let current: Promise<void> = Promise.resolve();
 
-  const cycle = async () => {
-    const started = Date.now();
+  const cycle = async (): Promise<number> => {
+    const started = performance.now();
     const polls = pollers
-      .filter((p) => p.due(started))
+      .filter((p) => p.due(Date.now()))
       .map((p) =>
         p.poll().then((r) => {
           if (r) buffer.push(r);
         }),
       );
-    const all = Promise.all(polls).then(() => (lastCycleMs = Date.now() - started));
+    const all = Promise.all(polls).then(() => (lastCycleMs = performance.now() - started));
     let deadline: NodeJS.Timeout | undefined;
     await Promise.race([all, new Promise<void>((r) => (deadline = setTimeout(r, cfg.pollIntervalMs * CYCLE_DEADLINE)))]);
     clearTimeout(deadline);
@@ -105,18 +109,26 @@ export async function startGateway(cfg: GatewayConfig, opts: GatewayOptions = {}
       lastStatusAt = Date.now();
       publisher.publishStatus(status());
     }
+    return lastCycleMs;
   };
 
   const schedule = (at: number) => {
     if (stopped) return;
     timer = setTimeout(() => {
-      current = cycle().finally(() => schedule(Math.max(at + cfg.pollIntervalMs, Date.now())));
+      current = cycle()
+        .then(() => undefined)
+        .finally(() => schedule(Math.max(at + cfg.pollIntervalMs, Date.now())));
     }, Math.max(0, at - Date.now()));
   };
-  schedule(Date.now());
+  if (!opts.manualCycles) schedule(Date.now());
   log.info({ site: cfg.site, gateway: cfg.gateway, devices: pollers.length, lines: lines.size }, 'gateway started');
 
   return {
+    runCycle: () => {
+      const run = current.then(cycle);
+      current = run.then(() => undefined);
+      return run;
+    },
     status,
     stats: () => ({
       cycles,

@@ -7,6 +7,13 @@ import { assignField, chunkRanges, type Decoded, type Profile, type ReadRegister
 export const DISCOVERY_BASES = [40000, 50000, 0] as const;
 const MAX_MODELS = 64;
 
+/** Model definitions are files; read them once, not on every decode. */
+let known: Map<number, SunSpecModel> | undefined;
+function knownModels(): Map<number, SunSpecModel> {
+  known ??= new Map(sunSpecModelIds().map((id) => [id, loadSunSpecModel(id)]));
+  return known;
+}
+
 export interface FoundModel {
   id: number;
   /** Address of the model's ID register. */
@@ -36,8 +43,8 @@ export class SunSpecProfile implements Profile {
   }
 
   private supported(): FoundModel[] {
-    const known = new Set(sunSpecModelIds());
-    return (this.found?.models ?? []).filter((m) => known.has(m.id));
+    const defs = knownModels();
+    return (this.found?.models ?? []).filter((m) => defs.has(m.id));
   }
 
   reset(): void {
@@ -74,7 +81,7 @@ export class SunSpecProfile implements Profile {
         out.layoutChanged = true;
         continue;
       }
-      const model = loadSunSpecModel(m.id);
+      const model = knownModels().get(m.id) as SunSpecModel;
       if (model.kind === 'meter') out.kind = 'meter';
       const point = (p: SunSpecPoint, address: number) => decodePoint(model, p, address, image, m);
       for (const p of model.points) {

@@ -1,4 +1,4 @@
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { encodeRecord, HEADER_BYTES, scanSegment } from './record.js';
 
@@ -48,6 +48,28 @@ interface Segment {
 }
 
 const CURSOR_FILE = 'cursor.json';
+
+/**
+ * Reads a whole segment into one reused buffer: opening a full spool must not
+ * allocate its size in fresh buffers (RSS on a 512 MB box stays flat).
+ */
+let scratch = Buffer.alloc(0);
+function readSegment(file: string): Buffer {
+  const fd = openSync(file, 'r');
+  try {
+    const size = fstatSync(fd).size;
+    if (scratch.length < size) scratch = Buffer.allocUnsafe(Math.max(size, scratch.length * 2));
+    let got = 0;
+    while (got < size) {
+      const n = readSync(fd, scratch, got, size - got, got);
+      if (n === 0) break;
+      got += n;
+    }
+    return scratch.subarray(0, got);
+  } finally {
+    closeSync(fd);
+  }
+}
 const segName = (id: number) => `seg-${String(id).padStart(12, '0')}.ssp`;
 const SEG_RE = /^seg-(\d{12})\.ssp$/;
 
@@ -88,7 +110,7 @@ export class Spool {
         unlinkSync(file);
         continue;
       }
-      const buf = readFileSync(file);
+      const buf = readSegment(file);
       const scan = scanSegment(buf);
       this.damaged += scan.damaged;
       this.segments.push({ id, bytes: buf.length });
@@ -250,12 +272,9 @@ export class Spool {
     const first = this.entries[this.head];
     const cursor = first ? { seg: first.seg, off: first.off } : { seg: this.active?.seg.id ?? (this.segments.at(-1)?.id ?? 0) + 1, off: this.active?.seg.bytes ?? 0 };
     const file = join(this.opts.dir, CURSOR_FILE);
+    // Not fsynced on purpose: a cursor that lags after power loss only means batches are sent again
+    // (ingest is idempotent), and an fsync here would stall polling on slow flash.
     writeFileSync(`${file}.tmp`, JSON.stringify({ ...cursor, evicted: this.evicted }));
-    if (this.opts.fsync === 'always') {
-      const fd = openSync(`${file}.tmp`, 'r');
-      fsyncSync(fd);
-      closeSync(fd);
-    }
     renameSync(`${file}.tmp`, file);
   }
 

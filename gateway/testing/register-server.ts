@@ -23,7 +23,18 @@ export interface RegisterServer {
 const mod = ModbusSerial as unknown as { ServerTCP: typeof ServerTCPType; ServerSerial: typeof ServerSerialType };
 type Cb = (err: Error | null, v: number[]) => void;
 
-export async function startRegisterServer(units: Map<number, UnitRegisters>, serialPath?: string): Promise<RegisterServer> {
+/** Time a read of `count` registers takes on an RS-485 line: request 8 bytes, reply 5 + 2n, 10 bits a byte (8N1), 3.5 characters of silence after each frame. */
+export function rtuWireMs(count: number, baudRate: number): number {
+  const chars = 8 + 5 + 2 * count + 2 * 3.5;
+  return (chars * 10 * 1000) / baudRate;
+}
+
+/**
+ * `serialPath` serves RTU on that serial device; `emulateBaud` then delays each
+ * answer by the time the request and the reply would take on a real line of
+ * that speed (a pty pair moves bytes instantly).
+ */
+export async function startRegisterServer(units: Map<number, UnitRegisters>, serialPath?: string, emulateBaud?: number): Promise<RegisterServer> {
   const state = { requests: 0 };
   const answer = (table: 'holding' | 'input') => (addr: number, length: number, unit: number, cb: Cb) => {
     state.requests++;
@@ -32,7 +43,9 @@ export async function startRegisterServer(units: Map<number, UnitRegisters>, ser
     if (u.fault === 'busy') return cb(Object.assign(new Error('busy'), { modbusErrorCode: 6 }), []);
     const regs = u[table];
     if (!regs.has(addr)) return cb(Object.assign(new Error('illegal address'), { modbusErrorCode: 2 }), []);
-    cb(null, Array.from({ length }, (_, i) => regs.get(addr + i) ?? 0));
+    const data = Array.from({ length }, (_, i) => regs.get(addr + i) ?? 0);
+    if (emulateBaud) setTimeout(() => cb(null, data), rtuWireMs(length, emulateBaud));
+    else cb(null, data);
   };
   const holding = answer('holding');
   const input = answer('input');
