@@ -1,8 +1,10 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { Id } from '../common/contract.js';
 import { loadConfigFile, parseConfig } from '../common/config.js';
-import { SunshareError } from '../common/errors.js';
-import { ScheduledFault } from './faults.js';
+import { readFileSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
+import { isSunshareError, SunshareError } from '../common/errors.js';
+import { faultProblems, ScheduledFault } from './faults.js';
 
 /** Device profiles the simulator serves; each is a register map in common/devices/. */
 export const PROFILES = ['sunspec', 'sunspec-float', 'sunspec-meter', 'huawei-sun2000', 'sungrow-sg'] as const;
@@ -125,5 +127,31 @@ function crossCheck(cfg: SimConfig, source: string): SimConfig {
   return cfg;
 }
 
-export const parseSimConfig = (raw: unknown, source = 'simulator config'): SimConfig => crossCheck(parseConfig(raw, SimConfig, source), source);
-export const loadSimConfig = (file: string): SimConfig => crossCheck(loadConfigFile(file, SimConfig), file);
+/** Union errors say only "Expected union value": report each scheduled fault's own problems first. */
+function faultsFirst(raw: unknown, source: string): void {
+  const devices = (raw as { devices?: unknown } | null)?.devices;
+  if (!Array.isArray(devices)) return;
+  const problems: string[] = [];
+  devices.forEach((d: { faults?: unknown }, i) => {
+    if (!Array.isArray(d?.faults)) return;
+    d.faults.forEach((f: { fault?: unknown }, j) => {
+      for (const p of faultProblems(f?.fault)) problems.push(`/devices/${i}/faults/${j}/fault${p.startsWith('/') ? p : `/ ${p}`}`.replace('/fault/:', '/fault:'));
+    });
+  });
+  if (problems.length > 0) throw new SunshareError('CONFIG_INVALID', `${source} is invalid (${problems.length} problem${problems.length === 1 ? '' : 's'})`, { details: problems });
+}
+
+export function parseSimConfig(raw: unknown, source = 'simulator config'): SimConfig {
+  faultsFirst(raw, source);
+  return crossCheck(parseConfig(raw, SimConfig, source), source);
+}
+
+export function loadSimConfig(file: string): SimConfig {
+  // loadConfigFile reports unreadable files and YAML syntax; the faults get their precise problems first.
+  try {
+    return crossCheck(loadConfigFile(file, SimConfig), file);
+  } catch (err) {
+    if (isSunshareError(err) && err.code === 'CONFIG_INVALID') faultsFirst(parseYaml(readFileSync(file, 'utf8')), file);
+    throw err;
+  }
+}

@@ -1,8 +1,6 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import { Value } from '@sinclair/typebox/value';
 import { isSunshareError, SunshareError } from '../common/errors.js';
-import { validator } from '../common/validate.js';
-import { Fault, LASTING_FAULTS, type FaultKind } from './faults.js';
+import { LASTING_FAULTS, parseFault, type FaultKind } from './faults.js';
 import type { SimHandle } from './sim.js';
 
 /**
@@ -18,8 +16,6 @@ export interface ControlServer {
   url: string;
   close(): Promise<void>;
 }
-
-const faultValidator = validator(Fault);
 
 async function body(req: IncomingMessage): Promise<unknown> {
   const chunks: Buffer[] = [];
@@ -66,8 +62,7 @@ async function route(sim: SimHandle, req: IncomingMessage): Promise<[number, unk
     const id = parts[1]!;
     if (parts.length === 2 && method === 'GET') return [200, describe(sim, id)];
     if (parts[2] === 'faults' && parts.length === 3 && method === 'POST') {
-      const raw = Value.Default(Fault, await body(req));
-      const fault = faultValidator.parse(raw, 'SIM_FAULT_INVALID', 'fault');
+      const fault = parseFault(await body(req));
       sim.setFault(id, fault);
       return [200, describe(sim, id)];
     }

@@ -1,4 +1,7 @@
 import { Type, type Static } from '@sinclair/typebox';
+import { Value } from '@sinclair/typebox/value';
+import { SunshareError } from '../common/errors.js';
+import { validator } from '../common/validate.js';
 
 /**
  * Faults a simulated device can show, set in the config (scheduled) or at
@@ -54,3 +57,24 @@ export const ScheduledFault = Type.Object(
   { additionalProperties: false },
 );
 export type ScheduledFault = Static<typeof ScheduledFault>;
+
+const VARIANTS = new Map(Fault.anyOf.map((v) => [v.properties.kind.const as string, v]));
+export const FAULT_KINDS = [...VARIANTS.keys()];
+
+/**
+ * Problems of a fault object, precise per kind (a union alone only says
+ * "Expected union value"): unknown kind, or the kind's own field errors.
+ */
+export function faultProblems(raw: unknown): string[] {
+  const kind = (raw as { kind?: unknown } | null)?.kind;
+  const variant = typeof kind === 'string' ? VARIANTS.get(kind) : undefined;
+  if (!variant) return [`/kind: must be one of ${FAULT_KINDS.join(', ')}, got ${JSON.stringify(kind)}`];
+  return validator(variant).problems(Value.Default(variant, structuredClone(raw)));
+}
+
+/** A fault with its defaults filled, or a SunshareError (HTTP 400) naming every problem. */
+export function parseFault(raw: unknown): Fault {
+  const problems = faultProblems(raw);
+  if (problems.length > 0) throw new SunshareError('SIM_FAULT_INVALID', `fault is invalid (${problems.length} problem${problems.length === 1 ? '' : 's'})`, { details: problems, httpStatus: 400 });
+  return Value.Default(Fault, structuredClone(raw)) as Fault;
+}

@@ -100,10 +100,12 @@ export async function startSim(input: SimConfigInput | SimConfig): Promise<SimHa
       setFault(id, fault) {
         sync();
         site.device(id).applyFault(fault);
+        site.resample();
       },
       clearFault(id, kind) {
         sync();
         site.device(id).clearFault(kind);
+        site.resample();
       },
       truth(id) {
         sync();

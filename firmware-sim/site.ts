@@ -76,6 +76,11 @@ export class Site {
     return Math.floor((t + offset) / DAY_MS) * DAY_MS + DAY_MS - offset;
   }
 
+  /** Recomputes the instantaneous values now (after a fault changed what a device produces). */
+  resample(): void {
+    this.sample(this.t);
+  }
+
   /** Sets every device's instantaneous values at time t (no integration). */
   private sample(t: number): void {
     const env = environmentAt(t, this.geometry, this.weather);
