@@ -1,0 +1,59 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { STATUS_SCHEMA, topics } from '../common/contract.js';
+import { openLedger } from '../common/ledger/index.js';
+import { decodeMessage, type DeadReason } from './message.js';
+import { Registry } from './registry.js';
+import { inverterReading, seedRegistry, telemetry } from './testing.js';
+
+const NOW = Date.UTC(2026, 5, 1, 12);
+const T = topics.telemetry('s1', 'g1');
+const ok = (readings = [inverterReading('inv1', NOW - 1000)]) => JSON.stringify(telemetry('s1', 'g1', 7, readings, NOW));
+
+describe('decoding a message against the contract and the registry', () => {
+  let registry: Registry;
+  beforeAll(async () => {
+    const db = await openLedger(':memory:');
+    await seedRegistry(db, 's1', [
+      { id: 'inv1', kind: 'inverter' },
+      { id: 'm1', kind: 'meter' },
+    ]);
+    registry = new Registry(db);
+    await registry.refresh();
+  });
+
+  const cases: { name: string; topic?: string; payload: string; reason: DeadReason; problem: RegExp }[] = [
+    { name: 'a topic outside the contract', topic: 'sunshare/v1/s1/telemetry', payload: ok(), reason: 'bad_topic', problem: /not sunshare\/v1/ },
+    { name: 'not JSON', payload: '{"schema":', reason: 'not_json', problem: /^\/: / },
+    { name: 'another schema version', payload: ok().replace('sunshare.telemetry/1', 'sunshare.telemetry/2'), reason: 'wrong_schema', problem: /expected sunshare.telemetry\/1/ },
+    { name: 'a missing field', payload: JSON.stringify({ ...JSON.parse(ok()), sentAt: undefined }), reason: 'invalid', problem: /^\/sentAt/ },
+    { name: 'an extra field', payload: JSON.stringify({ ...JSON.parse(ok()), extra: 1 }), reason: 'invalid', problem: /extra/ },
+    { name: 'a body for another gateway than the topic', topic: topics.telemetry('s1', 'g2'), payload: ok(), reason: 'topic_mismatch', problem: /topic says s1\/g2/ },
+    { name: 'an unknown site', topic: topics.telemetry('s9', 'g1'), payload: ok().replace('"s1"', '"s9"'), reason: 'unknown_site', problem: /s9 is not in the registry/ },
+    { name: 'an unknown device', payload: ok([inverterReading('ghost', NOW)]), reason: 'unknown_device', problem: /^\/readings\/0\/device/ },
+    { name: 'a kind that contradicts the registry', payload: ok([{ ...inverterReading('m1', NOW) }]), reason: 'invalid', problem: /registered as meter/ },
+    { name: 'an absurd value', payload: ok([{ ...inverterReading('inv1', NOW), temperature_c: 900 }]), reason: 'invalid', problem: /^\/readings\/0\/temperature_c/ },
+    { name: 'a negative counter', payload: ok([{ ...inverterReading('inv1', NOW), ac_energy_wh: -1 }]), reason: 'invalid', problem: /ac_energy_wh/ },
+    { name: 'a reading from 1970', payload: ok([inverterReading('inv1', 5)]), reason: 'absurd_time', problem: /before 2000/ },
+    { name: 'a reading two days ahead', payload: ok([inverterReading('inv1', NOW + 2 * 86_400_000)]), reason: 'absurd_time', problem: /a day ahead/ },
+  ];
+  for (const c of cases) {
+    it(`dead-letters ${c.name}`, () => {
+      const d = decodeMessage(c.topic ?? T, Buffer.from(c.payload), registry, NOW);
+      expect(d.dead).toHaveLength(1);
+      expect(d.dead[0]?.reason).toBe(c.reason);
+      expect(d.dead[0]?.problems.some((p) => c.problem.test(p))).toBe(true);
+    });
+  }
+
+  it('keeps the good readings of a batch with bad ones', () => {
+    const d = decodeMessage(T, Buffer.from(ok([inverterReading('ghost', NOW), inverterReading('inv1', NOW), { ...inverterReading('inv1', NOW), ac_power_w: Infinity }])), registry, NOW);
+    expect(d.kind).toBe('telemetry');
+    if (d.kind === 'telemetry') expect(d.batch.readings.map((r) => r.device)).toEqual(['inv1']);
+    expect(d.dead.map((x) => x.reason)).toEqual(['unknown_device', 'invalid']); // Infinity is null in JSON
+  });
+
+  it('accepts a gateway status', () => {
+    const status = { schema: STATUS_SCHEMA, site: 's1', gateway: 'g1', online: false, ts: NOW };
+    expect(decodeMessage(topics.status('s1', 'g1'), Buffer.from(JSON.stringify(status)), registry, NOW).kind).toBe('status');
+  });
+});
