@@ -51,6 +51,16 @@ Examples:
     .action(async (o: { month: string; household: string; format: string; out: string; db?: string }) => (await import('./commands.js')).statementCommand(o));
 
   payout
+    .command('reconcile')
+    .description("The grid company's meter reads beside our telemetry (revenue meter, else inverters) for each site-day of a month")
+    .requiredOption('--month <YYYY-MM>', 'the month')
+    .option('--site <id>', 'only this site')
+    .option('--format <csv|xlsx>', 'csv or xlsx', 'csv')
+    .option('--out <dir>', 'directory to write into', '.')
+    .option('--db <url>', DB_HELP)
+    .action(async (o: { month: string; site?: string; format: string; out: string; db?: string }) => (await import('./commands.js')).reconcileCommand(o));
+
+  payout
     .command('topup')
     .description("Post the year-end top-ups where a site's policy guarantees the minimum (once per household and year)")
     .requiredOption('--year <YYYY>', 'the year to close')

@@ -12,7 +12,7 @@ import { exportRegistry } from './registry/export.js';
 import { importRegistry } from './registry/import.js';
 import { importMeterReads } from './registry/meter-reads.js';
 import { listAllocations, listHouseholds, listSites } from './registry/queries.js';
-import { buildReport, buildStatement, type ReportFormat } from './report/build.js';
+import { buildReconciliation, buildReport, buildStatement, type ReportFormat } from './report/build.js';
 import { startScheduler } from './scheduler.js';
 import { runSettlement } from './settle/run.js';
 
@@ -57,6 +57,10 @@ export async function reportCommand(o: { month: string; format: string; site?: s
 
 export async function statementCommand(o: { month: string; household: string; format: string; out: string; db?: string }): Promise<void> {
   writeFiles(o.out, await withLedger(o.db, (db) => buildStatement(db, { month: o.month, household: o.household, format: format(o.format) })));
+}
+
+export async function reconcileCommand(o: { month: string; site?: string; format: string; out: string; db?: string }): Promise<void> {
+  writeFiles(o.out, await withLedger(o.db, (db) => buildReconciliation(db, { month: o.month, site: o.site, format: format(o.format) })));
 }
 
 export async function topupCommand(o: { year: string; dryRun?: boolean; db?: string }): Promise<void> {

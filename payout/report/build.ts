@@ -1,6 +1,7 @@
 import type { Db } from '../../common/ledger/index.js';
 import { loadMonth, type Month, type MonthFilter } from '../period/month.js';
 import { tablesToXlsx, tableToCsv, type Table } from '../tables/table.js';
+import { reconcileReads, reconcileTable } from './reconcile.js';
 import { companyTable, householdTable, noticeTable, siteTable, statementTable } from './tables.js';
 
 export type ReportFormat = 'csv' | 'xlsx';
@@ -10,6 +11,13 @@ const FILES: Record<string, string> = { 户明细: 'households', 电站汇总: '
 
 export function monthTables(m: Month, village?: string): Table[] {
   return [householdTable(m), siteTable(m), companyTable(m), noticeTable(m, village), statementTable(m)];
+}
+
+/** The grid company's reads against telemetry for a month. */
+export async function buildReconciliation(db: Db, opts: { month: string; site?: string; format: ReportFormat }): Promise<Map<string, Buffer>> {
+  const t = reconcileTable(opts.month, await reconcileReads(db, opts.month, opts.site));
+  const name = `reads-${opts.month}${opts.site ? `-${opts.site}` : ''}`;
+  return new Map([[`${name}.${opts.format}`, opts.format === 'xlsx' ? await tablesToXlsx([t]) : tableToCsv(t)]]);
 }
 
 /**

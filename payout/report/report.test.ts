@@ -113,3 +113,23 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
     });
   });
 }
+
+describe('grid reads against telemetry', () => {
+  it('shows each read beside the revenue meter or the inverters, with the difference', async () => {
+    const db = await openLedger(':memory:');
+    await importRegistry(db, EXAMPLE_REGISTRY);
+    await putEnergy(db, 'ry-dq-01', 'meter01', 'export_energy_wh', '2017-07-01', 780_000);
+    await putEnergy(db, 'ry-dq-01', 'meter01', 'export_energy_wh', '2017-07-01', 777_000, { revision: 2 });
+    await putEnergy(db, 'ry-dq-02', 'inv01', 'ac_energy_wh', '2017-07-01', 100_000);
+    const { importMeterReads } = await import('../registry/meter-reads.js');
+    const { reconcileReads } = await import('./reconcile.js');
+    const { tempFile } = await import('../testing/fixture.js');
+    await importMeterReads(db, tempFile('reads.csv', 'site,date,export_kwh\nry-dq-01,2017-07-01,777.5\nry-dq-02,2017-07-01,110\nry-dq-01,2017-07-02,800\n'));
+    expect(await reconcileReads(db, '2017-07')).toEqual([
+      { site_id: 'ry-dq-01', day: '2017-07-01', grid_wh: 777_500, meter_wh: 777_000, inverters_wh: null, diff_wh: -500, diff_permille: -1 },
+      { site_id: 'ry-dq-01', day: '2017-07-02', grid_wh: 800_000, meter_wh: null, inverters_wh: null, diff_wh: null, diff_permille: null },
+      { site_id: 'ry-dq-02', day: '2017-07-01', grid_wh: 110_000, meter_wh: null, inverters_wh: 100_000, diff_wh: -10_000, diff_permille: -91 },
+    ]);
+    await db.close();
+  });
+});

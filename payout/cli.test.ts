@@ -1,0 +1,43 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { EXAMPLE_REGISTRY, EXAMPLES_DIR, tempFile } from './testing/fixture.js';
+
+const sunshare = (...args: string[]) => {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', 'bin/sunshare.ts', ...args], { encoding: 'utf8', env: { ...process.env, DATABASE_URL: '' } });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+};
+
+describe('sunshare payout and registry commands', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'sunshare-payout-cli-'));
+  const db = join(dir, 'ledger.sqlite');
+
+  it('imports, settles, re-settles as a no-op and writes the month report', () => {
+    expect(sunshare('registry', 'import', ...EXAMPLE_REGISTRY, '--db', db)).toMatchObject({ code: 0, out: expect.stringContaining('25 households') });
+    expect(sunshare('registry', 'import-reads', join(EXAMPLES_DIR, 'meter-reads.csv'), '--db', db)).toMatchObject({ code: 0, out: expect.stringContaining('7 new') });
+    expect(sunshare('payout', 'run', '--from', '2017-07-01', '--to', '2017-07-07', '--db', db)).toMatchObject({ code: 0, out: expect.stringContaining('14 posted') });
+    expect(sunshare('payout', 'run', '--date', '2017-07-03', '--db', db)).toMatchObject({ code: 0, out: expect.stringContaining('0 posted, 0 adjusted (new versions), 2 unchanged') });
+    const out = join(dir, 'report');
+    expect(sunshare('payout', 'report', '--month', '2017-07', '--format', 'xlsx', '--out', out, '--db', db).code).toBe(0);
+    expect(readdirSync(out)).toEqual(['payout-2017-07.xlsx']);
+    expect(sunshare('payout', 'statement', '--month', '2017-07', '--household', 'hh001', '--out', out, '--db', db).code).toBe(0);
+    expect(existsSync(join(out, 'statement-2017-07-hh001.csv'))).toBe(true);
+  });
+
+  it('exits 1 listing every problem of a bad import', () => {
+    const bad = tempFile('allocations.csv', 'id,household_id,site_id,share_kw,valid_from\nz1,nobody,ry-dq-01,3,2017-13-01\n');
+    const r = sunshare('registry', 'import', bad, '--db', db);
+    expect(r.code).toBe(1);
+    expect(r.err).toContain('REGISTRY_INVALID: nothing imported: 2 problems');
+    expect(r.err).toContain('allocations.csv line 2 column valid_from: "2017-13-01" is not a date YYYY-MM-DD');
+    expect(r.err).toContain('allocations.csv line 2: unknown household "nobody"');
+  });
+
+  it('explains itself in --help', () => {
+    const r = sunshare('payout', '--help');
+    for (const c of ['run', 'report', 'statement', 'reconcile', 'topup', 'schedule']) expect(r.out).toContain(c);
+    expect(sunshare('registry', 'import', '--help').out).toContain('allocations  id, household_id, site_id, share_kw');
+  });
+});

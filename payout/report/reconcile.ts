@@ -1,0 +1,73 @@
+import type { Db } from '../../common/ledger/index.js';
+import { SunshareError } from '../../common/errors.js';
+import { isMonth, monthDays } from '../dates.js';
+import type { Table } from '../tables/table.js';
+
+export interface ReadCheck { site_id: string; day: string; grid_wh: number; meter_wh: number | null; inverters_wh: number | null; diff_wh: number | null; diff_permille: number | null }
+
+/**
+ * The grid company's reads beside our own telemetry for the same site-days:
+ * the revenue meter's export (else the inverters' sum) and the difference,
+ * so a drifting meter or a wrong read shows before money is paid on it.
+ */
+export async function reconcileReads(db: Db, month: string, site?: string): Promise<ReadCheck[]> {
+  if (!isMonth(month)) throw new SunshareError('PAYOUT_BAD_MONTH', `--month must be YYYY-MM, got "${month}"`, { httpStatus: 400 });
+  const { first, last } = monthDays(month);
+  const bySite = site ? ' AND site_id = ?' : '';
+  const params = site ? [first, last, site] : [first, last];
+  const reads = await db.all<{ site_id: string; day: string; revision: number; export_wh: number }>(
+    `SELECT site_id, day, revision, export_wh FROM grid_meter_reads WHERE day >= ? AND day <= ?${bySite} ORDER BY site_id, day, revision`,
+    params,
+  );
+  const energy = await db.all<{ site_id: string; device_id: string; counter: string; day: string; revision: number; energy_wh: number; revenue_meter: number | null }>(
+    `SELECT d.site_id, d.device_id, d.counter, d.day, d.revision, d.energy_wh, v.revenue_meter FROM daily_energy d
+     LEFT JOIN devices v ON v.site_id = d.site_id AND v.id = d.device_id WHERE d.day >= ? AND d.day <= ?${bySite.replace('site_id', 'd.site_id')}`,
+    params,
+  );
+  const latest = new Map<string, (typeof energy)[number]>();
+  for (const e of energy) {
+    const k = `${e.site_id}|${e.day}|${e.device_id}|${e.counter}`;
+    if ((latest.get(k)?.revision ?? 0) < e.revision) latest.set(k, e);
+  }
+  const sums = new Map<string, { meter: number | null; inverters: number | null }>();
+  for (const e of latest.values()) {
+    const k = `${e.site_id}|${e.day}`;
+    const s = sums.get(k) ?? { meter: null, inverters: null };
+    if (e.counter === 'export_energy_wh' && e.revenue_meter === 1) s.meter = (s.meter ?? 0) + e.energy_wh;
+    if (e.counter === 'ac_energy_wh') s.inverters = (s.inverters ?? 0) + e.energy_wh;
+    sums.set(k, s);
+  }
+  const gridLatest = new Map<string, (typeof reads)[number]>();
+  for (const r of reads) gridLatest.set(`${r.site_id}|${r.day}`, r);
+  return [...gridLatest.values()].map((r) => {
+    const s = sums.get(`${r.site_id}|${r.day}`);
+    const ours = s?.meter ?? s?.inverters ?? null;
+    const diff = ours === null ? null : ours - r.export_wh;
+    return {
+      site_id: r.site_id,
+      day: r.day,
+      grid_wh: r.export_wh,
+      meter_wh: s?.meter ?? null,
+      inverters_wh: s?.inverters ?? null,
+      diff_wh: diff,
+      diff_permille: diff === null || r.export_wh === 0 ? null : Math.round((diff * 1000) / r.export_wh),
+    };
+  });
+}
+
+export function reconcileTable(month: string, rows: ReadCheck[]): Table {
+  return {
+    name: '电量核对',
+    title: `${month} 电网抄表与遥测电量核对`,
+    columns: [
+      { key: 'site_id', header: '电站' },
+      { key: 'day', header: '日期' },
+      { key: 'grid_wh', header: '电网抄表(kWh)', kind: 'kwh' },
+      { key: 'meter_wh', header: '关口表遥测(kWh)', kind: 'kwh' },
+      { key: 'inverters_wh', header: '逆变器合计(kWh)', kind: 'kwh' },
+      { key: 'diff_wh', header: '差额(kWh)', kind: 'kwh' },
+      { key: 'diff_permille', header: '差额(‰)', kind: 'int' },
+    ],
+    rows: rows.map((r) => ({ ...r })),
+  };
+}
