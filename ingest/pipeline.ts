@@ -90,7 +90,7 @@ export class Pipeline {
     }
     for (const dl of p.dead) {
       const topic = topics.deadLetter(dl.site ?? '_unknown', dl.gateway ?? '_unknown');
-      await this.d.publish(topic, JSON.stringify({ reason: dl.reason, problems: dl.problems, at: Date.now(), rejected: dl.rejected }));
+      await this.d.publish(topic, deadLetterBody(dl));
     }
     metrics.writeSeconds.observe((performance.now() - started) / 1000);
     this.account(p);
@@ -112,5 +112,20 @@ export class Pipeline {
       if (last !== undefined && s.seq > last + 1) metrics.seqGaps.inc(s.seq - last - 1);
       if (last === undefined || s.seq > last) this.lastSeq.set(s.gateway, s.seq);
     }
+  }
+}
+
+/**
+ * The dead-letter message. JSON.parse accepts nesting that JSON.stringify
+ * cannot write back (stack overflow at a few thousand levels); such a
+ * message must still be dead-lettered, or it would be retried forever and
+ * hold up every message behind it.
+ */
+function deadLetterBody(dl: DeadLetter): string {
+  const body = { reason: dl.reason, problems: dl.problems, at: Date.now() };
+  try {
+    return JSON.stringify({ ...body, rejected: dl.rejected });
+  } catch (err) {
+    return JSON.stringify({ ...body, rejected: `(not shown: ${(err as Error).message})` });
   }
 }
