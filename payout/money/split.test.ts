@@ -56,6 +56,36 @@ describe('largest-remainder split', () => {
     );
   });
 
+  it('stays exact near 2^53 on the fast path', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 2 ** 20, max: 2 ** 26 }), fc.array(fc.integer({ min: 1, max: 2 ** 22 }), { minLength: 2, maxLength: 8 }), (amount, weights) => {
+        const capacity = weights.reduce((a, w) => a + w, 0);
+        const parts = splitLargestRemainder(amount, weights, capacity);
+        expect(parts.reduce((a, p) => a + p, 0)).toBe(amount);
+        parts.forEach((p, i) => {
+          const diff = BigInt(p) * BigInt(capacity) - BigInt(amount) * BigInt(weights[i]!);
+          expect(diff < BigInt(capacity) && diff > -BigInt(capacity)).toBe(true);
+        });
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('stays exact beyond 2^53 (the BigInt path)', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 2 ** 40, max: 2 ** 52 }), fc.array(fc.integer({ min: 1, max: 2 ** 30 }), { minLength: 1, maxLength: 20 }), (amount, weights) => {
+        const capacity = weights.reduce((a, w) => a + w, 0);
+        const parts = splitLargestRemainder(amount, weights, capacity);
+        expect(parts.reduce((a, p) => a + p, 0)).toBe(amount);
+        parts.forEach((p, i) => {
+          const diff = BigInt(p) * BigInt(capacity) - BigInt(amount) * BigInt(weights[i]!);
+          expect(diff < BigInt(capacity) && diff > -BigInt(capacity)).toBe(true);
+        });
+      }),
+      { numRuns: 200 },
+    );
+  });
+
   it('refuses weights that do not add up to the capacity', () => {
     expect(() => splitLargestRemainder(100, [1, 1], 3)).toThrow(/sum to 2, expected 3/);
   });

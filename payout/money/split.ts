@@ -14,19 +14,38 @@ export function splitLargestRemainder(amount: number, weights: readonly number[]
   const total = weights.reduce((a, w) => a + w, 0);
   if (total !== denominator) throw new RangeError(`weights sum to ${total}, expected ${denominator}`);
   if (denominator <= 0) throw new RangeError(`denominator must be positive, got ${denominator}`);
-  const a = BigInt(amount);
-  const d = BigInt(denominator);
   const parts: number[] = new Array<number>(weights.length);
-  const remainders: bigint[] = new Array<bigint>(weights.length);
+  const remainders: (number | bigint)[] = new Array<number | bigint>(weights.length);
   let given = 0;
-  for (let i = 0; i < weights.length; i++) {
-    const w = weights[i]!;
-    if (!Number.isSafeInteger(w) || w < 0) throw new RangeError(`weight ${i} must be a non-negative integer, got ${w}`);
-    const p = a * BigInt(w);
-    const q = p / d;
-    parts[i] = Number(q);
-    remainders[i] = p - q * d;
-    given += parts[i]!;
+  // exact in doubles while amount x denominator stays below 2^53 (every site-day in practice); BigInt beyond
+  if (amount * denominator <= Number.MAX_SAFE_INTEGER) {
+    for (let i = 0; i < weights.length; i++) {
+      const w = checkWeight(weights[i]!, i);
+      const p = amount * w;
+      let q = Math.floor(p / denominator);
+      let r = p - q * denominator; // exact: both terms are integers below 2^53
+      // the division itself may round across an integer: correct by one
+      if (r < 0) {
+        q--;
+        r += denominator;
+      } else if (r >= denominator) {
+        q++;
+        r -= denominator;
+      }
+      parts[i] = q;
+      remainders[i] = r;
+      given += q;
+    }
+  } else {
+    const a = BigInt(amount);
+    const d = BigInt(denominator);
+    for (let i = 0; i < weights.length; i++) {
+      const p = a * BigInt(checkWeight(weights[i]!, i));
+      const q = p / d;
+      parts[i] = Number(q);
+      remainders[i] = p - q * d;
+      given += parts[i]!;
+    }
   }
   let left = amount - given;
   if (left > 0) {
@@ -42,4 +61,9 @@ export function splitLargestRemainder(amount: number, weights: readonly number[]
     }
   }
   return parts;
+}
+
+function checkWeight(w: number, i: number): number {
+  if (!Number.isSafeInteger(w) || w < 0) throw new RangeError(`weight ${i} must be a non-negative integer, got ${w}`);
+  return w;
 }
