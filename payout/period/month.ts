@@ -94,6 +94,15 @@ export async function loadMonth(db: Db, f: MonthFilter): Promise<Month> {
     else h.adjustment_fen += l.amount_fen;
     h.lines.push({ site_id: l.site_id, day: l.day, kind: l.kind, settlement_id: l.settlement_id, corrects_id: l.corrects_id, share_w: l.share_w, energy_wh: energy, amount_fen: l.amount_fen, flags: l.flags });
   }
+  // a household topped up in a month where it has no lines (its allocation ended) still gets its row
+  for (const key of topups.keys()) {
+    const [siteId, householdId] = key.split('|') as [string, string];
+    const site = sites.get(siteId);
+    if (hh.has(key) || !site || (f.site && f.site !== siteId) || (f.village && f.village !== site.village)) continue;
+    const p = people.get(householdId);
+    hh.set(key, { household_id: householdId, name: p?.name ?? '', village: p?.village ?? '', site_id: siteId, site_name: site.name, share_w: 0, energy_wh: 0, daily_fen: 0, adjustment_fen: 0, deduction_fen: 0, topup_fen: 0, net_fen: 0, ytd_fen: 0, target_fen: 0, projection_fen: 0, lines: [] });
+    if (!siteMonths.has(siteId)) siteMonths.set(siteId, { site_id: siteId, name: site.name, village: site.village, capacity_w: site.capacity_w, energy_wh: 0, revenue_fen: 0, households_fen: 0, company_fen: 0, deduction_fen: 0, topup_fen: 0 });
+  }
   for (const [key, h] of hh) {
     const permille = sites.get(h.site_id)!.maintenance_permille ?? 0;
     const gross = h.daily_fen + h.adjustment_fen;

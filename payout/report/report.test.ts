@@ -94,6 +94,9 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
       const row = (id: string) => ws.getRows(3, ws.rowCount - 2)!.find((r) => r.getCell(1).value === id)!;
       const col = (h: string) => head.indexOf(h);
       expect(row('hh001').getCell(col('保底补足(元)')).value).toBe(1210.52);
+      // hh007 left in June: no December lines, but its top-up is paid with December
+      expect(row('hh007').getCell(col('保底补足(元)')).value).toBe(550);
+      expect(row('hh007').getCell(col('应付金额(元)')).value).toBe(550);
       expect(ws.getColumn(col('应付金额(元)')).numFmt).toBe('#,##0.00');
       // ry-dq-02 deducts 20 per-mille: 300 kWh x 0.85 yuan x 3/150 = 510 fen a day, 31 days = 15,810 -> 316.2 -> 316 deducted
       const d = row('hh022');
