@@ -113,8 +113,9 @@ async function settleDay(db: Db, k: DayKey, opts: SettleOptions, extra: (k: DayK
       const flags = result.flags.join(',');
       if (!cur || !same(cur, result, flags)) {
         const revision = (cur ? Number(cur.revision) : 0) + 1;
-        await tx.run(
-          'INSERT INTO daily_energy (site_id, device_id, counter, day, revision, first_ts, first_wh, last_ts, last_wh, energy_wh, method, flags, readings, computed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+        const { changes } = await tx.run(
+          // Two instances settling the same day compute the same row: the second insert is a no-op.
+          'INSERT INTO daily_energy (site_id, device_id, counter, day, revision, first_ts, first_wh, last_ts, last_wh, energy_wh, method, flags, readings, computed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING',
           [
             k.site,
             k.device,
@@ -132,7 +133,7 @@ async function settleDay(db: Db, k: DayKey, opts: SettleOptions, extra: (k: DayK
             new Date(opts.now).toISOString(),
           ],
         );
-        inserted = true;
+        inserted = changes > 0;
       }
     }
     if (k.marks !== undefined) {
