@@ -46,6 +46,8 @@ export interface SimHandle {
 
 /** How often (real ms) a running clock integrates even when nobody reads, so scheduled faults fire on time. */
 const TICK_MS = 200;
+/** Register values move at most this often (real ms) under a running clock: one refresh serves a burst of reads. */
+const SYNC_EVERY_MS = 20;
 
 /** Starts the simulator: validates the config, builds the site, opens Modbus TCP/RTU listeners and the control API. */
 export async function startSim(input: SimConfigInput | SimConfig): Promise<SimHandle> {
@@ -57,7 +59,16 @@ export async function startSim(input: SimConfigInput | SimConfig): Promise<SimHa
     manual: config.clock.manual,
   });
   const site = new Site(config, clock.now());
-  const sync = () => site.advanceTo(clock.now());
+  // Reads bring the physics up to date at most every SYNC_EVERY_MS of real time (a manual clock is
+  // always exact); truth(), faults and the ticker sync exactly.
+  let lastSync = -Infinity;
+  const sync = (exact = false) => {
+    const real = performance.now();
+    if (!exact && !clock.manual && real - lastSync < SYNC_EVERY_MS) return;
+    lastSync = real;
+    site.advanceTo(clock.now());
+  };
+  const syncExact = () => sync(true);
   const host = config.tcp.host;
   const defaultPort = config.tcp.port === 0 ? await freePort(host) : config.tcp.port;
   const portOf = (d: SimConfig['devices'][number]) => d.port ?? defaultPort;
@@ -98,23 +109,23 @@ export async function startSim(input: SimConfigInput | SimConfig): Promise<SimHa
       clock,
       controlUrl: undefined,
       setFault(id, fault) {
-        sync();
+        syncExact();
         site.device(id).applyFault(fault);
         site.resample();
       },
       clearFault(id, kind) {
-        sync();
+        syncExact();
         site.device(id).clearFault(kind);
         site.resample();
       },
       truth(id) {
-        sync();
+        syncExact();
         return site.device(id).truth();
       },
       stats: (id) => ({ ...site.device(id).stats }),
       advance(ms) {
         clock.advance(ms);
-        sync();
+        syncExact();
       },
       stop,
     };
@@ -123,7 +134,7 @@ export async function startSim(input: SimConfigInput | SimConfig): Promise<SimHa
       (handle as { controlUrl: string | undefined }).controlUrl = control.url;
     }
     if (!clock.manual) {
-      ticker = setInterval(sync, TICK_MS);
+      ticker = setInterval(syncExact, TICK_MS);
       ticker.unref();
     }
     return handle;

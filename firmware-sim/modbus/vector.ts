@@ -11,7 +11,7 @@ export interface Router {
   /** The device at a unit id on this listener. */
   device(unitId: number): SimulatedDevice | undefined;
   /** Brings the physics up to the current sim time before a read. */
-  sync(): void;
+  sync(): unknown;
 }
 
 /**
