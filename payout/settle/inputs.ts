@@ -1,7 +1,7 @@
 import type { Db } from '../../common/ledger/index.js';
 
 /** Everything settlement reads for a batch of sites over a date range, loaded in a few range queries. */
-export interface SiteRow { id: string; capacity_w: number; time_zone: string }
+export interface SiteRow { id: string; capacity_w: number; time_zone: string; commissioned_on: string | null }
 export interface AllocationRow { id: string; household_id: string; site_id: string; share_w: number; valid_from: string; valid_to: string | null }
 export interface TariffRow { site_id: string; valid_from: string; valid_to: string | null; grid_rate: number; subsidy_rate: number }
 export interface EnergyRow { site_id: string; device_id: string; counter: string; day: string; revision: number; energy_wh: number; method: string; flags: string }
@@ -35,7 +35,7 @@ function groupBy<T>(rows: T[], key: (r: T) => string): Map<string, T[]> {
 }
 
 export async function listSites(db: Db, only?: readonly string[]): Promise<SiteRow[]> {
-  const rows = await db.all<SiteRow>('SELECT id, capacity_w, time_zone FROM sites ORDER BY id');
+  const rows = await db.all<SiteRow>('SELECT id, capacity_w, time_zone, commissioned_on FROM sites ORDER BY id');
   return only && only.length > 0 ? rows.filter((r) => only.includes(r.id)) : rows;
 }
 

@@ -90,6 +90,7 @@ async function postBatch(tx: Db, inputs: BatchInputs, days: string[], now: Date,
   const lines: unknown[][] = [];
   for (const site of inputs.sites) {
     for (const day of days) {
+      if (site.commissioned_on && day < site.commissioned_on) continue; // nothing to settle before the site ran
       const previous = inputs.posted.get(siteDay(site.id, day));
       const outcome = computeSiteDay(inputs, site, day, previous?.inputs_hash);
       if (!outcome.ok) {

@@ -3,7 +3,7 @@ import { createPgDatabase, postgresAvailable, type PgDatabase } from '../../comm
 import { openLedger, type Db } from '../../common/ledger/index.js';
 import { importRegistry } from '../registry/import.js';
 import { importMeterReads } from '../registry/meter-reads.js';
-import { EXAMPLE_REGISTRY, EXAMPLES_DIR, putEnergy, tempFile } from '../testing/fixture.js';
+import { EXAMPLE_REGISTRY, putEnergy, tempFile } from '../testing/fixture.js';
 import { acquireLock } from './lock.js';
 import { runSettlement } from './run.js';
 
@@ -149,11 +149,11 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
       await db.exec(dialect === 'sqlite' ? 'DROP TRIGGER fail_midway' : 'DROP TRIGGER fail_midway ON settlement_lines; DROP FUNCTION fail_midway()');
     });
 
-    it('skips and reports a site-day without a tariff instead of guessing', async () => {
-      const r = await runSettlement(db, { from: '2017-03-10', to: '2017-03-14', sites: ['ry-dq-02'] });
-      expect(r.skipped).toEqual(['ry-dq-02 2017-03-10: no tariff valid that day', ...['11', '12', '13', '14'].map((d) => `ry-dq-02 2017-03-${d}: no tariff valid that day`)].map((p) => `site ${p}`));
-      expect(r.posted).toBe(0);
-      expect(EXAMPLES_DIR).toBeTruthy();
+    it('skips and reports a site-day without a tariff instead of guessing, and ignores days before commissioning', async () => {
+      await importRegistry(db, [tempFile('sites.csv', 'id,name,capacity_kw\nry-dq-09,新站,100\n')]);
+      const r = await runSettlement(db, { from: '2017-03-13', to: '2017-03-15', sites: ['ry-dq-02', 'ry-dq-09'] });
+      expect(r.skipped).toEqual(['13', '14', '15'].map((d) => `site ry-dq-09 2017-03-${d}: no tariff valid that day`));
+      expect(r.posted).toBe(1); // ry-dq-02 from its commissioning day, 2017-03-15
     });
   });
 }
