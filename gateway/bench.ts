@@ -16,8 +16,8 @@ const here = (f: string) => fileURLToPath(new URL(f, import.meta.url));
 const children: ChildProcess[] = [];
 const Client = ModbusSerial as unknown as typeof ModbusRTU;
 
-function run(script: string, args: string[], onLine: (l: string) => void): Promise<void> {
-  const p = spawn(process.execPath, ['--import', 'tsx', '--expose-gc', here(script), ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+function run(script: string, args: string[], onLine: (l: string) => void, nodeFlags: string[] = []): Promise<void> {
+  const p = spawn(process.execPath, [...nodeFlags, '--import', 'tsx', '--expose-gc', here(script), ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
   children.push(p);
   let buf = '';
   p.stdout!.on('data', (d: Buffer) => {
@@ -120,7 +120,8 @@ try {
   const dir = spoolDir();
   let filled = 0;
   await run('testing/bench-memory.ts', ['fill', dir, '[]', '', '100'], (l) => (filled = (JSON.parse(l) as { filled: number }).filled));
-  await run('testing/bench-memory.ts', [String(filled), dir, JSON.stringify(ports), broker.url, '100'], (l) => console.log(l));
+  // with the young-generation limit deploy/sunshare-gateway.service sets (NODE_OPTIONS)
+  await run('testing/bench-memory.ts', [String(filled), dir, JSON.stringify(ports), broker.url, '100'], (l) => console.log(l), ['--max-semi-space-size=1']);
 } finally {
   for (const c of children) c.kill('SIGKILL');
   await broker.destroy();

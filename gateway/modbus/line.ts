@@ -68,6 +68,8 @@ export class ModbusLine {
       client.setID(unit);
       client.setTimeout(timeoutMs);
       const res = table === 'holding' ? await client.readHoldingRegisters(address, count) : await client.readInputRegisters(address, count);
+      // modbus-serial trusts the reply's byte count: a wrong one yields too many registers or bytes read past the data.
+      if (res.data.length !== count || res.buffer.length !== count * 2) throw new Error(`reply has ${res.buffer.length} data bytes, expected ${count * 2}`);
       return res.data;
     } catch (err) {
       this.stats.errors++;
