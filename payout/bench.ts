@@ -1,5 +1,5 @@
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openLedger, type Db } from '../common/ledger/index.js';
 import { addDays, daysFromTo } from './dates.js';
@@ -12,7 +12,7 @@ import { LINE_COLUMNS, runSettlement, SETTLEMENT_COLUMNS } from './settle/run.js
  *    beside a bare insert of the same number of settlement and line rows through the same driver.
  *  - payout.year_county: a full year for the county (2,944 households, 150 sites, 1,500 inverters),
  *    first posting and the re-run (nothing changed).
- * PAYOUT_BENCH_SCALE (default 1) shrinks the national case for a quick look.
+ * PAYOUT_BENCH_SCALE (default 1) shrinks the national case for a quick look; PAYOUT_BENCH_ONLY=county|national runs one.
  */
 const scale = Number(process.env.PAYOUT_BENCH_SCALE ?? '1');
 const dir = mkdtempSync(join(tmpdir(), 'sunshare-payout-bench-'));
@@ -109,6 +109,8 @@ async function national(): Promise<void> {
       rerun_ms: rerunMs,
       rerun_unchanged: again.unchanged,
       seed_ms: seedMs,
+      max_rss_mb: Math.round(process.resourceUsage().maxRSS / 1024),
+      load_avg_1m: Number(loadavg()[0]!.toFixed(1)),
       goal: 'ms<60000, ratio<=3',
     }),
   );
@@ -142,15 +144,18 @@ async function county(): Promise<void> {
       rerun_with_150_late_days_ms: lateMs,
       adjusted: late.adjusted,
       seed_ms: seedMs,
+      max_rss_mb: Math.round(process.resourceUsage().maxRSS / 1024),
+      load_avg_1m: Number(loadavg()[0]!.toFixed(1)),
       goal: 'rerun_ms<10000',
     }),
   );
   await db.close();
 }
 
+const only = process.env.PAYOUT_BENCH_ONLY; // county | national
 try {
-  await county();
-  await national();
+  if (only !== 'national') await county();
+  if (only !== 'county') await national();
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }

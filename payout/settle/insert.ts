@@ -9,6 +9,10 @@ export async function insertRows(db: Db, table: string, columns: readonly string
   const tuple = `(${columns.map(() => '?').join(', ')})`;
   const head = `INSERT INTO ${table} (${columns.join(', ')}) VALUES `;
   const full = head + Array.from({ length: rowsPerStatement }, () => tuple).join(', ');
+  if (rowsPerStatement === 1) {
+    await db.runMany(head + tuple, rows);
+    return;
+  }
   const chunks: unknown[][] = [];
   let i = 0;
   for (; i + rowsPerStatement <= rows.length; i += rowsPerStatement) chunks.push(rows.slice(i, i + rowsPerStatement).flat());
