@@ -13,6 +13,7 @@ describe('listeners', () => {
       devices: [
         { id: 'a', profile: 'sunspec', unitId: 1, ratedPowerW: 8000 },
         { id: 'b', profile: 'huawei-sun2000', unitId: 1, port: p2, ratedPowerW: 8000, silentAtNight: true },
+        { id: 'c', profile: 'sungrow-sg', unitId: 2, ratedPowerW: 8000 },
       ],
     });
     const a = new ModbusClient();
@@ -22,6 +23,7 @@ describe('listeners', () => {
       expect(sim.devices.map((d) => [d.id, d.port, d.unitId])).toEqual([
         ['a', p1, 1],
         ['b', p2, 1],
+        ['c', p1, 2],
       ]);
       await a.connectTCP('127.0.0.1', { port: p1 });
       await b.connectTCP('127.0.0.1', { port: p2 });
@@ -30,6 +32,9 @@ describe('listeners', () => {
       a.setID(1);
       b.setID(1);
       expect((await a.readHoldingRegisters(40072 + 36, 1)).data).toEqual([2]); // St = SLEEPING
+      a.setID(2);
+      expect((await a.readInputRegisters(5037, 1)).data).toEqual([0x1400]); // Sungrow has no sleeping: STANDBY
+      a.setID(1);
       await expect(b.readHoldingRegisters(32080, 2)).rejects.toMatchObject({ name: 'TransactionTimedOutError' });
       sim.advance(9 * 3_600_000); // 11:00
       expect(sim.truth('b').state).not.toBe('sleeping');

@@ -139,13 +139,19 @@ export class SimulatedDevice {
   }
 
   private freeze(): void {
-    this.read('holding', -1, 0, true);
+    this.refresh();
     this.frozen = this.layout.image.bank.clone();
   }
 
   /** The registers a client reads now: live, or frozen while stuck. */
-  read(kind: RegisterKind, address: number, length: number, refreshOnly = false): number[] {
+  read(kind: RegisterKind, address: number, length: number): number[] {
     if (this.frozen && this.faults.has('stuck')) return this.frozen.read(kind, address, length);
+    this.refresh();
+    return this.layout.image.bank.read(kind, address, length);
+  }
+
+  /** Re-encodes the registers when time or faults moved since the last encoding. */
+  private refresh(): void {
     if (this.encodedAt !== this.t || this.encodedVersion !== this.faultVersion) {
       const ni = new Set<string>();
       const f = this.faults.get('not_implemented');
@@ -155,7 +161,6 @@ export class SimulatedDevice {
       this.encodedAt = this.t;
       this.encodedVersion = this.faultVersion;
     }
-    return refreshOnly ? [] : this.layout.image.bank.read(kind, address, length);
   }
 
   get state(): InverterState {

@@ -23,9 +23,15 @@ export type NotImplemented = ReadonlySet<string>;
 
 const COUNTER_FIELDS = new Set(['ac_energy_wh', 'export_energy_wh', 'import_energy_wh']);
 
+/** Where a map has no value for a state, the nearest one it has (Sungrow has no "sleeping"). */
+const STATE_FALLBACKS: Record<string, string[]> = { throttled: ['mppt'], sleeping: ['standby', 'off'], starting: ['standby'], standby: ['sleeping'] };
+
 function stateValue(symbols: readonly EnumSymbol[] | undefined, s: Snapshot): number | undefined {
-  const find = (state: string) => symbols?.find((x) => x.state === state)?.value;
-  return find(s.state) ?? (s.state === 'throttled' ? find('mppt') : undefined);
+  for (const state of [s.state, ...(STATE_FALLBACKS[s.state] ?? [])]) {
+    const found = symbols?.find((x) => x.state === state);
+    if (found) return found.value;
+  }
+  return undefined;
 }
 
 function alarmBits(bits: readonly { bit: number; name: string }[] | undefined, s: Snapshot): number {
