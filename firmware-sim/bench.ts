@@ -1,8 +1,11 @@
 // `npm run bench -- firmware-sim`: Modbus requests/s one simulator process serves on loopback vs a bare
 // modbus-serial ServerTCP in the same run (4 client connections, 50-register reads), and the resident
-// memory of 200 simulated inverters (measured in a child process).
+// memory of 200 simulated inverters (measured in a child process), and a year's yield per kWp.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { parseStart } from './clock.js';
+import { parseSimConfig } from './config.js';
+import { Site } from './site.js';
 import { ModbusClient } from './testing/client.js';
 
 const script = fileURLToPath(new URL('testing/bench-server.ts', import.meta.url));
@@ -80,14 +83,42 @@ console.log(
   }),
 );
 
-const { proc, first } = await child(['rss', '200']);
-proc.kill();
+const rss = async (n: number) => {
+  const { proc, first } = await child(['rss', String(n)]);
+  proc.kill();
+  return first;
+};
+const one = await rss(1);
+const many = await rss(200);
 console.log(
   JSON.stringify({
     bench: 'firmware-sim.rss_200_inverters',
-    devices: first.devices,
-    rss_mb: round(first.rss! / 2 ** 20, 1),
-    heap_used_mb: round(first.heapUsed! / 2 ** 20, 1),
+    devices: many.devices,
+    rss_mb: round(many.rss! / 2 ** 20, 1),
+    heap_used_mb: round(many.heapUsed! / 2 ** 20, 1),
+    rss_1_inverter_mb: round(one.rss! / 2 ** 20, 1),
     goal: 'rss_mb < 200',
+  }),
+);
+
+// A year of the default weather, in-process: the yield the physics gives (and how fast it runs).
+const cfgFor = (seed: number) =>
+  parseSimConfig({ seed, devices: [{ id: 'inv', profile: 'sunspec', unitId: 1, ratedPowerW: 12_000, dcPeakW: 15_000 }] });
+const yields: number[] = [];
+const t0 = performance.now();
+for (const seed of [1, 2, 3, 4, 5]) {
+  const cfg = cfgFor(seed);
+  const s = new Site(cfg, parseStart('2026-01-01', cfg.site.timezone));
+  s.advanceTo(s.time + 365 * 86_400_000);
+  yields.push(round(s.device('inv').producedWh / 1000 / 15));
+}
+console.log(
+  JSON.stringify({
+    bench: 'firmware-sim.yearly_yield',
+    site: 'Ruyuan 24.78N 113.28E, 20 deg south',
+    seeds: [1, 2, 3, 4, 5],
+    kwh_per_kwp: yields,
+    ms_per_sim_year: round((performance.now() - t0) / 5),
+    goal: '950-1150 kWh/kWp',
   }),
 );
