@@ -33,8 +33,10 @@ export const SimDevice = Type.Object(
     mppts: Type.Integer({ minimum: 1, maximum: 12, default: 2 }),
     /** SunSpec model 1 length: 66 per spec (with Pad), 65 as many devices send. */
     commonLength: Type.Union([Type.Literal(65), Type.Literal(66)], { default: 66 }),
-    /** Lifetime counter at the start, Wh (a device that has been running for a while). */
+    /** Lifetime counter at the start, Wh (a device that has been running for a while). Meters: export. */
     initialEnergyWh: Type.Number({ minimum: 0, default: 0 }),
+    /** Meters: import counter at the start, Wh. (0 reads as SunSpec "not accumulated" until the first night.) */
+    initialImportWh: Type.Number({ minimum: 0, default: 0 }),
     /** Meters: export losses between inverters and the meter (cables, transformer), 0..1. */
     lossFraction: Type.Number({ minimum: 0, maximum: 0.5, default: 0.015 }),
     /** Meters: site consumption (inverters' standby, monitoring), W. */

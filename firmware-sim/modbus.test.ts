@@ -22,7 +22,7 @@ beforeAll(async () => {
       { id: 'inv-float', profile: 'sunspec-float', unitId: 2, ratedPowerW: 12_000, commonLength: 65 },
       { id: 'inv-hw', profile: 'huawei-sun2000', unitId: 3, ratedPowerW: 50_000, initialEnergyWh: 98_765_432 },
       { id: 'inv-sg', profile: 'sungrow-sg', unitId: 4, ratedPowerW: 33_000, initialEnergyWh: 5_000_000 },
-      { id: 'meter', profile: 'sunspec-meter', unitId: 100, initialEnergyWh: 200_000_000 },
+      { id: 'meter', profile: 'sunspec-meter', unitId: 100, initialEnergyWh: 200_000_000, initialImportWh: 1_500_000 },
     ],
   });
   sim.advance(3_600_000); // an hour of production so counters have moved
@@ -166,6 +166,7 @@ describe('SunSpec meter (models 1, 203)', () => {
     expect(i16(meter!, 52)).toBe(0);
     expect(u32(meter!, 36)).toBe(Math.round(truth.exportWh!));
     expect(u32(meter!, 44)).toBe(Math.round(truth.importWh!));
+    expect(truth.importWh).toBe(1_500_000); // no import while the sun shines
     const inverters = ['inv-int', 'inv-float', 'inv-hw', 'inv-sg'].map((id) => sim.truth(id).acPowerW).reduce((a, b) => a + b, 0);
     expect(-truth.acPowerW).toBeLessThan(inverters);
     expect(-truth.acPowerW).toBeGreaterThan(inverters * 0.97);

@@ -86,6 +86,7 @@ export class SimulatedDevice {
     this.layout = buildLayout(config, config.profile, this.ratedW, this.dcPeakW, seed);
     this.serial = this.layout.serial;
     this.counterWh = config.initialEnergyWh;
+    this.importWh = this.kind === 'meter' ? config.initialImportWh : 0;
     this.dayStartCounterWh = this.counterWh;
   }
 
