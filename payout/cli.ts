@@ -61,6 +61,13 @@ Examples:
     .action(async (o: { month: string; site?: string; format: string; out: string; db?: string }) => (await import('./commands.js')).reconcileCommand(o));
 
   payout
+    .command('close')
+    .description("Close a payout month: freeze every household's statement; later lines for its days are paid in the next open month")
+    .requiredOption('--month <YYYY-MM>', 'the month to close (months close in order)')
+    .option('--db <url>', DB_HELP)
+    .action(async (o: { month: string; db?: string }) => (await import('./commands.js')).closeCommand(o));
+
+  payout
     .command('topup')
     .description("Post the year-end top-ups where a site's policy guarantees the minimum (once per household and year)")
     .requiredOption('--year <YYYY>', 'the year to close')

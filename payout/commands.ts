@@ -6,6 +6,7 @@ import { SunshareError } from '../common/errors.js';
 import { createLogger } from '../common/log.js';
 import { isDate } from './dates.js';
 import { formatYuan } from './money/revenue.js';
+import { closeMonth } from './period/close.js';
 import { computeTopups, postTopups } from './period/topup.js';
 import { KINDS, type Kind } from './registry/kinds.js';
 import { exportRegistry } from './registry/export.js';
@@ -61,6 +62,11 @@ export async function statementCommand(o: { month: string; household: string; fo
 
 export async function reconcileCommand(o: { month: string; site?: string; format: string; out: string; db?: string }): Promise<void> {
   writeFiles(o.out, await withLedger(o.db, (db) => buildReconciliation(db, { month: o.month, site: o.site, format: format(o.format) })));
+}
+
+export async function closeCommand(o: { month: string; db?: string }): Promise<void> {
+  const r = await withLedger(o.db, (db) => closeMonth(db, o.month));
+  console.log(r.already ? `${o.month} was already closed; nothing changed` : `${o.month} closed: ${r.statements} household statements frozen`);
 }
 
 export async function topupCommand(o: { year: string; dryRun?: boolean; db?: string }): Promise<void> {

@@ -9,6 +9,7 @@ export { acquireLock, SETTLEMENT_LOCK } from './settle/lock.js';
 export { startScheduler, type Scheduler, type SchedulerOptions } from './scheduler.js';
 export { loadMonth, type Month, type HouseholdMonth, type SiteMonth, type MonthTotals } from './period/month.js';
 export { computeTopups, postTopups, type Topup } from './period/topup.js';
+export { closeMonth, lastClosedMonth } from './period/close.js';
 export { reconcileReads, type ReadCheck } from './report/reconcile.js';
 export { buildReconciliation, buildReport, buildStatement, type ReportFormat, type ReportOptions } from './report/build.js';
 export { splitLargestRemainder } from './money/split.js';

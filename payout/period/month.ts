@@ -19,7 +19,7 @@ export interface HouseholdMonth {
 }
 export interface SiteMonth { site_id: string; name: string; village: string; capacity_w: number; energy_wh: number; revenue_fen: number; households_fen: number; company_fen: number; deduction_fen: number; topup_fen: number }
 export interface MonthTotals { revenue_fen: number; households_gross_fen: number; company_gross_fen: number; deduction_fen: number; topup_fen: number; households_net_fen: number; company_net_fen: number }
-export interface Month { month: string; households: HouseholdMonth[]; sites: SiteMonth[]; totals: MonthTotals }
+export interface Month { month: string; closed: boolean; households: HouseholdMonth[]; sites: SiteMonth[]; totals: MonthTotals }
 
 interface LineRow { settlement_id: string; allocation_id: string; household_id: string; share_w: number; kind: 'daily' | 'adjustment'; amount_fen: number; site_id: string; day: string; energy_wh: number; capacity_w: number; corrects_id: string | null; flags: string }
 
@@ -63,6 +63,14 @@ export async function loadMonth(db: Db, f: MonthFilter): Promise<Month> {
     ]),
   );
 
+  // a closed month keeps the deductions it was closed with, whatever the policy says now
+  const frozen = new Map(
+    (await db.all<{ site_id: string; household_id: string; deduction_fen: number }>('SELECT site_id, household_id, deduction_fen FROM payout_statements WHERE month = ?', [f.month])).map((r) => [
+      `${r.site_id}|${r.household_id}`,
+      Number(r.deduction_fen),
+    ]),
+  );
+  const closed = (await db.get<{ month: string }>('SELECT month FROM payout_months WHERE month = ?', [f.month])) !== undefined;
   const hh = new Map<string, HouseholdMonth>();
   const siteMonths = new Map<string, SiteMonth>();
   const energyDays = new Set<string>();
@@ -106,7 +114,7 @@ export async function loadMonth(db: Db, f: MonthFilter): Promise<Month> {
   for (const [key, h] of hh) {
     const permille = sites.get(h.site_id)!.maintenance_permille ?? 0;
     const gross = h.daily_fen + h.adjustment_fen;
-    h.deduction_fen = gross > 0 ? Math.floor((gross * permille) / 1000) : 0;
+    h.deduction_fen = frozen.get(key) ?? (gross > 0 ? Math.floor((gross * permille) / 1000) : 0);
     h.topup_fen = topups.get(key) ?? 0;
     h.net_fen = gross - h.deduction_fen + h.topup_fen;
     h.ytd_fen = ytd.get(key) ?? 0;
@@ -128,5 +136,5 @@ export async function loadMonth(db: Db, f: MonthFilter): Promise<Month> {
     households_net_fen: sum('households_fen') - sum('deduction_fen') + sum('topup_fen'),
     company_net_fen: sum('company_fen') + sum('deduction_fen') - sum('topup_fen'),
   };
-  return { month: f.month, households, sites: siteList, totals };
+  return { month: f.month, closed, households, sites: siteList, totals };
 }

@@ -4,6 +4,7 @@ import { SunshareError } from '../../common/errors.js';
 import { daysFromTo, isDate, monthOf, nextMonth, todayIn } from '../dates.js';
 import { computeSiteDay, type Computed } from './compute.js';
 import { listSites, loadBatch, postedTotals, siteDay, type BatchInputs } from './inputs.js';
+import { lastClosedMonth, openMonth } from '../period/close.js';
 import { insertRows } from './insert.js';
 import { acquireLock } from './lock.js';
 
@@ -45,7 +46,8 @@ export const LINE_COLUMNS = ['settlement_id', 'allocation_id', 'household_id', '
  * whose inputs hash matches its latest posted version is left alone; one
  * whose inputs changed gets the next version with adjustment lines (the
  * difference to everything posted before, per allocation), payable in the
- * month after the day or the current month, whichever is later.
+ * month after the day or the current month, whichever is later. Nothing is
+ * made payable in a closed month: it moves to the first open one.
  */
 export async function runSettlement(db: Db, opts: RunOptions): Promise<RunResult> {
   for (const [name, v] of [['from', opts.from], ['to', opts.to]] as const) {
@@ -69,7 +71,7 @@ async function settle(db: Db, opts: RunOptions): Promise<RunResult> {
   for (let i = 0; i < sites.length; i += perBatch) {
     const batch = sites.slice(i, i + perBatch);
     const inputs = await loadBatch(db, batch, opts.from, opts.to);
-    await db.transaction((tx) => postBatch(tx, inputs, days, opts.now ?? new Date(), result));
+    await db.transaction(async (tx) => postBatch(tx, inputs, days, opts.now ?? new Date(), await lastClosedMonth(tx), result));
   }
   await db.run('INSERT INTO settlement_runs (id, from_day, to_day, started_at, finished_at, posted, unchanged, skipped) VALUES (?, ?, ?, ?, ?, ?, ?, ?)', [
     result.runId,
@@ -84,7 +86,7 @@ async function settle(db: Db, opts: RunOptions): Promise<RunResult> {
   return result;
 }
 
-async function postBatch(tx: Db, inputs: BatchInputs, days: string[], now: Date, result: RunResult): Promise<void> {
+async function postBatch(tx: Db, inputs: BatchInputs, days: string[], now: Date, closed: string | undefined, result: RunResult): Promise<void> {
   const postedAt = now.toISOString();
   const settlements: unknown[][] = [];
   const lines: unknown[][] = [];
@@ -106,11 +108,12 @@ async function postBatch(tx: Db, inputs: BatchInputs, days: string[], now: Date,
       const id = `${site.id}/${day}/v${version}`;
       settlements.push([id, site.id, day, version, previous?.id ?? null, c.inputs_hash, c.energy_wh, c.energy_source, c.flags.join(','), c.capacity_w, c.grid_rate, c.subsidy_rate, c.grid_fen, c.subsidy_fen, c.revenue_fen, result.runId, postedAt]);
       if (previous) {
-        const paidIn = [nextMonth(monthOf(day)), monthOf(todayIn(site.time_zone, now))].sort()[1]!;
+        const paidIn = openMonth([nextMonth(monthOf(day)), monthOf(todayIn(site.time_zone, now))].sort()[1]!, closed);
         lines.push(...(await adjustmentLines(tx, c, id, paidIn)));
         result.adjusted++;
       } else {
-        for (const l of c.lines) lines.push([id, l.allocation_id, l.household_id, l.share_w, 'daily', l.grid_fen, l.subsidy_fen, l.grid_fen + l.subsidy_fen, monthOf(day)]);
+        const paidIn = openMonth(monthOf(day), closed);
+        for (const l of c.lines) lines.push([id, l.allocation_id, l.household_id, l.share_w, 'daily', l.grid_fen, l.subsidy_fen, l.grid_fen + l.subsidy_fen, paidIn]);
         result.posted++;
       }
     }

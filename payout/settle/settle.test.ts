@@ -4,6 +4,7 @@ import { openLedger, type Db } from '../../common/ledger/index.js';
 import { importRegistry } from '../registry/import.js';
 import { importMeterReads } from '../registry/meter-reads.js';
 import { EXAMPLE_REGISTRY, putEnergy, tempFile } from '../testing/fixture.js';
+import { closeMonth } from '../period/close.js';
 import { acquireLock } from './lock.js';
 import { runSettlement } from './run.js';
 
@@ -154,6 +155,22 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
       const r = await runSettlement(db, { from: '2017-03-13', to: '2017-03-15', sites: ['ry-dq-02', 'ry-dq-09'] });
       expect(r.skipped).toEqual(['13', '14', '15'].map((d) => `site ry-dq-09 2017-03-${d}: no tariff valid that day`));
       expect(r.posted).toBe(1); // ry-dq-02 from its commissioning day, 2017-03-15
+    });
+
+    it('closes months in order, and pays lines settled after a close in the next open month', async () => {
+      expect(await closeMonth(db, '2017-06')).toEqual({ statements: 25, already: false });
+      expect(await closeMonth(db, '2017-06')).toEqual({ statements: 0, already: true });
+      await expect(closeMonth(db, '2017-08')).rejects.toThrow(/close 2017-07 first/);
+      await expect(db.run("UPDATE payout_statements SET net_fen = 0 WHERE month = '2017-06'")).rejects.toThrow(/append-only/);
+      // the new site gets its tariff for June only now: its June days are paid in July
+      await importRegistry(db, [tempFile('tariffs.csv', 'site_id,valid_from,grid_yuan_per_kwh,subsidy_yuan_per_kwh\nry-dq-09,2017-06-01,0.453,0.527\n')]);
+      await putEnergy(db, 'ry-dq-09', 'inv01', 'ac_energy_wh', '2017-06-30', 400_000);
+      expect(await runSettlement(db, { ...JUNE, sites: ['ry-dq-09'] })).toMatchObject({ posted: 30 });
+      const months = await db.all<{ payable_month: string }>("SELECT DISTINCT l.payable_month FROM settlement_lines l WHERE l.settlement_id LIKE 'ry-dq-09/%'");
+      expect(months).toEqual([{ payable_month: '2017-07' }]);
+      const frozen = await db.get<{ n: number }>("SELECT SUM(daily_fen + adjustment_fen) AS n FROM payout_statements WHERE month = '2017-06'");
+      const june = await db.get<{ n: number }>("SELECT SUM(amount_fen) AS n FROM settlement_lines WHERE payable_month = '2017-06' AND household_id <> ''");
+      expect(Number(frozen!.n)).toBe(Number(june!.n)); // nothing moved into the closed month
     });
   });
 }

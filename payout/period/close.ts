@@ -1,0 +1,48 @@
+import type { Db } from '../../common/ledger/index.js';
+import { SunshareError } from '../../common/errors.js';
+import { isMonth, nextMonth } from '../dates.js';
+import { acquireLock } from '../settle/lock.js';
+import { loadMonth } from './month.js';
+
+/** The last closed month, or undefined. */
+export async function lastClosedMonth(db: Db): Promise<string | undefined> {
+  const r = await db.get<{ month: string | null }>('SELECT MAX(month) AS month FROM payout_months');
+  return r?.month ?? undefined;
+}
+
+/** The month a line is paid in: the one wanted, or the first month not yet closed if that is later. */
+export function openMonth(wanted: string, lastClosed: string | undefined): string {
+  if (!lastClosed || wanted > lastClosed) return wanted;
+  return nextMonth(lastClosed);
+}
+
+/**
+ * Closes a payout month: freezes each household's statement (daily,
+ * adjustments, deduction, top-up, net) in payout_statements. Months close one
+ * after another; closing a closed month changes nothing. Lines settled later
+ * for days of a closed month are paid in the first open month. Takes the
+ * settlement lock, so no run posts into the month while it closes.
+ */
+export async function closeMonth(db: Db, month: string): Promise<{ statements: number; already: boolean }> {
+  if (!isMonth(month)) throw new SunshareError('PAYOUT_BAD_MONTH', `--month must be YYYY-MM, got "${month}"`, { httpStatus: 400 });
+  const lock = await acquireLock(db);
+  try {
+    return await db.transaction(async (tx) => {
+      const last = await lastClosedMonth(tx);
+      if (last && month <= last) return { statements: 0, already: true };
+      if (last && month !== nextMonth(last)) {
+        throw new SunshareError('PAYOUT_MONTH_ORDER', `close ${nextMonth(last)} first: months close in order (last closed: ${last})`, { httpStatus: 409 });
+      }
+      const m = await loadMonth(tx, { month });
+      const now = new Date().toISOString();
+      await tx.runMany(
+        'INSERT INTO payout_statements (month, site_id, household_id, daily_fen, adjustment_fen, deduction_fen, topup_fen, net_fen, closed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+        m.households.map((h) => [month, h.site_id, h.household_id, h.daily_fen, h.adjustment_fen, h.deduction_fen, h.topup_fen, h.net_fen, now]),
+      );
+      await tx.run('INSERT INTO payout_months (month, closed_at, statements) VALUES (?, ?, ?)', [month, now, m.households.length]);
+      return { statements: m.households.length, already: false };
+    });
+  } finally {
+    await lock.release();
+  }
+}
