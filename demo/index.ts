@@ -12,6 +12,8 @@ import { runSettlement } from '../payout/index.js';
 import { DemoConfig } from './config.js';
 import { startDayCloser, type DayCloser } from './day-closer.js';
 import { demoInflux } from './influx.js';
+import type { InfluxSink } from './influx-sink.js';
+import { loadState, saveState } from './state.js';
 import { demoSites, seedRegistry } from './seed.js';
 import { startSimSites, type SimSites } from './sim-sites.js';
 import { translateTimestamps } from './sim-time.js';
@@ -24,6 +26,8 @@ export interface Demo {
   readonly mqttUrl: string;
   readonly tokens: { viewer: string; finance: string; admin: string };
   readonly influx: string;
+  /** The simulated time the demo started (or resumed) at. */
+  readonly simStart: number;
   readonly settledDays: readonly string[];
   /** simulated ms per real ms */
   readonly simSpeed: number;
@@ -34,17 +38,37 @@ export interface Demo {
 const TIME_ZONE = 'Asia/Shanghai';
 
 /**
+ * Once the gateways have stopped (their last batches acknowledged by the
+ * broker), waits until ingest has taken and written everything the broker
+ * had for it: nothing pending and no new message for half a second.
+ */
+async function drainIngest(ingest: IngestHandle, maxMs = 10_000): Promise<void> {
+  const deadline = Date.now() + maxMs;
+  let last = -1;
+  let stableSince = Date.now();
+  while (Date.now() < deadline) {
+    const s = await ingest.stats();
+    if (s.messages !== last || s.pending > 0) {
+      last = s.messages;
+      stableSince = Date.now();
+    } else if (Date.now() - stableSince >= 500) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/**
  * The whole system in one process on embedded defaults: broker, simulated
  * sites, a gateway per site, ingest, the SQLite ledger with the demo
  * registry, settlement on the simulated clock, and the API with its page.
  * Each part is started through the same entry point its own command uses.
  */
-export async function startDemo(input: Partial<DemoConfig> = {}, log: Logger = silentLogger): Promise<Demo> {
+export async function startDemo(input: Partial<DemoConfig> = {}, log: Logger = silentLogger, given: { influxSink?: InfluxSink } = {}): Promise<Demo> {
   const cfg = parseConfig(input, DemoConfig, 'demo options');
   if (cfg.fresh) rmSync(cfg.dataDir, { recursive: true, force: true });
   mkdirSync(cfg.dataDir, { recursive: true });
   const speed = 86_400 / cfg.daySeconds;
-  const start = simStart(cfg.start, TIME_ZONE);
+  const resumed = cfg.fresh ? undefined : loadState(cfg.dataDir);
+  const start = resumed?.simNow ?? simStart(cfg.start, TIME_ZONE);
   const sites = demoSites(cfg.sites, cfg.siteKw, cfg.inverterKw);
   const stops: (() => Promise<unknown>)[] = [];
   const stopAll = async () => {
@@ -57,14 +81,18 @@ export async function startDemo(input: Partial<DemoConfig> = {}, log: Logger = s
     stops.push(() => db.close());
     await seedRegistry(db, sites, cfg.siteKw, cfg.households, new Date(start).toISOString().slice(0, 10));
 
-    const broker: BrokerHandle = await startBroker({ host: cfg.host, port: cfg.mqttPort, allowAnonymous: true, persistence: join(cfg.dataDir, 'broker'), log });
+    // Sessions in memory: on Ctrl-C the gateways flush and ingest drains before anything stops (see
+    // drainIngest), so the broker holds nothing worth keeping; and with the LevelDB session store
+    // reopened after a restart, aedes acknowledged some batches it then never delivered (docs/api.md).
+    const broker: BrokerHandle = await startBroker({ host: cfg.host, port: cfg.mqttPort, allowAnonymous: true, log });
     stops.push(() => broker.stop());
 
-    const sims: SimSites = await startSimSites(sites, { start, speed, seed: cfg.seed, host: cfg.host, timeZone: TIME_ZONE });
+    const sims: SimSites = await startSimSites(sites, { start, speed, seed: cfg.seed, host: cfg.host, timeZone: TIME_ZONE, counters: resumed?.counters });
     stops.push(() => sims.stop());
+    stops.push(async () => saveState(cfg.dataDir, { simNow: sims.now(), counters: sims.counters() }));
     translateTimestamps(broker.aedes, (site, realMs) => sims.simAt(site, realMs));
 
-    const influx = await demoInflux();
+    const influx = await demoInflux(process.env, given.influxSink);
     if (influx.sink) stops.push(() => influx.sink!.close());
     const ingestConfig = parseConfig(
       {
@@ -79,6 +107,7 @@ export async function startDemo(input: Partial<DemoConfig> = {}, log: Logger = s
     );
     const ingest: IngestHandle = await startIngest(ingestConfig, { log });
     stops.push(() => ingest.stop());
+    stops.push(() => drainIngest(ingest));
 
     const payout = await payoutServiceFor(db, log);
     const apiConfig = parseConfig({ listen: { host: cfg.host, port: cfg.apiPort }, ledger: ledgerFile, mqtt: { url: broker.url }, offlineAfterS: 10 }, ApiConfig, 'demo api config');
@@ -113,6 +142,8 @@ export async function startDemo(input: Partial<DemoConfig> = {}, log: Logger = s
     });
     stops.push(() => closer.stop());
 
+    // Tokens printed by an earlier run of the demo stop working now.
+    await db.run("UPDATE api_tokens SET revoked_at = ? WHERE name LIKE 'demo-%' AND revoked_at IS NULL", [new Date().toISOString()]);
     const tokens = {
       viewer: (await createToken(db, 'viewer', 'demo-viewer')).token,
       finance: (await createToken(db, 'finance', 'demo-finance')).token,
@@ -125,6 +156,7 @@ export async function startDemo(input: Partial<DemoConfig> = {}, log: Logger = s
       influx: influx.describe,
       settledDays: closer.settledDays,
       simSpeed: speed,
+      simStart: start,
       simNow: () => sims.now(),
       stop: stopAll,
     };

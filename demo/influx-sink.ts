@@ -11,18 +11,39 @@ import type { AddressInfo } from 'node:net';
 export interface InfluxSink {
   readonly url: string;
   lines(): number;
+  /** The gateway batch sequence numbers ingest wrote (measurement gateway_batch), per `site/gateway`. */
+  batches(): Map<string, Set<number>>;
   close(): Promise<void>;
+}
+
+const BATCH_LINE = /^gateway_batch,(\S+) (\S+) /;
+
+function recordBatch(line: string, into: Map<string, Set<number>>): void {
+  const m = BATCH_LINE.exec(line);
+  if (!m) return;
+  const tags = Object.fromEntries(m[1]!.split(',').map((kv) => kv.split('=') as [string, string]));
+  const seq = /(?:^|,)seq=(\d+)i/.exec(m[2]!)?.[1];
+  if (seq === undefined) return;
+  const key = `${tags.site}/${tags.gateway}`;
+  let set = into.get(key);
+  if (!set) into.set(key, (set = new Set()));
+  set.add(Number(seq));
 }
 
 export async function startInfluxSink(host = '127.0.0.1'): Promise<InfluxSink> {
   let lines = 0;
+  const batches = new Map<string, Set<number>>();
   const server: Server = createServer((req, res) => {
     if (req.url?.startsWith('/write') || req.url?.startsWith('/api/v2/write')) {
       let body = '';
       req.setEncoding('utf8');
       req.on('data', (c: string) => (body += c));
       req.on('end', () => {
-        lines += body.split('\n').filter((l) => l.trim() !== '').length;
+        for (const l of body.split('\n')) {
+          if (l.trim() === '') continue;
+          lines++;
+          recordBatch(l, batches);
+        }
         res.writeHead(204).end();
       });
       return;
@@ -34,6 +55,7 @@ export async function startInfluxSink(host = '127.0.0.1'): Promise<InfluxSink> {
   return {
     url: `http://${host}:${port}`,
     lines: () => lines,
+    batches: () => batches,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }

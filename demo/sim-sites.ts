@@ -18,16 +18,19 @@ export interface SimSites {
   now(): number;
   /** The simulated time of a site at a real instant: the clocks are linear, so this is exact. */
   simAt(site: string, realMs: number): number;
+  /** Every device's lifetime counter now, Wh, by site and device. */
+  counters(): Record<string, Record<string, number>>;
   stop(): Promise<void>;
 }
 
 export async function startSimSites(
   sites: DemoSite[],
-  opts: { start: number; speed: number; seed: number; host: string; timeZone: string },
+  opts: { start: number; speed: number; seed: number; host: string; timeZone: string; counters?: Record<string, Record<string, number>> },
 ): Promise<SimSites> {
   const handles = new Map<string, SimHandle>();
   try {
     for (const [i, site] of sites.entries()) {
+      const counter = (device: string, fresh: number) => opts.counters?.[site.id]?.[device] ?? fresh;
       const handle = await startSim({
         site: { id: site.id, latitude: 24.78 + i * 0.01, longitude: 113.28 + i * 0.01, timezone: opts.timeZone },
         seed: opts.seed + i,
@@ -35,8 +38,8 @@ export async function startSimSites(
         tcp: { host: opts.host, port: 0 },
         control: { enabled: false },
         devices: [
-          ...site.inverters.map((inv, k) => ({ id: inv.id, profile: 'sunspec', unitId: k + 1, ratedPowerW: inv.ratedW, initialEnergyWh: 40_000_000 + k * 1_000_000 })),
-          { id: site.meter, profile: 'sunspec-meter', unitId: 100, initialEnergyWh: 200_000_000 },
+          ...site.inverters.map((inv, k) => ({ id: inv.id, profile: 'sunspec', unitId: k + 1, ratedPowerW: inv.ratedW, initialEnergyWh: counter(inv.id, 40_000_000 + k * 1_000_000) })),
+          { id: site.meter, profile: 'sunspec-meter', unitId: 100, initialEnergyWh: counter(site.meter, 200_000_000) },
         ],
       });
       handles.set(site.id, handle);
@@ -56,6 +59,11 @@ export async function startSimSites(
     simAt(site, realMs) {
       const h = handles.get(site) ?? first;
       return h.clock.now() - (Date.now() - realMs) * h.clock.speed;
+    },
+    counters() {
+      const out: Record<string, Record<string, number>> = {};
+      for (const [site, h] of handles) out[site] = Object.fromEntries(h.devices.map((d) => [d.id, h.truth(d.id).counterWh]));
+      return out;
     },
     async stop() {
       for (const h of handles.values()) await h.stop();
