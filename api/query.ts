@@ -1,4 +1,5 @@
 import type { Db } from '../common/ledger/index.js';
+import { SunshareError } from '../common/errors.js';
 import type { PageQuery } from './schemas.js';
 
 /** Builds `WHERE a = ? AND b >= ?` from the filters that were given. */
@@ -21,6 +22,10 @@ export class Where {
 
 /** One page of `SELECT <columns> FROM <from> <where> ORDER BY <order>`, with the total count. */
 export async function pageOf<T>(db: Db, columns: string, from: string, where: Where, order: string, page: PageQuery) {
+  // ajv coerces "1e309" to Infinity and lets it through `maximum`; the database cannot bind it
+  for (const [name, v] of [['limit', page.limit], ['offset', page.offset]] as const) {
+    if (!Number.isSafeInteger(v)) throw new SunshareError('REQUEST_INVALID', 'the request querystring is invalid', { details: [`querystring/${name}: must be an integer, got ${v}`], httpStatus: 400 });
+  }
   const w = where.toString();
   const [items, count] = await Promise.all([
     db.all<T>(`SELECT ${columns} FROM ${from} ${w} ORDER BY ${order} LIMIT ? OFFSET ?`, [...where.params, page.limit, page.offset]),
