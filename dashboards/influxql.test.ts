@@ -21,10 +21,12 @@ function valuesOf(result: InfluxQueryResult): unknown[] {
 }
 
 /** Energy the simulation's counters advanced over the day, kWh, from the line protocol itself. */
-function simulatedEnergyKwh(site?: string): number {
+function simulatedEnergyKwh(site?: string, counter: 'inverter.ac_energy_wh' | 'meter.export_energy_wh' = 'inverter.ac_energy_wh'): number {
+  const [measurement, field] = counter.split('.');
+  const re = new RegExp(`^${measurement},site=([^,]+),gateway=[^,]+,device=(\\S+) .*${field}=([\\d.]+)`);
   const range = new Map<string, [number, number]>();
   for (const l of simulatedDayLines()) {
-    const m = /^inverter,site=([^,]+),gateway=[^,]+,device=(\S+) .*ac_energy_wh=([\d.]+)/.exec(l);
+    const m = re.exec(l);
     if (!m || (site && m[1] !== site)) continue;
     const key = `${m[1]}/${m[2]}`;
     const wh = Number(m[3]);
@@ -36,11 +38,11 @@ function simulatedEnergyKwh(site?: string): number {
 
 describe.skipIf(!influxAvailable())('every InfluxQL query in the dashboards, on a simulated day in a real InfluxDB', () => {
   let influx: InfluxServer;
-  const values = new Map<string, Record<string, string[]>>();
+  const values = new Map<string, { values: Record<string, string[]>; all: Set<string> }>();
 
   async function run(dashboard: Dashboard, { panel, target }: PanelTarget): Promise<{ q: string; res: InfluxQueryResult }> {
     const { from, to } = panelRange(NOW, DAY_START_MS, panel.timeFrom, LOCAL_OFFSET_MS);
-    const q = expandInfluxQL((target as InfluxTarget).query, { from, to, intervalMs: STEP_MS, values: values.get(dashboard.uid)!, variables: dashboard.templating.list });
+    const q = expandInfluxQL((target as InfluxTarget).query, { from, to, intervalMs: STEP_MS, ...values.get(dashboard.uid)!, variables: dashboard.templating.list });
     return { q, res: await influx.query(q, DB) };
   }
 
@@ -53,8 +55,8 @@ describe.skipIf(!influxAvailable())('every InfluxQL query in the dashboards, on 
       if (vars.some((v) => v.datasource && v.datasource.uid !== INFLUX.uid)) continue;
       values.set(
         dashboard.uid,
-        await resolveVariables(vars, CHOSEN[dashboard.uid] ?? {}, async (v, soFar) => {
-          const q = expandInfluxQL(v.query, { from: DAY_START_MS, to: NOW, intervalMs: STEP_MS, values: soFar, variables: vars });
+        await resolveVariables(vars, CHOSEN[dashboard.uid] ?? {}, async (v, soFar, allSoFar) => {
+          const q = expandInfluxQL(v.query, { from: DAY_START_MS, to: NOW, intervalMs: STEP_MS, values: soFar, all: allSoFar, variables: vars });
           return valuesOf(await influx.query(q, DB)).map(String);
         }),
       );
@@ -95,9 +97,13 @@ describe.skipIf(!influxAvailable())('every InfluxQL query in the dashboards, on 
 
     it("today's energy equals what the counters advanced, in total and per site", async () => {
       expect((await single('Energy against the expected today'))[0]!.values[0]![1]).toBeCloseTo(simulatedEnergyKwh(), 0);
-      const daily = await single('Daily energy per site');
+      const daily = await single('Daily energy per site (revenue meter)');
+      const today = await single('Energy today per site (revenue meter)');
       for (const site of ['sim-site-a', 'sim-site-b', 'sim-site-c']) {
-        expect(daily.find((s) => s.tags?.site === site)!.values[0]![1]).toBeCloseTo(simulatedEnergyKwh(site), 0);
+        const exported = simulatedEnergyKwh(site, 'meter.export_energy_wh');
+        expect(exported).toBeGreaterThan(1000);
+        expect(daily.find((s) => s.tags?.site === site)!.values[0]![1]).toBeCloseTo(exported, 0);
+        expect(today.find((s) => s.tags?.site === site)!.values[0]![1]).toBeCloseTo(exported, 0);
       }
     });
 

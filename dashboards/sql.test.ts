@@ -24,10 +24,10 @@ describe.skipIf(!(await postgresAvailable()))('every SQL query in the dashboards
   let ledger: Db;
   let reader: pg.Client;
   const role = `grafana_reader_${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
-  const values = new Map<string, Record<string, string[]>>();
+  const values = new Map<string, { values: Record<string, string[]>; all: Set<string> }>();
 
   const query = async (dashboard: Dashboard, rawSql: string) => {
-    const q = expandSql(rawSql, { from: LEDGER_FROM_MS, to: LEDGER_TO_MS, intervalMs: 86_400_000, values: values.get(dashboard.uid)!, variables: dashboard.templating.list });
+    const q = expandSql(rawSql, { from: LEDGER_FROM_MS, to: LEDGER_TO_MS, intervalMs: 86_400_000, ...values.get(dashboard.uid)!, variables: dashboard.templating.list });
     return { q, rows: (await reader.query(q)).rows as Record<string, unknown>[] };
   };
 
@@ -60,9 +60,9 @@ describe.skipIf(!(await postgresAvailable()))('every SQL query in the dashboards
     for (const { dashboard } of allDashboards()) {
       values.set(
         dashboard.uid,
-        await resolveVariables(dashboard.templating.list, {}, async (v, soFar) => {
+        await resolveVariables(dashboard.templating.list, {}, async (v, soFar, allSoFar) => {
           if (v.datasource?.uid !== LEDGER.uid) return sites; // InfluxDB variables (site ids): the ledger's sites
-          const q = expandSql(v.query, { from: LEDGER_FROM_MS, to: LEDGER_TO_MS, intervalMs: 86_400_000, values: soFar, variables: dashboard.templating.list });
+          const q = expandSql(v.query, { from: LEDGER_FROM_MS, to: LEDGER_TO_MS, intervalMs: 86_400_000, values: soFar, all: allSoFar, variables: dashboard.templating.list });
           return (await reader.query(q)).rows.map((r: Record<string, unknown>) => String(Object.values(r)[0]));
         }),
       );

@@ -35,6 +35,7 @@ export function influxVariable(name: string, query: string, opts: VariableOption
     definition: query,
     multi,
     includeAll: multi,
+    ...(multi ? { allValue: '.*' } : {}),
     refresh: 1,
     sort: 1,
     current: multi ? { selected: true, text: ['All'], value: ['$__all'] } : {},
@@ -44,9 +45,10 @@ export function influxVariable(name: string, query: string, opts: VariableOption
   };
 }
 
-/** A variable filled from the ledger (e.g. the registered sites). */
+/** A variable filled from the ledger (e.g. the registered sites); "All" sends every value, for `IN (...)`. */
 export function sqlVariable(name: string, query: string, opts: VariableOptions): Variable {
-  return { ...influxVariable(name, query, opts), datasource: LEDGER };
+  const { allValue: _regexOnly, ...v } = influxVariable(name, query, opts);
+  return { ...v, datasource: LEDGER };
 }
 
 /** A free-text variable with a default, for parameters such as the expected yield. */

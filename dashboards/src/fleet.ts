@@ -1,10 +1,11 @@
 import { DashboardBuilder } from './builder.js';
 import { influxVariable, influxql, sql, textVariable } from './datasources.js';
-import { ONLINE_COLOURS, SITE, countLast, dailyEnergyKwh, energyKwh, inState, sumOfLast } from './influxql.js';
+import { ONLINE_COLOURS, SITE, countLast, energyKwh, inState, meterEnergyKwh, sumOfLast } from './influxql.js';
 import type { Dashboard } from './model.js';
 import { barGauge, stat, table, textMappings, timeseries } from './panels.js';
 
 const SITE_LINK = { title: 'Site detail', url: '/d/sunshare-site/site-detail?var-site=${__data.fields.site}&${__url_time_range}' };
+const SITE_LINK_BY_LABEL = { title: 'Site detail', url: '/d/sunshare-site/site-detail?var-site=${__field.labels.site}&${__url_time_range}' };
 const RED_ABOVE_ZERO = [
   { color: 'green', value: null },
   { color: 'red', value: 1 },
@@ -17,6 +18,8 @@ export function fleetDashboard(): Dashboard {
     title: 'Sunshare / Fleet overview',
     description: 'All sites: online/offline, power now, today against the expected, faults and the gateways spool backlog.',
     tags: ['fleet'],
+    // Fleet power sums every inverter: at county scale InfluxQL scans ~2 s per hour shown (dashboards/bench.ts)
+    time: { from: 'now-6h', to: 'now' },
     variables: [
       influxVariable('site', 'SHOW TAG VALUES FROM "inverter" WITH KEY = "site"', { label: 'Site', multi: true }),
       textVariable('expected_yield', '2.8', {
@@ -60,7 +63,7 @@ export function fleetDashboard(): Dashboard {
         timeFrom: 'now/d',
         targets: [
           influxql('A', energyKwh(SITE), 'time_series', 'Today so far'),
-          sql('B', `SELECT sum(capacity_w) / 1000.0 * $expected_yield AS "Expected today" FROM sites WHERE id IN ($site)`),
+          sql('B', `SELECT sum(capacity_w) / 1000.0 * $expected_yield AS "Expected today" FROM sites WHERE id ~ '^\${site:regex}$'`),
         ],
       }),
       stat({
@@ -102,28 +105,39 @@ export function fleetDashboard(): Dashboard {
     .row('Production')
     .add(
       timeseries({
-        title: 'Power per site',
+        title: 'Fleet power',
+        description: 'Sum of the inverters\' AC power (mean per inverter per interval, then summed).',
         w: 12,
         h: 9,
         unit: 'watt',
-        stack: true,
         targets: [
           influxql(
             'A',
-            `SELECT sum("p") FROM (SELECT mean("ac_power_w") AS "p" FROM "inverter" WHERE $timeFilter AND ${SITE} GROUP BY time($__interval), "site", "device" fill(none)) WHERE $timeFilter GROUP BY time($__interval), "site" fill(null)`,
+            `SELECT sum("p") FROM (SELECT mean("ac_power_w") AS "p" FROM "inverter" WHERE $timeFilter AND ${SITE} GROUP BY time($__interval), "site", "device" fill(none)) WHERE $timeFilter GROUP BY time($__interval) fill(null)`,
             'time_series',
-            '$tag_site',
+            'Fleet',
           ),
         ],
       }),
-      timeseries({
-        title: 'Daily energy per site',
+      barGauge({
+        title: 'Energy today per site (revenue meter)',
+        description: 'Export since local midnight at each site\'s revenue meter, lowest first: a site far below its neighbours has a problem.',
         w: 12,
         h: 9,
         unit: 'kwatth',
+        decimals: 0,
+        timeFrom: 'now/d',
+        links: [SITE_LINK_BY_LABEL],
+        targets: [influxql('A', meterEnergyKwh(SITE, false), 'time_series', '$tag_site')],
+      }),
+      timeseries({
+        title: 'Daily energy per site (revenue meter)',
+        w: 24,
+        h: 8,
+        unit: 'kwatth',
         bars: true,
         stack: true,
-        targets: [influxql('A', dailyEnergyKwh(SITE, 'site'), 'time_series', '$tag_site')],
+        targets: [influxql('A', meterEnergyKwh(SITE, true), 'time_series', '$tag_site')],
       }),
     )
     .row('Gateways and ingest')

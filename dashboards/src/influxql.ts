@@ -25,6 +25,14 @@ export function energyKwh(where: string): string {
   return `SELECT sum("e") / 1000 FROM (SELECT spread("ac_energy_wh") AS "e" FROM "inverter" WHERE $timeFilter AND ${where} GROUP BY "site", "device") WHERE $timeFilter`;
 }
 
+/**
+ * Energy per site in kWh from the revenue meters' export counters: one series
+ * per site, no subquery, so it stays cheap for a whole county.
+ */
+export function meterEnergyKwh(where: string, daily: boolean): string {
+  return `SELECT spread("export_energy_wh") / 1000 FROM "meter" WHERE $timeFilter AND ${where} GROUP BY ${daily ? `time(1d), ` : ''}"site"${daily ? ` ${LOCAL_TZ}` : ''}`;
+}
+
 /** Daily energy in kWh per local day, grouped by `by` ("site" or "device"). */
 export function dailyEnergyKwh(where: string, by: 'site' | 'device'): string {
   return (

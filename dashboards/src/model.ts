@@ -68,6 +68,8 @@ export interface Variable {
   definition?: string;
   multi: boolean;
   includeAll: boolean;
+  /** What "All" sends instead of every value: '.*' keeps InfluxQL regexes cheap on big fleets. */
+  allValue?: string;
   refresh?: 1 | 2;
   sort?: number;
   current: Record<string, unknown>;

@@ -13,6 +13,8 @@ export interface QueryContext {
   intervalMs: number;
   /** Selected values per variable name (all values when "All" is selected). */
   values: Record<string, string[]>;
+  /** Variables whose selection is "All": Grafana then sends the variable's allValue, if it has one. */
+  all?: ReadonlySet<string>;
   variables: Variable[];
 }
 
@@ -47,21 +49,31 @@ const sqlFormat: Formatter = (values, v) => {
   return values.map(quoteLiteral).join(',');
 };
 
+/** ${var:regex}: a regex alternation of the escaped values, whatever the datasource. */
+const regexFormat: Formatter = (values) => {
+  const escaped = values.map(escapeRegex);
+  return escaped.length === 1 ? escaped[0]! : `(${escaped.join('|')})`;
+};
+
 function replaceVariables(query: string, ctx: QueryContext, format: Formatter): string {
   const byName = new Map(ctx.variables.map((v) => [v.name, v]));
-  const value = (name: string, raw: boolean, whole: string) => {
+  const value = (name: string, fmt: string | undefined, whole: string) => {
     const v = byName.get(name);
     const values = ctx.values[name];
     if (!v || !values) {
       if (name.startsWith('__')) return whole;
       throw new Error(`query uses $${name}, which is not a variable of this dashboard`);
     }
-    return raw ? values.join(',') : format(values, v);
+    if (ctx.all?.has(name) && v.allValue !== undefined) return v.allValue;
+    if (fmt === 'raw') return values.join(',');
+    if (fmt === 'regex') return regexFormat(values, v);
+    if (fmt !== undefined) throw new Error(`the test expander does not know the format \${${name}:${fmt}}`);
+    return format(values, v);
   };
   return query
-    .replace(/\$\{(\w+)(?::(\w+))?\}/g, (whole, name: string, fmt?: string) => value(name, fmt === 'raw', whole))
-    .replace(/\[\[(\w+)\]\]/g, (whole, name: string) => value(name, false, whole))
-    .replace(/\$(\w+)/g, (whole, name: string) => value(name, false, whole));
+    .replace(/\$\{(\w+)(?::(\w+))?\}/g, (whole, name: string, fmt?: string) => value(name, fmt, whole))
+    .replace(/\[\[(\w+)\]\]/g, (whole, name: string) => value(name, undefined, whole))
+    .replace(/\$(\w+)/g, (whole, name: string) => value(name, undefined, whole));
 }
 
 export function expandInfluxQL(query: string, ctx: QueryContext): string {

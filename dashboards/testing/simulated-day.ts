@@ -56,7 +56,7 @@ function inFault(site: string, device: string, ts: number): boolean {
 
 const escapeString = (s: string) => `"${s.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
 
-function line(measurement: string, tags: Record<string, string>, fields: Record<string, number | string | boolean | { int: number }>, ts: number): string {
+export function line(measurement: string, tags: Record<string, string>, fields: Record<string, number | string | boolean | { int: number }>, ts: number): string {
   const t = Object.entries(tags).map(([k, v]) => `${k}=${v}`).join(',');
   const f = Object.entries(fields)
     .map(([k, v]) => {

@@ -22,15 +22,16 @@ export function panelTargets(dashboard: Dashboard): PanelTarget[] {
 export async function resolveVariables(
   variables: Variable[],
   chosen: Record<string, string[]>,
-  runQuery: (v: Variable, valuesSoFar: Record<string, string[]>) => Promise<string[]>,
-): Promise<Record<string, string[]>> {
+  runQuery: (v: Variable, valuesSoFar: Record<string, string[]>, allSoFar: Set<string>) => Promise<string[]>,
+): Promise<{ values: Record<string, string[]>; all: Set<string> }> {
   const values: Record<string, string[]> = {};
+  const all = new Set<string>();
   for (const v of variables) {
     if (v.type === 'textbox' || v.type === 'custom') {
       values[v.name] = chosen[v.name] ?? [v.query];
       continue;
     }
-    const options = await runQuery(v, values);
+    const options = await runQuery(v, values, all);
     if (options.length === 0) throw new Error(`variable $${v.name} has no values (query: ${v.query})`);
     const pick = chosen[v.name];
     if (pick) {
@@ -38,6 +39,7 @@ export async function resolveVariables(
       if (unknown.length > 0) throw new Error(`variable $${v.name} has no value ${unknown.join(', ')} (it has ${options.join(', ')})`);
     }
     values[v.name] = pick ?? (v.multi || v.includeAll ? options : [options[0]!]);
+    if (!pick && v.includeAll) all.add(v.name);
   }
-  return values;
+  return { values, all };
 }
