@@ -89,7 +89,7 @@ export const SimConfig = Type.Object(
     ),
     control: Type.Object(
       {
-        /** HTTP control API port; 0 = a free port; omit `enabled` false to turn it off. */
+        /** HTTP control API port (0 = any free port; the handle has the URL); `enabled: false` turns it off. */
         enabled: Type.Boolean({ default: true }),
         host: Type.String({ default: '127.0.0.1' }),
         port: Type.Integer({ minimum: 0, maximum: 65535, default: 0 }),

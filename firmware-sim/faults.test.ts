@@ -91,6 +91,9 @@ describe('faults over Modbus TCP', () => {
     expect(t.counterWh).toBeGreaterThan(2 ** 32);
     expect(await u32(2, ADDR.WH)).toBe(Math.round(t.counterWh) - 2 ** 32);
     expect(t.energyWh).toBeCloseTo(t.counterWh - 2 ** 32, 6);
+    // Huawei's 32106 counts 0.01 kWh: it wraps at 2^32 x 10 Wh.
+    sim.setFault('hw', { kind: 'counter_rollover', aheadWh: 1000 });
+    expect(await u32(3, 32106)).toBe(2 ** 32 - 100);
   });
 
   it('replace: a new serial number and a counter from zero', async () => {

@@ -1,3 +1,4 @@
+import { SunshareError } from '../../common/errors.js';
 import type { Profile, SimDeviceConfig } from '../config.js';
 import { isMeterProfile } from '../config.js';
 import { isLasting, type Fault, type FaultKind, type LastingFault } from '../faults.js';
@@ -117,6 +118,9 @@ export class SimulatedDevice {
     if (f.kind === 'counter_reset') {
       this.resetCounters();
     } else if (f.kind === 'counter_rollover') {
+      if (!Number.isFinite(this.layout.wrapWh)) {
+        throw new SunshareError('SIM_FAULT_UNSUPPORTED', `${this.id} (${this.profile}) keeps its counter as float32: it has no 32-bit wrap to roll over`, { httpStatus: 400 });
+      }
       this.counterWh = Math.max(0, this.layout.wrapWh - f.aheadWh);
       this.dayStartCounterWh = this.counterWh;
     } else if (f.kind === 'replace') {
