@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -41,5 +42,19 @@ describe('config templates', () => {
     // a --config outside the output dir is the operator's own file: left alone
     expect(renderConfigsFor(['gateway', '--config', '/etc/my/gateway.yaml'], repo, out, env)).toEqual([]);
     expect(() => renderConfigsFor(['api', '-c', `${out}/api.yaml`], repo, out, env)).toThrow(/needs environment variable MQTT_API_PASSWORD/);
+  });
+
+  it('the container entrypoint renders the config, then runs the sunshare command with it in the same process', () => {
+    const out = mkdtempSync(join(tmpdir(), 'sunshare-ep-'));
+    dirs.push(out);
+    const entrypoint = join(import.meta.dirname, 'entrypoint.ts');
+    const env = { ...process.env, SUNSHARE_CONFIG_TEMPLATES: import.meta.dirname, SUNSHARE_CONFIG_DIR: out, DEMO_SITE: 'demo-site-a', DEMO_SIM_HOST: 'sim-a', MQTT_URL: 'mqtt://mosquitto:1883' };
+    const args = ['--import', 'tsx', entrypoint, 'gateway', '--config', `${out}/gateway-demo.yaml`, '--check'];
+    const missing = spawnSync(process.execPath, args, { env, encoding: 'utf8' });
+    expect(missing.status).toBe(1);
+    expect(missing.stderr).toContain('needs environment variable MQTT_GATEWAY_PASSWORD, which is not set');
+    const ok = spawnSync(process.execPath, args, { env: { ...env, MQTT_GATEWAY_PASSWORD: 'secret' }, encoding: 'utf8' });
+    expect(ok.status, ok.stderr).toBe(0);
+    expect(ok.stdout).toContain(`${out}/gateway-demo.yaml: valid (3 devices)`);
   });
 });
