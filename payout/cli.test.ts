@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,6 +9,16 @@ const sunshare = (...args: string[]) => {
   const r = spawnSync(process.execPath, ['--import', 'tsx', 'bin/sunshare.ts', ...args], { encoding: 'utf8', env: { ...process.env, DATABASE_URL: '' } });
   return { code: r.status, out: r.stdout, err: r.stderr };
 };
+
+const sunshareAsync = (...args: string[]) =>
+  new Promise<{ code: number | null; out: string; err: string }>((resolve) => {
+    const c = spawn(process.execPath, ['--import', 'tsx', 'bin/sunshare.ts', ...args], { env: { ...process.env, DATABASE_URL: '' } });
+    let out = '';
+    let err = '';
+    c.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    c.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    c.on('close', (code) => resolve({ code, out, err }));
+  });
 
 describe('sunshare payout and registry commands', () => {
   const dir = mkdtempSync(join(tmpdir(), 'sunshare-payout-cli-'));
@@ -24,6 +34,14 @@ describe('sunshare payout and registry commands', () => {
     expect(readdirSync(out)).toEqual(['payout-2017-07.xlsx']);
     expect(sunshare('payout', 'statement', '--month', '2017-07', '--household', 'hh001', '--out', out, '--db', db).code).toBe(0);
     expect(existsSync(join(out, 'statement-2017-07-hh001.csv'))).toBe(true);
+  });
+
+  it('lets two runs started at once post only once between them', async () => {
+    const [a, b] = await Promise.all([0, 1].map(() => sunshareAsync('payout', 'run', '--from', '2017-01-01', '--to', '2021-12-31', '--db', db)));
+    const outcomes = [a!, b!].map((r) => (r.code === 0 && /[1-9]\d* posted/.test(r.out) ? 'posted' : r.code === 0 && r.out.includes(' 0 posted') ? 'unchanged' : /PAYOUT_LOCKED: .*pid \d+/.test(r.err) ? 'locked' : `??? ${r.code} ${r.out} ${r.err}`));
+    expect(outcomes.sort()).toSatisfy((o: string[]) => ['locked,posted', 'posted,unchanged'].includes(o.join(',')));
+    const counts = sunshare('payout', 'run', '--from', '2017-01-01', '--to', '2021-12-31', '--db', db);
+    expect(counts.out).toContain(' 0 posted, 0 adjusted');
   });
 
   it('exits 1 listing every problem of a bad import', () => {
