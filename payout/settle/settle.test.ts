@@ -124,6 +124,18 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
       expect(await importMeterReads(db, tempFile('reads.csv', 'site,date,export_kwh\nry-dq-01,2017-06-05,1200.5\n'))).toEqual({ inserted: 0, unchanged: 1 });
     });
 
+    it('reverses the share of an allocation ended earlier by a registry correction, to the company', async () => {
+      await importRegistry(db, [tempFile('allocations.csv', 'id,household_id,site_id,share_kw,valid_from,valid_to,reason\nal007,hh007,ry-dq-01,3,2017-01-01,2017-06-12,脱贫退出(更正)\n')]);
+      const r = await runSettlement(db, { ...JUNE, now: new Date('2017-07-20T02:00:00Z') });
+      expect(r).toMatchObject({ adjusted: 3, posted: 0 });
+      for (const day of ['2017-06-13', '2017-06-14', '2017-06-15']) {
+        const versions = await settlement('ry-dq-01', day);
+        const adj = await lines(versions.at(-1)!.id);
+        const paid = (await lines(versions[0]!.id)).find((x) => x.allocation_id === 'al007')!.amount_fen;
+        expect(adj.map((x) => [x.allocation_id, x.amount_fen])).toEqual([['', paid], ['al007', -paid]]);
+      }
+    });
+
     it('refuses to edit or delete posted money', async () => {
       await expect(db.run('UPDATE settlement_lines SET amount_fen = 0')).rejects.toThrow(/append-only/);
       await expect(db.run('DELETE FROM settlements')).rejects.toThrow(/append-only/);
