@@ -1,5 +1,6 @@
 // `npm run bench -- firmware-sim`: Modbus requests/s one simulator process serves on loopback vs a bare
-// modbus-serial ServerTCP in the same run (4 client connections, 50-register reads), and the resident
+// modbus-serial ServerTCP in the same run (8 client connections, SIM_BENCH_CONNECTIONS to change; 50-register
+// reads), and the resident
 // memory of 200 simulated inverters (measured in a child process), and a year's yield per kWp.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -9,7 +10,7 @@ import { Site } from './site.js';
 import { ModbusClient } from './testing/client.js';
 
 const script = fileURLToPath(new URL('testing/bench-server.ts', import.meta.url));
-const CONNECTIONS = 4;
+const CONNECTIONS = Number(process.env.SIM_BENCH_CONNECTIONS ?? 8);
 const SECONDS = 3;
 
 function child(args: string[]): Promise<{ proc: ChildProcess; first: Record<string, number> }> {
