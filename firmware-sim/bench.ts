@@ -1,7 +1,7 @@
 // `npm run bench -- firmware-sim`: Modbus requests/s one simulator process serves on loopback vs a bare
-// modbus-serial ServerTCP in the same run (8 client connections, SIM_BENCH_CONNECTIONS to change; 50-register
-// reads), and the resident
-// memory of 200 simulated inverters (measured in a child process), and a year's yield per kWp.
+// modbus-serial ServerTCP in the same run (8 client connections, SIM_BENCH_CONNECTIONS to change;
+// 50-register reads), the resident memory of 200 simulated inverters (in a child process), and a
+// year's yield per kWp.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { parseStart } from './clock.js';
