@@ -56,7 +56,8 @@ export function siteDashboard(): Dashboard {
         targets: [influxql('A', `SELECT mean("ac_power_w") FROM "inverter" WHERE $timeFilter AND ${both} GROUP BY time($__interval), "device" fill(null)`, 'time_series', '$tag_device')],
       }),
       timeseries({
-        title: 'Export at the revenue meter',
+        title: 'Power at the revenue meter',
+        description: 'As the meter reports it: SunSpec model 203 counts import as positive, so export shows below zero. Energy panels use the export counter instead.',
         w: 12,
         h: 9,
         unit: 'watt',

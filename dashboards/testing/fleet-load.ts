@@ -21,7 +21,7 @@ export function* fleetLines(sites: number, inverters: number, hours: number, ste
         yield line('inverter', { ...tags, device: `inv-${i + 1}` }, { ac_power_w: w, ac_energy_wh: Math.floor(energy[i]!), state: 'mppt', alarms: '' }, ts);
       }
       exported += (siteW * 0.985 * stepMs) / 3_600_000;
-      yield line('meter', { ...tags, device: 'meter-1' }, { ac_power_w: Math.round(siteW * 0.985), export_energy_wh: Math.floor(exported), import_energy_wh: 1_000_000 }, ts);
+      yield line('meter', { ...tags, device: 'meter-1' }, { ac_power_w: -Math.round(siteW * 0.985), export_energy_wh: Math.floor(exported), import_energy_wh: 1_000_000 }, ts);
       yield line('gateway_batch', tags, { seq: { int: seq }, readings: { int: inverters }, lag_ms: { int: 300 + (seq % 50) } }, ts);
       if (seq % 6 === 0) yield line('gateway', tags, { online: true, spool_bytes: { int: 0 }, spool_batches: { int: 0 }, spool_evicted_batches: { int: 0 } }, ts);
     }

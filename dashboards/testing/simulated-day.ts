@@ -11,6 +11,7 @@
  * - site A inv-2 does not answer polls 16:00-16:20 (device health not ok);
  * - site C's gateway goes offline for good at 21:00.
  */
+// Meters follow SunSpec model 203: ac_power_w positive = import, so export is negative.
 export const DAY_START_MS = Date.UTC(2026, 5, 20, 16, 0, 0); // 2026-06-21 00:00 Asia/Shanghai
 export const DAY_MS = 24 * 3600 * 1000;
 export const STEP_MS = 60_000;
@@ -113,7 +114,7 @@ function siteLines(site: SimSite, k: number): string[] {
     meterExport += (exportW * STEP_MS) / HOUR;
     if (siteW === 0) meterImport += (300 * STEP_MS) / HOUR;
     out.push(
-      line('meter', tags(site.meter), { ac_power_w: exportW > 0 ? exportW : -300, export_energy_wh: Math.floor(meterExport), import_energy_wh: Math.floor(meterImport) }, ts),
+      line('meter', tags(site.meter), { ac_power_w: exportW > 0 ? -exportW : 300, export_energy_wh: Math.floor(meterExport), import_energy_wh: Math.floor(meterImport) }, ts),
     );
 
     const down = uplinkDown && ts >= uplinkDown[0]! && ts < uplinkDown[1]!;
