@@ -132,6 +132,8 @@ export function fleetDashboard(): Dashboard {
       }),
       timeseries({
         title: 'Daily energy per site (revenue meter)',
+        description: 'The last 7 local days, whatever the dashboard range: one series per site, cheap for a whole county.',
+        timeFrom: '7d',
         w: 24,
         h: 8,
         unit: 'kwatth',
