@@ -102,7 +102,9 @@ describe.skipIf(!influxAvailable())('every InfluxQL query in the dashboards, on 
       for (const site of ['sim-site-a', 'sim-site-b', 'sim-site-c']) {
         const exported = simulatedEnergyKwh(site, 'meter.export_energy_wh');
         expect(exported).toBeGreaterThan(1000);
-        expect(daily.find((s) => s.tags?.site === site)!.values[0]![1]).toBeCloseTo(exported, 0);
+        const bars = daily.find((s) => s.tags?.site === site)!.values.filter((row) => row[1] !== null);
+        expect(bars.map((row) => row[0])).toEqual(['2026-06-21T00:00:00+08:00']);
+        expect(bars[0]![1]).toBeCloseTo(exported, 0);
         expect(today.find((s) => s.tags?.site === site)!.values[0]![1]).toBeCloseTo(exported, 0);
       }
     });
