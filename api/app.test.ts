@@ -1,3 +1,4 @@
+import { tmpdir } from 'node:os';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { STATUS_SCHEMA } from '../common/contract.js';
@@ -12,6 +13,7 @@ import { payoutServiceFor } from './payout-wiring.js';
 import ExcelJS from 'exceljs';
 
 const pgUp = await postgresAvailable();
+const tmpdirName = () => tmpdir();
 const auth = (token: string) => ({ authorization: `Bearer ${token}` });
 
 for (const dialect of ['sqlite', 'postgres'] as const) {
@@ -149,6 +151,8 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
       const params = spec.paths['/sites'].get.parameters.map((p: { name: string }) => p.name);
       expect(params).toEqual(expect.arrayContaining(['limit', 'offset', 'town', 'status']));
       expect(spec.paths['/payout-runs'].post.requestBody).toBeDefined();
+      expect(spec.paths['/health'].get.security).toEqual([]); // public
+      expect(spec.security).toEqual([{ bearer: [] }]);
       expect((await app.inject({ url: '/docs' })).statusCode).toBeLessThan(400);
       expect((await app.inject({ url: '/health' })).json()).toMatchObject({ status: 'ok', ledger: dialect });
       const metrics = await app.inject({ url: '/metrics' });
@@ -201,6 +205,31 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
       } finally {
         await withPayout.close();
       }
+    });
+
+    it('imports registry files through payout\'s checks: all problems at once, nothing imported while any remain (admin; audited)', async () => {
+      const csv = 'id,name,town,village,id_card,bank_account\nh2,李四,town0,village0,440232198001011111,6222000011112222\nh3,王五,town0,village0,440232198101012222,6222000033334444\n';
+      const post = (body: string, token: string, url = '/registry/import?kind=households') =>
+        app.inject({ method: 'POST', url, headers: { ...auth(token), 'content-type': 'text/csv' }, payload: body });
+      expect((await post(csv, tokens.finance!)).statusCode).toBe(403);
+      const bad = await post('id,name,shoe_size\nh9,x,42\nbad id!,y,1\n', tokens.admin!);
+      expect(bad.statusCode).toBe(400);
+      const err = bad.json().error;
+      expect(err.code).toBe('REGISTRY_INVALID');
+      expect(err.details.join('\n')).toMatch(/shoe_size/);
+      expect(err.details.join('\n')).toMatch(/line 3/);
+      expect(err.details.join('\n')).not.toContain(tmpdirName());
+      expect((await app.inject({ url: '/households', headers: auth(tokens.viewer!) })).json().total).toBe(1);
+      const noKind = await post(csv, tokens.admin!, '/registry/import');
+      expect(noKind.json().error.code).toBe('REGISTRY_KIND_MISSING');
+      const good = await post(csv, tokens.admin!);
+      expect(good.statusCode).toBe(200);
+      expect(good.json().imported.households).toBe(2);
+      const list = (await app.inject({ url: '/households', headers: auth(tokens.viewer!) })).json();
+      expect(list.total).toBe(3);
+      expect(list.items.find((h: { id: string }) => h.id === 'h2')).toMatchObject({ name: '李*', idCard: '440***********1111' });
+      const entry = await db.get<{ actor: string; target: string }>("SELECT actor, target FROM audit_log WHERE action = 'registry.import'");
+      expect(entry).toEqual({ actor: 'admin-test', target: 'households' });
     });
 
     it('answers 503 with a code when the payout service is not wired', async () => {

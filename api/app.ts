@@ -15,6 +15,7 @@ import { energyRoutes } from './routes/energy.js';
 import { pageRoutes } from './routes/page.js';
 import { auditRoutes } from './routes/audit.js';
 import { payoutRoutes } from './routes/payouts.js';
+import { registryImportRoutes } from './routes/registry-import.js';
 import { registryRoutes } from './routes/registry.js';
 import { siteRoutes } from './routes/sites.js';
 import { systemRoutes } from './routes/system.js';
@@ -81,6 +82,7 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
   deviceRoutes(app, ctx);
   energyRoutes(app, ctx);
   registryRoutes(app, ctx);
+  registryImportRoutes(app, ctx);
   payoutRoutes(app, ctx);
   auditRoutes(app, ctx);
   pageRoutes(app);

@@ -10,6 +10,7 @@ export function systemRoutes(app: FastifyInstance, ctx: ApiContext): void {
     {
       schema: {
         tags: ['system'],
+        security: [],
         summary: 'Liveness and readiness: the ledger answers, and when the live feed last heard from a gateway',
         response: {
           200: Type.Object({ status: Type.Literal('ok'), ledger: Type.String(), uptimeS: Type.Integer(), sitesSeen: Type.Integer(), lastMessageAt: Type.Optional(Type.Integer()) }),
@@ -33,7 +34,7 @@ export function systemRoutes(app: FastifyInstance, ctx: ApiContext): void {
     },
   );
 
-  app.get('/metrics', { schema: { tags: ['system'], summary: 'Prometheus metrics (text exposition format)' } }, async (_req, reply) => {
+  app.get('/metrics', { schema: { tags: ['system'], security: [], summary: 'Prometheus metrics (text exposition format)' } }, async (_req, reply) => {
     ctx.metrics.sitesOnline.set(ctx.live.siteIds().filter((s) => ctx.live.site(s).online).length);
     reply.header('content-type', ctx.metrics.registry.contentType);
     return ctx.metrics.registry.metrics();
