@@ -109,6 +109,18 @@ describe.skipIf(!influxAvailable())('every InfluxQL query in the dashboards, on 
       }
     });
 
+    it('with two sites picked instead of All, shows exactly those two', async () => {
+      const t = panelTargets(fleet).find((x) => x.panel.title === 'Gateways')!;
+      const picked = { values: { site: ['sim-site-a', 'sim-site-c'], expected_yield: ['2.8'] }, all: new Set<string>() };
+      const q = expandInfluxQL((t.target as InfluxTarget).query, { from: DAY_START_MS, to: NOW, intervalMs: STEP_MS, ...picked, variables: fleet.templating.list });
+      expect(q).toContain('/^(sim-site-a|sim-site-c)$/');
+      const series = (await influx.query(q, DB)).results[0]!.series!;
+      expect(series.map((x) => x.tags?.site)).toEqual(['sim-site-a', 'sim-site-c']);
+      // and "All" sends the variable's allValue, not every site name
+      const all = expandInfluxQL((t.target as InfluxTarget).query, { from: DAY_START_MS, to: NOW, intervalMs: STEP_MS, ...values.get(fleet.uid)!, variables: fleet.templating.list });
+      expect(all).toContain('"site" =~ /^.*$/');
+    });
+
     it("site B's spool backlog after its uplink outage", async () => {
       const backlog = (await single('Gateway spool backlog')).find((s) => s.tags?.site === 'sim-site-b')!;
       expect(Math.max(...backlog.values.map((r) => Number(r[1] ?? 0)))).toBe(120);
