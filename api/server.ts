@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { SunshareError } from '../common/errors.js';
 import { openLedger, ledgerUrl, type Db } from '../common/ledger/index.js';
 import type { Logger } from '../common/log.js';
 import { buildApp } from './app.js';
@@ -46,7 +47,15 @@ export async function startApi(config: ApiConfig, log: Logger, shared: { db?: Db
     authFailuresPerMinute: config.authFailuresPerMinute,
     trustProxy: config.trustProxy,
   });
-  const address = await app.listen({ host: config.listen.host, port: config.listen.port });
+  let address: string;
+  try {
+    address = await app.listen({ host: config.listen.host, port: config.listen.port });
+  } catch (err) {
+    await app.close();
+    await feed?.close();
+    if (!shared.db) await db.close();
+    throw new SunshareError('API_LISTEN_FAILED', `cannot listen on ${config.listen.host}:${config.listen.port}: ${(err as Error).message}; choose another port (--port, or --api-port for the demo)`, { cause: err });
+  }
   log.info({ url: address }, 'API listening');
   return {
     app,
