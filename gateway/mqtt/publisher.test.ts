@@ -7,7 +7,7 @@ import { silentLogger } from '../../common/log.js';
 import { startMosquitto, SYSTEM_MOSQUITTO_URL, systemMosquittoAvailable, mosquittoAvailable, waitFor } from '../../common/testing/index.js';
 import { parseGatewayConfig } from '../config.js';
 import { startAedes } from '../testing/aedes.js';
-import { collect } from '../testing/collector.js';
+import { collect, PERSISTENT_MOSQUITTO } from '../testing/collector.js';
 import { testConfig } from '../testing/config.js';
 import { makeTestPki, type TestPki } from '../testing/tls.js';
 import { Publisher } from './publisher.js';
@@ -79,10 +79,9 @@ describe.skipIf(!(await systemMosquittoAvailable()))('publisher against the mach
 });
 
 describe.skipIf(!mosquittoAvailable())('outage: broker down for many poll cycles', () => {
-  const brokerConf = 'max_queued_messages 0\nmax_inflight_messages 0\n';
 
   async function outage(killGatewayDuringOutage: boolean) {
-    const broker = await startMosquitto(brokerConf);
+    const broker = await startMosquitto(PERSISTENT_MOSQUITTO);
     const raw = testConfig(broker.url);
     const col = await collect(broker.url, prefix(raw), { clean: false, clientId: `col-${raw.site}` });
     const child = fileURLToPath(new URL('../testing/publisher-child.ts', import.meta.url));

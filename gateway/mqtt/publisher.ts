@@ -32,6 +32,8 @@ export class Publisher {
   private readonly statusTopic: string;
   private nextSeq: number;
   private inFlight = 0;
+  /** Bumped when the connection drops: callbacks of older sends no longer count as in flight. */
+  private generation = 0;
   private tokens = 0;
   private lastTick = Date.now();
   private lastCursorSave = 0;
@@ -56,6 +58,14 @@ export class Publisher {
       if (this.lastStatus) this.publishStatus(this.lastStatus);
     });
     this.client.on('offline', () => log.warn({ url: cfg.mqtt.url }, 'broker unreachable; spooling'));
+    this.client.on('close', () => {
+      // What was in flight may never be acknowledged (mqtt.js keeps it for a session we do not
+      // resume): send it again from the spool after reconnecting. A duplicate at worst.
+      if (this.inFlight === 0) return;
+      this.generation++;
+      this.inFlight = 0;
+      this.spool.rewind();
+    });
     this.client.on('error', (err) => log.warn({ err: err.message }, 'mqtt error'));
     this.timer = setInterval(() => this.tick(), TICK_MS);
   }
@@ -85,8 +95,12 @@ export class Publisher {
 
   private send(entry: SpoolEntry, payload: Buffer, how: 'live' | 'replay'): void {
     this.inFlight++;
+    const generation = this.generation;
     this.counters[how === 'live' ? 'sentLive' : 'sentReplay']++;
     this.client.publish(this.telemetryTopic, payload, { qos: 1 }, (err) => {
+      // A callback from before the connection dropped proves nothing: mqtt.js restarts message ids
+      // on reconnect, so it may belong to another message. The entry was sent again from the spool.
+      if (generation !== this.generation) return;
       this.inFlight--;
       if (err) {
         // Not acknowledged: it stays in the spool and goes again (a duplicate at worst).
