@@ -23,13 +23,15 @@ function valuesOf(result: InfluxQueryResult): unknown[] {
 /** Energy the simulation's counters advanced over the day, kWh, from the line protocol itself. */
 function simulatedEnergyKwh(site?: string, counter: 'inverter.ac_energy_wh' | 'meter.export_energy_wh' = 'inverter.ac_energy_wh'): number {
   const [measurement, field] = counter.split('.');
-  const re = new RegExp(`^${measurement},site=([^,]+),gateway=[^,]+,device=(\\S+) .*${field}=([\\d.]+)`);
   const range = new Map<string, [number, number]>();
   for (const l of simulatedDayLines()) {
-    const m = re.exec(l);
-    if (!m || (site && m[1] !== site)) continue;
-    const key = `${m[1]}/${m[2]}`;
-    const wh = Number(m[3]);
+    const [series, fields] = l.split(' ');
+    const [name, ...tags] = series!.split(',');
+    const value = new RegExp(`(?:^|,)${field}=([\\d.]+)`).exec(fields!)?.[1];
+    const tag = (k: string) => tags.find((t) => t.startsWith(`${k}=`))?.slice(k.length + 1);
+    if (name !== measurement || value === undefined || (site && tag('site') !== site)) continue;
+    const key = `${tag('site')}/${tag('device')}`;
+    const wh = Number(value);
     const [lo, hi] = range.get(key) ?? [wh, wh];
     range.set(key, [Math.min(lo, wh), Math.max(hi, wh)]);
   }

@@ -1,4 +1,5 @@
-import { line } from './simulated-day.js';
+import { STATUS_SCHEMA } from '../../common/contract.js';
+import { batchLine, readingLine, statusLines } from '../../ingest/points.js';
 
 /**
  * A county-sized fleet for the dashboards bench: `sites` sites of `inverters`
@@ -9,7 +10,6 @@ export function* fleetLines(sites: number, inverters: number, hours: number, ste
   const start = endMs - hours * 3_600_000;
   for (let s = 0; s < sites; s++) {
     const site = `bench-site-${String(s).padStart(3, '0')}`;
-    const tags = { site, gateway: 'gw-1' };
     const energy = Array.from({ length: inverters }, (_, i) => 100_000_000 + 1_000 * i);
     let exported = 500_000_000;
     for (let ts = start, seq = 0; ts < endMs; ts += stepMs, seq++) {
@@ -18,12 +18,12 @@ export function* fleetLines(sites: number, inverters: number, hours: number, ste
         const w = Math.round(40_000 + 10_000 * Math.sin(ts / 600_000 + s + i));
         siteW += w;
         energy[i]! += (w * stepMs) / 3_600_000;
-        yield line('inverter', { ...tags, device: `inv-${i + 1}` }, { ac_power_w: w, ac_energy_wh: Math.floor(energy[i]!), state: 'mppt', alarms: '' }, ts);
+        yield readingLine(site, 'gw-1', { device: `inv-${i + 1}`, kind: 'inverter', ts, ac_power_w: w, ac_energy_wh: Math.floor(energy[i]!), state: 'mppt', alarms: [] })!;
       }
       exported += (siteW * 0.985 * stepMs) / 3_600_000;
-      yield line('meter', { ...tags, device: 'meter-1' }, { ac_power_w: -Math.round(siteW * 0.985), export_energy_wh: Math.floor(exported), import_energy_wh: 1_000_000 }, ts);
-      yield line('gateway_batch', tags, { seq: { int: seq }, readings: { int: inverters }, lag_ms: { int: 300 + (seq % 50) } }, ts);
-      if (seq % 6 === 0) yield line('gateway', tags, { online: true, spool_bytes: { int: 0 }, spool_batches: { int: 0 }, spool_evicted_batches: { int: 0 } }, ts);
+      yield readingLine(site, 'gw-1', { device: 'meter-1', kind: 'meter', ts, ac_power_w: -Math.round(siteW * 0.985), export_energy_wh: Math.floor(exported), import_energy_wh: 1_000_000 })!;
+      yield batchLine(site, 'gw-1', seq, ts, inverters + 1, ts + 300 + (seq % 50));
+      if (seq % 6 === 0) yield* statusLines({ schema: STATUS_SCHEMA, site, gateway: 'gw-1', online: true, ts, spool: { bytes: 0, batches: 0, evictedBatches: 0 } });
     }
   }
 }

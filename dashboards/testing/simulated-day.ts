@@ -1,6 +1,10 @@
+import { STATUS_SCHEMA, type DeviceHealth, type GatewayStatus, type Reading } from '../../common/contract.js';
+import { batchLine, readingLine, statusLines } from '../../ingest/points.js';
+
 /**
- * A deterministic simulated day of telemetry in the InfluxDB layout of
- * common/contract.ts (MEASUREMENTS), as line protocol with ms timestamps.
+ * A deterministic simulated day of telemetry as contract messages (Reading,
+ * GatewayStatus, batches), turned into line protocol by ingest's own point
+ * builders: the dashboards are tested on exactly what ingest writes.
  * Three sites, one minute apart, with the events the dashboards must show:
  * - every inverter follows a clear-sky bell from 06:00 to 19:00 local time,
  *   dimmed by a fixed cloud pattern; counters integrate that power;
@@ -55,32 +59,21 @@ function inFault(site: string, device: string, ts: number): boolean {
   return false;
 }
 
-const escapeString = (s: string) => `"${s.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
-
-export function line(measurement: string, tags: Record<string, string>, fields: Record<string, number | string | boolean | { int: number }>, ts: number): string {
-  const t = Object.entries(tags).map(([k, v]) => `${k}=${v}`).join(',');
-  const f = Object.entries(fields)
-    .map(([k, v]) => {
-      if (typeof v === 'object') return `${k}=${Math.round(v.int)}i`;
-      if (typeof v === 'string') return `${k}=${escapeString(v)}`;
-      return `${k}=${v}`;
-    })
-    .join(',');
-  return `${measurement},${t} ${f} ${ts}`;
-}
-
 function siteLines(site: SimSite, k: number): string[] {
   const out: string[] = [];
   const energy = new Map(site.inverters.map((d, i) => [d, 120_000_000 + 1_000_000 * (k * 3 + i)]));
   let meterExport = 350_000_000 + 5_000_000 * k;
   let meterImport = 2_000_000;
   let seq = 1_000 * k;
-  const tags = (device?: string) => ({ site: site.id, gateway: site.gateway, ...(device ? { device } : {}) });
   const offlineFrom = site.id === 'sim-site-c' ? at(21) : Infinity;
   const uplinkDown = site.id === 'sim-site-b' ? [at(10), at(12)] : undefined;
+  const status = (ts: number, online: boolean, extra: Partial<GatewayStatus> = {}) =>
+    statusLines({ schema: STATUS_SCHEMA, site: site.id, gateway: site.gateway, online, ts, ...extra });
 
   for (let ts = DAY_START_MS; ts < DAY_END_MS && ts < offlineFrom; ts += STEP_MS) {
     let siteW = 0;
+    const readings: Reading[] = [];
+    const health: DeviceHealth[] = [];
     site.inverters.forEach((device, i) => {
       const notAnswering = site.id === 'sim-site-a' && device === 'inv-2' && ts >= at(16) && ts < at(16 + 1 / 3);
       const fault = inFault(site.id, device, ts);
@@ -88,14 +81,17 @@ function siteLines(site: SimSite, k: number): string[] {
       const acW = fault ? 0 : Math.round(site.ratedW * 0.85 * sky * cloud(ts, k * 3 + i));
       energy.set(device, energy.get(device)! + (acW * STEP_MS) / HOUR);
       siteW += acW;
-      out.push(
-        line('device_health', tags(device), notAnswering
-          ? { ok: false, consecutive_errors: { int: (ts - at(16)) / STEP_MS + 1 }, last_error: 'Timed out after 1000 ms' }
-          : { ok: true, consecutive_errors: { int: 0 }, latency_ms: 38 + ((ts / STEP_MS + i) % 7) }, ts),
+      health.push(
+        notAnswering
+          ? { device, ok: false, consecutiveErrors: (ts - at(16)) / STEP_MS + 1, lastError: 'Timed out after 1000 ms' }
+          : { device, ok: true, consecutiveErrors: 0, latencyMs: 38 + ((ts / STEP_MS + i) % 7), lastGoodReadAt: ts },
       );
       if (notAnswering) return;
-      const state = fault ? 'fault' : acW > 0 ? 'mppt' : sky > 0 ? 'starting' : 'sleeping';
-      const fields: Record<string, number | string | boolean | { int: number }> = {
+      readings.push({
+        device,
+        kind: 'inverter',
+        ts,
+        serial: `SN-${site.id}-${device}`,
         ac_power_w: acW,
         ac_energy_wh: Math.floor(energy.get(device)!),
         dc_power_w: acW > 0 ? Math.round(acW / 0.975) : 0,
@@ -103,30 +99,26 @@ function siteLines(site: SimSite, k: number): string[] {
         ac_current_a: acW / (3 * 230),
         frequency_hz: 50 + 0.02 * Math.sin(ts / 600_000),
         temperature_c: 25 + 20 * sky,
-        state,
-        alarms: fault ? (site.id === 'sim-site-b' ? 'GROUND_FAULT' : 'ISOLATION_FAULT,DC_INSULATION') : '',
-        serial: `SN-${site.id}-${device}`,
-      };
-      if (site.id === 'sim-site-a' && device === 'inv-2' && ts === at(12)) fields.quality = 'power_above_rating';
-      out.push(line('inverter', tags(device), fields, ts));
+        state: fault ? 'fault' : acW > 0 ? 'mppt' : sky > 0 ? 'starting' : 'sleeping',
+        alarms: fault ? (site.id === 'sim-site-b' ? ['GROUND_FAULT'] : ['ISOLATION_FAULT', 'DC_INSULATION']) : [],
+        ...(site.id === 'sim-site-a' && device === 'inv-2' && ts === at(12) ? { quality: ['power_above_rating' as const] } : {}),
+      });
     });
     const exportW = Math.round(siteW * 0.98);
     meterExport += (exportW * STEP_MS) / HOUR;
     if (siteW === 0) meterImport += (300 * STEP_MS) / HOUR;
-    out.push(
-      line('meter', tags(site.meter), { ac_power_w: exportW > 0 ? -exportW : 300, export_energy_wh: Math.floor(meterExport), import_energy_wh: Math.floor(meterImport) }, ts),
-    );
+    readings.push({ device: site.meter, kind: 'meter', ts, ac_power_w: exportW > 0 ? -exportW : 300, export_energy_wh: Math.floor(meterExport), import_energy_wh: Math.floor(meterImport) });
+    out.push(...readings.map((r) => readingLine(site.id, site.gateway, r)!));
 
+    // While the uplink is down the batches wait in the spool and arrive late with their own times.
     const down = uplinkDown && ts >= uplinkDown[0]! && ts < uplinkDown[1]!;
     const backlog = uplinkDown && ts >= uplinkDown[1]! ? Math.max(0, (uplinkDown[1]! - uplinkDown[0]!) / STEP_MS - 20 * ((ts - uplinkDown[1]!) / STEP_MS)) : 0;
-    const lagMs = uplinkDown && ts >= uplinkDown[0]! && ts < uplinkDown[1]! + 6 * STEP_MS ? Math.max(400, uplinkDown[1]! - ts) : 350 + (ts / STEP_MS) % 200;
-    out.push(line('gateway_batch', tags(), { seq: { int: seq++ }, readings: { int: site.inverters.length + 1 }, lag_ms: { int: lagMs } }, ts));
-    if (uplinkDown && ts === uplinkDown[0]) out.push(line('gateway', tags(), { online: false }, ts + 30_000));
-    if (!down) {
-      out.push(line('gateway', tags(), { online: true, spool_bytes: { int: backlog * 2_048 }, spool_batches: { int: backlog }, spool_evicted_batches: { int: 0 } }, ts));
-    }
+    const lagMs = uplinkDown && ts >= uplinkDown[0]! && ts < uplinkDown[1]! + 6 * STEP_MS ? Math.max(400, uplinkDown[1]! - ts) : 350 + ((ts / STEP_MS) % 200);
+    out.push(batchLine(site.id, site.gateway, seq++, ts, readings.length, ts + lagMs));
+    if (uplinkDown && ts === uplinkDown[0]) out.push(...status(ts + 30_000, false)); // the broker publishes the last will
+    if (!down) out.push(...status(ts, true, { spool: { bytes: backlog * 2_048, batches: backlog, evictedBatches: 0 }, devices: health }));
   }
-  if (offlineFrom < DAY_END_MS) out.push(line('gateway', tags(), { online: false }, offlineFrom + 45_000));
+  if (offlineFrom < DAY_END_MS) out.push(...status(offlineFrom + 45_000, false));
   return out;
 }
 
