@@ -46,7 +46,11 @@ describe('gateway over Modbus TCP', () => {
     const seqs = col.batches.map((b) => b.seq);
     expect(seqs.slice(0, 5)).toEqual([0, 1, 2, 3, 4]);
     const late = col.batches.slice(2);
-    for (const b of late) expect(b.readings.map((r) => r.device).sort()).toEqual(['inv1', 'inv2', 'inv3']);
+    // one reading per device per cycle (a reading that misses its cycle's deadline rides in the next batch)
+    for (const d of ['inv1', 'inv2', 'inv3']) {
+      const n = late.flatMap((b) => b.readings).filter((r) => r.device === d).length;
+      expect(Math.abs(n - late.length), d).toBeLessThanOrEqual(1);
+    }
     expect(readingsOf(col, 'inv2').at(-1)).toMatchObject({ kind: 'inverter', serial: 'SN-2', ac_power_w: 4000, ac_energy_wh: 2_000_000, ac_voltage_v: 230, state: 'mppt' });
     // after discovery, one request per device per cycle (common + inverter models in one block)
     const s = gw.stats();
