@@ -18,7 +18,7 @@ export function fleetDashboard(): Dashboard {
     title: 'Sunshare / Fleet overview',
     description: 'All sites: online/offline, power now, today against the expected, faults and the gateways spool backlog.',
     tags: ['fleet'],
-    // Fleet power sums every inverter: at county scale InfluxQL scans ~2 s per hour shown (dashboards/bench.ts)
+    // Fleet power sums every inverter: at county scale about 1-2 s per hour shown (dashboards/bench.ts)
     time: { from: 'now-6h', to: 'now' },
     variables: [
       influxVariable('site', 'SHOW TAG VALUES FROM "inverter" WITH KEY = "site"', { label: 'Site', multi: true }),
