@@ -48,7 +48,7 @@ export async function loadBatch(db: Db, sites: SiteRow[], from: string, to: stri
   const range = [lo, hi];
   const allocations = keep(
     await db.all<AllocationRow>(
-      'SELECT id, household_id, site_id, share_w, valid_from, valid_to FROM allocations WHERE site_id >= ? AND site_id <= ? AND valid_from <= ? AND (valid_to IS NULL OR valid_to >= ?) ORDER BY site_id, id',
+      'SELECT id, household_id, site_id, share_w, valid_from, valid_to FROM allocations WHERE site_id >= ? AND site_id <= ? AND valid_from <= ? AND (valid_to IS NULL OR valid_to >= ?)',
       [...range, to, from],
     ),
   );
@@ -94,9 +94,12 @@ export async function loadBatch(db: Db, sites: SiteRow[], from: string, to: stri
     const seen = posted.get(k);
     if (!seen || seen.version < r.version) posted.set(k, r);
   }
+  // allocation id order is the split's tie-break: sorted here per site (cheaper than ORDER BY in SQL)
+  const bySite = groupBy(allocations, (r) => r.site_id);
+  for (const list of bySite.values()) list.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   return {
     sites,
-    allocations: groupBy(allocations, (r) => r.site_id),
+    allocations: bySite,
     tariffs: groupBy(tariffs, (r) => r.site_id),
     devices: groupBy(devices, (r) => r.site_id),
     energy: groupBy([...latest.values()], (r) => siteDay(r.site_id, r.day)),
