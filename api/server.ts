@@ -5,6 +5,7 @@ import type { Logger } from '../common/log.js';
 import { buildApp } from './app.js';
 import type { ApiConfig } from './config.js';
 import { startLiveFeed, type LiveFeed } from './live/feed.js';
+import { seedEnergyToday } from './live/seed.js';
 import { LiveStatusStore } from './live/store.js';
 import { createApiMetrics } from './metrics.js';
 import type { PayoutService } from './payout-service.js';
@@ -25,6 +26,11 @@ export async function startApi(config: ApiConfig, log: Logger, shared: { db?: Db
   const db = shared.db ?? (await openLedger(ledgerUrl(config.ledger)));
   const zones = new Map((await db.all<{ id: string; time_zone: string }>('SELECT id, time_zone FROM sites')).map((r) => [r.id, r.time_zone]));
   const live = new LiveStatusStore({ offlineAfterMs: config.offlineAfterS * 1000, timeZoneOf: (s) => zones.get(s) ?? 'Asia/Shanghai' });
+  const seeded = await seedEnergyToday(db, live, (s) => zones.get(s) ?? 'Asia/Shanghai').catch((err: Error) => {
+    log.warn({ err: err.message }, 'energy today starts from zero: counter reads unreadable');
+    return 0;
+  });
+  log.info({ devices: seeded }, 'energy today seeded from the ledger');
   const metrics = createApiMetrics({ defaults: true });
   let feed: LiveFeed | undefined;
   if (config.mqtt.enabled) {

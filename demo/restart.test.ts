@@ -26,7 +26,13 @@ describe('stopping the demo and starting it again with --keep', () => {
     const keys = ['ry-01/gw1', 'ry-02/gw1'];
     running = await startDemo(opts, undefined, { influxSink: sink });
     const first = running;
+    const energyToday = async (demo: Demo) => {
+      const res = await fetch(`${demo.apiUrl}/sites`, { headers: { authorization: `Bearer ${demo.tokens.viewer}` } });
+      return ((await res.json()) as { items: { energyTodayWh?: number }[] }).items.map((s) => s.energyTodayWh ?? 0);
+    };
     await waitFor(async () => keys.every((k) => maxSeq(sink!, k) >= 8), 'batches from both gateways', 30_000, 100);
+    await waitFor(async () => (await energyToday(first)).every((e) => e > 0), 'energy today on both sites', 30_000, 100);
+    const energyBefore = await energyToday(first);
     const stoppedAt = first.simNow();
     await first.stop();
     running = undefined;
@@ -35,6 +41,9 @@ describe('stopping the demo and starting it again with --keep', () => {
     running = await startDemo({ ...opts, fresh: false }, undefined, { influxSink: sink });
     expect(running.simStart).toBeGreaterThanOrEqual(stoppedAt);
     expect(running.simStart - stoppedAt).toBeLessThan(3_600_000);
+    // the API started anew, yet today's energy so far is all there (seeded from the ledger)
+    const energyAfter = await energyToday(running);
+    energyAfter.forEach((e, i) => expect(e).toBeGreaterThanOrEqual(energyBefore[i]!));
     const old = await fetch(`${running.apiUrl}/sites`, { headers: { authorization: `Bearer ${first.tokens.viewer}` } });
     expect(old.status).toBe(401); // the last run's demo tokens are revoked
     await waitFor(async () => keys.every((k) => maxSeq(sink!, k) >= beforeRestart[k]! + 8), 'batches after the restart', 30_000, 100);

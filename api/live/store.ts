@@ -88,6 +88,20 @@ export class LiveStatusStore {
     return [...this.states.keys()];
   }
 
+  /**
+   * Today's counter so far for a device, from before this process started
+   * (see seed.ts), so energy today is whole after an API restart. Ignored
+   * once live readings have started the device's day.
+   */
+  seedCounter(site: string, device: string, meter: boolean, day: string, firstWh: number, lastWh: number): void {
+    const st = this.state(site);
+    if (st.day !== undefined && day < st.day) return;
+    if (st.day === undefined || day > st.day) this.startDay(st, day);
+    if (st.counters.has(device) || lastWh < firstWh) return;
+    st.counters.set(device, { day, firstWh, lastWh });
+    if (meter) st.meters.add(device);
+  }
+
   applyStatus(status: GatewayStatus): void {
     const st = this.state(status.site);
     const prev = st.gateways.get(status.gateway);
