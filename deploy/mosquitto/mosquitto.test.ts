@@ -1,10 +1,10 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { chmodSync, copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import mqtt, { type MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { canConnect, freePort, hasBinary, mosquittoAvailable, waitFor } from '../../common/testing/servers.js';
+import { mosquittoAvailable, waitFor } from '../../common/testing/servers.js';
+import { startComposeBroker, type ComposeBroker } from './test-broker.js';
 
 /**
  * The compose stack's Mosquitto settings and ACL (deploy/mosquitto/), loaded
@@ -13,19 +13,6 @@ import { canConnect, freePort, hasBinary, mosquittoAvailable, waitFor } from '..
  */
 const HERE = import.meta.dirname;
 const PASSWORDS = { ingest: 'ingest-secret', api: 'api-secret', 'site-x': 'gw-secret', 'site-y': 'gw-secret' };
-
-/**
- * deploy/mosquitto/mosquitto.conf with the container's paths replaced by `dir`
- * and its listener moved to `port` on loopback. Mosquitto started as root
- * drops to its own user, so `dir` is world-writable.
- */
-function composeConfig(dir: string, port: number): string {
-  return readFileSync(join(HERE, 'mosquitto.conf'), 'utf8')
-    .replace(/^listener 1883 0\.0\.0\.0$/m, `listener ${port} 127.0.0.1`)
-    .replaceAll('/mosquitto/data/', `${dir}/`)
-    .replaceAll('/mosquitto/config/', `${dir}/`)
-    .replace(/^log_dest stdout$/m, `log_dest file ${dir}/mosquitto.log`);
-}
 
 function connect(url: string, username?: string, password?: string): Promise<MqttClient> {
   return new Promise((resolve, reject) => {
@@ -39,42 +26,25 @@ function connect(url: string, username?: string, password?: string): Promise<Mqt
 }
 
 describe.skipIf(!mosquittoAvailable())('Mosquitto with the compose stack settings and ACL', () => {
-  let url: string;
-  let child: ChildProcess;
+  let broker: ComposeBroker;
   const clients: MqttClient[] = [];
   const login = async (user: keyof typeof PASSWORDS) => {
-    const c = await connect(url, user, PASSWORDS[user]);
+    const c = await connect(broker.url, user, PASSWORDS[user]);
     clients.push(c);
     return c;
   };
 
-  let dir: string;
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'sunshare-mosquitto-acl-'));
-    chmodSync(dir, 0o777);
-    const passwd = join(dir, 'passwd');
-    writeFileSync(passwd, '');
-    for (const [user, password] of Object.entries(PASSWORDS)) {
-      const r = spawnSync('mosquitto_passwd', ['-b', passwd, user, password], { encoding: 'utf8' });
-      expect(r.status, r.stderr).toBe(0);
-    }
-    chmodSync(passwd, 0o644);
-    copyFileSync(join(HERE, 'acl'), join(dir, 'acl'));
-    const port = await freePort();
-    writeFileSync(join(dir, 'mosquitto.conf'), composeConfig(dir, port));
-    child = spawn(hasBinary('mosquitto') ? 'mosquitto' : '/usr/sbin/mosquitto', ['-c', join(dir, 'mosquitto.conf')], { stdio: 'ignore' });
-    url = `mqtt://127.0.0.1:${port}`;
-    await waitFor(() => canConnect(port), `mosquitto with deploy/mosquitto/mosquitto.conf on port ${port}`, 10_000);
+    broker = await startComposeBroker(PASSWORDS);
   });
   afterAll(async () => {
     clients.forEach((c) => c.end(true));
-    if (child && child.exitCode === null) await new Promise((r) => child.once('exit', r).kill('SIGTERM'));
-    rmSync(dir, { recursive: true, force: true });
+    await broker?.stop();
   });
 
   it('refuses anonymous clients and wrong passwords', async () => {
-    await expect(connect(url)).rejects.toThrow(/Not authorized|Connection refused/i);
-    await expect(connect(url, 'ingest', 'wrong')).rejects.toThrow(/Not authorized|Bad user name or password|Connection refused/i);
+    await expect(connect(broker.url)).rejects.toThrow(/Not authorized|Connection refused/i);
+    await expect(connect(broker.url, 'ingest', 'wrong')).rejects.toThrow(/Not authorized|Bad user name or password|Connection refused/i);
   });
 
   it("delivers a gateway's own telemetry to ingest on a shared subscription, and refuses what it writes for another site", async () => {
