@@ -18,10 +18,10 @@ a kill -9 loses nothing: unacknowledged batches are replayed from the spool on t
     )
     .action(async (opts: { config: string; check?: boolean; logLevel?: string }) => {
       const { loadGatewayConfig, startGateway } = await import('./index.js');
-      const { createProfile } = await import('./profiles/index.js');
+      const { checkProfiles } = await import('./profiles/index.js');
       const { createLogger } = await import('../common/log.js');
       const cfg = loadGatewayConfig(opts.config);
-      for (const d of cfg.devices) createProfile(d.profile);
+      checkProfiles(cfg.devices, opts.config);
       if (opts.check) {
         console.log(`${opts.config}: valid (${cfg.devices.length} devices)`);
         return;

@@ -1,16 +1,14 @@
 import { STATUS_SCHEMA, type GatewayStatus, type Reading } from '../common/contract.js';
-import { SunshareError } from '../common/errors.js';
 import { createLogger, type Logger } from '../common/log.js';
 import { lineKey, type GatewayConfig } from './config.js';
 import { DevicePoller } from './device-poller.js';
 import { ModbusLine } from './modbus/line.js';
 import { Publisher, type PublisherStats } from './mqtt/publisher.js';
-import { createProfile } from './profiles/index.js';
+import { checkProfiles, createProfile } from './profiles/index.js';
 
 export const GATEWAY_VERSION = '0.1.0';
 /** A cycle publishes what has arrived by this fraction of the interval; slower devices join the next batch. */
 const CYCLE_DEADLINE = 0.8;
-const STATUS_EVERY_MS = 5_000;
 
 export interface GatewayOptions {
   log?: Logger;
@@ -41,6 +39,7 @@ export interface GatewayHandle {
 /** Starts polling and publishing; resolves once the spool is open and the first cycle is scheduled. */
 export async function startGateway(cfg: GatewayConfig, opts: GatewayOptions = {}): Promise<GatewayHandle> {
   const log = opts.log ?? createLogger('gateway');
+  checkProfiles(cfg.devices);
   const lines = new Map<string, ModbusLine>();
   const pollers = cfg.devices.map((d) => {
     const key = lineKey(d);
@@ -50,13 +49,7 @@ export async function startGateway(cfg: GatewayConfig, opts: GatewayOptions = {}
       line = new ModbusLine(key, target, cfg.modbus.pauseMs, log);
       lines.set(key, line);
     }
-    let profile;
-    try {
-      profile = createProfile(d.profile);
-    } catch (err) {
-      throw new SunshareError('CONFIG_INVALID', `device ${d.id}: profile ${d.profile} cannot be used`, { details: [(err as Error).message, ...((err as SunshareError).details ?? [])], cause: err });
-    }
-    return new DevicePoller(d, line, profile, { pollIntervalMs: cfg.pollIntervalMs, maxGap: cfg.modbus.maxGap, backoffMaxMs: cfg.modbus.backoffMaxMs }, log);
+    return new DevicePoller(d, line, createProfile(d.profile), { pollIntervalMs: cfg.pollIntervalMs, maxGap: cfg.modbus.maxGap, backoffMaxMs: cfg.modbus.backoffMaxMs }, log);
   });
   const publisher = new Publisher(cfg, log, opts.clientIdSuffix);
   const status = (online = true): GatewayStatus => {
@@ -78,7 +71,6 @@ export async function startGateway(cfg: GatewayConfig, opts: GatewayOptions = {}
   let cycles = 0;
   let readings = 0;
   let lastCycleMs = 0;
-  let lastStatusAt = 0;
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;
   let current: Promise<void> = Promise.resolve();
@@ -105,10 +97,7 @@ export async function startGateway(cfg: GatewayConfig, opts: GatewayOptions = {}
     } catch (err) {
       log.error({ err: (err as Error).message }, 'cannot spool a batch: the disk is full or the spool directory is gone');
     }
-    if (Date.now() - lastStatusAt >= Math.min(STATUS_EVERY_MS, cfg.pollIntervalMs)) {
-      lastStatusAt = Date.now();
-      publisher.publishStatus(status());
-    }
+    publisher.publishStatus(status());
     return lastCycleMs;
   };
 

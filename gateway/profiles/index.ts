@@ -1,3 +1,4 @@
+import { SunshareError } from '../../common/errors.js';
 import type { Profile } from './profile.js';
 import { SunSpecProfile } from './sunspec.js';
 import { VendorProfile } from './vendor.js';
@@ -9,4 +10,18 @@ export { VendorProfile } from './vendor.js';
 /** `sunspec` discovers; anything else names a vendor map (or a path to a map file). */
 export function createProfile(name: string): Profile {
   return name === 'sunspec' ? new SunSpecProfile() : new VendorProfile(name);
+}
+
+/** Every device's profile loads (map files exist and are valid); all problems at once, with their paths. */
+export function checkProfiles(devices: readonly { profile: string }[], source = 'gateway config'): void {
+  const problems: string[] = [];
+  devices.forEach((d, i) => {
+    try {
+      createProfile(d.profile);
+    } catch (err) {
+      const details = (err as { details?: readonly string[] }).details ?? [];
+      problems.push(`/devices/${i}/profile: ${(err as Error).message}${details.length ? ` (${details.join('; ')})` : ''}`);
+    }
+  });
+  if (problems.length > 0) throw new SunshareError('CONFIG_INVALID', `${source} is invalid (${problems.length} problem${problems.length === 1 ? '' : 's'})`, { details: problems });
 }

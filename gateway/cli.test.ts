@@ -1,0 +1,35 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+
+const bin = fileURLToPath(new URL('../bin/sunshare.js', import.meta.url));
+const sunshare = (...args: string[]) => spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', timeout: 30_000 });
+
+describe('sunshare gateway (CLI)', () => {
+  it('--help explains the options', () => {
+    const r = sunshare('gateway', '--help');
+    expect(r.status).toBe(0);
+    for (const s of ['--config', '--check', '--log-level', 'spool', 'sunspec']) expect(r.stdout).toContain(s);
+  });
+
+  it('--check accepts the shipped example and reports every problem of a bad config with its path', () => {
+    expect(sunshare('gateway', '--config', fileURLToPath(new URL('./config.example.yaml', import.meta.url)), '--check').stdout).toMatch(/valid \(6 devices\)/);
+    const dir = mkdtempSync(join(tmpdir(), 'sunshare-gwcli-'));
+    try {
+      const file = join(dir, 'gw.yaml');
+      writeFileSync(file, 'site: s1\ngateway: g1\nmqtt: { url: "mqtt://127.0.0.1" }\nspool: { dir: /tmp/x }\ndevices:\n  - { id: a, transport: tcp, host: h, profile: acme-9000 }\n  - { id: b, transport: tcp, host: h, unit: 2, profile: sunspec }\n');
+      const r = sunshare('gateway', '--config', file, '--check');
+      expect(r.status).toBe(1);
+      expect(r.stderr).toContain('/devices/0/profile: no register map named acme-9000');
+      writeFileSync(file, 'site: s1\nmqtt: { url: "ftp://x" }\n');
+      const r2 = sunshare('gateway', '--config', file, '--check');
+      expect(r2.status).toBe(1);
+      for (const p of ['/gateway', '/mqtt/url', '/spool', '/devices']) expect(r2.stderr).toContain(`${p}:`);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
