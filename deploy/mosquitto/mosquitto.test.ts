@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import mqtt, { type MqttClient } from 'mqtt';
+import { parse as parseYaml } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mosquittoAvailable, waitFor } from '../../common/testing/servers.js';
 import { startComposeBroker, type ComposeBroker } from './test-broker.js';
@@ -76,6 +77,19 @@ describe.skipIf(!mosquittoAvailable())('Mosquitto with the compose stack setting
     await new Promise((r) => setTimeout(r, 300));
     expect(got).toEqual(['sunshare/v1/site-x/gw-1/status']);
     await expect(api.publishAsync('sunshare/v1/site-x/gw-1/telemetry', 'from api', { qos: 1 })).rejects.toThrow(/not authorized/i);
+  });
+
+  it("passes the compose file's health check (mosquitto_sub reads $SYS/broker/uptime as the API user)", () => {
+    const compose = parseYaml(readFileSync(join(HERE, '..', '..', 'docker-compose.yml'), 'utf8')) as { services: { mosquitto: { healthcheck: { test: string[] } } } };
+    const [kind, command] = compose.services.mosquitto.healthcheck.test;
+    expect(kind).toBe('CMD-SHELL');
+    const port = new URL(broker.url).port;
+    // as the container's shell would run it: compose's $$ is a literal $, on this broker's port
+    const shell = command!.replaceAll('$$', '$').replace('-h 127.0.0.1', `-h 127.0.0.1 -p ${port}`);
+    const ok = spawnSync('sh', ['-c', shell], { env: { ...process.env, MQTT_API_PASSWORD: PASSWORDS.api }, encoding: 'utf8', timeout: 15_000 });
+    expect(ok.status, ok.stderr).toBe(0);
+    const wrong = spawnSync('sh', ['-c', shell], { env: { ...process.env, MQTT_API_PASSWORD: 'wrong' }, encoding: 'utf8', timeout: 15_000 });
+    expect(wrong.status).not.toBe(0);
   });
 
   it('has an entrypoint script that is valid sh and creates every user the ACL names', () => {
