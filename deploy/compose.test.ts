@@ -230,7 +230,8 @@ describe.skipIf(!hasCompose)('docker-compose.yml, resolved by docker-compose con
   it('takes every secret from the env file, and .env.example names every variable the file interpolates', () => {
     const raw = read('docker-compose.yml');
     for (const [, key, value] of raw.matchAll(/^\s+([A-Z_]*(?:PASSWORD|TOKEN)[A-Z_]*):\s*(.*)$/gm)) {
-      expect(value, `${key} must come from .env`).toMatch(/^\$\{[A-Z_]+(:\?[^}]*)?\}$/);
+      // required (:?), or optional with an empty default (:-): never a literal secret
+      expect(value, `${key} must come from .env`).toMatch(/^\$\{[A-Z_]+(:\?[^}]*|:-)?\}$/);
     }
     const example = new Set([...read('.env.example').matchAll(/^([A-Z_][A-Z0-9_]*)=/gm)].map((m) => m[1]));
     for (const [, name] of raw.matchAll(/\$\{([A-Z_][A-Z0-9_]*)/g)) expect(example, `.env.example should list ${name}`).toContain(name);
