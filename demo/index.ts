@@ -62,7 +62,7 @@ async function drainIngest(ingest: IngestHandle, maxMs = 10_000): Promise<void> 
  * registry, settlement on the simulated clock, and the API with its page.
  * Each part is started through the same entry point its own command uses.
  */
-export async function startDemo(input: Partial<DemoConfig> = {}, log: Logger = silentLogger, given: { influxSink?: InfluxSink } = {}): Promise<Demo> {
+export async function startDemo(input: Partial<DemoConfig> = {}, log: Logger = silentLogger, given: { influxSink?: InfluxSink; env?: NodeJS.ProcessEnv } = {}): Promise<Demo> {
   const cfg = parseConfig(input, DemoConfig, 'demo options');
   if (cfg.fresh) rmSync(cfg.dataDir, { recursive: true, force: true });
   mkdirSync(cfg.dataDir, { recursive: true });
@@ -92,7 +92,7 @@ export async function startDemo(input: Partial<DemoConfig> = {}, log: Logger = s
     stops.push(async () => saveState(cfg.dataDir, { simNow: sims.now(), counters: sims.counters() }));
     translateTimestamps(broker.aedes, (site, realMs) => sims.simAt(site, realMs));
 
-    const influx = await demoInflux(process.env, given.influxSink);
+    const influx = await demoInflux(given.env ?? process.env, given.influxSink);
     if (influx.sink) stops.push(() => influx.sink!.close());
     const ingestConfig = parseConfig(
       {
