@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -99,5 +100,11 @@ describe.skipIf(!mosquittoAvailable() || !influxAvailable())('the compose config
       expect(values.length, `${title}: ${q}`).toBeGreaterThan(0);
     }
     expect(await ingest.stats()).toMatchObject({ deadLetters: 0, writeFailures: 0 });
+
+    // the compose health check of the demo gateways, on this gateway's spool
+    const compose = parseYaml(readFileSync(join(import.meta.dirname, '..', 'docker-compose.yml'), 'utf8')) as { services: Record<string, { healthcheck: { test: string[] } }> };
+    const check = compose.services['gateway-a']!.healthcheck.test[1]!.replaceAll('$$', '$').replaceAll('/var/lib/sunshare/spool', join(dir, 'spool'));
+    expect(spawnSync('sh', ['-c', check]).status, check).toBe(0);
+    expect(spawnSync('sh', ['-c', check.replace(join(dir, 'spool'), join(dir, 'no-such-spool'))]).status).not.toBe(0);
   });
 });
