@@ -44,6 +44,25 @@ describe('sunshare payout and registry commands', () => {
     expect(counts.out).toContain(' 0 posted, 0 adjusted');
   });
 
+  it('survives a kill -9 in the middle of a run: whole site-days only, and the dead run does not block the next', async () => {
+    const c = spawn(process.execPath, ['--import', 'tsx', 'bin/sunshare.ts', 'payout', 'run', '--from', '2022-01-01', '--to', '2031-12-31', '--db', db], { env: { ...process.env, DATABASE_URL: '' } });
+    const { waitFor } = await import('../common/testing/index.js');
+    const { openDb } = await import('../common/ledger/index.js');
+    const ledger = await openDb(db);
+    const count = async (sql: string) => Number(Object.values((await ledger.get<Record<string, number>>(sql))!)[0]);
+    await waitFor(async () => (await count('SELECT COUNT(*) FROM run_locks')) === 1, 'the run to take its lock', 20_000, 20);
+    await new Promise((r) => setTimeout(r, 300));
+    c.kill('SIGKILL');
+    await new Promise((r) => c.on('close', r));
+    expect(await count('SELECT COUNT(*) FROM run_locks')).toBe(1); // left behind by the dead run
+    const again = sunshare('payout', 'run', '--from', '2022-01-01', '--to', '2031-12-31', '--db', db);
+    expect(again.code, again.err).toBe(0);
+    const broken = `SELECT COUNT(*) FROM settlements s WHERE s.day >= '2022-01-01' AND COALESCE((SELECT SUM(amount_fen) FROM settlement_lines l WHERE l.settlement_id = s.id), -1) <> s.revenue_fen`;
+    expect(await count(broken)).toBe(0);
+    expect(await count("SELECT COUNT(*) FROM settlements WHERE day >= '2022-01-01'")).toBe(2 * 3652);
+    await ledger.close();
+  });
+
   it('exits 1 listing every problem of a bad import', () => {
     const bad = tempFile('allocations.csv', 'id,household_id,site_id,share_kw,valid_from\nz1,nobody,ry-dq-01,3,2017-13-01\n');
     const r = sunshare('registry', 'import', bad, '--db', db);

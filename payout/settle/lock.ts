@@ -5,7 +5,8 @@ import { SunshareError } from '../../common/errors.js';
 
 /**
  * A lock across processes and machines on SQLite and PostgreSQL alike: a row
- * inserted under a unique name. The expiry lets a crashed holder's lock lapse.
+ * inserted under a unique name. A holder that died on this host is noticed at
+ * once (its pid is gone); one on another host lapses at its expiry.
  */
 export interface RunLock {
   readonly owner: string;
@@ -18,9 +19,23 @@ export function lockOwner(): string {
   return `${hostname()}:pid ${process.pid}:${randomUUID().slice(0, 8)}`;
 }
 
+/** A holder on this host whose process is gone (killed, crashed) left a stale lock. */
+function deadLocalHolder(owner: string): boolean {
+  const m = /^(.*):pid (\d+):/.exec(owner);
+  if (!m || m[1] !== hostname() || Number(m[2]) === process.pid) return false;
+  try {
+    process.kill(Number(m[2]), 0);
+    return false;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'ESRCH';
+  }
+}
+
 export async function acquireLock(db: Db, name = SETTLEMENT_LOCK, ttlMs = 6 * 3600_000, owner = lockOwner()): Promise<RunLock> {
   const now = new Date();
   const taken = await db.transaction(async (tx) => {
+    const holder = await tx.get<{ owner: string }>('SELECT owner FROM run_locks WHERE name = ?', [name]);
+    if (holder && deadLocalHolder(holder.owner)) await tx.run('DELETE FROM run_locks WHERE name = ? AND owner = ?', [name, holder.owner]);
     await tx.run('DELETE FROM run_locks WHERE name = ? AND expires_at < ?', [name, now.toISOString()]);
     const r = await tx.run('INSERT INTO run_locks (name, owner, acquired_at, expires_at) VALUES (?, ?, ?, ?) ON CONFLICT (name) DO NOTHING', [
       name,
