@@ -14,6 +14,8 @@ export interface Table { name: string; columns: Column[]; rows: Record<string, u
 
 const FORMULA_START = /^[=+\-@\t\r]/;
 export const neutralise = (text: string): string => (FORMULA_START.test(text) ? `'${text}` : text);
+// Excel turns a long run of digits in a CSV (ID card, bank account) into 4.4E+17; a leading tab keeps it text
+const LONG_DIGITS = /^\d{12,}$/;
 
 function textCell(col: Column, v: unknown): string {
   if (v === null || v === undefined) return '';
@@ -27,7 +29,7 @@ function textCell(col: Column, v: unknown): string {
     case 'int':
       return String(v);
     default:
-      return neutralise(String(v));
+      return LONG_DIGITS.test(String(v)) ? `\t${String(v)}` : neutralise(String(v));
   }
 }
 
