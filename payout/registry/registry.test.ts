@@ -116,6 +116,21 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
   });
 }
 
+describe('XLSX cells', () => {
+  it('refuses an ID card that Excel stored as a number (its last digits are gone)', async () => {
+    const ExcelJS = (await import('exceljs')).default;
+    const wb = new ExcelJS.Workbook();
+    const ws = wb.addWorksheet('households');
+    ws.addRow(['id', 'name', 'id_card']);
+    ws.addRow(['hz1', '测试', 440232196003137660]);
+    const file = tempFile('registry.xlsx', Buffer.from(await wb.xlsx.writeBuffer()));
+    const db = await openLedger(':memory:');
+    const problems = await problemsOf(importRegistry(db, [file]));
+    expect(problems).toEqual([expect.stringMatching(/^registry\.xlsx\[households\] line 2 column id_card: ".*format the cell as text\)" is not a 15 or 18 character ID card number$/)]);
+    await db.close();
+  });
+});
+
 describe('masking', () => {
   it('shows the first 3 and last 4 of an ID card and the last 4 of an account', () => {
     expect(maskIdCard('44023219600313766X')).toBe('440***********766X');

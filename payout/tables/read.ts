@@ -43,6 +43,8 @@ export function readCsv(file: string, data: Buffer): RawSheet {
 function cellText(v: ExcelJS.CellValue): string {
   if (v === null || v === undefined) return '';
   if (v instanceof Date) return v.toISOString().slice(0, 10);
+  // an ID card or account typed as a number in Excel has lost its last digits: refuse it rather than import a wrong one
+  if (typeof v === 'number' && Number.isInteger(v) && !Number.isSafeInteger(v)) return `${v} (a number too long for Excel to keep exact; format the cell as text)`;
   if (typeof v === 'object') {
     if ('result' in v) return cellText(v.result as ExcelJS.CellValue);
     if ('richText' in v) return v.richText.map((t) => t.text).join('');
