@@ -73,6 +73,9 @@ describe('the demo, end to end', () => {
       expect(csv.subarray(0, 3)).toEqual(Buffer.from([0xef, 0xbb, 0xbf]));
       expect(csv.toString('utf8')).toContain('ry-01-h01');
 
+      // a midday picture for the artifact: wait until the sites produce well
+      await waitFor(async () => (await get('/sites')).items.reduce((a, s) => a + Number(s.powerW ?? 0), 0) > 200_000, 'midday', 20_000, 250).catch(() => undefined);
+      await page.waitForTimeout(1200);
       await page.screenshot({ path: join(ARTIFACTS, 'status-page-en.png'), fullPage: true });
       await page.click('[data-testid=lang]');
       await expect.poll(() => page.textContent('h1')).toBe('Sunshare 电站状态');

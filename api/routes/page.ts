@@ -11,6 +11,8 @@ const FILES: Record<string, string> = {
   '/page/i18n.js': 'i18n.js',
   '/page/style.css': 'style.css',
 };
+// Only our own scripts, styles and API: a token in localStorage is worth protecting from injected script.
+const CSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'";
 const TYPES: Record<string, string> = { html: 'text/html; charset=utf-8', js: 'text/javascript; charset=utf-8', css: 'text/css; charset=utf-8' };
 
 /** The status page: static files, no build step; the page calls the API with the token the user gives it. */
@@ -19,7 +21,13 @@ export function pageRoutes(app: FastifyInstance): void {
     const body = readFileSync(join(PAGE_DIR, file));
     const type = TYPES[file.split('.').pop()!]!;
     app.get(url, { schema: { hide: true } }, async (_req, reply) =>
-      reply.header('content-type', type).header('cache-control', 'no-cache').header('x-content-type-options', 'nosniff').send(body),
+      reply
+        .header('content-type', type)
+        .header('cache-control', 'no-cache')
+        .header('x-content-type-options', 'nosniff')
+        .header('content-security-policy', CSP)
+        .header('referrer-policy', 'no-referrer')
+        .send(body),
     );
   }
   app.get('/favicon.ico', { schema: { hide: true } }, async (_req, reply) => reply.status(204).send());
