@@ -1,4 +1,5 @@
 import type { Db } from '../../common/ledger/index.js';
+import { lastClosedMonth, openMonth } from './close.js';
 import { yearTargets } from './targets.js';
 
 export interface Topup { site_id: string; household_id: string; year: string; target_fen: number; earned_fen: number; amount_fen: number }
@@ -7,7 +8,8 @@ export interface Topup { site_id: string; household_id: string; year: string; ta
  * Year-end top-ups where the site's policy guarantees the minimum: the
  * company pays each household the difference between its prorated target and
  * what the year's days earned it (every posted version). Posted once per
- * site, household and year (a re-run changes nothing), payable in December.
+ * site, household and year (a re-run changes nothing), payable in December
+ * (or the first open month if December is closed).
  */
 export async function computeTopups(db: Db, year: number): Promise<Topup[]> {
   const targets = await yearTargets(db, year);
@@ -30,10 +32,12 @@ export async function computeTopups(db: Db, year: number): Promise<Topup[]> {
 export async function postTopups(db: Db, year: number): Promise<{ posted: number; already: number; topups: Topup[] }> {
   const topups = await computeTopups(db, year);
   const now = new Date().toISOString();
+  // paid with December, or the first open month if December is already closed
+  const payable = openMonth(`${year}-12`, await lastClosedMonth(db));
   const { changes } = await db.transaction((tx) =>
     tx.runMany(
       'INSERT INTO topups (site_id, household_id, year, target_fen, earned_fen, amount_fen, payable_month, posted_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (site_id, household_id, year) DO NOTHING',
-      topups.map((t) => [t.site_id, t.household_id, t.year, t.target_fen, t.earned_fen, t.amount_fen, `${year}-12`, now]),
+      topups.map((t) => [t.site_id, t.household_id, t.year, t.target_fen, t.earned_fen, t.amount_fen, payable, now]),
     ),
   );
   return { posted: changes, already: topups.length - changes, topups };
