@@ -1,0 +1,57 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+const BIN = join(import.meta.dirname, '..', '..', 'bin', 'sunshare.js');
+
+/**
+ * A component (`sunshare gateway|ingest --config <file>`) run as its own
+ * process, so the soak can kill -9 it and start it again on the same config
+ * and data directory, as a crash and a supervisor restart would.
+ */
+export class ComponentProcess {
+  private child: ChildProcess | undefined;
+  private exited: Promise<void> = Promise.resolve();
+  starts = 0;
+  kills = 0;
+
+  constructor(
+    readonly name: string,
+    private readonly command: 'gateway' | 'ingest',
+    private readonly config: unknown,
+    private readonly dir: string,
+  ) {}
+
+  get running(): boolean {
+    return this.child !== undefined && this.child.exitCode === null && this.child.signalCode === null;
+  }
+
+  start(): void {
+    const file = join(this.dir, `${this.name}.json`);
+    writeFileSync(file, JSON.stringify(this.config, null, 2));
+    const log = createWriteStream(join(this.dir, `${this.name}.log`), { flags: 'a' });
+    const child = spawn(process.execPath, [BIN, this.command, '--config', file, '--log-level', 'warn'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stdout.pipe(log, { end: false });
+    child.stderr.pipe(log, { end: false });
+    this.exited = new Promise((resolve) => child.once('exit', () => resolve()));
+    this.child = child;
+    this.starts++;
+  }
+
+  /** kill -9: no clean-up of any kind. */
+  async kill9(): Promise<void> {
+    if (!this.running) return;
+    this.kills++;
+    this.child!.kill('SIGKILL');
+    await this.exited;
+  }
+
+  /** SIGTERM, the clean stop (the gateway retains its offline status, ingest finishes its batch). */
+  async stop(timeoutMs = 15_000): Promise<void> {
+    if (!this.running) return;
+    this.child!.kill('SIGTERM');
+    const timer = setTimeout(() => this.child?.kill('SIGKILL'), timeoutMs);
+    await this.exited;
+    clearTimeout(timer);
+  }
+}
