@@ -2,6 +2,8 @@ import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import { SunshareError } from '../../common/errors.js';
 import { audit } from '../audit.js';
+import { expectedDayWh } from '../expected.js';
+import { localDay } from '../live/local-day.js';
 import type { ApiContext } from '../context.js';
 import { Where } from '../query.js';
 import { IdParam, Page, Pagination, authErrors, ErrorResponse } from '../schemas.js';
@@ -31,7 +33,7 @@ export const SiteStatus = Type.Object({
   day: Type.Optional(Type.String({ description: "the site's local day of the newest reading" })),
   powerW: Type.Optional(Type.Number({ description: 'AC power now, W' })),
   energyTodayWh: Type.Optional(Type.Number({ description: 'energy so far today, Wh (revenue meter, else inverters)' })),
-  expectedTodayWh: Type.Integer({ description: 'a typical full day for this capacity, Wh' }),
+  expectedTodayWh: Type.Integer({ description: "a typical full day for this capacity at this time of year and latitude, Wh (the year's yield spread by the sun; see docs/api.md)" }),
 });
 
 const SiteQuery = Type.Object({
@@ -60,9 +62,9 @@ const SitePatch = Type.Partial(Type.Omit(SiteBody, ['id']), { additionalProperti
 const COLUMNS = 'id, name, town, village, capacity_w, time_zone, latitude, longitude, commissioned_on';
 
 export function siteRoutes(app: FastifyInstance, ctx: ApiContext): void {
-  const expected = (capacityW: number) => Math.round(((capacityW / 1000) * ctx.expectedYieldKwhPerKwp * 1000) / 365);
   const withLive = (row: SiteRow): Static<typeof SiteStatus> => {
     const live = ctx.live.site(row.id);
+    const day = live.day ?? localDay(Date.now(), row.time_zone);
     return {
       id: row.id,
       name: row.name,
@@ -76,7 +78,7 @@ export function siteRoutes(app: FastifyInstance, ctx: ApiContext): void {
       day: live.day,
       powerW: live.powerW,
       energyTodayWh: live.energyTodayWh,
-      expectedTodayWh: expected(row.capacity_w),
+      expectedTodayWh: expectedDayWh(row.capacity_w, ctx.expectedYieldKwhPerKwp, day, row.latitude, row.longitude),
     };
   };
   const getSite = async (id: string) => {
