@@ -1,7 +1,8 @@
-import { spawnSync } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { parseConfig } from '../common/config.js';
@@ -29,6 +30,7 @@ import { renderTemplate } from './sunshare/render.js';
 const SUNSHARE = join(import.meta.dirname, 'sunshare');
 const SITE = 'demo-site-a';
 const PASSWORDS = { ingest: 'ingest-secret', [SITE]: 'gateway-secret' };
+const compose0 = () => parseYaml(readFileSync(join(import.meta.dirname, '..', 'docker-compose.yml'), 'utf8')) as { services: Record<string, { healthcheck: { test: string[] } }> };
 const render = (file: string, env: Record<string, string>) => parseYaml(renderTemplate(readFileSync(join(SUNSHARE, file), 'utf8'), env, file)) as Record<string, unknown>;
 
 describe.skipIf(!mosquittoAvailable() || !influxAvailable())('the compose configs end to end: simulator -> gateway -> Mosquitto (ACL) -> ingest -> InfluxDB -> dashboard', () => {
@@ -63,7 +65,7 @@ describe.skipIf(!mosquittoAvailable() || !influxAvailable())('the compose config
     const ingestCfg = render('ingest.yaml', { MQTT_URL: broker.url, INFLUX_URL: influx.url, INFLUX_ORG: 'unused', INFLUX_BUCKET: 'unused', DATABASE_URL: ledgerFile }) as { mqtt: object };
     // as in the container: the user and password come from MQTT_USERNAME/MQTT_PASSWORD; InfluxDB 1.6 here takes a database instead of org/bucket
     ingest = await startIngest(
-      parseConfig({ ...ingestCfg, mqtt: { ...ingestCfg.mqtt, username: 'ingest', password: PASSWORDS.ingest }, influx: { url: influx.url, database: 'sunshare' }, http: undefined }, IngestConfig, 'ingest.yaml'),
+      parseConfig({ ...ingestCfg, mqtt: { ...ingestCfg.mqtt, username: 'ingest', password: PASSWORDS.ingest }, influx: { url: influx.url, database: 'sunshare' }, http: { host: '127.0.0.1', port: 0 } }, IngestConfig, 'ingest.yaml'),
       { log: silentLogger },
     );
   });
@@ -101,10 +103,15 @@ describe.skipIf(!mosquittoAvailable() || !influxAvailable())('the compose config
     }
     expect(await ingest.stats()).toMatchObject({ deadLetters: 0, writeFailures: 0 });
 
+    // the compose health checks of ingest (its /health) and of the demo gateways (their spool)
+    const ingestCheck = (compose0().services.ingest!.healthcheck.test as string[]).slice(1);
+    // async: ingest serves /health from this very process, which spawnSync would block
+    const args = ingestCheck.slice(1).map((a) => a.replace('127.0.0.1:9102', `127.0.0.1:${ingest.httpPort}`));
+    await expect(promisify(execFile)(ingestCheck[0]!, args, { timeout: 15_000 })).resolves.toBeDefined();
+    await expect(promisify(execFile)(ingestCheck[0]!, args.map((a) => a.replace(`:${ingest.httpPort}/`, ':1/')), { timeout: 15_000 })).rejects.toThrow();
     // the compose health check of the demo gateways, on this gateway's spool
-    const compose = parseYaml(readFileSync(join(import.meta.dirname, '..', 'docker-compose.yml'), 'utf8')) as { services: Record<string, { healthcheck: { test: string[] } }> };
-    const check = compose.services['gateway-a']!.healthcheck.test[1]!.replaceAll('$$', '$').replaceAll('/var/lib/sunshare/spool', join(dir, 'spool'));
-    expect(spawnSync('sh', ['-c', check]).status, check).toBe(0);
-    expect(spawnSync('sh', ['-c', check.replace(join(dir, 'spool'), join(dir, 'no-such-spool'))]).status).not.toBe(0);
+    const check = compose0().services['gateway-a']!.healthcheck.test[1]!.replaceAll('$$', '$').replaceAll('/var/lib/sunshare/spool', join(dir, 'spool'));
+    expect(spawnSync('sh', ['-c', check], { timeout: 15_000 }).status, check).toBe(0);
+    expect(spawnSync('sh', ['-c', check.replace(join(dir, 'spool'), join(dir, 'no-such-spool'))], { timeout: 15_000 }).status).not.toBe(0);
   });
 });
