@@ -1,10 +1,11 @@
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { STATUS_SCHEMA, TOPIC_ROOT, type Reading } from '../../common/contract.js';
 import { silentLogger } from '../../common/log.js';
-import { startMosquitto, SYSTEM_MOSQUITTO_URL, systemMosquittoAvailable, mosquittoAvailable, waitFor } from '../../common/testing/index.js';
+import { freePort, startMosquitto, SYSTEM_MOSQUITTO_URL, systemMosquittoAvailable, mosquittoAvailable, waitFor } from '../../common/testing/index.js';
 import { parseGatewayConfig } from '../config.js';
 import { startAedes } from '../testing/aedes.js';
 import { collect, PERSISTENT_MOSQUITTO } from '../testing/collector.js';
@@ -72,9 +73,69 @@ describe('publisher against aedes', () => {
   });
 });
 
+describe('replay after an outage', () => {
+  it('replays the backlog oldest first at the bounded rate while live batches go out alongside', async () => {
+    const port = await freePort();
+    const raw = testConfig(`mqtt://127.0.0.1:${port}`, { spool: { replayBatchesPerSecond: 20 } });
+    const pub = new Publisher(parseGatewayConfig(raw), silentLogger);
+    for (let i = 0; i < 60; i++) pub.publish([reading()]); // made while the broker is away
+    expect(pub.stats().spool.batches).toBe(60);
+    const broker = await startAedes({ port });
+    try {
+      const col = await collect(broker.url, prefix(raw));
+      const arrivals = new Map<number, number>();
+      const seen = setInterval(() => {
+        for (const b of col.batches) if (!arrivals.has(b.seq)) arrivals.set(b.seq, Date.now());
+      }, 5);
+      await waitFor(async () => pub.stats().connected, 'connected', 10_000);
+      const live = setInterval(() => pub.publish([reading()]), 100);
+      await waitFor(async () => pub.stats().spool.batches === 0 && pub.stats().lastSeq >= 70, 'backlog replayed', 20_000);
+      clearInterval(live);
+      await waitFor(async () => col.missing(pub.stats().lastSeq).length === 0, 'every seq', 10_000);
+      clearInterval(seen);
+      const replayed = [...Array(60).keys()].map((s) => arrivals.get(s)!);
+      expect(replayed.every((t, i) => i === 0 || t >= replayed[i - 1]!)).toBe(true); // oldest first
+      expect(replayed.at(-1)! - replayed[0]!).toBeGreaterThan(1800); // 60 batches at 20/s: about 3 s, not a burst
+      const firstLive = Math.min(...[...arrivals].filter(([s]) => s >= 60).map(([, t]) => t));
+      expect(firstLive).toBeLessThan(replayed.at(-1)!); // live data did not wait for the backlog
+      await col.close();
+    } finally {
+      await pub.stop();
+      await broker.stop();
+    }
+  });
+});
+
 describe.skipIf(!(await systemMosquittoAvailable()))('publisher against the machine Mosquitto', () => {
   it('publishes batches and retained status', async () => {
     await publishAndCollect(SYSTEM_MOSQUITTO_URL);
+  });
+});
+
+describe.skipIf(!mosquittoAvailable())('publisher against a private Mosquitto with TLS and a password', () => {
+  it('publishes over mqtts with username/password and a client certificate; a wrong password spools', async () => {
+    const pki = makeTestPki();
+    const passwd = join(pki.dir, 'passwd');
+    execFileSync('mosquitto_passwd', ['-c', '-b', passwd, 'gw-user', 'gw-pass'], { stdio: 'ignore' });
+    const root = process.getuid?.() === 0 ? 'user root\n' : ''; // to read the root-owned temp dir
+    const broker = await startMosquitto(
+      `allow_anonymous false\npassword_file ${passwd}\ncafile ${pki.caFile}\ncertfile ${pki.serverCertFile}\nkeyfile ${pki.serverKeyFile}\nrequire_certificate true\n${root}`,
+    );
+    try {
+      const url = broker.url.replace('mqtt://', 'mqtts://');
+      const tls = { ca: pki.caFile, cert: pki.clientCertFile, key: pki.clientKeyFile };
+      const collectorTls = { ca: readFileSync(pki.caFile), cert: readFileSync(pki.clientCertFile), key: readFileSync(pki.clientKeyFile), username: 'gw-user', password: 'gw-pass' };
+      await publishAndCollect(url, { mqtt: { ...tls, username: 'gw-user', password: 'gw-pass' } }, collectorTls);
+      const raw = testConfig(url, { mqtt: { ...tls, username: 'gw-user', password: 'wrong' } });
+      const pub = new Publisher(parseGatewayConfig(raw), silentLogger);
+      pub.publish([reading()]);
+      await new Promise((r) => setTimeout(r, 800));
+      expect(pub.stats()).toMatchObject({ connected: false, spool: { batches: 1 } });
+      await pub.stop();
+    } finally {
+      await broker.destroy();
+      pki.destroy();
+    }
   });
 });
 

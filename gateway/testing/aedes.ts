@@ -10,7 +10,7 @@ export interface AedesBroker {
 }
 
 /** A bare aedes on a free port (plain, or TLS with the given PEMs; with `ca` a client certificate is required), optionally requiring a username/password. */
-export async function startAedes(opts: { username?: string; password?: string; tls?: { key: Buffer; cert: Buffer; ca?: Buffer } } = {}): Promise<AedesBroker> {
+export async function startAedes(opts: { username?: string; password?: string; tls?: { key: Buffer; cert: Buffer; ca?: Buffer }; port?: number } = {}): Promise<AedesBroker> {
   const broker = await Aedes.createBroker({
     authenticate: (_client, username, password, done) => {
       if (opts.username === undefined) return done(null, true);
@@ -21,7 +21,7 @@ export async function startAedes(opts: { username?: string; password?: string; t
     },
   });
   const server: Server = opts.tls ? createTlsServer({ key: opts.tls.key, cert: opts.tls.cert, ...(opts.tls.ca ? { ca: opts.tls.ca, requestCert: true, rejectUnauthorized: true } : {}) }, broker.handle) : createServer(broker.handle);
-  const port = await freePort();
+  const port = opts.port ?? (await freePort());
   await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
   return {
     url: `${opts.tls ? 'mqtts' : 'mqtt'}://127.0.0.1:${port}`,
