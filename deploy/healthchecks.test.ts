@@ -1,0 +1,53 @@
+import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse as parseYaml } from 'yaml';
+import { createPgDatabase, postgresAvailable, type PgDatabase } from '../common/testing/servers.js';
+import { parseSimConfig, startSim, type SimHandle } from '../firmware-sim/index.js';
+
+/**
+ * The compose health checks of the payout scheduler and the simulators, run
+ * as written (from the repository root, as from the image's /app) against a
+ * real PostgreSQL database and a real simulator: they pass, and fail when the
+ * thing they watch is not there. (ingest, gateways, Mosquitto: stack.test.ts,
+ * mosquitto.test.ts.)
+ */
+const ROOT = join(import.meta.dirname, '..');
+const run = promisify(execFile);
+const compose = parseYaml(readFileSync(join(ROOT, 'docker-compose.yml'), 'utf8')) as { services: Record<string, { healthcheck: { test: string[] } }> };
+const command = (service: string) => {
+  const [kind, ...args] = compose.services[service]!.healthcheck.test;
+  expect(kind).toBe('CMD');
+  return args;
+};
+
+describe.skipIf(!(await postgresAvailable()))('compose health checks', () => {
+  let db: PgDatabase;
+  let sim: SimHandle;
+  beforeAll(async () => {
+    db = await createPgDatabase('sunshare_health');
+    sim = await startSim(parseSimConfig({ tcp: { host: '127.0.0.1', port: 0 }, control: { enabled: false }, devices: [{ id: 'meter-1', profile: 'sunspec-meter', unitId: 100 }] }));
+  });
+  afterAll(async () => {
+    await sim?.stop();
+    await db?.drop();
+  });
+
+  it('payout-scheduler: healthy while the ledger answers', async () => {
+    const [bin, ...args] = command('payout-scheduler');
+    await expect(run(bin!, args, { cwd: ROOT, env: { ...process.env, DATABASE_URL: db.url }, timeout: 15_000 })).resolves.toBeDefined();
+    const down = new URL(db.url);
+    down.port = '1';
+    await expect(run(bin!, args, { cwd: ROOT, env: { ...process.env, DATABASE_URL: down.toString() }, timeout: 15_000 })).rejects.toThrow();
+  });
+
+  it('sim-a, sim-b: healthy while Modbus TCP accepts connections', async () => {
+    const [bin, ...args] = command('sim-a');
+    expect(command('sim-b')).toEqual([bin, ...args]);
+    const at = (port: number) => args.map((a) => a.replace('connect(5020,', `connect(${port},`));
+    await expect(run(bin!, at(sim.ports[0]!), { cwd: ROOT, timeout: 15_000 })).resolves.toBeDefined();
+    await expect(run(bin!, at(1), { cwd: ROOT, timeout: 15_000 })).rejects.toThrow();
+  });
+});
