@@ -14,6 +14,8 @@ export class ComponentProcess {
   private exited: Promise<void> = Promise.resolve();
   starts = 0;
   kills = 0;
+  /** Exits nobody asked for. */
+  readonly crashes: string[] = [];
 
   constructor(
     readonly name: string,
@@ -33,7 +35,12 @@ export class ComponentProcess {
     const child = spawn(process.execPath, [BIN, this.command, '--config', file, '--log-level', 'warn'], { stdio: ['ignore', 'pipe', 'pipe'] });
     child.stdout.pipe(log, { end: false });
     child.stderr.pipe(log, { end: false });
-    this.exited = new Promise((resolve) => child.once('exit', () => resolve()));
+    this.exited = new Promise((resolve) =>
+      child.once('exit', (code, signal) => {
+        if (signal !== 'SIGKILL' && signal !== 'SIGTERM' && code !== 0) this.crashes.push(`${this.name} exited with ${signal ?? code} (see ${this.name}.log)`);
+        resolve();
+      }),
+    );
     this.child = child;
     this.starts++;
   }

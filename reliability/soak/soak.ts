@@ -164,6 +164,7 @@ export async function runSoak(o: SoakOptions): Promise<SoakReport> {
     const energyProblems = plain.filter((e) => e.ledgerWh === null || Math.abs(e.diffWh) > 1);
     for (const e of energyProblems) problems.push(`energy ${e.site}/${e.device} ${e.day}: ledger ${e.ledgerWh} Wh (${e.method}), truth ${e.truthWh} Wh`);
     if (settlements.fenDifference !== 0) problems.push(`settlements differ from the undisturbed run by ${settlements.fenDifference} fen`);
+    for (const c of [sys.ingest, ...sys.gateways.values()]) problems.push(...c.crashes);
     const faultsFired: Record<string, number> = {};
     for (const f of faults) faultsFired[f.fault] = (faultsFired[f.fault] ?? 0) + 1;
     for (const f of o.faults) if (!faultsFired[f]) problems.push(`fault ${f} never fired (run longer)`);

@@ -93,6 +93,8 @@ export async function startSoakSystem(o: SoakSystemOptions): Promise<SoakSystem>
     ledger,
     batch: { maxWaitMs: 50, retryDelayMs: 200 },
     energy: { settleEveryMs: 0 },
+    // its own port: the CLI's default 9102 would collide with any other ingest on the machine
+    http: { host: '127.0.0.1', port: await freePort() },
   }, o.dir);
   ingest.start();
   // Ingest's persistent session must exist before the first batch, as it does in production:
