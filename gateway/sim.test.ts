@@ -7,6 +7,7 @@ import { parseGatewayConfig } from './config.js';
 import { startGateway, type GatewayHandle } from './gateway.js';
 import { collect, type Collector } from './testing/collector.js';
 import { testConfig } from './testing/config.js';
+import { STALE_AFTER_READS } from './quality.js';
 
 /** The gateway against the simulator (firmware-sim), publishing to the machine's Mosquitto. */
 const cleanups: (() => Promise<unknown>)[] = [];
@@ -126,6 +127,18 @@ describe.skipIf(!(await systemMosquittoAvailable()))('gateway against the simula
       await new Promise((r) => setTimeout(r, 50));
     }
     expect(gw.stats().devices.every((h) => h.ok)).toBe(true);
+  });
+
+  it('registers frozen by the simulator (stuck) are flagged stale while the sun shines', async () => {
+    const { sim, gw, col } = await setup();
+    sim.setFault('sunspec-66', { kind: 'stuck' });
+    for (let k = 0; k < STALE_AFTER_READS + 3; k++) {
+      await gw.runCycle();
+      sim.advance(10_000);
+    }
+    await waitFor(async () => last(col, 'sunspec-66')?.quality?.includes('stale') === true, 'stale flag', 10_000);
+    expect(last(col, 'sunspec-66')!.ac_power_w).toBeGreaterThan(0);
+    expect(last(col, 'huawei')!.quality).toBeUndefined(); // the others move on
   });
 });
 
