@@ -24,6 +24,11 @@ const program = new Command('soak')
 const o = program.opts<{ minutes: number; seed: number; sites: number; speed: number; pollMs: number; outageMs: number; gapMs: number; start: string; faults?: string; keep?: boolean }>();
 const faults = (o.faults ? o.faults.split(',') : [...FAULTS]) as FaultName[];
 for (const f of faults) if (!FAULTS.includes(f)) throw new Error(`--faults: unknown fault ${f}; known: ${FAULTS.join(', ')}`);
+// A crash of the runner must not leave gateway, ingest and influxd processes behind.
+process.on('uncaughtException', (err) => {
+  process.stderr.write(`soak runner crashed: ${err.stack ?? err.message}\n`);
+  process.exitCode = 2;
+});
 const report = await runSoak({ ...o, faults, keepDir: o.keep, onProgress: (line) => process.stderr.write(`[soak ${new Date().toISOString().slice(11, 19)}] ${line}\n`) });
 process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
 process.exit(report.ok ? 0 : 1);

@@ -56,7 +56,15 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function spoolBytes(dir: string): number {
   if (!existsSync(dir)) return 0;
-  return readdirSync(dir).reduce((s, f) => s + statSync(join(dir, f)).size, 0);
+  let bytes = 0;
+  for (const f of readdirSync(dir)) {
+    try {
+      bytes += statSync(join(dir, f)).size;
+    } catch {
+      // renamed or removed by the gateway meanwhile (seq.tmp, an acknowledged segment)
+    }
+  }
+  return bytes;
 }
 
 /** Real ms until every site has a batch made after `sinceReal` stored in InfluxDB; null if not within the limit. */
