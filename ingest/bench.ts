@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mqtt from 'mqtt';
@@ -8,7 +8,8 @@ import { openLedger } from '../common/ledger/index.js';
 import { silentLogger } from '../common/log.js';
 import { startInflux, startMosquitto, waitFor, type InfluxServer } from '../common/testing/index.js';
 import { startIngest } from './index.js';
-import { ingestConfig, seedRegistry } from './testing.js';
+import { installNodeRed, nodeRed } from './bench-nodered.js';
+import { countPoints, ingestConfig, seedRegistry } from './testing.js';
 
 /**
  * Ingest figures (JSON lines), on the real Mosquitto (broker/mosquitto.conf's
@@ -130,6 +131,30 @@ async function rawDrain(database: string): Promise<number> {
   );
 }
 
+async function nodeRedDrain(database: string): Promise<number> {
+  await influx.createDatabase(database);
+  const nrDir = join(dir, 'nodered');
+  mkdirSync(nrDir, { recursive: true });
+  const red = await nodeRed(nrDir, installNodeRed(nrDir), mosquitto.url, influx.url, database);
+  await red.start();
+  // "Connected" is logged before the mqtt-in node has subscribed; a clean stop would unsubscribe, so kill it.
+  await new Promise((r) => setTimeout(r, 3000));
+  await red.stop(true);
+  await preload();
+  await red.start();
+  try {
+    await waitFor(async () => (await countPoints(influx, database, 'inverter')) > 0, 'Node-RED first point', 60_000, 20);
+  } catch (err) {
+    await red.stop();
+    throw new Error(`${(err as Error).message}; Node-RED log: ${red.log()}`);
+  }
+  const t = performance.now();
+  await waitFor(async () => (await countPoints(influx, database, 'inverter')) >= TOTAL, 'Node-RED drained', 300_000, 100);
+  const s = (performance.now() - t) / 1000;
+  await red.stop();
+  return s;
+}
+
 async function latency(rate: number, seconds: number): Promise<void> {
   await influx.createDatabase('latency');
   const lat: number[] = [];
@@ -181,6 +206,24 @@ try {
       ledger: 'sqlite',
     }),
   );
+  if (process.env.BENCH_INGEST_NODERED !== '0') {
+    try {
+      const nr = await nodeRedDrain('nodered');
+      console.log(
+        JSON.stringify({
+          bench: 'ingest.vs_nodered',
+          readings: TOTAL,
+          ingest_readings_per_s: Math.round(TOTAL / ing),
+          nodered_readings_per_s: Math.round(TOTAL / nr),
+          ratio: Number((nr / ing).toFixed(2)),
+          note: 'Node-RED timed from its first point (its startup excluded); flow: mqtt in -> function -> influxdb batch (1.x)',
+          goal: 'ingest well ahead',
+        }),
+      );
+    } catch (err) {
+      console.log(JSON.stringify({ bench: 'ingest.vs_nodered', error: (err as Error).message.slice(-1500) }));
+    }
+  }
 } finally {
   await mosquitto.destroy();
   await influx.destroy();
