@@ -46,7 +46,7 @@ function envTable(): Map<string, string[]> {
   return rows;
 }
 
-/** Environment variables the components' own code reads (process.env.X), outside tests and test helpers. */
+/** Environment variables the components' own code reads (process.env.X, env.X), outside tests, benches and test helpers. */
 function envReadByCode(): Map<string, string[]> {
   const found = new Map<string, string[]>();
   const walk = (dir: string) => {
@@ -54,8 +54,9 @@ function envReadByCode(): Map<string, string[]> {
       const path = join(dir, entry);
       if (statSync(path).isDirectory()) {
         if (entry !== 'testing' && entry !== 'node_modules') walk(path);
-      } else if (/\.ts$/.test(entry) && !/\.test\.ts$|\.test-helper\.ts$|^bench\.ts$|^testing\.ts$/.test(entry)) {
-        for (const m of readFileSync(path, 'utf8').matchAll(/process\.env(?:\.([A-Z0-9_]+)|\[['"]([A-Z0-9_]+)['"]\])/g)) {
+      } else if (/\.ts$/.test(entry) && !/\.test\.ts$|\.test-helper\.ts$|^bench[\w-]*\.ts$|^testing\.ts$/.test(entry)) {
+        // process.env.X, process.env['X'], and env.X where a function is handed process.env
+        for (const m of readFileSync(path, 'utf8').matchAll(/\benv(?:\.([A-Z][A-Z0-9_]+)|\[['"]([A-Z][A-Z0-9_]+)['"]\])/g)) {
           const name = (m[1] ?? m[2])!;
           found.set(name, [...(found.get(name) ?? []), relative(ROOT, path)]);
         }
