@@ -42,6 +42,7 @@ describe('config templates', () => {
     // a --config outside the output dir is the operator's own file: left alone
     expect(renderConfigsFor(['gateway', '--config', '/etc/my/gateway.yaml'], repo, out, env)).toEqual([]);
     expect(() => renderConfigsFor(['api', '-c', `${out}/api.yaml`], repo, out, env)).toThrow(/needs environment variable MQTT_API_PASSWORD/);
+    expect(() => renderConfigsFor(['api', '--config', `${out}/nope.yaml`], repo, out, env)).toThrow(`--config ${out}/nope.yaml needs the template ${repo}/nope.yaml, which cannot be read`);
   });
 
   it('the container entrypoint renders the config, then runs the sunshare command with it in the same process', () => {

@@ -37,8 +37,14 @@ export function renderConfigsFor(args: string[], templateDir: string, outDir: st
     const file = args[i + 1];
     if ((arg !== '--config' && arg !== '-c') || !file || !file.startsWith(`${outDir}/`)) return;
     const template = join(templateDir, basename(file));
+    let text: string;
+    try {
+      text = readFileSync(template, 'utf8');
+    } catch (err) {
+      throw new Error(`--config ${file} needs the template ${template}, which cannot be read: ${(err as Error).message}`);
+    }
     mkdirSync(outDir, { recursive: true, mode: 0o700 });
-    writeFileSync(file, renderTemplate(readFileSync(template, 'utf8'), env, template), { mode: 0o600 });
+    writeFileSync(file, renderTemplate(text, env, template), { mode: 0o600 });
     written.push(file);
   });
   return written;
