@@ -16,6 +16,8 @@ import { SunSpecProfile } from './profiles/sunspec.js';
 import { rtuWireMs } from './testing/register-server.js';
 
 const here = (f: string) => fileURLToPath(new URL(f, import.meta.url));
+/** The V8 flags deploy/sunshare-gateway.service runs the gateway with (small young generation, no optimizing compiler). */
+const SITE_NODE_FLAGS = ['--max-semi-space-size=1', '--optimize-for-size', '--no-opt'];
 const children: ChildProcess[] = [];
 const Client = ModbusSerial as unknown as typeof ModbusRTU;
 
@@ -129,7 +131,7 @@ try {
   /** Runs a gateway process for 12 s (12 cycles) with the full spool and returns its RSS and cycles. */
   const measure = async (command: string[], what: string) => {
     const seqBefore = Number(readFileSync(join(dir, 'seq'), 'utf8'));
-    const proc = spawn(process.execPath, ['--max-semi-space-size=1', ...command], { stdio: 'inherit', env: { ...process.env, LOG_LEVEL: 'silent' } });
+    const proc = spawn(process.execPath, [...SITE_NODE_FLAGS, ...command], { stdio: 'inherit', env: { ...process.env, LOG_LEVEL: 'silent' } });
     children.push(proc);
     await new Promise((r) => setTimeout(r, 12_000));
     const rssKb = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${proc.pid}/status`, 'utf8'))?.[1]);
@@ -140,16 +142,16 @@ try {
     console.log(JSON.stringify({ bench: 'gateway.memory', devices: 32, spool_mb: round(spoolMb, 1), cycles, rss_mb: round(rssKb / 1024, 1), process: what, goal: 'rss_mb<80' }));
     return cycles;
   };
-  let cycles = await measure([here('../bin/sunshare.js'), 'gateway', '--config', cfgFile], 'node --max-semi-space-size=1 bin/sunshare.js gateway (through tsx)');
+  let cycles = await measure([here('../bin/sunshare.js'), 'gateway', '--config', cfgFile], `node ${SITE_NODE_FLAGS.join(' ')} bin/sunshare.js gateway (through tsx)`);
   // the same gateway bundled with esbuild (gateway/main.ts), run by plain node: what a site box can run
   const bundleDir = join(here('..'), 'node_modules', '.cache', 'sunshare-gateway');
   mkdirSync(bundleDir, { recursive: true });
   const built = spawnSync(join(here('..'), 'node_modules', '.bin', 'esbuild'), [here('main.ts'), '--bundle', '--platform=node', '--format=esm', '--target=node20', '--packages=external', `--outfile=${join(bundleDir, 'gateway.mjs')}`, '--log-level=warning'], { stdio: 'inherit' });
   if (built.status === 0) {
     for (const sub of ['sunspec', 'maps']) cpSync(here(`../common/devices/${sub}`), join(bundleDir, sub), { recursive: true });
-    cycles += await measure([join(bundleDir, 'gateway.mjs'), cfgFile], 'node --max-semi-space-size=1 gateway.mjs (esbuild bundle of gateway/main.ts)');
+    cycles += await measure([join(bundleDir, 'gateway.mjs'), cfgFile], `node ${SITE_NODE_FLAGS.join(' ')} gateway.mjs (esbuild bundle of gateway/main.ts)`);
   }
-  await run('testing/bench-memory.ts', [String(filled + cycles), dir, JSON.stringify(ports), broker.url, '100'], (l) => console.log(l));
+  await run('testing/bench-memory.ts', [String(filled + cycles), dir, JSON.stringify(ports), broker.url, '100'], (l) => console.log(l), SITE_NODE_FLAGS);
 } finally {
   for (const c of children) c.kill('SIGKILL');
   await broker.destroy();
