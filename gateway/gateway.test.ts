@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { TOPIC_ROOT } from '../common/contract.js';
 import { silentLogger } from '../common/log.js';
-import { socatAvailable, startPtyPair, waitFor } from '../common/testing/index.js';
+import { freePort, socatAvailable, startPtyPair, waitFor } from '../common/testing/index.js';
 import { parseGatewayConfig } from './config.js';
 import { startGateway, type GatewayHandle } from './gateway.js';
 import { startAedes } from './testing/aedes.js';
@@ -105,6 +105,37 @@ describe('gateway over Modbus TCP', () => {
     await waitFor(async () => readingsOf(col, 'inv1').some((r) => r.quality?.includes('power_above_rating')), 'power_above_rating', 10_000);
     expect(readingsOf(col, 'inv1').find((r) => r.quality?.includes('power_above_rating'))!.ac_power_w).toBe(30_000);
     expect(col.invalid).toEqual([]);
+  });
+});
+
+describe('spool bound', () => {
+  it('beyond maxBytes the oldest batches are evicted, counted, and reported in the retained status', async () => {
+    const units = [1, 2, 3, 4, 5, 6, 7, 8];
+    const srv = await startRegisterServer(new Map(units.map((u) => [u, unit(inverter(`SN-${u}`, 1000))])));
+    cleanups.push(() => srv.stop());
+    const port = await freePort(); // the broker comes later
+    const raw = testConfig(
+      `mqtt://127.0.0.1:${port}`,
+      { pollIntervalMs: 100, spool: { maxBytes: 65_536, segmentBytes: 4096, replayBatchesPerSecond: 500 } },
+      units.map((u) => ({ id: `inv${u}`, transport: 'tcp', host: '127.0.0.1', port: srv.port, unit: u, profile: 'sunspec' })),
+    );
+    const gw = await startGateway(parseGatewayConfig(raw), { log: silentLogger });
+    cleanups.push(() => gw.stop());
+    await waitFor(async () => gw.stats().publisher.spool.evictedBatches > 10, 'evictions while offline', 30_000);
+    const broker = await startAedes({ port });
+    cleanups.push(() => broker.stop());
+    const col = await collect(broker.url, `${TOPIC_ROOT}/${raw.site}/${raw.gateway}`);
+    cleanups.push(() => col.close());
+    await waitFor(async () => (col.statuses.at(-1)?.spool?.evictedBatches ?? 0) > 10, 'status reports the evictions', 15_000);
+    await waitFor(async () => gw.stats().publisher.spool.batches === 0, 'what was kept is replayed', 15_000);
+    const s = gw.stats().publisher;
+    expect(s.spool.bytes).toBeLessThanOrEqual(65_536 + 4096);
+    const evicted = s.spool.evictedBatches;
+    // the oldest went, the newest were kept: what is missing is one run at the start
+    const missing = col.missing(s.lastSeq);
+    expect(missing.length).toBeGreaterThan(0);
+    expect(missing).toEqual(Array.from({ length: missing.length }, (_, i) => i));
+    expect(missing.length).toBe(evicted); // exactly the evicted batches, none of the kept ones
   });
 });
 
