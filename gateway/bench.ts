@@ -1,7 +1,7 @@
 // `npm run bench -- gateway`: poll cycle vs a bare client (32 SunSpec inverters over TCP), RTU at
 // 9600 baud vs the line-rate bound (8 inverters), RSS with 32 devices and a 100 MB spool, replay rate.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -39,13 +39,14 @@ function run(script: string, args: string[], onLine: (l: string) => void, nodeFl
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
 const round = (x: number, d = 2) => Math.round(x * 10 ** d) / 10 ** d;
 
+const benchDir = mkdtempSync(join(tmpdir(), 'sunshare-bench-gw-'));
 const broker = await startMosquitto('max_queued_messages 0\nmax_inflight_messages 0\n');
 try {
   // ---- 32 inverters over TCP
   let ports: number[] = [];
   void run('testing/bench-servers.ts', ['tcp', '32'], (l) => (ports = (JSON.parse(l) as { ports: number[] }).ports));
   await waitFor(async () => ports.length === 32, 'bench servers', 30_000);
-  const spoolDir = () => mkdtempSync(join(tmpdir(), 'sunshare-bench-gw-'));
+  const spoolDir = () => mkdtempSync(join(benchDir, 'gw-'));
   const tcpDevices = ports.map((port, i) => ({ id: `inv${i}`, transport: 'tcp', host: '127.0.0.1', port, unit: 1, profile: 'sunspec' }));
   const gw = await startGateway(parseGatewayConfig({ site: 'bench', gateway: 'tcp', pollIntervalMs: 1000, mqtt: { url: broker.url }, spool: { dir: spoolDir(), fsync: 'always' }, devices: tcpDevices }), { log: silentLogger, manualCycles: true });
   for (let k = 0; k < 3; k++) await gw.runCycle(); // discovery
@@ -155,5 +156,6 @@ try {
 } finally {
   for (const c of children) c.kill('SIGKILL');
   await broker.destroy();
+  rmSync(benchDir, { recursive: true, force: true });
 }
 process.exit(0);

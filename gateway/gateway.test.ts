@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { TOPIC_ROOT } from '../common/contract.js';
 import { silentLogger } from '../common/log.js';
 import { freePort, socatAvailable, startPtyPair, waitFor } from '../common/testing/index.js';
@@ -6,9 +6,11 @@ import { parseGatewayConfig } from './config.js';
 import { startGateway, type GatewayHandle } from './gateway.js';
 import { startAedes } from './testing/aedes.js';
 import { collect, type Collector } from './testing/collector.js';
-import { testConfig } from './testing/config.js';
+import { removeTestSpools, testConfig } from './testing/config.js';
 import { startRegisterServer, type UnitRegisters } from './testing/register-server.js';
 import { sunspecSpace } from './testing/sunspec-space.js';
+
+afterAll(removeTestSpools);
 
 const cleanups: (() => Promise<unknown>)[] = [];
 afterEach(async () => {

@@ -1,11 +1,13 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { TOPIC_ROOT } from '../common/contract.js';
 import { mosquittoAvailable, startMosquitto, waitFor } from '../common/testing/index.js';
 import { startSim } from '../firmware-sim/index.js';
 import { collect, PERSISTENT_MOSQUITTO } from './testing/collector.js';
-import { testConfig } from './testing/config.js';
+import { removeTestSpools, testConfig } from './testing/config.js';
+
+afterAll(removeTestSpools);
 
 /**
  * Store and forward end to end: a real gateway process polling the simulator, a private Mosquitto

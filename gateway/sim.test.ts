@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { TOPIC_ROOT, type Reading } from '../common/contract.js';
 import { silentLogger } from '../common/log.js';
 import { socatAvailable, startPtyPair, SYSTEM_MOSQUITTO_URL, systemMosquittoAvailable, waitFor } from '../common/testing/index.js';
@@ -6,8 +6,10 @@ import { startSim, type SimHandle } from '../firmware-sim/index.js';
 import { parseGatewayConfig } from './config.js';
 import { startGateway, type GatewayHandle } from './gateway.js';
 import { collect, type Collector } from './testing/collector.js';
-import { testConfig } from './testing/config.js';
+import { removeTestSpools, testConfig } from './testing/config.js';
 import { STALE_AFTER_READS } from './quality.js';
+
+afterAll(removeTestSpools);
 
 /** The gateway against the simulator (firmware-sim), publishing to the machine's Mosquitto. */
 const cleanups: (() => Promise<unknown>)[] = [];

@@ -9,9 +9,11 @@ import { freePort, startMosquitto, SYSTEM_MOSQUITTO_URL, systemMosquittoAvailabl
 import { parseGatewayConfig } from '../config.js';
 import { startAedes } from '../testing/aedes.js';
 import { collect, PERSISTENT_MOSQUITTO } from '../testing/collector.js';
-import { testConfig } from '../testing/config.js';
+import { removeTestSpools, testConfig } from '../testing/config.js';
 import { makeTestPki, type TestPki } from '../testing/tls.js';
 import { Publisher } from './publisher.js';
+
+afterAll(removeTestSpools);
 
 const reading = (): Reading => ({ device: 'inv1', kind: 'inverter', ts: Date.now(), ac_power_w: 1234.5, ac_energy_wh: 1e6 });
 const prefix = (raw: { site: string; gateway: string }) => `${TOPIC_ROOT}/${raw.site}/${raw.gateway}`;

@@ -1,6 +1,18 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+
+/** Spool dirs of this test file; `afterAll(removeTestSpools)` deletes them. */
+let root: string | undefined;
+function spoolDir(): string {
+  root ??= mkdtempSync(join(tmpdir(), 'sunshare-gw-spool-'));
+  return mkdtempSync(join(root, 's-'));
+}
+
+export function removeTestSpools(): void {
+  if (root) rmSync(root, { recursive: true, force: true });
+  root = undefined;
+}
 
 export const uniqueId = (prefix: string) => `${prefix}-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
 
@@ -12,7 +24,7 @@ export function testConfig(mqttUrl: string, over: Record<string, unknown> = {}, 
     gateway: 'gw1',
     pollIntervalMs: 200,
     mqtt: { url: mqttUrl, reconnectPeriodMs: 200, connectTimeoutMs: 2000, ...mqttOver },
-    spool: { dir: mkdtempSync(join(tmpdir(), 'sunshare-gw-spool-')), fsync: 'always', replayBatchesPerSecond: 200, ...spoolOver },
+    spool: { dir: spoolDir(), fsync: 'always', replayBatchesPerSecond: 200, ...spoolOver },
     devices,
     ...rest,
   };
