@@ -1,4 +1,20 @@
-import type { SoakSystem } from './system.js';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { SMALL_SPOOL_BYTES, type SoakSystem } from './system.js';
+
+/** Bytes of a spool directory's files (files may be renamed or removed under us). */
+export function spoolBytes(dir: string): number {
+  if (!existsSync(dir)) return 0;
+  let bytes = 0;
+  for (const f of readdirSync(dir)) {
+    try {
+      bytes += statSync(join(dir, f)).size;
+    } catch {
+      // renamed or removed by the gateway meanwhile (seq.tmp, an acknowledged segment)
+    }
+  }
+  return bytes;
+}
 
 export const FAULTS = [
   'broker_restart',
@@ -11,6 +27,7 @@ export const FAULTS = [
   'sim_replace',
   'sim_silent',
   'sim_busy',
+  'spool_limit',
 ] as const;
 export type FaultName = (typeof FAULTS)[number];
 
@@ -59,6 +76,16 @@ export async function fireFault(sys: SoakSystem, name: FaultName, k: number, out
       await sleep(outageMs);
       await sys.influx.start();
       return 'InfluxDB stopped and started';
+    case 'spool_limit': {
+      // Cut the link until the small spool is full and has evicted its oldest segment twice over.
+      const small = sys.sites.at(-1)!.id;
+      sys.proxy.cut();
+      const until = Date.now() + 180_000;
+      while (Date.now() < until && spoolBytes(sys.spoolDir(small)) < SMALL_SPOOL_BYTES - 8192) await sleep(500);
+      await sleep(15 * sys.pollMs); // about 15 more batches: past the limit, so the oldest segments go
+      sys.proxy.restore();
+      return `link cut until ${small}'s ${SMALL_SPOOL_BYTES}-byte spool was full and evicting`;
+    }
     case 'sim_counter_reset':
       sim.setFault(inverter, { kind: 'counter_reset' });
       return `${site.id}/${inverter} energy counter reset to zero`;

@@ -1,8 +1,8 @@
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Spool } from '../../gateway/spool/index.js';
-import { fireFault, FAULTS, type FaultName } from './faults.js';
+import { fireFault, FAULTS, spoolBytes, type FaultName } from './faults.js';
 import { completeDays, reconcileEnergy, reconcileReadings, reconcileSettlements, type EnergyDifference, type GatewayReconciliation } from './reconcile.js';
 import { startSoakSystem, type SoakSystem } from './system.js';
 import { TruthRecorder } from './truth.js';
@@ -39,7 +39,7 @@ export interface SoakReport {
   simulated: { from: string; to: string; speed: number };
   faults: FaultRecord[];
   faultsFired: Record<string, number>;
-  readings: { produced: number; stored: number; missing: number; duplicated: number; pendingInSpool: number; perGateway: (GatewayReconciliation & { pendingInSpool: number })[] };
+  readings: { produced: number; stored: number; missing: number; duplicated: number; pendingInSpool: number; evictedBatches: number; perGateway: (GatewayReconciliation & { pendingInSpool: number; evictedBatches: number })[] };
   largestSpoolBytes: number;
   /**
    * Daily energy per device in the ledger vs the simulators' truth. `flagged`: days the ledger marks
@@ -53,19 +53,6 @@ export interface SoakReport {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-function spoolBytes(dir: string): number {
-  if (!existsSync(dir)) return 0;
-  let bytes = 0;
-  for (const f of readdirSync(dir)) {
-    try {
-      bytes += statSync(join(dir, f)).size;
-    } catch {
-      // renamed or removed by the gateway meanwhile (seq.tmp, an acknowledged segment)
-    }
-  }
-  return bytes;
-}
 
 /** Real ms until every site has a batch made after `sinceReal` stored in InfluxDB; null if not within the limit. */
 async function recoveryTime(sys: SoakSystem, sinceReal: number, limitMs = 90_000): Promise<number | null> {
@@ -122,13 +109,16 @@ export async function runSoak(o: SoakOptions): Promise<SoakReport> {
     // Drain: let the gateways catch up, stop them cleanly, let ingest finish.
     const drainUntil = Date.now() + 90_000;
     for (const s of sys.sites) {
+      // caught up: every seq stored (holes the spool evicted never fill, so also: the newest is in and nothing moves)
+      let before = -1;
       while (Date.now() < drainUntil) {
         const have = await storedSeqs(sys, s.id);
         const upTo = lastSeq(sys, s.id) - 3;
         let complete = true;
         for (let q = 0; q <= upTo && complete; q++) complete = have.has(q);
-        if (complete) break;
-        await sleep(500);
+        if (complete || (have.has(upTo) && have.size === before)) break;
+        before = have.size;
+        await sleep(1000);
       }
     }
     for (const gw of sys.gateways.values()) await gw.stop();
@@ -148,8 +138,9 @@ export async function runSoak(o: SoakOptions): Promise<SoakReport> {
     for (const s of sys.sites) {
       const r = await reconcileReadings(sys.influx, s.id, sys.spoolDir(s.id));
       const spool = Spool.open({ dir: sys.spoolDir(s.id), maxBytes: 100 * 1024 * 1024, segmentBytes: 1024 * 1024, fsync: 'never' });
-      const pendingInSpool = spool.stats().batches;
-      perGateway.push({ ...r, pendingInSpool, batchesMissing: Math.max(0, r.batchesMissing - pendingInSpool) });
+      const { batches: pendingInSpool, evictedBatches } = spool.stats();
+      // what the spool holds is late, not lost; what it evicted at its byte limit is lost by policy, and counted
+      perGateway.push({ ...r, pendingInSpool, evictedBatches, batchesMissing: r.batchesMissing - pendingInSpool - evictedBatches });
     }
     const days = completeDays(simFrom, simTo);
     const energy = await reconcileEnergy(sys.ledger, sys.sites, truth, days, simTo + 3_600_000);
@@ -161,9 +152,10 @@ export async function runSoak(o: SoakOptions): Promise<SoakReport> {
       missing: perGateway.reduce((a, g) => a + g.readingsMissing + 0, 0),
       duplicated: perGateway.reduce((a, g) => a + g.batchesDuplicated, 0),
       pendingInSpool: perGateway.reduce((a, g) => a + g.pendingInSpool, 0),
+      evictedBatches: perGateway.reduce((a, g) => a + g.evictedBatches, 0),
       perGateway,
     };
-    for (const g of perGateway) if (g.batchesMissing > 0) problems.push(`${g.site}: ${g.batchesMissing} batches missing`);
+    for (const g of perGateway) if (g.batchesMissing !== 0) problems.push(`${g.site}: ${g.batchesMissing} batches missing beyond the ${g.evictedBatches} the spool evicted (seqs ${g.missingSeqs.join(',')})`);
     if (readings.missing !== 0) problems.push(`${readings.missing} readings in stored batches are not in InfluxDB`);
     if (readings.duplicated !== 0) problems.push(`${readings.duplicated} batches stored twice`);
     const flaggedByDesign = (e: EnergyDifference) => e.method === 'reset' || e.method === 'replacement' || e.method === 'rollover';

@@ -11,6 +11,7 @@ import { startLinkProxy, type LinkProxy } from './proxy.js';
 
 export const TIME_ZONE = 'Asia/Shanghai';
 export const DATABASE = 'soak';
+export const SMALL_SPOOL_BYTES = 65_536;
 
 export interface SoakSystemOptions {
   dir: string;
@@ -38,6 +39,7 @@ export interface SoakSystem {
   readonly ingest: ComponentProcess;
   readonly ledger: string;
   readonly spoolDir: (site: string) => string;
+  readonly pollMs: number;
   broker: BrokerHandle;
   restartBroker(downMs: number): Promise<void>;
   simNow(): number;
@@ -111,7 +113,8 @@ export async function startSoakSystem(o: SoakSystemOptions): Promise<SoakSystem>
       gateway: 'gw1',
       mqtt: { url: proxy.url, reconnectPeriodMs: 500, connectTimeoutMs: 2000, keepaliveSec: 5 },
       pollIntervalMs: o.pollMs,
-      spool: { dir: spoolDir(site.id) },
+      // the last site's gateway has the smallest spool the gateway allows, so the spool_limit fault can fill it
+      spool: site === sites.at(-1) ? { dir: spoolDir(site.id), maxBytes: SMALL_SPOOL_BYTES, segmentBytes: 4096 } : { dir: spoolDir(site.id) },
       devices: sim.devices.map((d) => ({ id: d.id, transport: 'tcp', host: '127.0.0.1', port: d.port, unit: d.unitId, profile: 'sunspec', timeoutMs: 400, ratedPowerW: d.ratedPowerW })),
     }, o.dir);
     gw.start();
@@ -127,6 +130,7 @@ export async function startSoakSystem(o: SoakSystemOptions): Promise<SoakSystem>
     ingest,
     ledger,
     spoolDir,
+    pollMs: o.pollMs,
     broker,
     async restartBroker(downMs) {
       await system.broker.stop();
