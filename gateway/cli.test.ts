@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -16,14 +16,22 @@ describe('sunshare gateway (CLI)', () => {
   });
 
   it('--check accepts the shipped example and reports every problem of a bad config with its path', () => {
-    expect(sunshare('gateway', '--config', fileURLToPath(new URL('./config.example.yaml', import.meta.url)), '--check').stdout).toMatch(/valid \(6 devices\)/);
     const dir = mkdtempSync(join(tmpdir(), 'sunshare-gwcli-'));
     try {
+      // the example as installed: its TLS files exist
+      for (const f of ['ca.pem', 'gw-01.pem', 'gw-01.key']) writeFileSync(join(dir, f), 'PEM');
+      const example = readFileSync(fileURLToPath(new URL('./config.example.yaml', import.meta.url)), 'utf8').replaceAll('/etc/sunshare/', `${dir}/`);
+      writeFileSync(join(dir, 'example.yaml'), example);
+      expect(sunshare('gateway', '--config', join(dir, 'example.yaml'), '--check').stdout).toMatch(/valid \(6 devices\)/);
       const file = join(dir, 'gw.yaml');
       writeFileSync(file, 'site: s1\ngateway: g1\nmqtt: { url: "mqtt://127.0.0.1" }\nspool: { dir: /tmp/x }\ndevices:\n  - { id: a, transport: tcp, host: h, profile: acme-9000 }\n  - { id: b, transport: tcp, host: h, unit: 2, profile: sunspec }\n');
       const r = sunshare('gateway', '--config', file, '--check');
       expect(r.status).toBe(1);
       expect(r.stderr).toContain('/devices/0/profile: no register map named acme-9000');
+      writeFileSync(file, 'site: s1\ngateway: g1\nmqtt: { url: "mqtts://127.0.0.1", ca: /nonexistent/ca.pem }\nspool: { dir: /tmp/x }\ndevices: [{ id: a, transport: tcp, host: h, profile: sunspec }]\n');
+      const r1 = sunshare('gateway', '--config', file, '--check');
+      expect(r1.status).toBe(1);
+      expect(r1.stderr).toContain('/mqtt/ca: cannot read /nonexistent/ca.pem');
       writeFileSync(file, 'site: s1\nmqtt: { url: "ftp://x" }\n');
       const r2 = sunshare('gateway', '--config', file, '--check');
       expect(r2.status).toBe(1);

@@ -5,7 +5,7 @@ export function register(program: Command): void {
     .command('gateway')
     .description('Poll Modbus inverters and meters at a site and publish their readings to MQTT, spooling to disk while offline')
     .requiredOption('-c, --config <file>', 'gateway config (YAML or JSON); see gateway/config.example.yaml and docs/gateway.md')
-    .option('--check', 'validate the config (and the device maps it names) and exit')
+    .option('--check', 'validate the config, the device maps and the TLS files it names, and exit')
     .option('--log-level <level>', 'trace, debug, info, warn or error (default: $LOG_LEVEL or info)')
     .addHelpText(
       'after',
@@ -22,6 +22,8 @@ a kill -9 loses nothing: unacknowledged batches are replayed from the spool on t
       const { createLogger } = await import('../common/log.js');
       const cfg = loadGatewayConfig(opts.config);
       checkProfiles(cfg.devices, opts.config);
+      const { mqttClientOptions } = await import('./mqtt/client-options.js');
+      mqttClientOptions(cfg); // reads the TLS files: a missing CA or key is reported now, not at the first connect
       if (opts.check) {
         console.log(`${opts.config}: valid (${cfg.devices.length} devices)`);
         return;
