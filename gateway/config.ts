@@ -19,6 +19,7 @@ const Mqtt = Type.Object(
     keepaliveSec: Type.Integer({ minimum: 5, maximum: 3600, default: 30 }),
     connectTimeoutMs: Type.Integer({ minimum: 500, default: 10_000 }),
     reconnectPeriodMs: Type.Integer({ minimum: 100, default: 2_000 }),
+    ackTimeoutMs: Type.Integer({ minimum: 500, default: 30_000, description: 'a batch not acknowledged within this is sent again' }),
   },
   { additionalProperties: false },
 );

@@ -108,6 +108,27 @@ describe('replay after an outage', () => {
   });
 });
 
+describe('acknowledgement timeout', () => {
+  it('a batch the broker swallows without PUBACK on a live link is sent again after ackTimeoutMs', async () => {
+    let swallow = 3;
+    const broker = await startAedes({ blackHole: (topic) => topic.endsWith('/telemetry') && swallow-- > 0 });
+    try {
+      const raw = testConfig(broker.url, { mqtt: { ackTimeoutMs: 1000 } });
+      const col = await collect(broker.url, prefix(raw));
+      const pub = new Publisher(parseGatewayConfig(raw), silentLogger);
+      await waitFor(async () => pub.stats().connected, 'connected', 10_000);
+      for (let i = 0; i < 6; i++) pub.publish([reading()]);
+      await waitFor(async () => col.missing(5).length === 0, 'every seq, the swallowed ones resent', 10_000);
+      expect(pub.stats()).toMatchObject({ connected: true, spool: { batches: 0 } });
+      expect(pub.stats().ackTimeouts).toBeGreaterThanOrEqual(1);
+      await pub.stop();
+      await col.close();
+    } finally {
+      await broker.stop();
+    }
+  });
+});
+
 describe.skipIf(!(await systemMosquittoAvailable()))('publisher against the machine Mosquitto', () => {
   it('publishes batches and retained status', async () => {
     await publishAndCollect(SYSTEM_MOSQUITTO_URL);

@@ -11,6 +11,7 @@ export interface PublisherStats {
   sentLive: number;
   sentReplay: number;
   acked: number;
+  ackTimeouts: number;
   inFlight: number;
   spool: SpoolStats;
 }
@@ -34,11 +35,13 @@ export class Publisher {
   private inFlight = 0;
   /** Bumped when the connection drops: callbacks of older sends no longer count as in flight. */
   private generation = 0;
+  /** When each batch of the current generation was sent, for the acknowledgement timeout. */
+  private readonly sentAt = new Map<SpoolEntry, number>();
   private tokens = 0;
   private lastTick = Date.now();
   private lastCursorSave = 0;
   private readonly timer: NodeJS.Timeout;
-  private readonly counters = { sentLive: 0, sentReplay: 0, acked: 0 };
+  private readonly counters = { sentLive: 0, sentReplay: 0, acked: 0, ackTimeouts: 0 };
   private lastStatus: GatewayStatus | undefined;
   private stopped = false;
 
@@ -58,14 +61,9 @@ export class Publisher {
       if (this.lastStatus) this.publishStatus(this.lastStatus);
     });
     this.client.on('offline', () => log.warn({ url: cfg.mqtt.url }, 'broker unreachable; spooling'));
-    this.client.on('close', () => {
-      // What was in flight may never be acknowledged (mqtt.js keeps it for a session we do not
-      // resume): send it again from the spool after reconnecting. A duplicate at worst.
-      if (this.inFlight === 0) return;
-      this.generation++;
-      this.inFlight = 0;
-      this.spool.rewind();
-    });
+    // What was in flight may never be acknowledged (mqtt.js keeps it for a session we do not
+    // resume): send it again from the spool after reconnecting. A duplicate at worst.
+    this.client.on('close', () => this.abandonInFlight());
     this.client.on('error', (err) => log.warn({ err: err.message }, 'mqtt error'));
     this.timer = setInterval(() => this.tick(), TICK_MS);
   }
@@ -93,8 +91,17 @@ export class Publisher {
     });
   }
 
+  private abandonInFlight(): void {
+    if (this.inFlight === 0 && this.sentAt.size === 0) return;
+    this.generation++;
+    this.inFlight = 0;
+    this.sentAt.clear();
+    this.spool.rewind();
+  }
+
   private send(entry: SpoolEntry, payload: Buffer, how: 'live' | 'replay'): void {
     this.inFlight++;
+    this.sentAt.set(entry, Date.now());
     const generation = this.generation;
     this.counters[how === 'live' ? 'sentLive' : 'sentReplay']++;
     this.client.publish(this.telemetryTopic, payload, { qos: 1 }, (err) => {
@@ -102,6 +109,7 @@ export class Publisher {
       // on reconnect, so it may belong to another message. The entry was sent again from the spool.
       if (generation !== this.generation) return;
       this.inFlight--;
+      this.sentAt.delete(entry);
       if (err) {
         // Not acknowledged: it stays in the spool and goes again (a duplicate at worst).
         if (entry.state === 'busy') entry.state = 'pending';
@@ -116,6 +124,14 @@ export class Publisher {
   /** Replays the backlog at the configured rate, and saves the cursor now and then. */
   private tick(): void {
     const now = Date.now();
+    const oldest = this.sentAt.values().next().value;
+    if (oldest !== undefined && now - oldest > this.cfg.mqtt.ackTimeoutMs) {
+      // A link that looks up but acknowledges nothing (a stuck session, a broker that dropped the
+      // packet): send everything in flight again rather than wait for a reconnect that may not come.
+      this.log.warn({ inFlight: this.inFlight, waitedMs: now - oldest }, 'no acknowledgement in time; sending again from the spool');
+      this.counters.ackTimeouts++;
+      this.abandonInFlight();
+    }
     const rate = this.cfg.spool.replayBatchesPerSecond;
     this.tokens = Math.min(Math.max(1, rate * 0.1), this.tokens + ((now - this.lastTick) / 1000) * rate);
     this.lastTick = now;

@@ -80,6 +80,22 @@ describe('spool', () => {
     expect(Spool.open(opts(dir)).stats().evictedBatches).toBe(st.evictedBatches);
   });
 
+  it('stays within maxBytes when an old batch is never acknowledged while newer ones are', () => {
+    const dir = tempDir();
+    const s = Spool.open(opts(dir, { maxBytes: 65_536, segmentBytes: 4096 }));
+    const stuck = s.append(0, payload(0));
+    stuck.state = 'busy'; // sent, never acknowledged
+    for (let n = 1; n < 2000; n++) {
+      const e = s.append(n, payload(n));
+      e.state = 'busy';
+      s.ack(e); // acknowledged at once
+      expect(s.stats().bytes).toBeLessThanOrEqual(65_536);
+    }
+    expect(s.stats()).toMatchObject({ batches: 0, evictedBatches: 1 }); // the stuck one, counted
+    expect(readdirSync(dir).filter((f) => f.endsWith('.ssp')).length).toBeLessThanOrEqual(16);
+    s.close();
+  });
+
   it('skips a damaged record and a torn tail without losing the good records around them', () => {
     const dir = tempDir();
     const s = Spool.open(opts(dir, { segmentBytes: 1 << 20 }));

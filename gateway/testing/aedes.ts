@@ -10,8 +10,13 @@ export interface AedesBroker {
 }
 
 /** A bare aedes on a free port (plain, or TLS with the given PEMs; with `ca` a client certificate is required), optionally requiring a username/password. */
-export async function startAedes(opts: { username?: string; password?: string; tls?: { key: Buffer; cert: Buffer; ca?: Buffer }; port?: number } = {}): Promise<AedesBroker> {
+export async function startAedes(opts: { username?: string; password?: string; tls?: { key: Buffer; cert: Buffer; ca?: Buffer }; port?: number; blackHole?: (topic: string) => boolean } = {}): Promise<AedesBroker> {
   const broker = await Aedes.createBroker({
+    // blackHole: the publish is neither delivered nor acknowledged (a stuck session upstream)
+    authorizePublish: (_client, packet, done) => {
+      if (opts.blackHole?.(packet.topic)) return;
+      done(null);
+    },
     authenticate: (_client, username, password, done) => {
       if (opts.username === undefined) return done(null, true);
       const ok = username === opts.username && password?.toString() === opts.password;
