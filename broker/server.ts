@@ -2,13 +2,13 @@ import { readFileSync } from 'node:fs';
 import { createServer, type AddressInfo, type Server } from 'node:net';
 import { createServer as createTlsServer } from 'node:tls';
 import { Aedes, type AedesOptions, type AuthenticateError, type Client } from 'aedes';
-import AsyncLevelPersistence from 'aedes-persistence-level/asyncPersistence.js';
-import { Level } from 'level';
 import { parseConfig } from '../common/config.js';
 import { SunshareError } from '../common/errors.js';
 import { silentLogger, type Logger } from '../common/log.js';
 import { mayPublish, maySubscribe } from './acl.js';
 import { BrokerOptions } from './config.js';
+import { forwardOnce } from './forward-once.js';
+import { openLevelStore } from './level-store.js';
 import { loadCredentials, verifyPassword, type BrokerUser } from './credentials.js';
 
 export interface BrokerStats {
@@ -52,10 +52,14 @@ export async function startBroker(input: BrokerInput = {}): Promise<BrokerHandle
   }
   const stats = { refusedConnections: 0, deniedPublishes: 0, deniedSubscriptions: 0 };
   const byClient = new WeakMap<Client, BrokerUser>();
-  const persistence = opts.persistence ? new AsyncLevelPersistence(new Level(opts.persistence)) : undefined;
+  const store = opts.persistence ? openLevelStore(opts.persistence) : undefined;
+  // aedes' own once-per-client check loses messages with the on-disk store (see forward-once.ts)
+  const once = forwardOnce();
 
   const aedesOpts: AedesOptions = {
-    ...(persistence ? { persistence } : {}),
+    ...(store ? { persistence: store.persistence } : {}),
+    preConnect: once.preConnect,
+    authorizeForward: once.authorizeForward,
     authenticate(client, username, password, done) {
       if (opts.allowAnonymous && users.size === 0) return done(null, true);
       const user = username === undefined ? undefined : users.get(username);
@@ -112,7 +116,7 @@ export async function startBroker(input: BrokerInput = {}): Promise<BrokerHandle
     async stop() {
       await new Promise<void>((r) => aedes.close(() => r()));
       await Promise.all([tcp, tls].map((s) => (s ? new Promise<void>((r) => s.close(() => r())) : undefined)));
-      await persistence?.destroy();
+      await store?.close();
     },
   };
 }
