@@ -81,10 +81,8 @@ export async function startDemo(input: Partial<DemoConfig> = {}, log: Logger = s
     stops.push(() => db.close());
     await seedRegistry(db, sites, cfg.siteKw, cfg.households, new Date(start).toISOString().slice(0, 10));
 
-    // Sessions in memory: on Ctrl-C the gateways flush and ingest drains before anything stops (see
-    // drainIngest), so the broker holds nothing worth keeping; and with the LevelDB session store
-    // reopened after a restart, aedes acknowledged some batches it then never delivered (docs/api.md).
-    const broker: BrokerHandle = await startBroker({ host: cfg.host, port: cfg.mqttPort, allowAnonymous: true, log });
+    // Sessions on disk (LevelDB): what the broker holds for a persistent session survives a restart.
+    const broker: BrokerHandle = await startBroker({ host: cfg.host, port: cfg.mqttPort, allowAnonymous: true, persistence: join(cfg.dataDir, 'broker'), log });
     stops.push(() => broker.stop());
 
     const sims: SimSites = await startSimSites(sites, { start, speed, seed: cfg.seed, host: cfg.host, timeZone: TIME_ZONE, counters: resumed?.counters });
