@@ -123,3 +123,36 @@ describe('embedded broker: each message once per client', () => {
     });
   }
 });
+
+describe('embedded broker: stopping with writes under way', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'sunshare-broker-stop-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('keeps every message it acknowledged when stopped in the middle of a burst', async () => {
+    const store = join(dir, `store-${uid()}`);
+    let broker = await startBroker({ port: 0, host: '127.0.0.1', allowAnonymous: true, persistence: store });
+    const port = broker.port;
+    const topic = `sunshare/v1/stop${uid()}/s1/g1/telemetry`;
+    const clientId = `ingest-${uid()}`;
+    const sub = await mqtt.connectAsync(broker.url, { clientId, clean: false, reconnectPeriod: 0 });
+    await sub.subscribeAsync(topic, { qos: 1 });
+    await sub.endAsync();
+    const pub = await mqtt.connectAsync(broker.url, { clientId: `gw-${uid()}`, reconnectPeriod: 0 });
+    const acked = new Set<number>();
+    const burst = Array.from({ length: 2000 }, (_, i) => pub.publishAsync(topic, String(i), { qos: 1 }).then(() => acked.add(i), () => undefined));
+    await waitFor(async () => acked.size >= 200, 'the burst under way', 10_000, 1);
+    await broker.stop();
+    await Promise.race([Promise.all(burst), new Promise((r) => setTimeout(r, 500))]);
+    pub.end(true);
+    const acknowledged = [...acked];
+    broker = await startBroker({ port, host: '127.0.0.1', allowAnonymous: true, persistence: store });
+    const got = new Set<number>();
+    const again = mqtt.connect(broker.url, { clientId, clean: false, reconnectPeriod: 0 });
+    again.on('message', (_t, p) => got.add(Number(p.toString())));
+    await waitFor(async () => acknowledged.every((i) => got.has(i)), 'every acknowledged message', 10_000).catch(() => undefined);
+    await again.endAsync();
+    await broker.stop();
+    expect(acknowledged.length).toBeGreaterThan(0);
+    expect(acknowledged.filter((i) => !got.has(i))).toEqual([]);
+  });
+});
