@@ -19,6 +19,7 @@ import type { AedesPublishPacket, Client } from 'aedes';
  * to the client, i.e. for a second matching subscription. Messages replayed
  * from the store at connect already carry a message id and always pass (aedes
  * deletes a replayed message that authorizeForward refuses).
+ * Upstream: moscajs/aedes#955, #994 (open), PR #972 (this same fix, unmerged).
  */
 const REMEMBERED_PER_CLIENT = 10_000;
 
