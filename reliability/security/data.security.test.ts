@@ -2,16 +2,15 @@ import { Writable } from 'node:stream';
 import ExcelJS from 'exceljs';
 import { parse } from 'csv-parse/sync';
 import type { FastifyInstance } from 'fastify';
-import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openLedger, type Db } from '../../common/ledger/index.js';
-import { REDACTED_KEYS } from '../../common/log.js';
+import { createLogger } from '../../common/log.js';
 import { buildApp, createToken } from '../../api/index.js';
 import { payoutServiceFor } from '../../api/payout-wiring.js';
 import { exportRegistry, importRegistry, runSettlement } from '../../payout/index.js';
 import { EXAMPLE_REGISTRY, putEnergy } from '../../payout/testing/fixture.js';
 
-/** The logger of common/log.ts (same redaction), writing into a string this test can search. */
+/** The logger of common/log.ts, writing into a string this test can search. */
 function capturingLogger() {
   let text = '';
   const stream = new Writable({
@@ -20,8 +19,7 @@ function capturingLogger() {
       cb();
     },
   });
-  const paths = REDACTED_KEYS.flatMap((k) => [k, `*.${k}`, `*.*.${k}`]);
-  return { log: pino({ name: 'sec', level: 'trace', redact: { paths, censor: '[redacted]' } }, stream), text: () => text };
+  return { log: createLogger('sec', 'trace', stream), text: () => text };
 }
 
 const FORMULAS = ['=HYPERLINK("http://evil.example","点我")', '+1+cmd|\' /C calc\'!A0', '-2+3', '@SUM(1,2)'];
@@ -134,7 +132,7 @@ describe('personal data and spreadsheet safety in exports, reports, API response
     for (const secret of [...Object.values(tokens), ...Object.values(tokens).map((t) => t.slice(4)), 'hunter2-mqtt', 'influx-token-xyz', ...personal]) expect(text, `log leaks ${secret}`).not.toContain(secret);
   });
 
-  it.fails('BUG (common/log.ts): redaction reaches only two levels deep, so a secret three levels down is logged', () => {
+  it('redacts a secret however deep it sits in a logged object', () => {
     logs.log.info({ deploy: { ingest: { mqtt: { password: 'deep-secret-1' } } } }, 'deep config');
     expect(logs.text()).not.toContain('deep-secret-1');
   });
