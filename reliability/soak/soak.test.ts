@@ -3,11 +3,6 @@ import { influxAvailable } from '../../common/testing/index.js';
 import { FAULTS } from './faults.js';
 import { runSoak } from './soak.js';
 
-// spool_limit is left out: it finds a gateway spool bug (batches lost without being counted as
-// evicted after the link returns; reproduce with `npm run soak -- --minutes 0.1 --faults spool_limit`,
-// see docs/reliability.md).
-const CI_FAULTS = FAULTS.filter((f) => f !== 'spool_limit');
-
 /**
  * The CI-sized soak: every fault once over about two simulated days, then the
  * reconciliation. The one-hour figures come from `npm run soak -- --minutes 60`
@@ -24,11 +19,11 @@ describe.skipIf(!influxAvailable())('soak under faults (CI size)', () => {
       outageMs: 4000,
       gapMs: 1000,
       start: '2026-06-01T21:00:00+08:00',
-      faults: CI_FAULTS,
+      faults: FAULTS,
     });
     console.log(JSON.stringify({ soak: 'ci', ok: report.ok, faultsFired: report.faultsFired, readings: { ...report.readings, perGateway: undefined }, largestSpoolBytes: report.largestSpoolBytes, energy: { deviceDays: report.energy.deviceDays, maxAbsDiffWh: report.energy.maxAbsDiffWh, flagged: report.energy.flagged.length }, settlements: report.settlements, recoveryMs: report.faults.map((f) => `${f.fault}:${f.recoveryMs}`), problems: report.problems }));
     expect(report.problems).toEqual([]);
-    expect(Object.keys(report.faultsFired).sort()).toEqual([...CI_FAULTS].sort());
+    expect(Object.keys(report.faultsFired).sort()).toEqual([...FAULTS].sort());
     expect(report.readings.produced).toBeGreaterThan(300);
     expect(report.readings.missing).toBe(0);
     expect(report.readings.duplicated).toBe(0);
