@@ -36,11 +36,17 @@ export class TruthRecorder {
     }
   }
 
-  /** Energy (Wh) of a device between two instants, or undefined when the samples do not cover them. */
+  /**
+   * Energy (Wh) of a device between two instants as an undisturbed reader of
+   * its whole-Wh counter registers sees it (the difference of the rounded
+   * counters, not the rounded difference: they can differ by 1 Wh, and 1 Wh
+   * can move a site-day's revenue across a fen), or undefined when the
+   * samples do not cover them.
+   */
   energy(site: string, device: string, from: number, to: number): number | undefined {
     const a = this.at(site, device, from);
     const b = this.at(site, device, to);
-    return a === undefined || b === undefined ? undefined : b - a;
+    return a === undefined || b === undefined ? undefined : Math.round(b) - Math.round(a);
   }
 
   private at(site: string, device: string, t: number): number | undefined {
