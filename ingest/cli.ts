@@ -1,18 +1,7 @@
 import type { Command } from 'commander';
+import type { IngestFlags } from './load-config.js';
 
-interface IngestFlags {
-  config?: string;
-  mqtt?: string;
-  clientId?: string;
-  sharedGroup?: string;
-  influx?: string;
-  database?: string;
-  org?: string;
-  bucket?: string;
-  ledger?: string;
-  httpPort?: number;
-  logLevel?: string;
-}
+type CliFlags = IngestFlags & { logLevel?: string };
 
 export function register(program: Command): void {
   const ingest = program
@@ -37,7 +26,7 @@ a site or device the ledger does not know are counted, logged and published to
 sunshare/v1/_deadletter/{site}/{gateway}; the good readings around them are kept.
 Daily energy is computed for each local day once it has ended (energy.graceMs later); see docs/ingest.md.`,
     )
-    .action(async (flags: IngestFlags) => {
+    .action(async (flags: CliFlags) => {
       const { loadIngestConfig } = await import('./load-config.js');
       const { startIngest } = await import('./index.js');
       const { createLogger } = await import('../common/log.js');

@@ -9,8 +9,8 @@ import { Registry } from './registry.js';
 
 type Raw = Record<string, Record<string, unknown> | unknown>;
 
-/** The config file (if any) with CLI flags and environment secrets laid over it, validated with every problem listed. */
-export function loadIngestConfig(flags: {
+/** What `sunshare ingest` takes on its command line, over the config file. */
+export interface IngestFlags {
   config?: string;
   mqtt?: string;
   clientId?: string;
@@ -21,7 +21,10 @@ export function loadIngestConfig(flags: {
   bucket?: string;
   ledger?: string;
   httpPort?: number;
-}): IngestConfig {
+}
+
+/** The config file (if any) with CLI flags and environment secrets laid over it, validated with every problem listed. */
+export function loadIngestConfig(flags: IngestFlags): IngestConfig {
   let raw: Raw = {};
   if (flags.config) {
     try {
