@@ -72,6 +72,15 @@ export type BitMeaning = Static<typeof Bit>;
 
 const PointName = Type.String({ pattern: '^[A-Za-z][A-Za-z0-9_]*$' });
 
+/** What a point means, shared by SunSpec and vendor-map points: the contract field it feeds, identity, enums and bits. */
+const pointMeaning = {
+    field: Type.Optional(FieldSchema),
+    identity: Type.Optional(IdentitySchema),
+    label: Type.Optional(Type.String()),
+    symbols: Type.Optional(Type.Array(Symbol)),
+    bits: Type.Optional(Type.Array(Bit)),
+};
+
 export const SunSpecPoint = Type.Object(
   {
     name: PointName,
@@ -84,11 +93,7 @@ export const SunSpecPoint = Type.Object(
     sf: Type.Optional(PointName),
     units: Type.Optional(Type.String()),
     mandatory: Type.Optional(Type.Boolean()),
-    field: Type.Optional(FieldSchema),
-    identity: Type.Optional(IdentitySchema),
-    label: Type.Optional(Type.String()),
-    symbols: Type.Optional(Type.Array(Symbol)),
-    bits: Type.Optional(Type.Array(Bit)),
+    ...pointMeaning,
   },
   { additionalProperties: false },
 );
@@ -138,11 +143,7 @@ export const VendorPoint = Type.Object(
     units: Type.Optional(Type.String()),
     /** Raw values (unsigned view of the words) that mean "no value". */
     invalid: Type.Optional(Type.Array(Type.Integer({ minimum: 0, maximum: 0xffffffff }))),
-    field: Type.Optional(FieldSchema),
-    identity: Type.Optional(IdentitySchema),
-    label: Type.Optional(Type.String()),
-    symbols: Type.Optional(Type.Array(Symbol)),
-    bits: Type.Optional(Type.Array(Bit)),
+    ...pointMeaning,
   },
   { additionalProperties: false },
 );
