@@ -14,6 +14,17 @@ const siteArb = fc
   .map((r) => ({ ...r, capacity: r.shares.reduce((a, s) => a + s, 0) + r.spare }))
   .filter((r) => r.capacity > 0);
 
+/** The parts sum exactly to the amount and each is within 1 fen of its exact share (checked in BigInt). */
+function expectExactWithinOneFen(amount: number, weights: number[]): void {
+  const capacity = weights.reduce((a, w) => a + w, 0);
+  const parts = splitLargestRemainder(amount, weights, capacity);
+  expect(parts.reduce((a, p) => a + p, 0)).toBe(amount);
+  parts.forEach((p, i) => {
+    const diff = BigInt(p) * BigInt(capacity) - BigInt(amount) * BigInt(weights[i]!);
+    expect(diff < BigInt(capacity) && diff > -BigInt(capacity)).toBe(true);
+  });
+}
+
 describe('largest-remainder split', () => {
   it('gives [34, 33, 33] for 100 fen over three equal shares, the first listed winning the tie', () => {
     expect(splitLargestRemainder(100, [1, 1, 1], 3)).toEqual([34, 33, 33]);
@@ -59,13 +70,7 @@ describe('largest-remainder split', () => {
   it('stays exact near 2^53 on the fast path', () => {
     fc.assert(
       fc.property(fc.integer({ min: 2 ** 20, max: 2 ** 26 }), fc.array(fc.integer({ min: 1, max: 2 ** 22 }), { minLength: 2, maxLength: 8 }), (amount, weights) => {
-        const capacity = weights.reduce((a, w) => a + w, 0);
-        const parts = splitLargestRemainder(amount, weights, capacity);
-        expect(parts.reduce((a, p) => a + p, 0)).toBe(amount);
-        parts.forEach((p, i) => {
-          const diff = BigInt(p) * BigInt(capacity) - BigInt(amount) * BigInt(weights[i]!);
-          expect(diff < BigInt(capacity) && diff > -BigInt(capacity)).toBe(true);
-        });
+        expectExactWithinOneFen(amount, weights);
       }),
       { numRuns: 500 },
     );
@@ -74,13 +79,7 @@ describe('largest-remainder split', () => {
   it('stays exact beyond 2^53 (the BigInt path)', () => {
     fc.assert(
       fc.property(fc.integer({ min: 2 ** 40, max: 2 ** 52 }), fc.array(fc.integer({ min: 1, max: 2 ** 30 }), { minLength: 1, maxLength: 20 }), (amount, weights) => {
-        const capacity = weights.reduce((a, w) => a + w, 0);
-        const parts = splitLargestRemainder(amount, weights, capacity);
-        expect(parts.reduce((a, p) => a + p, 0)).toBe(amount);
-        parts.forEach((p, i) => {
-          const diff = BigInt(p) * BigInt(capacity) - BigInt(amount) * BigInt(weights[i]!);
-          expect(diff < BigInt(capacity) && diff > -BigInt(capacity)).toBe(true);
-        });
+        expectExactWithinOneFen(amount, weights);
       }),
       { numRuns: 200 },
     );
