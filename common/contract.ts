@@ -108,6 +108,20 @@ export const DeviceHealth = Type.Object(
 );
 export type DeviceHealth = Static<typeof DeviceHealth>;
 
+/** The gateway's wall clock as it saw it (gateway/clock.ts). */
+export const GatewayClockStatus = Type.Object(
+  {
+    /** Steps of the wall clock against the monotonic clock larger than 1 s, since the gateway started. */
+    jumps: Type.Integer({ minimum: 0 }),
+    /** Size of the last step, ms; negative when the clock went back. */
+    lastStepMs: Type.Integer(),
+    /** Timestamps (of readings and batches) given just after the previous one rather than at the (earlier) wall-clock time. */
+    held: Type.Integer({ minimum: 0 }),
+  },
+  { additionalProperties: false },
+);
+export type GatewayClockStatus = Static<typeof GatewayClockStatus>;
+
 export const GatewayStatus = Type.Object(
   {
     schema: Type.Literal(STATUS_SCHEMA),
@@ -127,6 +141,7 @@ export const GatewayStatus = Type.Object(
       ),
     ),
     devices: Type.Optional(Type.Array(DeviceHealth, { maxItems: 1000 })),
+    clock: Type.Optional(GatewayClockStatus),
   },
   { additionalProperties: false },
 );
@@ -142,7 +157,8 @@ export type GatewayStatus = Static<typeof GatewayStatus>;
  *                   state (string), alarms (string, comma-separated, "" when none),
  *                   quality (string, comma-separated flags, only when any), serial (string)
  * gateway           tags: site, gateway; time: status ts
- *                   fields: online (bool), spool_bytes, spool_batches, spool_evicted_batches (int)
+ *                   fields: online (bool), spool_bytes, spool_batches, spool_evicted_batches,
+ *                   clock_jumps, clock_last_step_ms, clock_held (int)
  * device_health     tags: site, gateway, device; time: status ts
  *                   fields: ok (bool), consecutive_errors (int), latency_ms (float), last_error (string)
  * gateway_batch     tags: site, gateway; time: batch sentAt

@@ -26,7 +26,7 @@ const Mqtt = Type.Object(
 
 const Spool = Type.Object(
   {
-    dir: Type.String({ minLength: 1, description: 'directory for spool segments, the replay cursor and the seq counter' }),
+    dir: Type.String({ minLength: 1, description: 'directory for spool segments, the replay cursor, the seq counter and the last reading timestamp' }),
     maxBytes: Type.Integer({ minimum: 65_536, default: 100 * 1024 * 1024, description: 'oldest segments are evicted beyond this' }),
     segmentBytes: Type.Integer({ minimum: 4_096, default: 1024 * 1024 }),
     fsync: Type.Union([Type.Literal('always'), Type.Literal('never')], {

@@ -1,5 +1,6 @@
 import type { DeviceHealth, Reading } from '../common/contract.js';
 import type { Logger } from '../common/log.js';
+import { monotonicMs } from './clock.js';
 import type { DeviceConfig } from './config.js';
 import type { ModbusLine } from './modbus/line.js';
 import { planReads, RegisterImage, type ReadBlock } from './modbus/planner.js';
@@ -10,6 +11,8 @@ export interface PollerOptions {
   pollIntervalMs: number;
   maxGap: number;
   backoffMaxMs: number;
+  /** The reading's timestamp (ReadingClock.stamp: wall time that never goes backwards). */
+  stamp: () => number;
 }
 
 /**
@@ -23,6 +26,7 @@ export class DevicePoller {
   private readonly quality: QualityTracker;
   private consecutiveErrors = 0;
   private nextAttemptAt = 0;
+  /** Wall-clock time of the last good read, for the status. */
   private lastGoodReadAt: number | undefined;
   private latencyMs: number | undefined;
   private lastError: string | undefined;
@@ -40,8 +44,8 @@ export class DevicePoller {
   }
 
   /** True when the device is neither being polled nor backing off. */
-  due(now: number): boolean {
-    return !this.busy && now >= this.nextAttemptAt;
+  due(): boolean {
+    return !this.busy && monotonicMs() >= this.nextAttemptAt;
   }
 
   private readonly read: ReadRegisters = (table, address, count) => this.line.read(this.cfg.unit, table, address, count, this.cfg.timeoutMs);
@@ -50,7 +54,7 @@ export class DevicePoller {
   async poll(): Promise<Reading | undefined> {
     this.busy = true;
     this.counters.polls++;
-    const started = Date.now();
+    const started = monotonicMs();
     try {
       if (!this.blocks) {
         this.counters.discoveries++;
@@ -59,7 +63,7 @@ export class DevicePoller {
       }
       const image = new RegisterImage();
       for (const b of this.blocks) image.put(b, await this.read(b.table, b.address, b.count));
-      const ts = Date.now();
+      const ts = this.opts.stamp();
       const decoded = this.profile.decode(image);
       if (decoded.layoutChanged) {
         this.profile.reset();
@@ -72,7 +76,7 @@ export class DevicePoller {
         this.lastError = `values outside the contract left out: ${problems.join('; ')}`.slice(0, 500);
         this.log.warn({ device: this.cfg.id, problems }, 'implausible register values left out');
       }
-      this.succeeded(started);
+      this.succeeded(started, ts);
       return reading;
     } catch (err) {
       this.failed(err as Error);
@@ -82,10 +86,9 @@ export class DevicePoller {
     }
   }
 
-  private succeeded(started: number): void {
-    const now = Date.now();
-    this.latencyMs = now - started;
-    this.lastGoodReadAt = now;
+  private succeeded(started: number, ts: number): void {
+    this.latencyMs = Math.round(monotonicMs() - started);
+    this.lastGoodReadAt = ts;
     this.consecutiveErrors = 0;
     this.nextAttemptAt = 0;
   }
@@ -95,7 +98,7 @@ export class DevicePoller {
     this.consecutiveErrors++;
     this.lastError = err.message.slice(0, 500);
     const wait = Math.min(this.opts.pollIntervalMs * (2 ** Math.min(this.consecutiveErrors - 1, 20) - 1), this.opts.backoffMaxMs);
-    this.nextAttemptAt = Date.now() + wait;
+    this.nextAttemptAt = monotonicMs() + wait;
     this.log.warn({ device: this.cfg.id, consecutiveErrors: this.consecutiveErrors, retryInMs: wait, err: this.lastError }, 'device read failed');
   }
 

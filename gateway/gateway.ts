@@ -1,5 +1,6 @@
 import { STATUS_SCHEMA, type GatewayStatus, type Reading } from '../common/contract.js';
 import { createLogger, type Logger } from '../common/log.js';
+import { monotonicMs, ReadingClock } from './clock.js';
 import { lineKey, type GatewayConfig } from './config.js';
 import { DevicePoller } from './device-poller.js';
 import { ModbusLine } from './modbus/line.js';
@@ -49,9 +50,10 @@ export async function startGateway(cfg: GatewayConfig, opts: GatewayOptions = {}
       line = new ModbusLine(key, target, cfg.modbus.pauseMs, log);
       lines.set(key, line);
     }
-    return new DevicePoller(d, line, createProfile(d.profile), { pollIntervalMs: cfg.pollIntervalMs, maxGap: cfg.modbus.maxGap, backoffMaxMs: cfg.modbus.backoffMaxMs }, log);
+    return new DevicePoller(d, line, createProfile(d.profile), { pollIntervalMs: cfg.pollIntervalMs, maxGap: cfg.modbus.maxGap, backoffMaxMs: cfg.modbus.backoffMaxMs, stamp: () => clock.stamp() }, log);
   });
   const publisher = new Publisher(cfg, log, opts.clientIdSuffix);
+  const clock = new ReadingClock(cfg.spool.dir, cfg.spool.fsync === 'always', log);
   const status = (online = true): GatewayStatus => {
     const s = publisher.spoolStats();
     return {
@@ -62,6 +64,7 @@ export async function startGateway(cfg: GatewayConfig, opts: GatewayOptions = {}
       ts: Date.now(),
       version: GATEWAY_VERSION,
       spool: { bytes: s.bytes, batches: s.batches, evictedBatches: s.evictedBatches },
+      clock: clock.status(),
       devices: pollers.map((p) => p.health()),
     };
   };
@@ -78,7 +81,7 @@ export async function startGateway(cfg: GatewayConfig, opts: GatewayOptions = {}
   const cycle = async (): Promise<number> => {
     const started = performance.now();
     const polls = pollers
-      .filter((p) => p.due(Date.now()))
+      .filter((p) => p.due())
       .map((p) =>
         p.poll().then((r) => {
           if (r) buffer.push(r);
@@ -93,7 +96,10 @@ export async function startGateway(cfg: GatewayConfig, opts: GatewayOptions = {}
     cycles++;
     readings += batch.length;
     try {
-      publisher.publish(batch);
+      // the batch's sentAt comes from the same clock: gateway_batch points (time = sentAt) never collide
+      const sentAt = clock.stamp();
+      clock.save();
+      publisher.publish(batch, sentAt);
     } catch (err) {
       log.error({ err: (err as Error).message }, 'cannot spool a batch: the disk is full or the spool directory is gone');
     }
@@ -101,15 +107,16 @@ export async function startGateway(cfg: GatewayConfig, opts: GatewayOptions = {}
     return lastCycleMs;
   };
 
+  // Cycles are due on the monotonic clock: a wall-clock step neither stalls nor rushes them.
   const schedule = (at: number) => {
     if (stopped) return;
     timer = setTimeout(() => {
       current = cycle()
         .then(() => undefined)
-        .finally(() => schedule(Math.max(at + cfg.pollIntervalMs, Date.now())));
-    }, Math.max(0, at - Date.now()));
+        .finally(() => schedule(Math.max(at + cfg.pollIntervalMs, monotonicMs())));
+    }, Math.max(0, at - monotonicMs()));
   };
-  if (!opts.manualCycles) schedule(Date.now());
+  if (!opts.manualCycles) schedule(monotonicMs());
   log.info({ site: cfg.site, gateway: cfg.gateway, devices: pollers.length, lines: lines.size }, 'gateway started');
 
   return {

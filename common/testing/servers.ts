@@ -1,5 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -278,7 +278,6 @@ export async function startPtyPair(): Promise<PtyPair> {
   const a = join(dir, 'a');
   const b = join(dir, 'b');
   const child = spawn('socat', ['-d', `pty,raw,echo=0,link=${a}`, `pty,raw,echo=0,link=${b}`], { stdio: 'ignore' });
-  const { existsSync } = await import('node:fs');
   await waitFor(async () => existsSync(a) && existsSync(b), 'socat pty pair');
   return {
     a,
@@ -287,5 +286,38 @@ export async function startPtyPair(): Promise<PtyPair> {
       await stopChild(child);
       rmSync(dir, { recursive: true, force: true });
     },
+  };
+}
+
+// ---------------------------------------------------------------- libfaketime: a wall clock that jumps
+
+const LIBFAKETIME = ['/usr/lib/x86_64-linux-gnu/faketime/libfaketimeMT.so.1', '/usr/lib/aarch64-linux-gnu/faketime/libfaketimeMT.so.1'];
+const libfaketime = () => LIBFAKETIME.find((p) => existsSync(p));
+export const faketimeAvailable = () => available('libfaketime', libfaketime() !== undefined, 'apt-get install faketime');
+
+export interface FakeClock {
+  /** Environment for a child process whose wall clock (and only its wall clock) follows this fake. */
+  readonly env: NodeJS.ProcessEnv;
+  /** Moves the child's wall clock to real time plus this many seconds (negative: behind), at once. */
+  set(offsetSeconds: number): void;
+  close(): void;
+}
+
+/**
+ * libfaketime preloaded into a child: its wall clock (Date.now) is real time
+ * plus an offset read from a file on every call, so a test steps it as NTP or
+ * an operator would; its monotonic clock stays real (timers keep working).
+ */
+export function fakeClock(): FakeClock {
+  const lib = libfaketime();
+  if (!lib) throw new Error('libfaketime is not installed: apt-get install faketime');
+  const dir = mkdtempSync(join(tmpdir(), 'sunshare-faketime-'));
+  const file = join(dir, 'offset');
+  const set = (s: number) => writeFileSync(file, `${s >= 0 ? '+' : ''}${s}\n`);
+  set(0);
+  return {
+    env: { ...process.env, LD_PRELOAD: lib, FAKETIME_TIMESTAMP_FILE: file, FAKETIME_NO_CACHE: '1', FAKETIME_DONT_FAKE_MONOTONIC: '1' },
+    set,
+    close: () => rmSync(dir, { recursive: true, force: true }),
   };
 }

@@ -1,6 +1,7 @@
 import ModbusSerial from 'modbus-serial';
 import type { ModbusRTU } from 'modbus-serial/ModbusRTU.js';
 import type { Logger } from '../../common/log.js';
+import { monotonicMs } from '../clock.js';
 import type { RegisterTable } from './planner.js';
 
 /**
@@ -60,7 +61,7 @@ export class ModbusLine {
 
   private async execute(unit: number, table: RegisterTable, address: number, count: number, timeoutMs: number): Promise<number[]> {
     if (this.closed) throw new Error(`line ${this.name} is closed`);
-    const wait = this.lastRequestEnd + this.pauseMs - Date.now();
+    const wait = this.lastRequestEnd + this.pauseMs - monotonicMs();
     if (wait > 0) await new Promise((r) => setTimeout(r, wait));
     this.stats.requests++;
     try {
@@ -78,7 +79,7 @@ export class ModbusLine {
       this.drop();
       throw new Error(`unit ${unit} on ${this.name}: ${(err as Error).message} reading ${count} at ${address}`, { cause: err });
     } finally {
-      this.lastRequestEnd = Date.now();
+      this.lastRequestEnd = monotonicMs();
     }
   }
 

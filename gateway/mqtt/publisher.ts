@@ -1,6 +1,7 @@
 import mqtt, { type MqttClient } from 'mqtt';
 import { TELEMETRY_SCHEMA, topics, type GatewayStatus, type Reading, type TelemetryBatch } from '../../common/contract.js';
 import type { Logger } from '../../common/log.js';
+import { monotonicMs } from '../clock.js';
 import type { GatewayConfig } from '../config.js';
 import { SeqFile, Spool, type SpoolEntry, type SpoolStats } from '../spool/index.js';
 import { mqttClientOptions } from './client-options.js';
@@ -35,10 +36,10 @@ export class Publisher {
   private inFlight = 0;
   /** Bumped when the connection drops: callbacks of older sends no longer count as in flight. */
   private generation = 0;
-  /** When each batch of the current generation was sent, for the acknowledgement timeout. */
+  /** When each batch of the current generation was sent (monotonic ms), for the acknowledgement timeout. */
   private readonly sentAt = new Map<SpoolEntry, number>();
   private tokens = 0;
-  private lastTick = Date.now();
+  private lastTick = monotonicMs();
   private lastCursorSave = 0;
   private readonly timer: NodeJS.Timeout;
   private readonly counters = { sentLive: 0, sentReplay: 0, acked: 0, ackTimeouts: 0 };
@@ -101,7 +102,7 @@ export class Publisher {
 
   private send(entry: SpoolEntry, payload: Buffer, how: 'live' | 'replay'): void {
     this.inFlight++;
-    this.sentAt.set(entry, Date.now());
+    this.sentAt.set(entry, monotonicMs());
     const generation = this.generation;
     this.counters[how === 'live' ? 'sentLive' : 'sentReplay']++;
     this.client.publish(this.telemetryTopic, payload, { qos: 1 }, (err) => {
@@ -123,7 +124,7 @@ export class Publisher {
 
   /** Replays the backlog at the configured rate, and saves the cursor now and then. */
   private tick(): void {
-    const now = Date.now();
+    const now = monotonicMs();
     const oldest = this.sentAt.values().next().value;
     if (oldest !== undefined && now - oldest > this.cfg.mqtt.ackTimeoutMs) {
       // A link that looks up but acknowledges nothing (a stuck session, a broker that dropped the
@@ -169,8 +170,8 @@ export class Publisher {
         });
       });
     }
-    const deadline = Date.now() + 2000;
-    while (this.inFlight > 0 && this.client.connected && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    const deadline = monotonicMs() + 2000;
+    while (this.inFlight > 0 && this.client.connected && monotonicMs() < deadline) await new Promise((r) => setTimeout(r, 20));
     await this.client.endAsync(true);
     this.spool.close();
   }

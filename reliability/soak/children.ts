@@ -22,6 +22,8 @@ export class ComponentProcess {
     private readonly command: 'gateway' | 'ingest',
     private readonly config: unknown,
     private readonly dir: string,
+    /** The child's environment (a fake wall clock for a gateway); this process's by default. */
+    private readonly env: NodeJS.ProcessEnv = process.env,
   ) {}
 
   get running(): boolean {
@@ -32,7 +34,7 @@ export class ComponentProcess {
     const file = join(this.dir, `${this.name}.json`);
     writeFileSync(file, JSON.stringify(this.config, null, 2));
     const log = createWriteStream(join(this.dir, `${this.name}.log`), { flags: 'a' });
-    const child = spawn(process.execPath, [BIN, this.command, '--config', file, '--log-level', 'warn'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [BIN, this.command, '--config', file, '--log-level', 'warn'], { stdio: ['ignore', 'pipe', 'pipe'], env: this.env });
     child.stdout.pipe(log, { end: false });
     child.stderr.pipe(log, { end: false });
     this.exited = new Promise((resolve) =>

@@ -27,11 +27,16 @@ export const FAULTS = [
   'sim_replace',
   'sim_silent',
   'sim_busy',
+  'gateway_clock_jump',
+  // last: it takes the longest (the link stays cut until a spool is full)
   'spool_limit',
 ] as const;
 export type FaultName = (typeof FAULTS)[number];
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** How far the gateway_clock_jump fault steps a gateway's wall clock back, real seconds. */
+export const CLOCK_STEP_S = 3;
 
 /**
  * Fires one fault and undoes it after `outageMs`; resolves at the moment the
@@ -85,6 +90,15 @@ export async function fireFault(sys: SoakSystem, name: FaultName, k: number, out
       await sleep(15 * sys.pollMs); // about 15 more batches: past the limit, so the oldest segments go
       sys.proxy.restore();
       return `link cut until ${small}'s ${SMALL_SPOOL_BYTES}-byte spool was full and evicting`;
+    }
+    case 'gateway_clock_jump': {
+      // NTP correcting a clock that ran ahead, then a good server putting it right again.
+      const clock = sys.clocks.get(site.id)!;
+      clock.set(-CLOCK_STEP_S);
+      await sleep(outageMs);
+      clock.set(0);
+      const simMinutes = Math.round((CLOCK_STEP_S * 1000 * sys.speed) / 60_000);
+      return `gateway ${site.id} wall clock stepped back ${CLOCK_STEP_S} s (${simMinutes} simulated min), forward again after ${outageMs} ms`;
     }
     case 'sim_counter_reset':
       sim.setFault(inverter, { kind: 'counter_reset' });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { influxAvailable } from '../../common/testing/index.js';
+import { faketimeAvailable, influxAvailable } from '../../common/testing/index.js';
 import { FAULTS } from './faults.js';
 import { runSoak } from './soak.js';
 
@@ -8,10 +8,10 @@ import { runSoak } from './soak.js';
  * reconciliation. The one-hour figures come from `npm run soak -- --minutes 60`
  * (docs/reliability.md).
  */
-describe.skipIf(!influxAvailable())('soak under faults (CI size)', () => {
+describe.skipIf(!influxAvailable() || !faketimeAvailable())('soak under faults (CI size)', () => {
   it('loses nothing, duplicates nothing and settles to the fen like the undisturbed run', async () => {
     const report = await runSoak({
-      minutes: 1.2,
+      minutes: 1.5,
       seed: 11,
       sites: 2,
       speed: 1440,

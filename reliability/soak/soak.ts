@@ -83,7 +83,7 @@ const lastSeq = (sys: SoakSystem, site: string) => {
 export async function runSoak(o: SoakOptions): Promise<SoakReport> {
   const say = o.onProgress ?? (() => undefined);
   const dir = mkdtempSync(join(tmpdir(), 'sunshare-soak-'));
-  const sys = await startSoakSystem({ dir, seed: o.seed, sites: o.sites, start: o.start, speed: o.speed, pollMs: o.pollMs });
+  const sys = await startSoakSystem({ dir, seed: o.seed, sites: o.sites, start: o.start, speed: o.speed, pollMs: o.pollMs, fakeClocks: o.faults.includes('gateway_clock_jump') });
   const truth = new TruthRecorder(sys.sims);
   truth.start();
   const simFrom = sys.simNow();

@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { openLedger } from '../../common/ledger/index.js';
-import { freePort, startInflux, waitFor, type InfluxServer } from '../../common/testing/index.js';
+import { fakeClock, freePort, startInflux, waitFor, type FakeClock, type InfluxServer } from '../../common/testing/index.js';
 import { startBroker, type BrokerHandle } from '../../broker/index.js';
 import { demoSites, seedRegistry, type DemoSite } from '../../demo/seed.js';
 import { translateTimestamps } from '../../demo/sim-time.js';
@@ -22,6 +22,8 @@ export interface SoakSystemOptions {
   /** Simulated ms per real ms. */
   speed: number;
   pollMs: number;
+  /** Run each gateway on a wall clock the soak can step (libfaketime), for the gateway_clock_jump fault. */
+  fakeClocks: boolean;
 }
 
 /**
@@ -36,10 +38,14 @@ export interface SoakSystem {
   readonly influx: InfluxServer;
   readonly proxy: LinkProxy;
   readonly gateways: Map<string, ComponentProcess>;
+  /** Each gateway's wall clock, when the system runs with fakeClocks. */
+  readonly clocks: Map<string, FakeClock>;
   readonly ingest: ComponentProcess;
   readonly ledger: string;
   readonly spoolDir: (site: string) => string;
   readonly pollMs: number;
+  /** Simulated ms per real ms. */
+  readonly speed: number;
   broker: BrokerHandle;
   restartBroker(downMs: number): Promise<void>;
   simNow(): number;
@@ -106,8 +112,11 @@ export async function startSoakSystem(o: SoakSystemOptions): Promise<SoakSystem>
 
   const spoolDir = (site: string) => join(o.dir, 'spool', site);
   const gateways = new Map<string, ComponentProcess>();
+  const clocks = new Map<string, FakeClock>();
   for (const site of sites) {
     const sim = sims.get(site.id)!;
+    const clock = o.fakeClocks ? fakeClock() : undefined;
+    if (clock) clocks.set(site.id, clock);
     const gw = new ComponentProcess(`gateway-${site.id}`, 'gateway', {
       site: site.id,
       gateway: 'gw1',
@@ -116,7 +125,7 @@ export async function startSoakSystem(o: SoakSystemOptions): Promise<SoakSystem>
       // the last site's gateway has the smallest spool the gateway allows, so the spool_limit fault can fill it
       spool: site === sites.at(-1) ? { dir: spoolDir(site.id), maxBytes: SMALL_SPOOL_BYTES, segmentBytes: 4096 } : { dir: spoolDir(site.id) },
       devices: sim.devices.map((d) => ({ id: d.id, transport: 'tcp', host: '127.0.0.1', port: d.port, unit: d.unitId, profile: 'sunspec', timeoutMs: 400, ratedPowerW: d.ratedPowerW })),
-    }, o.dir);
+    }, o.dir, clock?.env);
     gw.start();
     gateways.set(site.id, gw);
   }
@@ -127,10 +136,12 @@ export async function startSoakSystem(o: SoakSystemOptions): Promise<SoakSystem>
     influx,
     proxy,
     gateways,
+    clocks,
     ingest,
     ledger,
     spoolDir,
     pollMs: o.pollMs,
+    speed: o.speed,
     broker,
     async restartBroker(downMs) {
       await system.broker.stop();
@@ -146,6 +157,7 @@ export async function startSoakSystem(o: SoakSystemOptions): Promise<SoakSystem>
       await system.broker.stop();
       for (const s of sims.values()) await s.stop();
       await influx.destroy();
+      for (const c of clocks.values()) c.close();
     },
   };
   return system;
