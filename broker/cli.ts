@@ -9,6 +9,7 @@ export function register(program: Command): void {
     .option('--tls-port <port>', 'MQTT over TLS port (needs --cert and --key)', (v) => Number(v), 8883)
     .option('--cert <file>', 'PEM certificate for TLS')
     .option('--key <file>', 'PEM private key for TLS')
+    .option('--tls-only', 'open no plain MQTT port: every client must use TLS (needs --cert and --key)')
     .option('--credentials <file>', 'users file (YAML): scrypt password hashes and roles; see broker/credentials.example.yaml')
     .option('--persistence <dir>', 'directory of the on-disk session store (QoS 1 messages survive restarts)', 'data/broker')
     .option('--allow-anonymous', 'accept anyone and apply no ACL (the one-process demo only)')
@@ -23,21 +24,22 @@ everyone else is refused and counted. Make a password hash with: sunshare broker
 For production on Mosquitto instead, see broker/mosquitto.conf and docs/ingest.md.`,
     )
     .action(
-      async (opts: { host: string; port: number; tlsPort: number; cert?: string; key?: string; credentials?: string; persistence: string; allowAnonymous?: boolean; logLevel?: string }) => {
+      async (opts: { host: string; port: number; tlsPort: number; tlsOnly?: boolean; cert?: string; key?: string; credentials?: string; persistence: string; allowAnonymous?: boolean; logLevel?: string }) => {
         const { startBroker } = await import('./index.js');
         const { createLogger } = await import('../common/log.js');
         const { SunshareError } = await import('../common/errors.js');
         if ((opts.cert === undefined) !== (opts.key === undefined)) throw new SunshareError('CONFIG_INVALID', 'TLS needs both --cert and --key', { details: ['--cert, --key: give both or neither'] });
+        if (opts.tlsOnly && opts.cert === undefined) throw new SunshareError('CONFIG_INVALID', '--tls-only needs a certificate', { details: ['--tls-only: give --cert and --key too'] });
         const b = await startBroker({
           host: opts.host,
           port: opts.port,
           persistence: opts.persistence,
           allowAnonymous: opts.allowAnonymous ?? false,
           ...(opts.credentials ? { credentials: opts.credentials } : {}),
-          ...(opts.cert && opts.key ? { tls: { port: opts.tlsPort, cert: opts.cert, key: opts.key } } : {}),
+          ...(opts.cert && opts.key ? { tls: { port: opts.tlsPort, cert: opts.cert, key: opts.key, only: opts.tlsOnly ?? false } } : {}),
           log: createLogger('broker', opts.logLevel),
         });
-        console.log(`broker listening on ${b.url}${b.tlsPort ? ` and mqtts://:${b.tlsPort}` : ''}`);
+        console.log(`broker listening on ${b.url}${b.tlsPort && !b.url.startsWith('mqtts:') ? ` and mqtts://:${b.tlsPort}` : ''}`);
         const stop = () => void b.stop().then(() => process.exit(0));
         process.once('SIGTERM', stop);
         process.once('SIGINT', stop);

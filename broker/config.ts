@@ -12,6 +12,8 @@ export const BrokerOptions = Type.Object(
           port: Type.Integer({ minimum: 0, maximum: 65535, default: 8883 }),
           cert: Type.String({ description: 'PEM certificate file' }),
           key: Type.String({ description: 'PEM private key file' }),
+          /** Open no plain MQTT listener at all: every client must come over TLS. */
+          only: Type.Optional(Type.Boolean()),
         },
         { additionalProperties: false },
       ),

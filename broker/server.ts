@@ -19,6 +19,7 @@ export interface BrokerStats {
 }
 
 export interface BrokerHandle {
+  /** The plain MQTT port, or the TLS port when the broker is TLS-only. */
   readonly port: number;
   readonly tlsPort: number | undefined;
   readonly url: string;
@@ -97,20 +98,20 @@ export async function startBroker(input: BrokerInput = {}): Promise<BrokerHandle
     },
   };
   const aedes = await Aedes.createBroker(aedesOpts);
-  const tcp = createServer(aedes.handle);
-  const port = await listen(tcp, opts.port, opts.host);
+  const tcp = opts.tls?.only === true ? undefined : createServer(aedes.handle);
+  const tcpPort = tcp ? await listen(tcp, opts.port, opts.host) : undefined;
   let tls: Server | undefined;
   let tlsPort: number | undefined;
   if (opts.tls) {
     tls = createTlsServer({ cert: readFileSync(opts.tls.cert), key: readFileSync(opts.tls.key) }, aedes.handle);
     tlsPort = await listen(tls, opts.tls.port, opts.host);
   }
-  log.info({ port, tlsPort, persistence: opts.persistence ?? 'memory', users: users.size }, 'broker listening');
+  log.info({ port: tcpPort ?? 'none (TLS only)', tlsPort, persistence: opts.persistence ?? 'memory', users: users.size }, 'broker listening');
   const host = opts.host === '0.0.0.0' ? '127.0.0.1' : opts.host;
   return {
-    port,
+    port: (tcpPort ?? tlsPort)!,
     tlsPort,
-    url: `mqtt://${host}:${port}`,
+    url: tcpPort !== undefined ? `mqtt://${host}:${tcpPort}` : `mqtts://${host}:${tlsPort}`,
     aedes,
     stats: () => ({ ...stats, connectedClients: aedes.connectedClients }),
     async stop() {

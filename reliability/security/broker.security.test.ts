@@ -124,3 +124,42 @@ describe.skipIf(!mosquittoAvailable() || !hasBinary('openssl'))('Mosquitto with 
     }
   });
 });
+
+describe.skipIf(!hasBinary('openssl'))('the embedded broker with TLS required', () => {
+  it('opens no plain MQTT port; plain MQTT, an untrusted certificate and a wrong password are refused', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sunshare-sec-aedes-tls-'));
+    const { canConnect, freePort } = await import('../../common/testing/index.js');
+    const cert = join(dir, 'cert.pem');
+    const key = join(dir, 'key.pem');
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=localhost'], { stdio: 'ignore' });
+    const plainPort = await freePort();
+    const broker = await startBroker({
+      host: '127.0.0.1',
+      port: plainPort,
+      users: [{ username: 'gw', password: await hashPassword('gw-pass'), role: 'gateway', site: 's1', gateway: 'g1' }],
+      tls: { port: 0, cert, key, only: true },
+    });
+    try {
+      expect(broker.url).toBe(`mqtts://127.0.0.1:${broker.tlsPort}`);
+      expect(await canConnect(plainPort)).toBe(false);
+      const ok = await connect(`mqtts://localhost:${broker.tlsPort}`, { ca: readFileSync(cert), username: 'gw', password: 'gw-pass' });
+      await ok.publishAsync(topics.status('s1', 'g1'), '{}', { qos: 1 });
+      await ok.endAsync();
+      // mqtt.js' connectAsync never settles when the server hangs up on a plain CONNECT: watch the events
+      const plain = mqtt.connect(`mqtt://127.0.0.1:${broker.tlsPort}`, { reconnectPeriod: 0, connectTimeout: 3000, username: 'gw', password: 'gw-pass' });
+      const outcome = await new Promise<string>((resolve) => {
+        plain.once('connect', () => resolve('connected'));
+        plain.once('close', () => resolve('closed'));
+        plain.once('error', (err) => resolve(`error: ${err.message}`));
+      });
+      plain.end(true);
+      expect(outcome).not.toBe('connected');
+      await expect(connect(`mqtts://localhost:${broker.tlsPort}`, { username: 'gw', password: 'gw-pass' })).rejects.toThrow(/self.signed|certificate/i);
+      await expect(connect(`mqtts://localhost:${broker.tlsPort}`, { ca: readFileSync(cert), username: 'gw', password: 'nope' })).rejects.toThrow();
+      expect(broker.stats().refusedConnections).toBe(1);
+    } finally {
+      await broker.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
