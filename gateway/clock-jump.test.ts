@@ -3,9 +3,9 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { TOPIC_ROOT, type Reading } from '../common/contract.js';
 import { fakeClock, faketimeAvailable, mosquittoAvailable, startMosquitto, waitFor } from '../common/testing/index.js';
-import { startSim } from '../firmware-sim/index.js';
 import { collect, type Collector } from './testing/collector.js';
 import { removeTestSpools, testConfig } from './testing/config.js';
+import { twoInverterSite } from './testing/two-inverters.js';
 
 afterAll(removeTestSpools);
 const cleanups: (() => Promise<unknown> | unknown)[] = [];
@@ -26,20 +26,10 @@ function byDevice(col: Collector): Map<string, Reading[]> {
  */
 describe.skipIf(!mosquittoAvailable() || !faketimeAvailable())('gateway under a wall clock that jumps', () => {
   it('keeps polling through an hour back and an hour forward; reading timestamps never go backwards', async () => {
-    const sim = await startSim({
-      seed: 5,
-      clock: { start: '2026-06-21T10:00', speed: 1 },
-      tcp: { host: '127.0.0.1', port: 0 },
-      control: { enabled: false },
-      devices: [
-        { id: 'inv1', profile: 'sunspec', unitId: 1, ratedPowerW: 50_000, initialEnergyWh: 1e6 },
-        { id: 'inv2', profile: 'huawei-sun2000', unitId: 2, ratedPowerW: 50_000, initialEnergyWh: 1e6 },
-      ],
-    });
+    const { sim, devices } = await twoInverterSite(5, { start: '2026-06-21T10:00', speed: 1 });
     cleanups.push(() => sim.stop());
     const broker = await startMosquitto();
     cleanups.push(() => broker.destroy());
-    const devices = sim.devices.map((d) => ({ id: d.id, transport: 'tcp', host: sim.host, port: d.port, unit: d.unitId, profile: d.profile, timeoutMs: 300 }));
     const raw = testConfig(broker.url, { pollIntervalMs: 200 }, devices);
     const col = await collect(broker.url, `${TOPIC_ROOT}/${raw.site}/${raw.gateway}`);
     cleanups.push(() => col.close());

@@ -3,9 +3,9 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { TOPIC_ROOT } from '../common/contract.js';
 import { mosquittoAvailable, startMosquitto, waitFor } from '../common/testing/index.js';
-import { startSim } from '../firmware-sim/index.js';
 import { collect, PERSISTENT_MOSQUITTO } from './testing/collector.js';
 import { removeTestSpools, testConfig } from './testing/config.js';
+import { twoInverterSite } from './testing/two-inverters.js';
 
 afterAll(removeTestSpools);
 
@@ -21,20 +21,10 @@ afterEach(async () => {
 
 describe.skipIf(!mosquittoAvailable())('outage with the real gateway and the simulator', () => {
   async function outage(killDuringOutage: boolean) {
-    const sim = await startSim({
-      seed: 3,
-      clock: { start: '2026-06-21T10:00', speed: 60 },
-      tcp: { host: '127.0.0.1', port: 0 },
-      control: { enabled: false },
-      devices: [
-        { id: 'inv1', profile: 'sunspec', unitId: 1, ratedPowerW: 50_000, initialEnergyWh: 1e6 },
-        { id: 'inv2', profile: 'huawei-sun2000', unitId: 2, ratedPowerW: 50_000, initialEnergyWh: 1e6 },
-      ],
-    });
+    const { sim, devices } = await twoInverterSite(3, { start: '2026-06-21T10:00', speed: 60 });
     cleanups.push(() => sim.stop());
     const broker = await startMosquitto(PERSISTENT_MOSQUITTO);
     cleanups.push(() => broker.destroy());
-    const devices = sim.devices.map((d) => ({ id: d.id, transport: 'tcp', host: sim.host, port: d.port, unit: d.unitId, profile: d.profile, timeoutMs: 300 }));
     const raw = testConfig(broker.url, { pollIntervalMs: 100, spool: { replayBatchesPerSecond: 100 } }, devices);
     const col = await collect(broker.url, `${TOPIC_ROOT}/${raw.site}/${raw.gateway}`, { clean: false, clientId: `col-${raw.site}` });
     cleanups.push(() => col.close());
