@@ -89,6 +89,8 @@ describe.skipIf(!influxAvailable())('every InfluxQL query in the dashboards, on 
       expect((await single('Gateways offline'))[0]!.values[0]![1]).toBe(1);
       const table = await single('Gateways');
       expect(table.find((s) => s.tags?.site === 'sim-site-c')!.values[0]![1]).toBe(false);
+      const clockJumps = table[0]!.columns.indexOf('clock_jumps');
+      expect(table.map((s) => [s.tags?.site, s.values[0]![clockJumps]])).toEqual([['sim-site-a', 0], ['sim-site-b', 0], ['sim-site-c', 1]]);
     });
 
     it('the inverter in fault at the end of the day, with its alarms', async () => {

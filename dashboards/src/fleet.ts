@@ -79,7 +79,7 @@ export function fleetDashboard(): Dashboard {
       table({
         title: 'Gateways',
         hideTime: true,
-        description: 'Last status per gateway. Click a site for its detail.',
+        description: 'Last status per gateway: online, spool backlog, batches the spool evicted, wall-clock steps since the gateway started (NTP; its timestamps never go backwards). Click a site for its detail.',
         w: 12,
         h: 9,
         links: [SITE_LINK],
@@ -87,7 +87,7 @@ export function fleetDashboard(): Dashboard {
         targets: [
           influxql(
             'A',
-            `SELECT last("online") AS "online", last("spool_batches") AS "spool_batches", last("spool_evicted_batches") AS "evicted" FROM "gateway" WHERE $timeFilter AND ${SITE} GROUP BY "site", "gateway"`,
+            `SELECT last("online") AS "online", last("spool_batches") AS "spool_batches", last("spool_evicted_batches") AS "evicted", last("clock_jumps") AS "clock_jumps" FROM "gateway" WHERE $timeFilter AND ${SITE} GROUP BY "site", "gateway"`,
             'table',
           ),
         ],

@@ -13,7 +13,7 @@ import { batchLine, readingLine, statusLines } from '../../ingest/points.js';
  * - site B inv-2 is in fault 13:00-14:30 (GROUND_FAULT), site A inv-3 from 19:00 on;
  * - site A inv-2 reports power_above_rating once at 12:00;
  * - site A inv-2 does not answer polls 16:00-16:20 (device health not ok);
- * - site C's gateway goes offline for good at 21:00.
+ * - site C's gateway clock is stepped back 40 minutes at 08:00 (NTP), and it goes offline for good at 21:00.
  */
 // Meters follow SunSpec model 203: ac_power_w positive = import, so export is negative.
 export const DAY_START_MS = Date.UTC(2026, 5, 20, 16, 0, 0); // 2026-06-21 00:00 Asia/Shanghai
@@ -67,8 +67,9 @@ function siteLines(site: SimSite, k: number): string[] {
   let seq = 1_000 * k;
   const offlineFrom = site.id === 'sim-site-c' ? at(21) : Infinity;
   const uplinkDown = site.id === 'sim-site-b' ? [at(10), at(12)] : undefined;
+  const stepped = (ts: number) => site.id === 'sim-site-c' && ts >= at(8);
   const status = (ts: number, online: boolean, extra: Partial<GatewayStatus> = {}) =>
-    statusLines({ schema: STATUS_SCHEMA, site: site.id, gateway: site.gateway, online, ts, ...extra });
+    statusLines({ schema: STATUS_SCHEMA, site: site.id, gateway: site.gateway, online, ts, clock: stepped(ts) ? { jumps: 1, lastStepMs: -2_400_000, held: 4_800 } : { jumps: 0, lastStepMs: 0, held: 0 }, ...extra });
 
   for (let ts = DAY_START_MS; ts < DAY_END_MS && ts < offlineFrom; ts += STEP_MS) {
     let siteW = 0;
