@@ -97,6 +97,18 @@ describe.skipIf(!influxAvailable())('ingest through aedes into the real InfluxDB
     expect(((await health.json()) as { mqtt: { connected: boolean } }).mqtt.connected).toBe(true);
   });
 
+  it('counts batches from a gateway whose clock is ahead, and keeps their readings', async () => {
+    const ahead = Date.now() + 600_000; // ten minutes ahead: impossible for a batch that has already arrived
+    const reading = inverterReading('inv3', ahead);
+    await publishBatch(gateway, telemetry(site, gw, 60, [reading], ahead));
+    const onTime = inverterReading('inv3', Date.now());
+    await publishBatch(gateway, telemetry(site, gw, 61, [onTime], Date.now() + 2_000)); // within tolerance
+    const stored = async (ts: number) => (await pointKeys(influx, 'telemetry', 'inverter', `WHERE time = ${ts}ms`)).length === 1;
+    await waitFor(async () => (await stored(reading.ts)) && (await stored(onTime.ts)), 'both readings stored', 10_000);
+    const metrics = await (await fetch(`http://127.0.0.1:${ingest.httpPort}/metrics`)).text();
+    expect(metrics).toMatch(/sunshare_ingest_batches_clock_ahead_total 1\n/);
+  });
+
   it('refuses unknown clients and enforces the ACL', async () => {
     const before = broker.stats().refusedConnections;
     await expect(connectClient(broker.url, { username: 'gw', password: 'wrong', clientId: `bad-${uid()}`, reconnectPeriod: 0 })).rejects.toThrow();

@@ -23,6 +23,7 @@ export function createIngestMetrics() {
     }),
     deadLetters: new Counter({ name: 'sunshare_ingest_dead_letters_total', help: 'Messages or readings rejected to the dead-letter topic', labelNames: ['reason'] as const, registers }),
     redeliveries: new Counter({ name: 'sunshare_ingest_redeliveries_total', help: 'Messages seen again (MQTT dup flag or a seq already seen)', registers }),
+    clockAhead: new Counter({ name: 'sunshare_ingest_batches_clock_ahead_total', help: 'Batches received more than 5 s before their sentAt: the gateway clock is ahead', registers }),
     seqGaps: new Counter({ name: 'sunshare_ingest_seq_gaps_total', help: 'Batches missing between two seq numbers of one gateway', registers }),
     writeFailures: new Counter({ name: 'sunshare_ingest_write_failures_total', help: 'Failed write attempts (InfluxDB or ledger); the batch is retried, not acknowledged', labelNames: ['store'] as const, registers }),
     influxRejected: new Counter({ name: 'sunshare_ingest_influx_rejected_lines_total', help: 'Lines InfluxDB refused as malformed (HTTP 400)', registers }),

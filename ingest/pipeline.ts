@@ -15,7 +15,7 @@ export interface Prepared {
   reads: LedgerRead[];
   dead: DeadLetter[];
   readings: number;
-  seqs: { gateway: string; seq: number; dup: boolean; sentAt: number }[];
+  seqs: { gateway: string; seq: number; dup: boolean; sentAt: number; receivedAt: number }[];
   newestSentAt: number;
 }
 
@@ -36,8 +36,14 @@ function counterReads(site: string, r: Reading, out: LedgerRead[]): void {
   }
 }
 
+/** A batch received this long before the gateway says it made it comes from a gateway whose clock is ahead. */
+export const CLOCK_AHEAD_MS = 5_000;
+/** At most one "clock ahead" warning per gateway in this time (the counter counts every batch). */
+const CLOCK_WARN_EVERY_MS = 600_000;
+
 export class Pipeline {
   private readonly lastSeq = new Map<string, number>();
+  private readonly clockWarnedAt = new Map<string, number>();
 
   constructor(private readonly d: PipelineDeps) {}
 
@@ -55,7 +61,7 @@ export class Pipeline {
         }
         p.readings += b.readings.length;
         p.lines.push(batchLine(b.site, b.gateway, b.seq, b.sentAt, b.readings.length, m.receivedAt));
-        p.seqs.push({ gateway: `${b.site}/${b.gateway}`, seq: b.seq, dup: m.dup, sentAt: b.sentAt });
+        p.seqs.push({ gateway: `${b.site}/${b.gateway}`, seq: b.seq, dup: m.dup, sentAt: b.sentAt, receivedAt: m.receivedAt });
         p.newestSentAt = Math.max(p.newestSentAt, b.sentAt);
       } else if (v.kind === 'status') {
         p.lines.push(...statusLines(v.status as GatewayStatus));
@@ -111,7 +117,23 @@ export class Pipeline {
       if (s.dup || (last !== undefined && s.seq <= last)) metrics.redeliveries.inc();
       if (last !== undefined && s.seq > last + 1) metrics.seqGaps.inc(s.seq - last - 1);
       if (last === undefined || s.seq > last) this.lastSeq.set(s.gateway, s.seq);
+      this.checkClock(s);
     }
+  }
+
+  /**
+   * A batch cannot arrive before it was made: sentAt ahead of our clock means the gateway's clock is
+   * ahead (lag_ms then shows 0), and so are its reading timestamps. Counted and logged for the operator;
+   * the readings are kept (ingest refuses only readings more than a day ahead).
+   */
+  private checkClock(s: Prepared['seqs'][number]): void {
+    const aheadMs = s.sentAt - s.receivedAt;
+    if (aheadMs <= CLOCK_AHEAD_MS) return;
+    this.d.metrics.clockAhead.inc();
+    const warned = this.clockWarnedAt.get(s.gateway);
+    if (warned !== undefined && s.receivedAt - warned < CLOCK_WARN_EVERY_MS) return;
+    this.clockWarnedAt.set(s.gateway, s.receivedAt);
+    this.d.log.warn({ gateway: s.gateway, seq: s.seq, aheadMs }, "gateway's clock is ahead of ingest's: check its NTP; its readings are stored with its timestamps");
   }
 }
 
