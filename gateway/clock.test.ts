@@ -1,6 +1,7 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { silentLogger } from '../common/log.js';
 import { MAX_HOLD_MS, ReadingClock } from './clock.js';
@@ -111,9 +112,15 @@ describe('ReadingClock', () => {
     expect(ts).toBe(Date.parse('2026-06-01T10:00:01Z'));
   });
 
-  it('refuses a damaged last-ts file, naming the file and what deleting it means', () => {
+  it('a damaged last-ts file (power lost mid-write) is reported and the clock followed: the gateway still starts', () => {
     const dir = spoolDir();
-    writeFileSync(join(dir, 'last-ts'), 'garbage\n');
-    expect(() => new ReadingClock(dir, false, silentLogger, clocks().source)).toThrow(/last-ts holds "garbage", not a number; fix or delete it \(readings are stamped by the clock alone/);
+    writeFileSync(join(dir, 'last-ts'), 'garb');
+    const logged: string[] = [];
+    const log = pino({ level: 'error' }, { write: (line: string) => logged.push(line) });
+    const c = clocks();
+    const rc = new ReadingClock(dir, false, log, c.source);
+    c.tick(1000);
+    expect(rc.stamp()).toBe(Date.parse('2026-06-01T10:00:01Z'));
+    expect(logged.join('')).toMatch(/last-ts holds \\"garb\\", not a number.*last reading timestamp unreadable; following the clock/);
   });
 });

@@ -50,14 +50,24 @@ export class ReadingClock {
     private readonly log: Logger,
     private readonly source: ClockSources = { wall: Date.now, monotonic: monotonicMs },
   ) {
-    this.file = new NumberFile(join(spoolDir, 'last-ts'), fsync, { code: 'SPOOL_LAST_TS_DAMAGED', ifDeleted: 'readings are stamped by the clock alone until the next one' });
+    this.file = new NumberFile(join(spoolDir, 'last-ts'), fsync, { code: 'SPOOL_LAST_TS_DAMAGED', ifDeleted: 'the gateway follows the clock' });
     this.lastWall = source.wall();
     this.lastMono = source.monotonic();
-    this.floor = this.file.read() ?? 0;
+    this.floor = this.readFloor();
     this.saved = this.floor;
     this.dropWildFloor(this.lastWall);
     if (this.floor > this.lastWall) {
       log.warn({ behindMs: this.floor - this.lastWall }, 'clock is behind the last reading stamped before the restart; holding stamps after it until the clock catches up');
+    }
+  }
+
+  /** The stamp saved before the restart; a damaged file (power lost mid-write) only costs that floor. */
+  private readFloor(): number {
+    try {
+      return this.file.read() ?? 0;
+    } catch (err) {
+      this.log.error({ err: (err as Error).message }, 'last reading timestamp unreadable; following the clock');
+      return 0;
     }
   }
 
