@@ -140,9 +140,8 @@ describe.skipIf(!mosquittoAvailable())('publisher against a private Mosquitto wi
     const pki = makeTestPki();
     const passwd = join(pki.dir, 'passwd');
     execFileSync('mosquitto_passwd', ['-c', '-b', passwd, 'gw-user', 'gw-pass'], { stdio: 'ignore' });
-    const root = process.getuid?.() === 0 ? 'user root\n' : ''; // to read the root-owned temp dir
     const broker = await startMosquitto(
-      `allow_anonymous false\npassword_file ${passwd}\ncafile ${pki.caFile}\ncertfile ${pki.serverCertFile}\nkeyfile ${pki.serverKeyFile}\nrequire_certificate true\n${root}`,
+      `allow_anonymous false\npassword_file ${passwd}\ncafile ${pki.caFile}\ncertfile ${pki.serverCertFile}\nkeyfile ${pki.serverKeyFile}\nrequire_certificate true\n`,
     );
     try {
       const url = broker.url.replace('mqtt://', 'mqtts://');

@@ -2,12 +2,8 @@ import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import { GatewayStatus, TelemetryBatch } from '../../common/contract.js';
 import { validator } from '../../common/validate.js';
 
-/**
- * Config for a private Mosquitto that keeps a subscriber's session and queue across its own restart:
- * nothing dropped for being queued (the defaults hold 1000), and, when tests run as root, it stays
- * root so it can write its persistence file into the root-owned temp dir (else the session is lost).
- */
-export const PERSISTENT_MOSQUITTO = `max_queued_messages 0\nmax_inflight_messages 0\n${process.getuid?.() === 0 ? 'user root\n' : ''}`;
+/** Config for a private Mosquitto that drops nothing for being queued (the defaults hold 1000). */
+export const PERSISTENT_MOSQUITTO = 'max_queued_messages 0\nmax_inflight_messages 0\n';
 
 const telemetry = validator(TelemetryBatch);
 const status = validator(GatewayStatus);
