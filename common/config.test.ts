@@ -43,6 +43,13 @@ describe('config loading', () => {
     expect(text).toContain('/devices/1/extra');
   });
 
+  it('says once that a section is missing, not also that it is of the wrong type', () => {
+    const err = errorOf(() => parseConfig({ site: 'ruyuan-01', devices: [{ port: 502 }] }, Schema, 'gateway.yaml'));
+    expect(err.details).toEqual(['/devices/0/id: Expected required property']);
+    const whole = errorOf(() => parseConfig({ site: 'ruyuan-01' }, Schema, 'gateway.yaml'));
+    expect(whole.details).toEqual(['/devices: Expected required property']);
+  });
+
   it('names the file and the YAML problem for a syntax error', () => {
     const dir = mkdtempSync(join(tmpdir(), 'cfg-'));
     const file = join(dir, 'bad.yaml');

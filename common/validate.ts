@@ -16,6 +16,9 @@ export interface Validator<T extends TSchema> {
   parse(value: unknown, code: string, what: string): Static<T>;
 }
 
+/** TypeBox's message for a property that is absent. */
+const REQUIRED = 'Expected required property';
+
 const cache = new WeakMap<TSchema, TypeCheck<TSchema>>();
 
 export function validator<T extends TSchema>(schema: T): Validator<T> {
@@ -28,8 +31,16 @@ export function validator<T extends TSchema>(schema: T): Validator<T> {
   const problems = (value: unknown): string[] => {
     if (check.Check(value)) return [];
     const seen = new Set<string>();
+    const missing = new Set<string>();
     for (const e of check.Errors(value)) {
-      seen.add(`${e.path === '' ? '/' : e.path}: ${e.message}`);
+      const path = e.path === '' ? '/' : e.path;
+      // A missing property also fails its type ("Expected object"): say only that it is missing.
+      if (missing.has(path)) continue;
+      if (e.message === REQUIRED) {
+        missing.add(path);
+        for (const p of seen) if (p.startsWith(`${path}: `)) seen.delete(p);
+      }
+      seen.add(`${path}: ${e.message}`);
       if (seen.size >= 50) break;
     }
     return [...seen];
