@@ -31,6 +31,7 @@ export interface GatewayLive {
   version?: string;
   lastSeq?: number;
   spool?: GatewayStatus['spool'];
+  clock?: GatewayStatus['clock'];
   devices: DeviceHealth[];
 }
 
@@ -113,6 +114,7 @@ export class LiveStatusStore {
       version: status.version ?? prev?.version,
       lastSeq: prev?.lastSeq,
       spool: status.spool ?? prev?.spool,
+      clock: status.clock ?? prev?.clock,
       devices: status.devices ?? prev?.devices ?? [],
     });
   }

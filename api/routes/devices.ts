@@ -1,6 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
-import { DeviceHealth } from '../../common/contract.js';
+import { DeviceHealth, GatewayClockStatus } from '../../common/contract.js';
 import { SunshareError } from '../../common/errors.js';
 import { audit } from '../audit.js';
 import type { ApiContext } from '../context.js';
@@ -61,6 +61,7 @@ const Gateway = Type.Object({
   version: Type.Optional(Type.String()),
   lastSeq: Type.Optional(Type.Integer()),
   spool: Type.Optional(Type.Object({ bytes: Type.Integer(), batches: Type.Integer(), evictedBatches: Type.Integer() })),
+  clock: Type.Optional(GatewayClockStatus),
   devices: Type.Array(DeviceHealth),
 });
 
@@ -153,7 +154,7 @@ export function deviceRoutes(app: FastifyInstance, ctx: ApiContext): void {
       config: { permission: 'operate' },
       schema: {
         tags: ['devices'],
-        summary: 'Gateways with spool and per-device health, including last errors (operator)',
+        summary: 'Gateways with spool, wall-clock steps and per-device health, including last errors (operator)',
         querystring: Type.Object({ site: Type.Optional(IdParam) }),
         response: { 200: Type.Object({ items: Type.Array(Gateway) }), ...authErrors },
       },
