@@ -74,6 +74,15 @@ describe('ReadingClock', () => {
     expect(rc.status()).toMatchObject({ jumps: 1, lastStepMs: 7_200_000, held: 0 });
   });
 
+  it('two readings in the same millisecond get distinct stamps, without counting a step back', () => {
+    const c = clocks();
+    const rc = new ReadingClock(spoolDir(), false, silentLogger, c.source);
+    c.tick(1000);
+    const a = rc.stamp();
+    expect(rc.stamp()).toBe(a + 1);
+    expect(rc.status()).toEqual({ jumps: 0, lastStepMs: 0, held: 0 });
+  });
+
   it('jitter under a second is not a jump', () => {
     const c = clocks();
     const rc = new ReadingClock(spoolDir(), false, silentLogger, c.source);

@@ -78,8 +78,9 @@ export class ReadingClock {
     this.dropWildFloor(wall);
     if (wall > this.floor) this.floor = wall;
     else {
+      // the same millisecond as the previous stamp is not a step back, only made unique
+      if (wall < this.floor) this.counters.held++;
       this.floor += 1;
-      this.counters.held++;
     }
     return this.floor;
   }
