@@ -87,6 +87,14 @@ describe('the demo, end to end', () => {
     }
   }, 90_000);
 
+  it('keeps every reading once the simulated clock runs more than a day ahead of the real one', async () => {
+    const DAY = 86_400_000;
+    await waitFor(async () => demo.simNow() > Date.now() + DAY + 2 * 3_600_000, 'simulated time more than a day ahead', 90_000, 250);
+    const ahead = await demo.ingestStats();
+    await waitFor(async () => (await demo.ingestStats()).readingsWritten > ahead.readingsWritten + 30, 'readings written since', 20_000, 250);
+    expect((await demo.ingestStats()).deadLetters).toBe(0);
+  }, 120_000);
+
   it('stops cleanly and leaves a consistent ledger', async () => {
     const days = demo.settledDays.length;
     await demo.stop();

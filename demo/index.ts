@@ -7,7 +7,7 @@ import { ApiConfig, createToken, startApi, type RunningApi } from '../api/index.
 import { payoutServiceFor } from '../api/payout-wiring.js';
 import { startBroker, type BrokerHandle } from '../broker/index.js';
 import { startGateway, parseGatewayConfig, type GatewayHandle } from '../gateway/index.js';
-import { IngestConfig, startIngest, type IngestHandle } from '../ingest/index.js';
+import { IngestConfig, startIngest, type IngestHandle, type IngestStats } from '../ingest/index.js';
 import { runSettlement } from '../payout/index.js';
 import { DemoConfig } from './config.js';
 import { startDayCloser, type DayCloser } from './day-closer.js';
@@ -32,6 +32,8 @@ export interface Demo {
   /** simulated ms per real ms */
   readonly simSpeed: number;
   simNow(): number;
+  /** Ingest's counters (messages, readings written, dead letters, ...). */
+  ingestStats(): Promise<IngestStats>;
   stop(): Promise<void>;
 }
 
@@ -103,7 +105,8 @@ export async function startDemo(input: Partial<DemoConfig> = {}, log: Logger = s
       IngestConfig,
       'demo ingest config',
     );
-    const ingest: IngestHandle = await startIngest(ingestConfig, { log });
+    // the sites live on the simulated clock, which runs days ahead of the real one: so does ingest
+    const ingest: IngestHandle = await startIngest(ingestConfig, { log, now: () => sims.now() });
     stops.push(() => ingest.stop());
     stops.push(() => drainIngest(ingest));
 
@@ -156,6 +159,7 @@ export async function startDemo(input: Partial<DemoConfig> = {}, log: Logger = s
       simSpeed: speed,
       simStart: start,
       simNow: () => sims.now(),
+      ingestStats: () => ingest.stats(),
       stop: stopAll,
     };
   } catch (err) {

@@ -24,6 +24,8 @@ export interface ConsumerOptions {
   topics: string[];
   inFlight: number;
   keepaliveSec: number;
+  /** The clock a message's receive time is taken from (Date.now unless ingest runs on a simulated clock). */
+  now?: () => number;
 }
 
 type SendPacket = (packet: Packet, cb?: (err?: Error) => void, ...rest: unknown[]) => void;
@@ -123,7 +125,7 @@ export class DeferredAckConsumer<T> {
   }
 
   private onPublish(packet: IPublishPacket, callback: (err?: Error) => void): void {
-    const receivedAt = Date.now();
+    const receivedAt = (this.opts.now ?? Date.now)();
     const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : Buffer.from(packet.payload);
     const { value, weight } = this.decode(packet.topic, payload, receivedAt);
     if (packet.qos > 0 && packet.messageId !== undefined) this.held.add(packet.messageId);

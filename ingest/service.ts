@@ -50,6 +50,11 @@ export interface IngestOptions {
   log?: Logger;
   /** Called after each batch is durable (InfluxDB accepted it, the ledger committed) with its batches' sentAt: for latency figures. */
   onCommitted?: (sentAts: number[]) => void;
+  /**
+   * The clock message times are judged by (receive time, the "more than a day ahead" limit, a
+   * gateway clock ahead): the real one, unless the whole system runs on a simulated clock (the demo).
+   */
+  now?: () => number;
 }
 
 export async function startIngest(config: IngestConfig, opts: IngestOptions = {}): Promise<IngestHandle> {
@@ -68,7 +73,7 @@ export async function startIngest(config: IngestConfig, opts: IngestOptions = {}
 
   const prefix = config.mqtt.sharedGroup ? `$share/${config.mqtt.sharedGroup}/` : '';
   const consumer = new DeferredAckConsumer<Decoded>(
-    { ...config.mqtt, topics: subscriptions(config).map((t) => prefix + t) },
+    { ...config.mqtt, topics: subscriptions(config).map((t) => prefix + t), ...(opts.now ? { now: opts.now } : {}) },
     (topic, payload, receivedAt) => {
       const value = decodeMessage(topic, payload, registry, receivedAt);
       metrics.messagesIn.inc({ kind: value.kind });
