@@ -37,7 +37,7 @@ function counterReads(site: string, r: Reading, out: LedgerRead[]): void {
 }
 
 /** A batch received this long before the gateway says it made it comes from a gateway whose clock is ahead. */
-export const CLOCK_AHEAD_MS = 5_000;
+const CLOCK_AHEAD_MS = 5_000;
 /** At most one "clock ahead" warning per gateway in this time (the counter counts every batch). */
 const CLOCK_WARN_EVERY_MS = 600_000;
 
