@@ -32,10 +32,15 @@ afterEach(() => {
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
 });
 
+/** A ReadingClock on an empty spool dir, with the clocks the test steps. */
+function onFreshSpool() {
+  const c = clocks();
+  return { c, rc: new ReadingClock(spoolDir(), false, silentLogger, c.source) };
+}
+
 describe('ReadingClock', () => {
   it('stamps the wall-clock time while the clock runs evenly, and sees no jump', () => {
-    const c = clocks();
-    const rc = new ReadingClock(spoolDir(), false, silentLogger, c.source);
+    const { c, rc } = onFreshSpool();
     const got = [0, 1, 2].map(() => {
       c.tick(1000);
       return rc.stamp();
@@ -46,8 +51,7 @@ describe('ReadingClock', () => {
   });
 
   it('after a step back, stamps 1 ms after the last stamp until the clock catches up, then follows it', () => {
-    const c = clocks();
-    const rc = new ReadingClock(spoolDir(), false, silentLogger, c.source);
+    const { c, rc } = onFreshSpool();
     c.tick(1000);
     const before = rc.stamp();
     c.step(-3000);
@@ -64,8 +68,7 @@ describe('ReadingClock', () => {
   });
 
   it('follows a step forward and reports its size', () => {
-    const c = clocks();
-    const rc = new ReadingClock(spoolDir(), false, silentLogger, c.source);
+    const { c, rc } = onFreshSpool();
     c.tick(1000);
     const before = rc.stamp();
     c.step(7_200_000);
@@ -75,8 +78,7 @@ describe('ReadingClock', () => {
   });
 
   it('two readings in the same millisecond get distinct stamps, without counting a step back', () => {
-    const c = clocks();
-    const rc = new ReadingClock(spoolDir(), false, silentLogger, c.source);
+    const { c, rc } = onFreshSpool();
     c.tick(1000);
     const a = rc.stamp();
     expect(rc.stamp()).toBe(a + 1);
@@ -84,8 +86,7 @@ describe('ReadingClock', () => {
   });
 
   it('jitter under a second is not a jump', () => {
-    const c = clocks();
-    const rc = new ReadingClock(spoolDir(), false, silentLogger, c.source);
+    const { c, rc } = onFreshSpool();
     c.tick(1000);
     rc.stamp();
     c.step(900);
