@@ -1,12 +1,12 @@
 # syntax=docker/dockerfile:1
 # Sunshare: one image for every Node component (ingest, api, broker, sim,
 # gateway, payout); the compose service's command picks the component.
-# The CLI runs the TypeScript sources through tsx (a runtime dependency), so
-# there is no compile step: the build stage only installs production modules
+# Node runs the TypeScript sources itself (type stripping), so there is no
+# compile step and no transpiler: the build stage only installs production modules
 # (better-sqlite3 and serialport are native and need a toolchain if no
 # prebuilt binary matches); the runtime stage copies them without the toolchain.
 
-ARG NODE_VERSION=20.19
+ARG NODE_VERSION=24
 
 FROM node:${NODE_VERSION}-bookworm-slim AS deps
 WORKDIR /app
@@ -40,5 +40,5 @@ RUN mkdir -p /var/lib/sunshare/spool /app/data \
  && chown -R node:node /var/lib/sunshare /app/data
 USER node
 VOLUME ["/var/lib/sunshare"]
-ENTRYPOINT ["node", "--import", "tsx", "deploy/sunshare/entrypoint.ts"]
+ENTRYPOINT ["node", "deploy/sunshare/entrypoint.ts"]
 CMD ["--help"]

@@ -1,15 +1,15 @@
 import { tmpdir } from 'node:os';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { STATUS_SCHEMA } from '../common/contract.js';
-import { openLedger, type Db } from '../common/ledger/index.js';
-import { silentLogger } from '../common/log.js';
-import { createPgDatabase, postgresAvailable, type PgDatabase } from '../common/testing/index.js';
-import { buildApp } from './app.js';
-import { createToken, hashToken } from './auth/tokens.js';
-import { batchFor, seedSites } from './fixtures.js';
-import { LiveStatusStore } from './live/store.js';
-import { payoutServiceFor } from './payout-wiring.js';
+import { STATUS_SCHEMA } from '../common/contract.ts';
+import { openLedger, type Db } from '../common/ledger/index.ts';
+import { silentLogger } from '../common/log.ts';
+import { createPgDatabase, postgresAvailable, type PgDatabase } from '../common/testing/index.ts';
+import { buildApp } from './app.ts';
+import { createToken, hashToken } from './auth/tokens.ts';
+import { batchFor, seedSites } from './fixtures.ts';
+import { LiveStatusStore } from './live/store.ts';
+import { payoutServiceFor } from './payout-wiring.ts';
 import ExcelJS from 'exceljs';
 
 const pgUp = await postgresAvailable();

@@ -1,5 +1,5 @@
 import type { FastifyRequest } from 'fastify';
-import type { Db } from '../common/ledger/index.js';
+import type { Db } from '../common/ledger/index.ts';
 
 /** Records who changed what, and when; append-only. */
 export async function audit(db: Db, request: FastifyRequest, action: string, target: string, details: unknown): Promise<void> {

@@ -1,10 +1,10 @@
 import type { AddressInfo } from 'node:net';
 import autocannon from 'autocannon';
-import { openLedger } from '../common/ledger/index.js';
-import { buildApp } from './app.js';
-import { createToken } from './auth/tokens.js';
-import { batchFor, seedSites } from './fixtures.js';
-import { LiveStatusStore } from './live/store.js';
+import { openLedger } from '../common/ledger/index.ts';
+import { buildApp } from './app.ts';
+import { createToken } from './auth/tokens.ts';
+import { batchFor, seedSites } from './fixtures.ts';
+import { LiveStatusStore } from './live/store.ts';
 
 /**
  * The site-status list for a county's 150 sites, served from a real SQLite

@@ -14,7 +14,7 @@ export function register(program: Command): void {
     .option('--no-mqtt-live', 'serve without the live status feed')
     .addHelpText('after', `\nCreate a token first: sunshare api token create --role viewer --name alice\nRoles: ${ROLE_HELP}`)
     .action(async (opts: { config?: string; host?: string; port?: number; ledger?: string; mqtt?: string; mqttLive: boolean }) => {
-      const { runApiCommand } = await import('./run.js');
+      const { runApiCommand } = await import('./run.ts');
       await runApiCommand(opts);
     });
 
@@ -26,7 +26,7 @@ export function register(program: Command): void {
     .requiredOption('--name <name>', 'who or what holds it (shown in the audit log)')
     .option('--ledger <url>', 'ledger (default $DATABASE_URL, else data/ledger.sqlite)')
     .action(async (opts: { role: string; name: string; ledger?: string }) => {
-      const { tokenCreate } = await import('./run.js');
+      const { tokenCreate } = await import('./run.ts');
       await tokenCreate(opts);
     });
   token
@@ -34,7 +34,7 @@ export function register(program: Command): void {
     .description('List tokens (never the tokens themselves)')
     .option('--ledger <url>', 'ledger (default $DATABASE_URL, else data/ledger.sqlite)')
     .action(async (opts: { ledger?: string }) => {
-      const { tokenList } = await import('./run.js');
+      const { tokenList } = await import('./run.ts');
       await tokenList(opts);
     });
   token
@@ -42,7 +42,7 @@ export function register(program: Command): void {
     .description('Revoke a token by its id (see `token list`)')
     .option('--ledger <url>', 'ledger (default $DATABASE_URL, else data/ledger.sqlite)')
     .action(async (id: string, opts: { ledger?: string }) => {
-      const { tokenRevoke } = await import('./run.js');
+      const { tokenRevoke } = await import('./run.ts');
       await tokenRevoke(id, opts);
     });
 }

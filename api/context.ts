@@ -1,8 +1,8 @@
-import type { Db } from '../common/ledger/index.js';
-import type { Logger } from '../common/log.js';
-import type { LiveStatusStore } from './live/store.js';
-import type { ApiMetrics } from './metrics.js';
-import type { PayoutService } from './payout-service.js';
+import type { Db } from '../common/ledger/index.ts';
+import type { Logger } from '../common/log.ts';
+import type { LiveStatusStore } from './live/store.ts';
+import type { ApiMetrics } from './metrics.ts';
+import type { PayoutService } from './payout-service.ts';
 
 /** What every route module gets: the ledger, the live view, metrics and the payout service. */
 export interface ApiContext {

@@ -1,5 +1,5 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
-import { isSunshareError } from '../common/errors.js';
+import { isSunshareError } from '../common/errors.ts';
 
 /**
  * Every error response has the same shape, with a stable code a script can

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { expectedDayWh } from './expected.js';
+import { expectedDayWh } from './expected.ts';
 
 const RUYUAN = [24.78, 113.28] as const;
 const days = (year: number) => Array.from({ length: 365 }, (_, i) => new Date(Date.UTC(year, 0, 1 + i)).toISOString().slice(0, 10));

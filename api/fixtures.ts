@@ -1,6 +1,6 @@
-import type { TelemetryBatch } from '../common/contract.js';
-import type { Db } from '../common/ledger/index.js';
-import { TELEMETRY_SCHEMA } from '../common/contract.js';
+import type { TelemetryBatch } from '../common/contract.ts';
+import type { Db } from '../common/ledger/index.ts';
+import { TELEMETRY_SCHEMA } from '../common/contract.ts';
 
 /** A small registry for tests and the bench: `n` sites of 300 kW with 3 inverters and a revenue meter each. */
 export async function seedSites(db: Db, n: number, prefix = 's'): Promise<string[]> {

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import type { Db } from '../common/ledger/index.js';
-import { SunshareError } from '../common/errors.js';
-import type { Logger } from '../common/log.js';
+import type { Db } from '../common/ledger/index.ts';
+import { SunshareError } from '../common/errors.ts';
+import type { Logger } from '../common/log.ts';
 
 /**
  * What the API needs from payout, injected so the API does not pick the

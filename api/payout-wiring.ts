@@ -1,8 +1,8 @@
-import type { Db } from '../common/ledger/index.js';
-import type { Logger } from '../common/log.js';
-import { runSettlement } from '../payout/settle/run.js';
-import { createPayoutService, type PayoutService } from './payout-service.js';
-import { payoutReports } from './reports.js';
+import type { Db } from '../common/ledger/index.ts';
+import type { Logger } from '../common/log.ts';
+import { runSettlement } from '../payout/settle/run.ts';
+import { createPayoutService, type PayoutService } from './payout-service.ts';
+import { payoutReports } from './reports.ts';
 
 /** The payout service over payout's own settlement code and report builders, on the given ledger. */
 export async function payoutServiceFor(db: Db, log: Logger): Promise<PayoutService> {

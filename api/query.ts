@@ -1,6 +1,6 @@
-import type { Db } from '../common/ledger/index.js';
-import { SunshareError } from '../common/errors.js';
-import type { PageQuery } from './schemas.js';
+import type { Db } from '../common/ledger/index.ts';
+import { SunshareError } from '../common/errors.ts';
+import type { PageQuery } from './schemas.ts';
 
 /** Builds `WHERE a = ? AND b >= ?` from the filters that were given. */
 export class Where {

@@ -1,7 +1,7 @@
-import { loadMonth } from '../payout/period/month.js';
-import { monthTables } from '../payout/report/build.js';
-import { tablesToXlsx, tableToCsv } from '../payout/tables/table.js';
-import type { ReportKind } from './payout-service.js';
+import { loadMonth } from '../payout/period/month.ts';
+import { monthTables } from '../payout/report/build.ts';
+import { tablesToXlsx, tableToCsv } from '../payout/tables/table.ts';
+import type { ReportKind } from './payout-service.ts';
 
 /**
  * The month's payout report tables as downloads, one kind per table (CSV or

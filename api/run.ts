@@ -1,12 +1,12 @@
-import { loadConfigFile, parseConfig } from '../common/config.js';
-import { SunshareError } from '../common/errors.js';
-import { ledgerUrl, openLedger } from '../common/ledger/index.js';
-import { createLogger } from '../common/log.js';
-import { ROLES, type Role } from './auth/roles.js';
-import { createToken, revokeToken } from './auth/tokens.js';
-import { ApiConfig } from './config.js';
-import { payoutServiceFor } from './payout-wiring.js';
-import { startApi } from './server.js';
+import { loadConfigFile, parseConfig } from '../common/config.ts';
+import { SunshareError } from '../common/errors.ts';
+import { ledgerUrl, openLedger } from '../common/ledger/index.ts';
+import { createLogger } from '../common/log.ts';
+import { ROLES, type Role } from './auth/roles.ts';
+import { createToken, revokeToken } from './auth/tokens.ts';
+import { ApiConfig } from './config.ts';
+import { payoutServiceFor } from './payout-wiring.ts';
+import { startApi } from './server.ts';
 
 /** The CLI actions of `sunshare api`: each opens what it needs and closes it. */
 export async function runApiCommand(opts: { config?: string; host?: string; port?: number; ledger?: string; mqtt?: string; mqttLive: boolean }): Promise<void> {

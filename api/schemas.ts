@@ -1,5 +1,5 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
-import { ID_PATTERN } from '../common/contract.js';
+import { ID_PATTERN } from '../common/contract.ts';
 
 /** Shared request/response schemas: they validate requests and generate /docs. */
 export const ErrorResponse = Type.Object(

@@ -1,14 +1,14 @@
 import type { FastifyInstance } from 'fastify';
-import { SunshareError } from '../common/errors.js';
-import { openLedger, ledgerUrl, type Db } from '../common/ledger/index.js';
-import type { Logger } from '../common/log.js';
-import { buildApp } from './app.js';
-import type { ApiConfig } from './config.js';
-import { startLiveFeed, type LiveFeed } from './live/feed.js';
-import { seedEnergyToday } from './live/seed.js';
-import { LiveStatusStore } from './live/store.js';
-import { createApiMetrics } from './metrics.js';
-import type { PayoutService } from './payout-service.js';
+import { SunshareError } from '../common/errors.ts';
+import { openLedger, ledgerUrl, type Db } from '../common/ledger/index.ts';
+import type { Logger } from '../common/log.ts';
+import { buildApp } from './app.ts';
+import type { ApiConfig } from './config.ts';
+import { startLiveFeed, type LiveFeed } from './live/feed.ts';
+import { seedEnergyToday } from './live/seed.ts';
+import { LiveStatusStore } from './live/store.ts';
+import { createApiMetrics } from './metrics.ts';
+import type { PayoutService } from './payout-service.ts';
 
 export interface RunningApi {
   readonly app: FastifyInstance;

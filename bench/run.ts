@@ -19,7 +19,7 @@ const components = readdirSync(root, { withFileTypes: true })
 
 let failed = 0;
 for (const name of components) {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', '--expose-gc', join(root, name, 'bench.ts')], { stdio: 'inherit', cwd: root });
+  const r = spawnSync(process.execPath, ['--expose-gc', join(root, name, 'bench.ts')], { stdio: 'inherit', cwd: root });
   if (r.status !== 0) {
     failed++;
     console.log(JSON.stringify({ bench: name, error: `exited with ${r.status ?? r.signal}` }));

@@ -1,7 +1,8 @@
 #!/usr/bin/env node
-// The sunshare command runs the TypeScript sources directly through tsx,
-// so there is no build step between `npm ci` and `npm start`.
-import { register } from 'tsx/esm/api';
+// Node runs the TypeScript sources itself (type stripping, Node 22.18 and newer):
+// no transpiler and no build step between `npm ci` and `npm start`. The compile
+// cache keeps the stripped and compiled modules on disk, so later starts skip that work.
+import { enableCompileCache } from 'node:module';
 
-register();
+enableCompileCache?.();
 await import('./sunshare.ts');

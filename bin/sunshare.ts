@@ -1,12 +1,12 @@
 import { Command } from 'commander';
-import { isSunshareError } from '../common/errors.js';
-import { register as registerSim } from '../firmware-sim/cli.js';
-import { register as registerGateway } from '../gateway/cli.js';
-import { register as registerBroker } from '../broker/cli.js';
-import { register as registerIngest } from '../ingest/cli.js';
-import { register as registerPayout } from '../payout/cli.js';
-import { register as registerApi } from '../api/cli.js';
-import { register as registerDemo } from '../demo/cli.js';
+import { isSunshareError } from '../common/errors.ts';
+import { register as registerSim } from '../firmware-sim/cli.ts';
+import { register as registerGateway } from '../gateway/cli.ts';
+import { register as registerBroker } from '../broker/cli.ts';
+import { register as registerIngest } from '../ingest/cli.ts';
+import { register as registerPayout } from '../payout/cli.ts';
+import { register as registerApi } from '../api/cli.ts';
+import { register as registerDemo } from '../demo/cli.ts';
 
 // Each component's cli.ts only declares its options; the action imports the
 // component itself, so `sunshare sim` never loads the API or the ledger.

@@ -1,5 +1,5 @@
-import { TOPIC_ROOT } from '../common/contract.js';
-import type { BrokerUser } from './credentials.js';
+import { TOPIC_ROOT } from '../common/contract.ts';
+import type { BrokerUser } from './credentials.ts';
 
 /**
  * Who may do what (the same rules as broker/mosquitto.acl):

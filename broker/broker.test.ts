@@ -4,10 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { hasBinary, waitFor } from '../common/testing/index.js';
-import { mayPublish, maySubscribe } from './acl.js';
-import { hashPassword, loadCredentials, verifyPassword, type BrokerUser } from './credentials.js';
-import { startBroker } from './index.js';
+import { hasBinary, waitFor } from '../common/testing/index.ts';
+import { mayPublish, maySubscribe } from './acl.ts';
+import { hashPassword, loadCredentials, verifyPassword, type BrokerUser } from './credentials.ts';
+import { startBroker } from './index.ts';
 
 const uid = () => Math.random().toString(36).slice(2, 8);
 

@@ -25,9 +25,9 @@ For production on Mosquitto instead, see broker/mosquitto.conf and docs/ingest.m
     )
     .action(
       async (opts: { host: string; port: number; tlsPort: number; tlsOnly?: boolean; cert?: string; key?: string; credentials?: string; persistence: string; allowAnonymous?: boolean; logLevel?: string }) => {
-        const { startBroker } = await import('./index.js');
-        const { createLogger } = await import('../common/log.js');
-        const { SunshareError } = await import('../common/errors.js');
+        const { startBroker } = await import('./index.ts');
+        const { createLogger } = await import('../common/log.ts');
+        const { SunshareError } = await import('../common/errors.ts');
         if ((opts.cert === undefined) !== (opts.key === undefined)) throw new SunshareError('CONFIG_INVALID', 'TLS needs both --cert and --key', { details: ['--cert, --key: give both or neither'] });
         if (opts.tlsOnly && opts.cert === undefined) throw new SunshareError('CONFIG_INVALID', '--tls-only needs a certificate', { details: ['--tls-only: give --cert and --key too'] });
         const b = await startBroker({
@@ -50,7 +50,7 @@ For production on Mosquitto instead, see broker/mosquitto.conf and docs/ingest.m
     .command('hash-password')
     .description('Read a password from stdin and print its scrypt hash for the credentials file')
     .action(async () => {
-      const { hashPassword } = await import('./credentials.js');
+      const { hashPassword } = await import('./credentials.ts');
       const chunks: Buffer[] = [];
       for await (const c of process.stdin) chunks.push(c as Buffer);
       const plain = Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');

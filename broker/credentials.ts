@@ -1,8 +1,8 @@
 import { randomBytes, scrypt as scryptCb, timingSafeEqual, type ScryptOptions } from 'node:crypto';
 import { Type, type Static } from '@sinclair/typebox';
-import { ID_PATTERN } from '../common/contract.js';
-import { loadConfigFile } from '../common/config.js';
-import { SunshareError } from '../common/errors.js';
+import { ID_PATTERN } from '../common/contract.ts';
+import { loadConfigFile } from '../common/config.ts';
+import { SunshareError } from '../common/errors.ts';
 
 const scrypt = (password: string, salt: Buffer, keylen: number, opts: ScryptOptions) =>
   new Promise<Buffer>((resolve, reject) => scryptCb(password, salt, keylen, opts, (err, key) => (err ? reject(err) : resolve(key))));

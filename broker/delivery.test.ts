@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mqtt, { type IPublishPacket, type MqttClient, type Packet } from 'mqtt';
 import { afterAll, describe, expect, it } from 'vitest';
-import { waitFor } from '../common/testing/index.js';
-import { startBroker, type BrokerHandle } from './index.js';
+import { waitFor } from '../common/testing/index.ts';
+import { startBroker, type BrokerHandle } from './index.ts';
 
 const uid = () => Math.random().toString(36).slice(2, 8);
 type SendPacket = (packet: Packet, cb?: () => void, ...rest: unknown[]) => void;

@@ -1,4 +1,4 @@
-export { startBroker, type BrokerHandle, type BrokerStats } from './server.js';
-export { BrokerOptions } from './config.js';
-export { hashPassword, verifyPassword, loadCredentials, type BrokerUser } from './credentials.js';
-export { mayPublish, maySubscribe } from './acl.js';
+export { startBroker, type BrokerHandle, type BrokerStats } from './server.ts';
+export { BrokerOptions } from './config.ts';
+export { hashPassword, verifyPassword, loadCredentials, type BrokerUser } from './credentials.ts';
+export { mayPublish, maySubscribe } from './acl.ts';

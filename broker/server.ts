@@ -2,14 +2,14 @@ import { readFileSync } from 'node:fs';
 import { createServer, type AddressInfo, type Server } from 'node:net';
 import { createServer as createTlsServer } from 'node:tls';
 import { Aedes, type AedesOptions, type AuthenticateError, type Client } from 'aedes';
-import { parseConfig } from '../common/config.js';
-import { SunshareError } from '../common/errors.js';
-import { silentLogger, type Logger } from '../common/log.js';
-import { mayPublish, maySubscribe } from './acl.js';
-import { BrokerOptions } from './config.js';
-import { forwardOnce } from './forward-once.js';
-import { openLevelStore } from './level-store.js';
-import { loadCredentials, verifyPassword, type BrokerUser } from './credentials.js';
+import { parseConfig } from '../common/config.ts';
+import { SunshareError } from '../common/errors.ts';
+import { silentLogger, type Logger } from '../common/log.ts';
+import { mayPublish, maySubscribe } from './acl.ts';
+import { BrokerOptions } from './config.ts';
+import { forwardOnce } from './forward-once.ts';
+import { openLevelStore } from './level-store.ts';
+import { loadCredentials, verifyPassword, type BrokerUser } from './credentials.ts';
 
 export interface BrokerStats {
   refusedConnections: number;

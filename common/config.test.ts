@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Type } from '@sinclair/typebox';
 import { describe, expect, it } from 'vitest';
-import { loadConfigFile, parseConfig } from './config.js';
-import { SunshareError } from './errors.js';
+import { loadConfigFile, parseConfig } from './config.ts';
+import { SunshareError } from './errors.ts';
 
 const Schema = Type.Object(
   {

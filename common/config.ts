@@ -2,8 +2,8 @@ import { readFileSync } from 'node:fs';
 import type { Static, TSchema } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import { parse as parseYaml } from 'yaml';
-import { SunshareError } from './errors.js';
-import { validator } from './validate.js';
+import { SunshareError } from './errors.ts';
+import { validator } from './validate.ts';
 
 /**
  * Loads a YAML or JSON config file, fills schema defaults, and validates it.

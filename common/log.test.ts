@@ -1,6 +1,6 @@
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { createLogger, redact } from './log.js';
+import { createLogger, redact } from './log.ts';
 
 function capture() {
   let text = '';

@@ -1,6 +1,6 @@
 import type { Static, TSchema } from '@sinclair/typebox';
 import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler';
-import { SunshareError } from './errors.js';
+import { SunshareError } from './errors.ts';
 
 /**
  * One schema library (TypeBox) for config, messages and API bodies: the

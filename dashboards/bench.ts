@@ -1,10 +1,10 @@
-import { startInflux } from '../common/testing/servers.js';
-import { INFLUX } from './src/datasources.js';
-import type { InfluxTarget } from './src/model.js';
-import { fleetDashboard } from './src/fleet.js';
-import { fleetLines } from './testing/fleet-load.js';
-import { expandInfluxQL, panelRange } from './testing/macros.js';
-import { panelTargets } from './testing/targets.js';
+import { startInflux } from '../common/testing/servers.ts';
+import { INFLUX } from './src/datasources.ts';
+import type { InfluxTarget } from './src/model.ts';
+import { fleetDashboard } from './src/fleet.ts';
+import { fleetLines } from './testing/fleet-load.ts';
+import { expandInfluxQL, panelRange } from './testing/macros.ts';
+import { panelTargets } from './testing/targets.ts';
 
 /**
  * How long the fleet overview's InfluxQL takes on a county-sized fleet:

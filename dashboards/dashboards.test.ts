@@ -2,11 +2,11 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
-import { MIXED } from './src/datasources.js';
-import { DASHBOARDS_DIR } from './src/generate.js';
-import type { Panel } from './src/model.js';
-import { allDashboards, renderDashboard } from './src/render.js';
-import { panelTargets } from './testing/targets.js';
+import { MIXED } from './src/datasources.ts';
+import { DASHBOARDS_DIR } from './src/generate.ts';
+import type { Panel } from './src/model.ts';
+import { allDashboards, renderDashboard } from './src/render.ts';
+import { panelTargets } from './testing/targets.ts';
 
 const PROVISIONING = join(import.meta.dirname, 'grafana', 'provisioning');
 const datasources = (parseYaml(readFileSync(join(PROVISIONING, 'datasources', 'sunshare.yaml'), 'utf8')) as { datasources: { uid: string; type: string }[] }).datasources;
@@ -19,7 +19,7 @@ const CORE_PANELS = new Set(['row', 'timeseries', 'stat', 'bargauge', 'table', '
 const BUILT_IN = /^(timeFilter|__\w+|tag_\w+)$/;
 
 describe('the committed dashboards', () => {
-  it('are exactly what dashboards/src generates (run node --import tsx dashboards/src/generate.ts)', () => {
+  it('are exactly what dashboards/src generates (run node dashboards/src/generate.ts)', () => {
     const onDisk = readdirSync(DASHBOARDS_DIR).filter((f) => f.endsWith('.json')).sort();
     expect(onDisk).toEqual(dashboards.map((d) => d.file).sort());
     for (const { file, dashboard } of dashboards) {

@@ -3,6 +3,6 @@
  * defined in TypeScript (src/) and committed as JSON (grafana/dashboards/);
  * grafana/provisioning/ holds the datasources and the dashboard provider.
  */
-export { allDashboards, renderDashboard } from './src/render.js';
-export { INFLUX, LEDGER } from './src/datasources.js';
-export type { Dashboard, Panel, Target, Variable } from './src/model.js';
+export { allDashboards, renderDashboard } from './src/render.ts';
+export { INFLUX, LEDGER } from './src/datasources.ts';
+export type { Dashboard, Panel, Target, Variable } from './src/model.ts';

@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { influxAvailable, startInflux, type InfluxQueryResult, type InfluxServer } from '../common/testing/servers.js';
-import { INFLUX } from './src/datasources.js';
-import type { Dashboard, InfluxTarget } from './src/model.js';
-import { allDashboards } from './src/render.js';
-import { expandInfluxQL, panelRange } from './testing/macros.js';
-import { DAY_END_MS, DAY_START_MS, LOCAL_OFFSET_MS, STEP_MS, loadSimulatedDay, simulatedDayLines } from './testing/simulated-day.js';
-import { panelTargets, resolveVariables, type PanelTarget } from './testing/targets.js';
+import { influxAvailable, startInflux, type InfluxQueryResult, type InfluxServer } from '../common/testing/servers.ts';
+import { INFLUX } from './src/datasources.ts';
+import type { Dashboard, InfluxTarget } from './src/model.ts';
+import { allDashboards } from './src/render.ts';
+import { expandInfluxQL, panelRange } from './testing/macros.ts';
+import { DAY_END_MS, DAY_START_MS, LOCAL_OFFSET_MS, STEP_MS, loadSimulatedDay, simulatedDayLines } from './testing/simulated-day.ts';
+import { panelTargets, resolveVariables, type PanelTarget } from './testing/targets.ts';
 
 const DB = 'sunshare';
 /** "Now" for the panels: the last minute of the simulated day. */

@@ -2,14 +2,14 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openLedger, type Db } from '../common/ledger/index.js';
-import { PG_ADMIN_URL, createPgDatabase, postgresAvailable, type PgDatabase } from '../common/testing/servers.js';
-import { LEDGER } from './src/datasources.js';
-import type { Dashboard, SqlTarget } from './src/model.js';
-import { allDashboards } from './src/render.js';
-import { LEDGER_FROM_MS, LEDGER_TO_MS, fillLedger } from './testing/ledger-data.js';
-import { expandSql } from './testing/macros.js';
-import { panelTargets, resolveVariables } from './testing/targets.js';
+import { openLedger, type Db } from '../common/ledger/index.ts';
+import { PG_ADMIN_URL, createPgDatabase, postgresAvailable, type PgDatabase } from '../common/testing/servers.ts';
+import { LEDGER } from './src/datasources.ts';
+import type { Dashboard, SqlTarget } from './src/model.ts';
+import { allDashboards } from './src/render.ts';
+import { LEDGER_FROM_MS, LEDGER_TO_MS, fillLedger } from './testing/ledger-data.ts';
+import { expandSql } from './testing/macros.ts';
+import { panelTargets, resolveVariables } from './testing/targets.ts';
 
 /**
  * Every SQL query in the dashboards, with Grafana's macros and variables

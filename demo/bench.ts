@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startDemo } from './index.js';
+import { startDemo } from './index.ts';
 
 /**
  * `npm start` as a newcomer gets it (default sites, sizes and a 60 s simulated

@@ -1,7 +1,7 @@
 import mqtt from 'mqtt';
 import { describe, expect, it } from 'vitest';
-import { waitFor } from '../common/testing/index.js';
-import { restartableDemo } from './testing.js';
+import { waitFor } from '../common/testing/index.ts';
+import { restartableDemo } from './testing.ts';
 
 describe("the demo's broker keeps sessions on disk", () => {
   const demo = restartableDemo('sunshare-demo-broker-');

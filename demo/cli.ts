@@ -24,7 +24,7 @@ export function register(program: Command): void {
       '\nInfluxDB (optional): set INFLUX_URL and INFLUX_DATABASE (1.x), or INFLUX_URL, INFLUX_ORG, INFLUX_BUCKET and INFLUX_TOKEN (2.x).\nCtrl-C stops every part in order: gateways flush, ingest finishes its batch, the ledger closes.',
     )
     .action(async (opts: Record<string, unknown>) => {
-      const { runDemoCommand } = await import('./run.js');
+      const { runDemoCommand } = await import('./run.ts');
       await runDemoCommand(opts);
     });
 }

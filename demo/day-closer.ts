@@ -1,6 +1,6 @@
-import type { Db } from '../common/ledger/index.js';
-import type { Logger } from '../common/log.js';
-import { localDay } from '../api/live/local-day.js';
+import type { Db } from '../common/ledger/index.ts';
+import type { Logger } from '../common/log.ts';
+import { localDay } from '../api/live/local-day.ts';
 
 /**
  * The nightly jobs on the simulated clock: once a simulated local day has

@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openLedger } from '../common/ledger/index.js';
-import { available, hasBinary, waitFor } from '../common/testing/index.js';
-import { startDemo, type Demo } from './index.js';
+import { openLedger } from '../common/ledger/index.ts';
+import { available, hasBinary, waitFor } from '../common/testing/index.ts';
+import { startDemo, type Demo } from './index.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
 const ARTIFACTS = join(import.meta.dirname, '..', 'artifacts');

@@ -1,25 +1,25 @@
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseConfig } from '../common/config.js';
-import { openLedger, type Db } from '../common/ledger/index.js';
-import { silentLogger, type Logger } from '../common/log.js';
-import { ApiConfig, createToken, startApi, type RunningApi } from '../api/index.js';
-import { payoutServiceFor } from '../api/payout-wiring.js';
-import { startBroker, type BrokerHandle } from '../broker/index.js';
-import { startGateway, parseGatewayConfig, type GatewayHandle } from '../gateway/index.js';
-import { IngestConfig, startIngest, type IngestHandle, type IngestStats } from '../ingest/index.js';
-import { runSettlement } from '../payout/index.js';
-import { DemoConfig } from './config.js';
-import { startDayCloser, type DayCloser } from './day-closer.js';
-import { demoInflux } from './influx.js';
-import type { InfluxSink } from './influx-sink.js';
-import { loadState, saveState } from './state.js';
-import { demoSites, seedRegistry } from './seed.js';
-import { startSimSites, type SimSites } from './sim-sites.js';
-import { translateTimestamps } from './sim-time.js';
-import { simStart } from './start-time.js';
+import { parseConfig } from '../common/config.ts';
+import { openLedger, type Db } from '../common/ledger/index.ts';
+import { silentLogger, type Logger } from '../common/log.ts';
+import { ApiConfig, createToken, startApi, type RunningApi } from '../api/index.ts';
+import { payoutServiceFor } from '../api/payout-wiring.ts';
+import { startBroker, type BrokerHandle } from '../broker/index.ts';
+import { startGateway, parseGatewayConfig, type GatewayHandle } from '../gateway/index.ts';
+import { IngestConfig, startIngest, type IngestHandle, type IngestStats } from '../ingest/index.ts';
+import { runSettlement } from '../payout/index.ts';
+import { DemoConfig } from './config.ts';
+import { startDayCloser, type DayCloser } from './day-closer.ts';
+import { demoInflux } from './influx.ts';
+import type { InfluxSink } from './influx-sink.ts';
+import { loadState, saveState } from './state.ts';
+import { demoSites, seedRegistry } from './seed.ts';
+import { startSimSites, type SimSites } from './sim-sites.ts';
+import { translateTimestamps } from './sim-time.ts';
+import { simStart } from './start-time.ts';
 
-export { DemoConfig } from './config.js';
+export { DemoConfig } from './config.ts';
 
 export interface Demo {
   readonly apiUrl: string;

@@ -2,8 +2,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { influxAvailable, startInflux, waitFor, type InfluxServer } from '../common/testing/index.js';
-import { startDemo, type Demo } from './index.js';
+import { influxAvailable, startInflux, waitFor, type InfluxServer } from '../common/testing/index.ts';
+import { startDemo, type Demo } from './index.ts';
 
 describe.skipIf(!influxAvailable())('the demo with InfluxDB settings in the environment', () => {
   let influx: InfluxServer;

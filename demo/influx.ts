@@ -1,5 +1,5 @@
-import type { IngestConfig } from '../ingest/index.js';
-import { startInfluxSink, type InfluxSink } from './influx-sink.js';
+import type { IngestConfig } from '../ingest/index.ts';
+import { startInfluxSink, type InfluxSink } from './influx-sink.ts';
 
 /**
  * InfluxDB settings for the demo's ingest from the environment:

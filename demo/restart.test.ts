@@ -1,9 +1,9 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { openLedger } from '../common/ledger/index.js';
-import { waitFor } from '../common/testing/index.js';
-import type { Demo } from './index.js';
-import { restartableDemo } from './testing.js';
+import { openLedger } from '../common/ledger/index.ts';
+import { waitFor } from '../common/testing/index.ts';
+import type { Demo } from './index.ts';
+import { restartableDemo } from './testing.ts';
 
 describe('stopping the demo and starting it again with --keep', () => {
   const demo = restartableDemo('sunshare-demo-restart-');

@@ -1,6 +1,6 @@
-import { createLogger } from '../common/log.js';
-import type { DemoConfig } from './config.js';
-import { startDemo } from './index.js';
+import { createLogger } from '../common/log.ts';
+import type { DemoConfig } from './config.ts';
+import { startDemo } from './index.ts';
 
 const FLAGS: Record<string, keyof DemoConfig> = {
   sites: 'sites',

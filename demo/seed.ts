@@ -1,4 +1,4 @@
-import type { Db } from '../common/ledger/index.js';
+import type { Db } from '../common/ledger/index.ts';
 
 /**
  * The demo registry: `sites` sites in Ruyuan's towns, each with its inverters

@@ -1,5 +1,5 @@
-import { startSim, type SimHandle } from '../firmware-sim/index.js';
-import type { DemoSite } from './seed.js';
+import { startSim, type SimHandle } from '../firmware-sim/index.ts';
+import type { DemoSite } from './seed.ts';
 
 /**
  * One simulator per site (a simulator is one site's sun and weather), every

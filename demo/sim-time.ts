@@ -1,5 +1,5 @@
 import type { Aedes } from 'aedes';
-import { parseTopic } from '../common/contract.js';
+import { parseTopic } from '../common/contract.ts';
 
 /**
  * The gateways stamp readings with the real clock, but the demo's sites run

@@ -1,4 +1,4 @@
-import { localDay } from '../api/live/local-day.js';
+import { localDay } from '../api/live/local-day.ts';
 
 /**
  * The simulated start: the given local date (and time), or today at 04:00 in

@@ -2,8 +2,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll } from 'vitest';
-import { startInfluxSink, type InfluxSink } from './influx-sink.js';
-import { startDemo, type Demo } from './index.js';
+import { startInfluxSink, type InfluxSink } from './influx-sink.ts';
+import { startDemo, type Demo } from './index.ts';
 
 export interface RestartableDemo {
   /** The data dir every run shares (ledger, spools, broker sessions, state). */

@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
-import { available, hasBinary } from '../common/testing/servers.js';
-import { renderTemplate, templateVariables } from './sunshare/render.js';
+import { available, hasBinary } from '../common/testing/servers.ts';
+import { renderTemplate, templateVariables } from './sunshare/render.ts';
 
 /**
  * docker-compose.yml as Docker would run it: Debian's `docker-compose config`
@@ -152,15 +152,15 @@ describe.skipIf(!hasCompose)('docker-compose.yml, resolved by docker-compose con
   it("sets each variable a service's config template reads, and the template is a valid config for the component", async () => {
     const schemas: Record<string, () => Promise<(raw: unknown, source: string) => unknown>> = {
       ingest: async () => {
-        const [{ parseConfig }, { IngestConfig }] = await Promise.all([import('../common/config.js'), import('../ingest/config.js')]);
+        const [{ parseConfig }, { IngestConfig }] = await Promise.all([import('../common/config.ts'), import('../ingest/config.ts')]);
         return (raw, source) => parseConfig(raw, IngestConfig, source);
       },
       api: async () => {
-        const [{ parseConfig }, { ApiConfig }] = await Promise.all([import('../common/config.js'), import('../api/config.js')]);
+        const [{ parseConfig }, { ApiConfig }] = await Promise.all([import('../common/config.ts'), import('../api/config.ts')]);
         return (raw, source) => parseConfig(raw, ApiConfig, source);
       },
-      gateway: async () => (await import('../gateway/config.js')).parseGatewayConfig,
-      sim: async () => (await import('../firmware-sim/config.js')).parseSimConfig,
+      gateway: async () => (await import('../gateway/config.ts')).parseGatewayConfig,
+      sim: async () => (await import('../firmware-sim/config.ts')).parseSimConfig,
     };
     let checked = 0;
     for (const [name, s] of Object.entries(compose.services)) {
@@ -187,7 +187,7 @@ describe.skipIf(!hasCompose)('docker-compose.yml, resolved by docker-compose con
       const db = join(dir, 'ledger.sqlite');
       const res = spawnSync('node', ['bin/sunshare.js', ...registry.slice(0, 2), ...files, '--db', db], { cwd: ROOT, encoding: 'utf8' });
       expect(res.status, res.stderr).toBe(0);
-      const { openLedger } = await import('../common/ledger/index.js');
+      const { openLedger } = await import('../common/ledger/index.ts');
       const ledger = await openLedger(db);
       const devices = await ledger.all<{ site_id: string; id: string }>('SELECT site_id, id FROM devices ORDER BY site_id, id');
       await ledger.close();

@@ -4,13 +4,13 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
-import { createPgDatabase, postgresAvailable, type PgDatabase } from '../common/testing/servers.js';
-import { ApiConfig } from '../api/config.js';
-import { startApi, type RunningApi } from '../api/server.js';
-import { parseConfig } from '../common/config.js';
-import { silentLogger } from '../common/log.js';
-import { parseSimConfig, startSim, type SimHandle } from '../firmware-sim/index.js';
-import { renderTemplate } from './sunshare/render.js';
+import { createPgDatabase, postgresAvailable, type PgDatabase } from '../common/testing/servers.ts';
+import { ApiConfig } from '../api/config.ts';
+import { startApi, type RunningApi } from '../api/server.ts';
+import { parseConfig } from '../common/config.ts';
+import { silentLogger } from '../common/log.ts';
+import { parseSimConfig, startSim, type SimHandle } from '../firmware-sim/index.ts';
+import { renderTemplate } from './sunshare/render.ts';
 
 /**
  * The compose health checks of the API, the payout scheduler and the

@@ -5,20 +5,20 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
-import { parseConfig } from '../common/config.js';
-import { openLedger } from '../common/ledger/index.js';
-import { silentLogger } from '../common/log.js';
-import { influxAvailable, mosquittoAvailable, startInflux, waitFor, type InfluxServer } from '../common/testing/servers.js';
-import { siteDashboard } from '../dashboards/src/site.js';
-import type { InfluxTarget } from '../dashboards/src/model.js';
-import { expandInfluxQL } from '../dashboards/testing/macros.js';
-import { panelTargets } from '../dashboards/testing/targets.js';
-import { startSim, parseSimConfig, type SimHandle } from '../firmware-sim/index.js';
-import { startGateway, parseGatewayConfig, type GatewayHandle } from '../gateway/index.js';
-import { IngestConfig, startIngest, type IngestHandle } from '../ingest/index.js';
-import { importRegistry } from '../payout/registry/import.js';
-import { startComposeBroker, type ComposeBroker } from './mosquitto/test-broker.js';
-import { renderTemplate } from './sunshare/render.js';
+import { parseConfig } from '../common/config.ts';
+import { openLedger } from '../common/ledger/index.ts';
+import { silentLogger } from '../common/log.ts';
+import { influxAvailable, mosquittoAvailable, startInflux, waitFor, type InfluxServer } from '../common/testing/servers.ts';
+import { siteDashboard } from '../dashboards/src/site.ts';
+import type { InfluxTarget } from '../dashboards/src/model.ts';
+import { expandInfluxQL } from '../dashboards/testing/macros.ts';
+import { panelTargets } from '../dashboards/testing/targets.ts';
+import { startSim, parseSimConfig, type SimHandle } from '../firmware-sim/index.ts';
+import { startGateway, parseGatewayConfig, type GatewayHandle } from '../gateway/index.ts';
+import { IngestConfig, startIngest, type IngestHandle } from '../ingest/index.ts';
+import { importRegistry } from '../payout/registry/import.ts';
+import { startComposeBroker, type ComposeBroker } from './mosquitto/test-broker.ts';
+import { renderTemplate } from './sunshare/render.ts';
 
 /**
  * The compose stack's own files, end to end without Docker: the demo registry,

@@ -4,17 +4,17 @@
 // year's yield per kWp.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { parseStart } from './clock.js';
-import { parseSimConfig } from './config.js';
-import { Site } from './site.js';
-import { ModbusClient } from './testing/client.js';
+import { parseStart } from './clock.ts';
+import { parseSimConfig } from './config.ts';
+import { Site } from './site.ts';
+import { ModbusClient } from './testing/client.ts';
 
 const script = fileURLToPath(new URL('testing/bench-server.ts', import.meta.url));
 const CONNECTIONS = Number(process.env.SIM_BENCH_CONNECTIONS ?? 8);
 const SECONDS = 3;
 
 function child(args: string[]): Promise<{ proc: ChildProcess; first: Record<string, number> }> {
-  const proc = spawn(process.execPath, ['--import', 'tsx', '--expose-gc', script, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const proc = spawn(process.execPath, ['--expose-gc', script, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
   return new Promise((resolve, reject) => {
     let buf = '';
     proc.stdout!.on('data', (d: Buffer) => {

@@ -1,8 +1,8 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { freePort } from './modbus/servers.js';
-import { ModbusClient } from './testing/client.js';
+import { freePort } from './modbus/servers.ts';
+import { ModbusClient } from './testing/client.ts';
 
 const bin = fileURLToPath(new URL('../bin/sunshare.js', import.meta.url));
 

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import type { CliOptions } from './run.js';
+import type { CliOptions } from './run.ts';
 
 export function register(program: Command): void {
   program
@@ -34,7 +34,7 @@ Fault kinds: silent, slow {delayMs}, exception {code}, counter_reset, counter_ro
 replace {serial}, trip {alarms}, stuck, not_implemented {fields|points}. See firmware-sim/README.md.`,
     )
     .action(async (opts: CliOptions, cmd: Command) => {
-      const { runSim } = await import('./run.js');
+      const { runSim } = await import('./run.ts');
       await runSim(opts, (name) => cmd.getOptionValueSource(name) === 'cli');
     });
 }

@@ -1,4 +1,4 @@
-import { SunshareError } from '../common/errors.js';
+import { SunshareError } from '../common/errors.ts';
 
 /**
  * Simulated time, epoch ms. `speed` 1 is real time; 3600 runs an hour per

@@ -2,9 +2,9 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { SunshareError } from '../common/errors.js';
-import { loadSimConfig, parseSimConfig } from './config.js';
-import { quickConfig } from './run.js';
+import { SunshareError } from '../common/errors.ts';
+import { loadSimConfig, parseSimConfig } from './config.ts';
+import { quickConfig } from './run.ts';
 
 const problems = (fn: () => unknown): string[] => {
   try {

@@ -1,10 +1,10 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { Id } from '../common/contract.js';
-import { loadConfigFile, parseConfig } from '../common/config.js';
+import { Id } from '../common/contract.ts';
+import { loadConfigFile, parseConfig } from '../common/config.ts';
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
-import { isSunshareError, SunshareError } from '../common/errors.js';
-import { faultProblems, ScheduledFault } from './faults.js';
+import { isSunshareError, SunshareError } from '../common/errors.ts';
+import { faultProblems, ScheduledFault } from './faults.ts';
 
 /** Device profiles the simulator serves; each is a register map in common/devices/. */
 export const PROFILES = ['sunspec', 'sunspec-float', 'sunspec-meter', 'huawei-sun2000', 'sungrow-sg'] as const;

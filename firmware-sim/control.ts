@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import { isSunshareError, SunshareError } from '../common/errors.js';
-import { LASTING_FAULTS, parseFault, type FaultKind } from './faults.js';
-import type { SimHandle } from './sim.js';
+import { isSunshareError, SunshareError } from '../common/errors.ts';
+import { LASTING_FAULTS, parseFault, type FaultKind } from './faults.ts';
+import type { SimHandle } from './sim.ts';
 
 /**
  * The simulator's control API (plain node:http, JSON):

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadSunSpecModel } from '../common/devices/index.js';
-import { startSim, type DeviceTruth, type SimHandle } from './index.js';
-import { ModbusClient } from './testing/client.js';
+import { loadSunSpecModel } from '../common/devices/index.ts';
+import { startSim, type DeviceTruth, type SimHandle } from './index.ts';
+import { ModbusClient } from './testing/client.ts';
 
 /**
  * Every point of models 103, 113 and 203, read over Modbus TCP and decoded

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startSim, type SimHandle } from './index.js';
-import { ModbusClient } from './testing/client.js';
+import { startSim, type SimHandle } from './index.ts';
+import { ModbusClient } from './testing/client.ts';
 
 /** Every fault, seen by a real Modbus client over TCP (manual clock: reads and truth see the same instant). */
 let sim: SimHandle;

@@ -1,7 +1,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
-import { SunshareError } from '../common/errors.js';
-import { validator } from '../common/validate.js';
+import { SunshareError } from '../common/errors.ts';
+import { validator } from '../common/validate.ts';
 
 /**
  * Faults a simulated device can show, set in the config (scheduled) or at

@@ -1,6 +1,6 @@
-import { ModbusClient } from './testing/client.js';
+import { ModbusClient } from './testing/client.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startSim, type SimHandle } from './index.js';
+import { startSim, type SimHandle } from './index.ts';
 
 /**
  * A real Modbus client (modbus-serial) over TCP walks the SunSpec chain and

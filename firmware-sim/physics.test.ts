@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { createClock, localDay, parseStart } from './clock.js';
-import { parseSimConfig } from './config.js';
-import { startSim } from './index.js';
-import { environmentAt, pvOutput } from './physics/pv.js';
-import { Weather } from './physics/weather.js';
-import { Site } from './site.js';
+import { createClock, localDay, parseStart } from './clock.ts';
+import { parseSimConfig } from './config.ts';
+import { startSim } from './index.ts';
+import { environmentAt, pvOutput } from './physics/pv.ts';
+import { Weather } from './physics/weather.ts';
+import { Site } from './site.ts';
 
 const DAY = 86_400_000;
 const site = (seed: number, devices: Record<string, unknown>[], start = '2026-01-01') => {

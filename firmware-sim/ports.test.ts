@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { startSim } from './index.js';
-import { freePort } from './modbus/servers.js';
-import { ModbusClient } from './testing/client.js';
+import { startSim } from './index.ts';
+import { freePort } from './modbus/servers.ts';
+import { ModbusClient } from './testing/client.ts';
 
 describe('listeners', () => {
   it('serves devices on their own ports, and a DC-powered inverter goes dark at night', async () => {

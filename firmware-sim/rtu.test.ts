@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { socatAvailable, startPtyPair, type PtyPair } from '../common/testing/index.js';
-import { startSim, type SimHandle } from './index.js';
-import { ModbusClient } from './testing/client.js';
+import { socatAvailable, startPtyPair, type PtyPair } from '../common/testing/index.ts';
+import { startSim, type SimHandle } from './index.ts';
+import { ModbusClient } from './testing/client.ts';
 
 /** Modbus RTU over a real serial line: a socat pty pair, the simulator on one end, modbus-serial's client on the other. */
 describe.skipIf(!socatAvailable())('Modbus RTU over a pty pair', () => {

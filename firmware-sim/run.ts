@@ -1,6 +1,6 @@
-import { SunshareError } from '../common/errors.js';
-import { loadSimConfig, parseSimConfig, PROFILES, type Profile, type SimConfig } from './config.js';
-import { startSim } from './sim.js';
+import { SunshareError } from '../common/errors.ts';
+import { loadSimConfig, parseSimConfig, PROFILES, type Profile, type SimConfig } from './config.ts';
+import { startSim } from './sim.ts';
 
 export interface CliOptions {
   config?: string;

@@ -1,11 +1,11 @@
-import { createClock, parseStart, type SimClock } from './clock.js';
-import { parseSimConfig, type Profile, type SimConfig, type SimConfigInput } from './config.js';
-import type { DeviceStats, DeviceTruth } from './devices/device.js';
-import { startControl, type ControlServer } from './control.js';
-import type { Fault, FaultKind } from './faults.js';
-import { freePort, listenRtu, listenTcp, type Listener } from './modbus/servers.js';
-import { createVector } from './modbus/vector.js';
-import { Site } from './site.js';
+import { createClock, parseStart, type SimClock } from './clock.ts';
+import { parseSimConfig, type Profile, type SimConfig, type SimConfigInput } from './config.ts';
+import type { DeviceStats, DeviceTruth } from './devices/device.ts';
+import { startControl, type ControlServer } from './control.ts';
+import type { Fault, FaultKind } from './faults.ts';
+import { freePort, listenRtu, listenTcp, type Listener } from './modbus/servers.ts';
+import { createVector } from './modbus/vector.ts';
+import { Site } from './site.ts';
 
 /** A device as a client finds it. */
 export interface SimDeviceInfo {

@@ -1,11 +1,11 @@
-import { SunshareError } from '../common/errors.js';
-import { parseStart, zoneOffsetMs } from './clock.js';
-import type { SimConfig } from './config.js';
-import { SimulatedDevice } from './devices/device.js';
-import type { Fault } from './faults.js';
-import { environmentAt } from './physics/pv.js';
-import type { SiteGeometry } from './physics/solar.js';
-import { Weather } from './physics/weather.js';
+import { SunshareError } from '../common/errors.ts';
+import { parseStart, zoneOffsetMs } from './clock.ts';
+import type { SimConfig } from './config.ts';
+import { SimulatedDevice } from './devices/device.ts';
+import type { Fault } from './faults.ts';
+import { environmentAt } from './physics/pv.ts';
+import type { SiteGeometry } from './physics/solar.ts';
+import { Weather } from './physics/weather.ts';
 
 /** Longest integration step, sim ms: power is sampled at least this often. */
 export const MAX_STEP_MS = 60_000;
@@ -36,10 +36,13 @@ export class Site {
   private nextMidnight: number;
   private schedule: Scheduled[] = [];
 
+  private readonly config: SimConfig;
+
   constructor(
-    private readonly config: SimConfig,
+    config: SimConfig,
     start: number,
   ) {
+    this.config = config;
     const s = config.site;
     this.geometry = { latitude: s.latitude, longitude: s.longitude, tiltDeg: s.tiltDeg, azimuthDeg: s.azimuthDeg };
     this.weather = new Weather(config.seed, s.longitude);

@@ -17,12 +17,12 @@ Every config problem is listed with its path. SIGTERM/SIGINT stop cleanly (offli
 a kill -9 loses nothing: unacknowledged batches are replayed from the spool on the next start.`,
     )
     .action(async (opts: { config: string; check?: boolean; logLevel?: string }) => {
-      const { loadGatewayConfig, startGateway } = await import('./index.js');
-      const { checkProfiles } = await import('./profiles/index.js');
-      const { createLogger } = await import('../common/log.js');
+      const { loadGatewayConfig, startGateway } = await import('./index.ts');
+      const { checkProfiles } = await import('./profiles/index.ts');
+      const { createLogger } = await import('../common/log.ts');
       const cfg = loadGatewayConfig(opts.config);
       checkProfiles(cfg.devices, opts.config);
-      const { mqttClientOptions } = await import('./mqtt/client-options.js');
+      const { mqttClientOptions } = await import('./mqtt/client-options.ts');
       mqttClientOptions(cfg); // reads the TLS files: a missing CA or key is reported now, not at the first connect
       if (opts.check) {
         console.log(`${opts.config}: valid (${cfg.devices.length} devices)`);

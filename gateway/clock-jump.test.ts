@@ -1,11 +1,11 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { TOPIC_ROOT, type Reading } from '../common/contract.js';
-import { fakeClock, faketimeAvailable, mosquittoAvailable, startMosquitto, waitFor } from '../common/testing/index.js';
-import { collect, type Collector } from './testing/collector.js';
-import { removeTestSpools, testConfig } from './testing/config.js';
-import { twoInverterSite } from './testing/two-inverters.js';
+import { TOPIC_ROOT, type Reading } from '../common/contract.ts';
+import { fakeClock, faketimeAvailable, mosquittoAvailable, startMosquitto, waitFor } from '../common/testing/index.ts';
+import { collect, type Collector } from './testing/collector.ts';
+import { removeTestSpools, testConfig } from './testing/config.ts';
+import { twoInverterSite } from './testing/two-inverters.ts';
 
 afterAll(removeTestSpools);
 const cleanups: (() => Promise<unknown> | unknown)[] = [];
@@ -37,7 +37,7 @@ describe.skipIf(!mosquittoAvailable() || !faketimeAvailable())('gateway under a 
     const clock = fakeClock();
     cleanups.push(() => clock.close());
     const script = fileURLToPath(new URL('./testing/gateway-child.ts', import.meta.url));
-    const gw = spawn(process.execPath, ['--import', 'tsx', script, JSON.stringify(raw)], { stdio: ['ignore', 'ignore', 'inherit'], env: clock.env });
+    const gw = spawn(process.execPath, [script, JSON.stringify(raw)], { stdio: ['ignore', 'ignore', 'inherit'], env: clock.env });
     cleanups.push(() => gw.kill('SIGKILL'));
     const full = () => col.batches.filter((b) => b.readings.length === 2).length;
 

@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
-import { silentLogger } from '../common/log.js';
-import { MAX_HOLD_MS, ReadingClock } from './clock.js';
+import { silentLogger } from '../common/log.ts';
+import { MAX_HOLD_MS, ReadingClock } from './clock.ts';
 
 /** A wall clock the test steps, and a monotonic one that only moves forward with it. */
 function clocks(start = Date.parse('2026-06-01T10:00:00Z')) {

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
-import type { GatewayClockStatus } from '../common/contract.js';
-import type { Logger } from '../common/log.js';
-import { NumberFile } from './spool/index.js';
+import type { GatewayClockStatus } from '../common/contract.ts';
+import type { Logger } from '../common/log.ts';
+import { NumberFile } from './spool/index.ts';
 
 /**
  * Milliseconds on a clock that never steps: for every wait, backoff and
@@ -44,12 +44,17 @@ export class ReadingClock {
   private lastMono: number;
   private readonly counters = { jumps: 0, lastStepMs: 0, held: 0 };
 
+  private readonly log: Logger;
+  private readonly source: ClockSources;
+
   constructor(
     spoolDir: string,
     fsync: boolean,
-    private readonly log: Logger,
-    private readonly source: ClockSources = { wall: Date.now, monotonic: monotonicMs },
+    log: Logger,
+    source: ClockSources = { wall: Date.now, monotonic: monotonicMs },
   ) {
+    this.log = log;
+    this.source = source;
     this.file = new NumberFile(join(spoolDir, 'last-ts'), fsync, { code: 'SPOOL_LAST_TS_DAMAGED', ifDeleted: 'the gateway follows the clock' });
     this.lastWall = source.wall();
     this.lastMono = source.monotonic();

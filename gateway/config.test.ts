@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { SunshareError } from '../common/errors.js';
-import { loadGatewayConfig } from './config.js';
-import { createProfile } from './profiles/index.js';
+import { SunshareError } from '../common/errors.ts';
+import { loadGatewayConfig } from './config.ts';
+import { createProfile } from './profiles/index.ts';
 
 const example = fileURLToPath(new URL('./config.example.yaml', import.meta.url));
 

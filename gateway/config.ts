@@ -1,7 +1,7 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { Id } from '../common/contract.js';
-import { loadConfigFile, parseConfig } from '../common/config.js';
-import { SunshareError } from '../common/errors.js';
+import { Id } from '../common/contract.ts';
+import { loadConfigFile, parseConfig } from '../common/config.ts';
+import { SunshareError } from '../common/errors.ts';
 
 /**
  * The gateway's config file (YAML or JSON). `gateway/config.example.yaml` shows

@@ -1,11 +1,11 @@
-import type { DeviceHealth, Reading } from '../common/contract.js';
-import type { Logger } from '../common/log.js';
-import { monotonicMs } from './clock.js';
-import type { DeviceConfig } from './config.js';
-import type { ModbusLine } from './modbus/line.js';
-import { planReads, RegisterImage, type ReadBlock } from './modbus/planner.js';
-import type { Profile, ReadRegisters } from './profiles/profile.js';
-import { QualityTracker } from './quality.js';
+import type { DeviceHealth, Reading } from '../common/contract.ts';
+import type { Logger } from '../common/log.ts';
+import { monotonicMs } from './clock.ts';
+import type { DeviceConfig } from './config.ts';
+import type { ModbusLine } from './modbus/line.ts';
+import { planReads, RegisterImage, type ReadBlock } from './modbus/planner.ts';
+import type { Profile, ReadRegisters } from './profiles/profile.ts';
+import { QualityTracker } from './quality.ts';
 
 export interface PollerOptions {
   pollIntervalMs: number;
@@ -33,13 +33,24 @@ export class DevicePoller {
   busy = false;
   readonly counters = { polls: 0, errors: 0, skipped: 0, discoveries: 0, rejectedValues: 0 };
 
+  readonly cfg: DeviceConfig;
+  private readonly line: ModbusLine;
+  private readonly profile: Profile;
+  private readonly opts: PollerOptions;
+  private readonly log: Logger;
+
   constructor(
-    readonly cfg: DeviceConfig,
-    private readonly line: ModbusLine,
-    private readonly profile: Profile,
-    private readonly opts: PollerOptions,
-    private readonly log: Logger,
+    cfg: DeviceConfig,
+    line: ModbusLine,
+    profile: Profile,
+    opts: PollerOptions,
+    log: Logger,
   ) {
+    this.cfg = cfg;
+    this.line = line;
+    this.profile = profile;
+    this.opts = opts;
+    this.log = log;
     this.quality = new QualityTracker(cfg.ratedPowerW);
   }
 

@@ -1,14 +1,14 @@
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { TOPIC_ROOT } from '../common/contract.js';
-import { silentLogger } from '../common/log.js';
-import { freePort, socatAvailable, startPtyPair, waitFor } from '../common/testing/index.js';
-import { parseGatewayConfig } from './config.js';
-import { startGateway, type GatewayHandle } from './gateway.js';
-import { startAedes } from './testing/aedes.js';
-import { collect, type Collector } from './testing/collector.js';
-import { removeTestSpools, testConfig } from './testing/config.js';
-import { startRegisterServer, type UnitRegisters } from './testing/register-server.js';
-import { sunspecSpace } from './testing/sunspec-space.js';
+import { TOPIC_ROOT } from '../common/contract.ts';
+import { silentLogger } from '../common/log.ts';
+import { freePort, socatAvailable, startPtyPair, waitFor } from '../common/testing/index.ts';
+import { parseGatewayConfig } from './config.ts';
+import { startGateway, type GatewayHandle } from './gateway.ts';
+import { startAedes } from './testing/aedes.ts';
+import { collect, type Collector } from './testing/collector.ts';
+import { removeTestSpools, testConfig } from './testing/config.ts';
+import { startRegisterServer, type UnitRegisters } from './testing/register-server.ts';
+import { sunspecSpace } from './testing/sunspec-space.ts';
 
 afterAll(removeTestSpools);
 

@@ -1,11 +1,11 @@
-import { STATUS_SCHEMA, type GatewayStatus, type Reading } from '../common/contract.js';
-import { createLogger, type Logger } from '../common/log.js';
-import { monotonicMs, ReadingClock } from './clock.js';
-import { lineKey, type GatewayConfig } from './config.js';
-import { DevicePoller } from './device-poller.js';
-import { ModbusLine } from './modbus/line.js';
-import { Publisher, type PublisherStats } from './mqtt/publisher.js';
-import { checkProfiles, createProfile } from './profiles/index.js';
+import { STATUS_SCHEMA, type GatewayStatus, type Reading } from '../common/contract.ts';
+import { createLogger, type Logger } from '../common/log.ts';
+import { monotonicMs, ReadingClock } from './clock.ts';
+import { lineKey, type GatewayConfig } from './config.ts';
+import { DevicePoller } from './device-poller.ts';
+import { ModbusLine } from './modbus/line.ts';
+import { Publisher, type PublisherStats } from './mqtt/publisher.ts';
+import { checkProfiles, createProfile } from './profiles/index.ts';
 
 export const GATEWAY_VERSION = '0.1.0';
 /** A cycle publishes what has arrived by this fraction of the interval; slower devices join the next batch. */

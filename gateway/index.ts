@@ -1,3 +1,3 @@
 /** The site gateway: polls Modbus devices and publishes telemetry over MQTT with a disk spool. */
-export { startGateway, GATEWAY_VERSION, type GatewayHandle, type GatewayOptions, type GatewayStats } from './gateway.js';
-export { GatewayConfig, DeviceConfig, loadGatewayConfig, parseGatewayConfig } from './config.js';
+export { startGateway, GATEWAY_VERSION, type GatewayHandle, type GatewayOptions, type GatewayStats } from './gateway.ts';
+export { GatewayConfig, DeviceConfig, loadGatewayConfig, parseGatewayConfig } from './config.ts';

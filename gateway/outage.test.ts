@@ -1,11 +1,11 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { TOPIC_ROOT } from '../common/contract.js';
-import { mosquittoAvailable, startMosquitto, waitFor } from '../common/testing/index.js';
-import { collect, PERSISTENT_MOSQUITTO } from './testing/collector.js';
-import { removeTestSpools, testConfig } from './testing/config.js';
-import { twoInverterSite } from './testing/two-inverters.js';
+import { TOPIC_ROOT } from '../common/contract.ts';
+import { mosquittoAvailable, startMosquitto, waitFor } from '../common/testing/index.ts';
+import { collect, PERSISTENT_MOSQUITTO } from './testing/collector.ts';
+import { removeTestSpools, testConfig } from './testing/config.ts';
+import { twoInverterSite } from './testing/two-inverters.ts';
 
 afterAll(removeTestSpools);
 
@@ -30,7 +30,7 @@ describe.skipIf(!mosquittoAvailable())('outage with the real gateway and the sim
     cleanups.push(() => col.close());
     const script = fileURLToPath(new URL('./testing/gateway-child.ts', import.meta.url));
     const run = () => {
-      const p = spawn(process.execPath, ['--import', 'tsx', script, JSON.stringify(raw)], { stdio: ['ignore', 'pipe', 'inherit'] });
+      const p = spawn(process.execPath, [script, JSON.stringify(raw)], { stdio: ['ignore', 'pipe', 'inherit'] });
       const state = { last: -1, p };
       p.stdout.on('data', (d: Buffer) => {
         for (const l of d.toString().split('\n')) if (l !== '') state.last = Number(l);

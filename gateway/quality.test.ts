@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { Decoded } from './profiles/profile.js';
-import { QualityTracker, STALE_AFTER_READS } from './quality.js';
+import type { Decoded } from './profiles/profile.ts';
+import { QualityTracker, STALE_AFTER_READS } from './quality.ts';
 
 const d = (values: Decoded['values'], extra: Partial<Decoded> = {}): Decoded => ({ kind: 'inverter', values, notFinite: [], ...extra });
 

@@ -1,8 +1,8 @@
-import { Reading, type QUALITY_FLAGS } from '../common/contract.js';
+import { Reading, type QUALITY_FLAGS } from '../common/contract.ts';
 
 type QualityFlag = (typeof QUALITY_FLAGS)[number];
-import { validator } from '../common/validate.js';
-import type { Decoded } from './profiles/profile.js';
+import { validator } from '../common/validate.ts';
+import type { Decoded } from './profiles/profile.ts';
 
 /** Power above rating x this is "far above" (clouds' edge effects stay well below it). */
 export const POWER_RATING_FACTOR = 1.5;
@@ -22,7 +22,11 @@ export class QualityTracker {
   private lastFrame = '';
   private sameFrames = 0;
 
-  constructor(private readonly configuredRatingW?: number) {}
+  private readonly configuredRatingW?: number;
+
+  constructor(configuredRatingW?: number) {
+    this.configuredRatingW = configuredRatingW;
+  }
 
   /** Builds the reading and its flags; `problems` lists values left out because the contract rejects them. */
   assess(device: string, ts: number, d: Decoded): { reading: Reading; problems: string[] } {

@@ -1,13 +1,13 @@
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { TOPIC_ROOT, type Reading } from '../common/contract.js';
-import { silentLogger } from '../common/log.js';
-import { socatAvailable, startPtyPair, SYSTEM_MOSQUITTO_URL, systemMosquittoAvailable, waitFor } from '../common/testing/index.js';
-import { startSim, type SimHandle } from '../firmware-sim/index.js';
-import { parseGatewayConfig } from './config.js';
-import { startGateway, type GatewayHandle } from './gateway.js';
-import { collect, type Collector } from './testing/collector.js';
-import { removeTestSpools, testConfig } from './testing/config.js';
-import { STALE_AFTER_READS } from './quality.js';
+import { TOPIC_ROOT, type Reading } from '../common/contract.ts';
+import { silentLogger } from '../common/log.ts';
+import { socatAvailable, startPtyPair, SYSTEM_MOSQUITTO_URL, systemMosquittoAvailable, waitFor } from '../common/testing/index.ts';
+import { startSim, type SimHandle } from '../firmware-sim/index.ts';
+import { parseGatewayConfig } from './config.ts';
+import { startGateway, type GatewayHandle } from './gateway.ts';
+import { collect, type Collector } from './testing/collector.ts';
+import { removeTestSpools, testConfig } from './testing/config.ts';
+import { STALE_AFTER_READS } from './quality.ts';
 
 afterAll(removeTestSpools);
 

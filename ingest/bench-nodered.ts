@@ -1,7 +1,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { freePort, waitFor } from '../common/testing/index.js';
+import { freePort, waitFor } from '../common/testing/index.ts';
 
 /**
  * The Node-RED comparison (Node-RED 4: version 5 needs Node 22) for the ingest bench: Node-RED and

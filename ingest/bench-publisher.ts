@@ -1,5 +1,5 @@
 import mqtt from 'mqtt';
-import { TELEMETRY_SCHEMA, topics } from '../common/contract.js';
+import { TELEMETRY_SCHEMA, topics } from '../common/contract.ts';
 
 /**
  * Publishes gateway-shaped batches at a steady rate for the latency bench, in

@@ -3,13 +3,13 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mqtt from 'mqtt';
-import { TELEMETRY_SCHEMA, topics } from '../common/contract.js';
-import { openLedger } from '../common/ledger/index.js';
-import { silentLogger } from '../common/log.js';
-import { startInflux, startMosquitto, waitFor, type InfluxServer } from '../common/testing/index.js';
-import { startIngest } from './index.js';
-import { installNodeRed, nodeRed } from './bench-nodered.js';
-import { countPoints, ingestConfig, seedRegistry } from './testing.js';
+import { TELEMETRY_SCHEMA, topics } from '../common/contract.ts';
+import { openLedger } from '../common/ledger/index.ts';
+import { silentLogger } from '../common/log.ts';
+import { startInflux, startMosquitto, waitFor, type InfluxServer } from '../common/testing/index.ts';
+import { startIngest } from './index.ts';
+import { installNodeRed, nodeRed } from './bench-nodered.ts';
+import { countPoints, ingestConfig, seedRegistry } from './testing.ts';
 
 /**
  * Ingest figures (JSON lines), on the real Mosquitto (broker/mosquitto.conf's
@@ -165,7 +165,7 @@ async function latency(rate: number, seconds: number): Promise<void> {
     for (const s of sentAts) lat.push(now - s);
   } });
   const sampler = setInterval(() => (rss = Math.max(rss, process.memoryUsage().rss)), 250);
-  const pub = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'bench-publisher.ts'), mosquitto.url, 'b', String(SITES), String(DEVICES), String(rate), String(seconds)], { stdio: 'inherit' });
+  const pub = spawn(process.execPath, [join(import.meta.dirname, 'bench-publisher.ts'), mosquitto.url, 'b', String(SITES), String(DEVICES), String(rate), String(seconds)], { stdio: 'inherit' });
   await new Promise((r) => pub.once('exit', r));
   await new Promise((r) => setTimeout(r, 1000));
   clearInterval(sampler);

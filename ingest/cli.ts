@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import type { IngestFlags } from './load-config.js';
+import type { IngestFlags } from './load-config.ts';
 
 type CliFlags = IngestFlags & { logLevel?: string };
 
@@ -27,9 +27,9 @@ sunshare/v1/_deadletter/{site}/{gateway}; the good readings around them are kept
 Daily energy is computed for each local day once it has ended (energy.graceMs later); see docs/ingest.md.`,
     )
     .action(async (flags: CliFlags) => {
-      const { loadIngestConfig } = await import('./load-config.js');
-      const { startIngest } = await import('./index.js');
-      const { createLogger } = await import('../common/log.js');
+      const { loadIngestConfig } = await import('./load-config.ts');
+      const { startIngest } = await import('./index.ts');
+      const { createLogger } = await import('../common/log.ts');
       const config = loadIngestConfig(flags);
       const handle = await startIngest(config, { log: createLogger('ingest', flags.logLevel) });
       const stop = () => void handle.stop().then(() => process.exit(0));
@@ -43,7 +43,7 @@ Daily energy is computed for each local day once it has ended (energy.graceMs la
     .option('--ledger <url>', 'SQLite file or postgres:// URL (default $DATABASE_URL, else data/ledger.sqlite)')
     .option('--grace-minutes <n>', 'only days that ended at least this long ago', (v) => Number(v), 15)
     .action(async (flags: { ledger?: string; graceMinutes: number }) => {
-      const { runSettleCommand } = await import('./load-config.js');
+      const { runSettleCommand } = await import('./load-config.ts');
       const r = await runSettleCommand(flags.ledger, flags.graceMinutes * 60_000);
       console.log(`settled ${r.computed} device-days, ${r.revisions} new daily_energy rows`);
     });

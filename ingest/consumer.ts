@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import mqtt, { type IClientOptions, type IPublishPacket, type MqttClient, type Packet } from 'mqtt';
-import { SunshareError } from '../common/errors.js';
-import type { Logger } from '../common/log.js';
+import { SunshareError } from '../common/errors.ts';
+import type { Logger } from '../common/log.ts';
 
 export interface Inbound<T> {
   topic: string;
@@ -53,11 +53,19 @@ export class DeferredAckConsumer<T> {
   private sendPacket: SendPacket | undefined;
   private stopped = false;
 
+  private readonly opts: ConsumerOptions;
+  private readonly decode: (topic: string, payload: Buffer, receivedAt: number) => { value: T; weight: number };
+  private readonly log: Logger;
+
   constructor(
-    private readonly opts: ConsumerOptions,
-    private readonly decode: (topic: string, payload: Buffer, receivedAt: number) => { value: T; weight: number },
-    private readonly log: Logger,
-  ) {}
+    opts: ConsumerOptions,
+    decode: (topic: string, payload: Buffer, receivedAt: number) => { value: T; weight: number },
+    log: Logger,
+  ) {
+    this.opts = opts;
+    this.decode = decode;
+    this.log = log;
+  }
 
   get connected(): boolean {
     return this.client?.connected ?? false;

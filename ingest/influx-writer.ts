@@ -1,7 +1,7 @@
 import { HttpError, InfluxDB, setLogger, type Transport, type WriteApi } from '@influxdata/influxdb-client';
-import { SunshareError } from '../common/errors.js';
-import type { Logger } from '../common/log.js';
-import type { IngestConfig } from './config.js';
+import { SunshareError } from '../common/errors.ts';
+import type { Logger } from '../common/log.ts';
+import type { IngestConfig } from './config.ts';
 
 export interface WriteOutcome {
   /** Lines InfluxDB refused as malformed (HTTP 400: a field type conflict, say): retrying cannot help. */

@@ -3,13 +3,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startBroker, hashPassword, type BrokerHandle } from '../broker/index.js';
-import { topics } from '../common/contract.js';
-import { openLedger } from '../common/ledger/index.js';
-import { silentLogger } from '../common/log.js';
-import { influxAvailable, startInflux, waitFor, type InfluxServer } from '../common/testing/index.js';
-import { startIngest, type IngestHandle } from './index.js';
-import { connectClient, ingestConfig, inverterReading, pointKeys, publishBatch, seedRegistry, telemetry, uid } from './testing.js';
+import { startBroker, hashPassword, type BrokerHandle } from '../broker/index.ts';
+import { topics } from '../common/contract.ts';
+import { openLedger } from '../common/ledger/index.ts';
+import { silentLogger } from '../common/log.ts';
+import { influxAvailable, startInflux, waitFor, type InfluxServer } from '../common/testing/index.ts';
+import { startIngest, type IngestHandle } from './index.ts';
+import { connectClient, ingestConfig, inverterReading, pointKeys, publishBatch, seedRegistry, telemetry, uid } from './testing.ts';
 
 describe.skipIf(!influxAvailable())('ingest through aedes into the real InfluxDB', () => {
   const site = `site-${uid()}`;

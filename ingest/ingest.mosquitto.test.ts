@@ -4,12 +4,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { topics } from '../common/contract.js';
-import { openLedger } from '../common/ledger/index.js';
-import { silentLogger } from '../common/log.js';
-import { influxAvailable, mosquittoAvailable, startInflux, startMosquitto, waitFor, type InfluxServer, type MosquittoServer } from '../common/testing/index.js';
-import { startIngest, type IngestHandle } from './index.js';
-import { connectClient, countPoints, ingestConfig, inverterReading, pointKeys, publishBatch, seedRegistry, telemetry, uid } from './testing.js';
+import { topics } from '../common/contract.ts';
+import { openLedger } from '../common/ledger/index.ts';
+import { silentLogger } from '../common/log.ts';
+import { influxAvailable, mosquittoAvailable, startInflux, startMosquitto, waitFor, type InfluxServer, type MosquittoServer } from '../common/testing/index.ts';
+import { startIngest, type IngestHandle } from './index.ts';
+import { connectClient, countPoints, ingestConfig, inverterReading, pointKeys, publishBatch, seedRegistry, telemetry, uid } from './testing.ts';
 
 /** broker/mosquitto.conf with this test's files in place of the production paths and listeners. */
 function productionConf(dir: string, site: string, gateway: string): string {

@@ -1,7 +1,7 @@
 import type { MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openLedger } from '../common/ledger/index.js';
-import { silentLogger } from '../common/log.js';
+import { openLedger } from '../common/ledger/index.ts';
+import { silentLogger } from '../common/log.ts';
 import {
   createPgDatabase,
   influxAvailable,
@@ -12,9 +12,9 @@ import {
   waitFor,
   type InfluxServer,
   type PgDatabase,
-} from '../common/testing/index.js';
-import { startIngest, type IngestHandle } from './index.js';
-import { connectClient, ingestConfig, inverterReading, pointKeys, publishBatch, seedRegistry, telemetry, uid } from './testing.js';
+} from '../common/testing/index.ts';
+import { startIngest, type IngestHandle } from './index.ts';
+import { connectClient, ingestConfig, inverterReading, pointKeys, publishBatch, seedRegistry, telemetry, uid } from './testing.ts';
 
 const ready = influxAvailable() && (await systemMosquittoAvailable()) && (await postgresAvailable());
 

@@ -1,11 +1,11 @@
 import { parse as parseYaml } from 'yaml';
 import { readFileSync } from 'node:fs';
-import { parseConfig } from '../common/config.js';
-import { SunshareError } from '../common/errors.js';
-import { ledgerUrl, openLedger } from '../common/ledger/index.js';
-import { IngestConfig } from './config.js';
-import { settle, type SettleResult } from './energy/settle.js';
-import { Registry } from './registry.js';
+import { parseConfig } from '../common/config.ts';
+import { SunshareError } from '../common/errors.ts';
+import { ledgerUrl, openLedger } from '../common/ledger/index.ts';
+import { IngestConfig } from './config.ts';
+import { settle, type SettleResult } from './energy/settle.ts';
+import { Registry } from './registry.ts';
 
 type Raw = Record<string, Record<string, unknown> | unknown>;
 

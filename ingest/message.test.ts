@@ -1,9 +1,9 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { STATUS_SCHEMA, topics } from '../common/contract.js';
-import { openLedger } from '../common/ledger/index.js';
-import { decodeMessage, type DeadReason } from './message.js';
-import { Registry } from './registry.js';
-import { inverterReading, seedRegistry, telemetry } from './testing.js';
+import { STATUS_SCHEMA, topics } from '../common/contract.ts';
+import { openLedger } from '../common/ledger/index.ts';
+import { decodeMessage, type DeadReason } from './message.ts';
+import { Registry } from './registry.ts';
+import { inverterReading, seedRegistry, telemetry } from './testing.ts';
 
 const NOW = Date.UTC(2026, 5, 1, 12);
 const T = topics.telemetry('s1', 'g1');

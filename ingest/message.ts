@@ -8,9 +8,9 @@ import {
   TelemetryBatch,
   type GatewayStatus as GatewayStatusT,
   type Reading as ReadingT,
-} from '../common/contract.js';
-import { validator } from '../common/validate.js';
-import type { Registry } from './registry.js';
+} from '../common/contract.ts';
+import { validator } from '../common/validate.ts';
+import type { Registry } from './registry.ts';
 
 /** Why something went to the dead-letter topic; also the `reason` label of the metric. */
 export type DeadReason = 'bad_topic' | 'not_json' | 'wrong_schema' | 'invalid' | 'topic_mismatch' | 'unknown_site' | 'unknown_device' | 'absurd_time';

@@ -1,13 +1,13 @@
-import { topics, type GatewayStatus, type Reading } from '../common/contract.js';
-import type { Db } from '../common/ledger/index.js';
-import type { Logger } from '../common/log.js';
-import type { Inbound } from './consumer.js';
-import type { ReadRecorder, LedgerRead } from './energy/record.js';
-import type { InfluxWriter } from './influx-writer.js';
-import type { Decoded, DeadLetter } from './message.js';
-import type { IngestMetrics } from './metrics.js';
-import { batchLine, COUNTER_FIELDS, readingLine, statusLines } from './points.js';
-import type { Registry } from './registry.js';
+import { topics, type GatewayStatus, type Reading } from '../common/contract.ts';
+import type { Db } from '../common/ledger/index.ts';
+import type { Logger } from '../common/log.ts';
+import type { Inbound } from './consumer.ts';
+import type { ReadRecorder, LedgerRead } from './energy/record.ts';
+import type { InfluxWriter } from './influx-writer.ts';
+import type { Decoded, DeadLetter } from './message.ts';
+import type { IngestMetrics } from './metrics.ts';
+import { batchLine, COUNTER_FIELDS, readingLine, statusLines } from './points.ts';
+import type { Registry } from './registry.ts';
 
 /** One batch of messages turned into what gets written; prepared once, committed until it succeeds. */
 export interface Prepared {
@@ -45,7 +45,11 @@ export class Pipeline {
   private readonly lastSeq = new Map<string, number>();
   private readonly clockWarnedAt = new Map<string, number>();
 
-  constructor(private readonly d: PipelineDeps) {}
+  private readonly d: PipelineDeps;
+
+  constructor(d: PipelineDeps) {
+    this.d = d;
+  }
 
   prepare(batch: readonly Inbound<Decoded>[]): Prepared {
     const p: Prepared = { lines: [], reads: [], dead: [], readings: 0, seqs: [], newestSentAt: 0 };

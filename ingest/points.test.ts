@@ -1,7 +1,7 @@
 import { Point } from '@influxdata/influxdb-client';
 import { describe, expect, it } from 'vitest';
-import type { Reading } from '../common/contract.js';
-import { readingLine } from './points.js';
+import type { Reading } from '../common/contract.ts';
+import { readingLine } from './points.ts';
 
 /** The hand-built line must be exactly what the client library's Point makes. */
 function viaPoint(site: string, gateway: string, r: Reading): string | undefined {

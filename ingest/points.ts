@@ -1,5 +1,5 @@
 import { Point } from '@influxdata/influxdb-client';
-import { MEASUREMENTS, type GatewayStatus, type Reading } from '../common/contract.js';
+import { MEASUREMENTS, type GatewayStatus, type Reading } from '../common/contract.ts';
 
 /** Numeric Reading fields, written as floats under the same names (common/contract.ts MEASUREMENTS). */
 const NUMERIC_FIELDS = [

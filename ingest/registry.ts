@@ -1,4 +1,4 @@
-import type { Db } from '../common/ledger/index.js';
+import type { Db } from '../common/ledger/index.ts';
 
 export interface KnownDevice {
   kind: 'inverter' | 'meter';
@@ -13,7 +13,11 @@ export class Registry {
   private devices = new Map<string, KnownDevice>();
   private timer: NodeJS.Timeout | undefined;
 
-  constructor(private readonly db: Db) {}
+  private readonly db: Db;
+
+  constructor(db: Db) {
+    this.db = db;
+  }
 
   async refresh(): Promise<void> {
     const sites = await this.db.all<{ id: string; time_zone: string }>('SELECT id, time_zone FROM sites');

@@ -1,16 +1,16 @@
-import { topics } from '../common/contract.js';
-import { ledgerUrl, openLedger, type Db } from '../common/ledger/index.js';
-import { createLogger, type Logger } from '../common/log.js';
-import { DeferredAckConsumer } from './consumer.js';
-import type { IngestConfig } from './config.js';
-import { ReadRecorder } from './energy/record.js';
-import { settle, type SettleResult } from './energy/settle.js';
-import { startHttp, type HealthReport } from './http.js';
-import { createInfluxWriter } from './influx-writer.js';
-import { decodeMessage, type Decoded } from './message.js';
-import { createIngestMetrics, type IngestMetrics } from './metrics.js';
-import { Pipeline } from './pipeline.js';
-import { Registry } from './registry.js';
+import { topics } from '../common/contract.ts';
+import { ledgerUrl, openLedger, type Db } from '../common/ledger/index.ts';
+import { createLogger, type Logger } from '../common/log.ts';
+import { DeferredAckConsumer } from './consumer.ts';
+import type { IngestConfig } from './config.ts';
+import { ReadRecorder } from './energy/record.ts';
+import { settle, type SettleResult } from './energy/settle.ts';
+import { startHttp, type HealthReport } from './http.ts';
+import { createInfluxWriter } from './influx-writer.ts';
+import { decodeMessage, type Decoded } from './message.ts';
+import { createIngestMetrics, type IngestMetrics } from './metrics.ts';
+import { Pipeline } from './pipeline.ts';
+import { Registry } from './registry.ts';
 
 export interface IngestStats {
   messages: number;

@@ -1,10 +1,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openLedger, type Db } from '../common/ledger/index.js';
-import { addDays, daysFromTo } from './dates.js';
-import { insertRows } from './settle/insert.js';
-import { LINE_COLUMNS, runSettlement, SETTLEMENT_COLUMNS } from './settle/run.js';
+import { openLedger, type Db } from '../common/ledger/index.ts';
+import { addDays, daysFromTo } from './dates.ts';
+import { insertRows } from './settle/insert.ts';
+import { LINE_COLUMNS, runSettlement, SETTLEMENT_COLUMNS } from './settle/run.ts';
 
 /**
  * Payout figures (JSON lines):

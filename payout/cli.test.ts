@@ -3,16 +3,16 @@ import { existsSync, mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { EXAMPLE_REGISTRY, EXAMPLES_DIR, tempFile } from './testing/fixture.js';
+import { EXAMPLE_REGISTRY, EXAMPLES_DIR, tempFile } from './testing/fixture.ts';
 
 const sunshare = (...args: string[]) => {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', 'bin/sunshare.ts', ...args], { encoding: 'utf8', env: { ...process.env, DATABASE_URL: '' } });
+  const r = spawnSync(process.execPath, ['bin/sunshare.ts', ...args], { encoding: 'utf8', env: { ...process.env, DATABASE_URL: '' } });
   return { code: r.status, out: r.stdout, err: r.stderr };
 };
 
 const sunshareAsync = (...args: string[]) =>
   new Promise<{ code: number | null; out: string; err: string }>((resolve) => {
-    const c = spawn(process.execPath, ['--import', 'tsx', 'bin/sunshare.ts', ...args], { env: { ...process.env, DATABASE_URL: '' } });
+    const c = spawn(process.execPath, ['bin/sunshare.ts', ...args], { env: { ...process.env, DATABASE_URL: '' } });
     let out = '';
     let err = '';
     c.stdout.on('data', (d: Buffer) => (out += d.toString()));
@@ -45,9 +45,9 @@ describe('sunshare payout and registry commands', () => {
   });
 
   it('survives a kill -9 in the middle of a run: whole site-days only, and the dead run does not block the next', async () => {
-    const c = spawn(process.execPath, ['--import', 'tsx', 'bin/sunshare.ts', 'payout', 'run', '--from', '2022-01-01', '--to', '2031-12-31', '--db', db], { env: { ...process.env, DATABASE_URL: '' } });
-    const { waitFor } = await import('../common/testing/index.js');
-    const { openDb } = await import('../common/ledger/index.js');
+    const c = spawn(process.execPath, ['bin/sunshare.ts', 'payout', 'run', '--from', '2022-01-01', '--to', '2031-12-31', '--db', db], { env: { ...process.env, DATABASE_URL: '' } });
+    const { waitFor } = await import('../common/testing/index.ts');
+    const { openDb } = await import('../common/ledger/index.ts');
     const ledger = await openDb(db);
     const count = async (sql: string) => Number(Object.values((await ledger.get<Record<string, number>>(sql))!)[0]);
     await waitFor(async () => (await count('SELECT COUNT(*) FROM run_locks')) === 1, 'the run to take its lock', 20_000, 20);

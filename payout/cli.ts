@@ -27,7 +27,7 @@ Examples:
   sunshare payout run --date 2017-06-30
   sunshare payout run --from 2017-01-01 --to 2017-12-31 --db postgres://finance@db/ledger`,
     )
-    .action(async (o: { date?: string; from?: string; to?: string; site?: string[]; db?: string }) => (await import('./commands.js')).runCommand(o));
+    .action(async (o: { date?: string; from?: string; to?: string; site?: string[]; db?: string }) => (await import('./commands.ts')).runCommand(o));
 
   payout
     .command('report')
@@ -38,7 +38,7 @@ Examples:
     .option('--village <name>', 'only sites in this village (the 公示 of that village)')
     .option('--out <dir>', 'directory to write into', '.')
     .option('--db <url>', DB_HELP)
-    .action(async (o: { month: string; format: string; site?: string; village?: string; out: string; db?: string }) => (await import('./commands.js')).reportCommand(o));
+    .action(async (o: { month: string; format: string; site?: string; village?: string; out: string; db?: string }) => (await import('./commands.ts')).reportCommand(o));
 
   payout
     .command('statement')
@@ -48,7 +48,7 @@ Examples:
     .option('--format <csv|xlsx>', 'csv or xlsx', 'csv')
     .option('--out <dir>', 'directory to write into', '.')
     .option('--db <url>', DB_HELP)
-    .action(async (o: { month: string; household: string; format: string; out: string; db?: string }) => (await import('./commands.js')).statementCommand(o));
+    .action(async (o: { month: string; household: string; format: string; out: string; db?: string }) => (await import('./commands.ts')).statementCommand(o));
 
   payout
     .command('reconcile')
@@ -58,14 +58,14 @@ Examples:
     .option('--format <csv|xlsx>', 'csv or xlsx', 'csv')
     .option('--out <dir>', 'directory to write into', '.')
     .option('--db <url>', DB_HELP)
-    .action(async (o: { month: string; site?: string; format: string; out: string; db?: string }) => (await import('./commands.js')).reconcileCommand(o));
+    .action(async (o: { month: string; site?: string; format: string; out: string; db?: string }) => (await import('./commands.ts')).reconcileCommand(o));
 
   payout
     .command('close')
     .description("Close a payout month: freeze every household's statement; later lines for its days are paid in the next open month")
     .requiredOption('--month <YYYY-MM>', 'the month to close (months close in order)')
     .option('--db <url>', DB_HELP)
-    .action(async (o: { month: string; db?: string }) => (await import('./commands.js')).closeCommand(o));
+    .action(async (o: { month: string; db?: string }) => (await import('./commands.ts')).closeCommand(o));
 
   payout
     .command('topup')
@@ -73,7 +73,7 @@ Examples:
     .requiredOption('--year <YYYY>', 'the year to close')
     .option('--dry-run', 'show what would be posted')
     .option('--db <url>', DB_HELP)
-    .action(async (o: { year: string; dryRun?: boolean; db?: string }) => (await import('./commands.js')).topupCommand(o));
+    .action(async (o: { year: string; dryRun?: boolean; db?: string }) => (await import('./commands.ts')).topupCommand(o));
 
   payout
     .command('schedule')
@@ -83,7 +83,7 @@ Examples:
     .option('--catch-up-from <YYYY-MM-DD>', 'first day to settle when the ledger has no finished run yet')
     .option('--db <url>', DB_HELP)
     .option('--log-level <level>', 'trace, debug, info, warn or error')
-    .action(async (o: { at: string; tz: string; catchUpFrom?: string; db?: string; logLevel?: string }) => (await import('./commands.js')).scheduleCommand(o));
+    .action(async (o: { at: string; tz: string; catchUpFrom?: string; db?: string; logLevel?: string }) => (await import('./commands.ts')).scheduleCommand(o));
 
   const registry = program.command('registry').description('Sites, devices, households, allocations, tariffs and policies: import, export, list');
 
@@ -107,14 +107,14 @@ Every problem in every file (bad cells, duplicate ids, unknown sites or househol
 overbooked allocations, overlapping tariffs) is listed at once, and nothing is imported until none
 remains. Rows are upserted by id. Example files: payout/examples/.`,
     )
-    .action(async (files: string[], o: { kind?: string; db?: string }) => (await import('./commands.js')).importCommand(files, o));
+    .action(async (files: string[], o: { kind?: string; db?: string }) => (await import('./commands.ts')).importCommand(files, o));
 
   registry
     .command('import-reads')
     .description("Import the grid company's meter reads (CSV or XLSX: site, date, export_kwh): the billing truth for settlement")
     .argument('<file>', 'CSV or XLSX file')
     .option('--db <url>', DB_HELP)
-    .action(async (file: string, o: { db?: string }) => (await import('./commands.js')).importReadsCommand(file, o));
+    .action(async (file: string, o: { db?: string }) => (await import('./commands.ts')).importReadsCommand(file, o));
 
   registry
     .command('export')
@@ -123,7 +123,7 @@ remains. Rows are upserted by id. Example files: payout/examples/.`,
     .option('--out <dir>', 'directory to write into', '.')
     .option('--finance <who>', 'unmasked export for finance staff, recorded in the ledger under this name')
     .option('--db <url>', DB_HELP)
-    .action(async (o: { format: string; out: string; finance?: string; db?: string }) => (await import('./commands.js')).exportCommand(o));
+    .action(async (o: { format: string; out: string; finance?: string; db?: string }) => (await import('./commands.ts')).exportCommand(o));
 
   registry
     .command('list')
@@ -132,5 +132,5 @@ remains. Rows are upserted by id. Example files: payout/examples/.`,
     .option('--site <id>', 'allocations of this site')
     .option('--village <name>', 'households of this village')
     .option('--db <url>', DB_HELP)
-    .action(async (what: string, o: { site?: string; village?: string; db?: string }) => (await import('./commands.js')).listCommand(what, o));
+    .action(async (what: string, o: { site?: string; village?: string; db?: string }) => (await import('./commands.ts')).listCommand(what, o));
 }

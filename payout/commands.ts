@@ -1,21 +1,21 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { userInfo } from 'node:os';
-import { openLedger, ledgerUrl, type Db } from '../common/ledger/index.js';
-import { SunshareError } from '../common/errors.js';
-import { createLogger } from '../common/log.js';
-import { isDate } from './dates.js';
-import { formatYuan } from './money/revenue.js';
-import { closeMonth } from './period/close.js';
-import { computeTopups, postTopups } from './period/topup.js';
-import { KINDS, type Kind } from './registry/kinds.js';
-import { exportRegistry } from './registry/export.js';
-import { importRegistry } from './registry/import.js';
-import { importMeterReads } from './registry/meter-reads.js';
-import { listAllocations, listHouseholds, listSites } from './registry/queries.js';
-import { buildReconciliation, buildReport, buildStatement, type ReportFormat } from './report/build.js';
-import { startScheduler } from './scheduler.js';
-import { runSettlement } from './settle/run.js';
+import { openLedger, ledgerUrl, type Db } from '../common/ledger/index.ts';
+import { SunshareError } from '../common/errors.ts';
+import { createLogger } from '../common/log.ts';
+import { isDate } from './dates.ts';
+import { formatYuan } from './money/revenue.ts';
+import { closeMonth } from './period/close.ts';
+import { computeTopups, postTopups } from './period/topup.ts';
+import { KINDS, type Kind } from './registry/kinds.ts';
+import { exportRegistry } from './registry/export.ts';
+import { importRegistry } from './registry/import.ts';
+import { importMeterReads } from './registry/meter-reads.ts';
+import { listAllocations, listHouseholds, listSites } from './registry/queries.ts';
+import { buildReconciliation, buildReport, buildStatement, type ReportFormat } from './report/build.ts';
+import { startScheduler } from './scheduler.ts';
+import { runSettlement } from './settle/run.ts';
 
 /** The CLI's actions (loaded only when a payout or registry command runs). */
 async function withLedger<T>(url: string | undefined, fn: (db: Db) => Promise<T>): Promise<T> {

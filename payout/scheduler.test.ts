@@ -2,13 +2,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openLedger, type Db } from '../common/ledger/index.js';
-import { waitFor } from '../common/testing/index.js';
-import { addDays, todayIn } from './dates.js';
-import { importRegistry } from './registry/import.js';
-import { startScheduler } from './scheduler.js';
-import { acquireLock } from './settle/lock.js';
-import { EXAMPLE_REGISTRY, putEnergy } from './testing/fixture.js';
+import { openLedger, type Db } from '../common/ledger/index.ts';
+import { waitFor } from '../common/testing/index.ts';
+import { addDays, todayIn } from './dates.ts';
+import { importRegistry } from './registry/import.ts';
+import { startScheduler } from './scheduler.ts';
+import { acquireLock } from './settle/lock.ts';
+import { EXAMPLE_REGISTRY, putEnergy } from './testing/fixture.ts';
 
 describe('nightly scheduler', () => {
   let db: Db;

@@ -1,10 +1,10 @@
 import cron from 'node-cron';
 import type { Logger } from 'pino';
-import type { Db } from '../common/ledger/index.js';
-import { SunshareError, isSunshareError } from '../common/errors.js';
-import { silentLogger } from '../common/log.js';
-import { addDays, todayIn } from './dates.js';
-import { runSettlement, type RunResult } from './settle/run.js';
+import type { Db } from '../common/ledger/index.ts';
+import { SunshareError, isSunshareError } from '../common/errors.ts';
+import { silentLogger } from '../common/log.ts';
+import { addDays, todayIn } from './dates.ts';
+import { runSettlement, type RunResult } from './settle/run.ts';
 
 export interface SchedulerOptions {
   /** local time of the nightly run, HH:MM (default 01:30) */

@@ -1,9 +1,9 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { Db } from '../../common/ledger/index.js';
-import { SunshareError } from '../../common/errors.js';
-import type { FailureLimiter } from './limiter.js';
-import { can, rolesWith, type Permission } from './roles.js';
-import { verifyToken, type TokenOwner } from './tokens.js';
+import type { Db } from '../../common/ledger/index.ts';
+import { SunshareError } from '../../common/errors.ts';
+import type { FailureLimiter } from './limiter.ts';
+import { can, rolesWith, type Permission } from './roles.ts';
+import { verifyToken, type TokenOwner } from './tokens.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {

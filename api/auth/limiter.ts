@@ -6,11 +6,15 @@
 export class FailureLimiter {
   private readonly failures = new Map<string, number[]>();
 
-  constructor(
-    private readonly max = 20,
-    private readonly windowMs = 60_000,
-    private readonly now: () => number = Date.now,
-  ) {}
+  private readonly max: number;
+  private readonly windowMs: number;
+  private readonly now: () => number;
+
+  constructor(max = 20, windowMs = 60_000, now: () => number = Date.now) {
+    this.max = max;
+    this.windowMs = windowMs;
+    this.now = now;
+  }
 
   /** Milliseconds until this address may try again, 0 when it may now. */
   blockedFor(ip: string): number {

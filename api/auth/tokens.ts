@@ -1,7 +1,7 @@
 import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
-import type { Db } from '../../common/ledger/index.js';
-import { SunshareError } from '../../common/errors.js';
-import type { Role } from './roles.js';
+import type { Db } from '../../common/ledger/index.ts';
+import { SunshareError } from '../../common/errors.ts';
+import type { Role } from './roles.ts';
 
 /**
  * API tokens: 32 random bytes, shown once. Only the SHA-256 is stored: for a

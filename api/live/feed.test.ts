@@ -1,11 +1,11 @@
 import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { STATUS_SCHEMA, topics } from '../../common/contract.js';
-import { silentLogger } from '../../common/log.js';
-import { mosquittoAvailable, startMosquitto, waitFor, type MosquittoServer } from '../../common/testing/index.js';
-import { batchFor } from '../fixtures.js';
-import { startLiveFeed, type LiveFeed } from './feed.js';
-import { LiveStatusStore } from './store.js';
+import { STATUS_SCHEMA, topics } from '../../common/contract.ts';
+import { silentLogger } from '../../common/log.ts';
+import { mosquittoAvailable, startMosquitto, waitFor, type MosquittoServer } from '../../common/testing/index.ts';
+import { batchFor } from '../fixtures.ts';
+import { startLiveFeed, type LiveFeed } from './feed.ts';
+import { LiveStatusStore } from './store.ts';
 
 describe.skipIf(!mosquittoAvailable())('live feed over a real Mosquitto', () => {
   let broker: MosquittoServer;

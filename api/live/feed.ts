@@ -1,8 +1,8 @@
 import mqtt, { type MqttClient } from 'mqtt';
-import { GatewayStatus, TelemetryBatch, parseTopic, topics } from '../../common/contract.js';
-import { validator } from '../../common/validate.js';
-import type { Logger } from '../../common/log.js';
-import type { LiveStatusStore } from './store.js';
+import { GatewayStatus, TelemetryBatch, parseTopic, topics } from '../../common/contract.ts';
+import { validator } from '../../common/validate.ts';
+import type { Logger } from '../../common/log.ts';
+import type { LiveStatusStore } from './store.ts';
 
 const statusV = validator(GatewayStatus);
 const batchV = validator(TelemetryBatch);

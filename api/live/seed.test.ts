@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { openLedger } from '../../common/ledger/index.js';
-import { batchFor } from '../fixtures.js';
-import { seedEnergyToday } from './seed.js';
-import { LiveStatusStore } from './store.js';
+import { openLedger } from '../../common/ledger/index.ts';
+import { batchFor } from '../fixtures.ts';
+import { seedEnergyToday } from './seed.ts';
+import { LiveStatusStore } from './store.ts';
 
 const slot = (ts: number) => Math.floor(ts / 900_000);
 // 2026-06-01 in Asia/Shanghai starts at 2026-05-31T16:00Z

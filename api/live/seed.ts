@@ -1,6 +1,6 @@
-import type { Db } from '../../common/ledger/index.js';
-import { localDay } from './local-day.js';
-import type { LiveStatusStore } from './store.js';
+import type { Db } from '../../common/ledger/index.ts';
+import { localDay } from './local-day.ts';
+import type { LiveStatusStore } from './store.ts';
 
 const SLOTS_PER_DAY = 96;
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { STATUS_SCHEMA } from '../../common/contract.js';
-import { batchFor } from '../fixtures.js';
-import { LiveStatusStore } from './store.js';
+import { STATUS_SCHEMA } from '../../common/contract.ts';
+import { batchFor } from '../fixtures.ts';
+import { LiveStatusStore } from './store.ts';
 
 // 2026-06-01 08:00 in Asia/Shanghai (UTC+8) is 00:00 UTC.
 const MORNING = Date.parse('2026-06-01T00:00:00Z');

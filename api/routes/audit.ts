@@ -1,8 +1,8 @@
 import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
-import type { ApiContext } from '../context.js';
-import { Where, pageOf } from '../query.js';
-import { Page, Pagination, authErrors } from '../schemas.js';
+import type { ApiContext } from '../context.ts';
+import { Where, pageOf } from '../query.ts';
+import { Page, Pagination, authErrors } from '../schemas.ts';
 
 const AuditEntry = Type.Object({
   at: Type.String(),

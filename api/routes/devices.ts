@@ -1,11 +1,11 @@
 import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
-import { DeviceHealth, GatewayClockStatus } from '../../common/contract.js';
-import { SunshareError } from '../../common/errors.js';
-import { audit } from '../audit.js';
-import type { ApiContext } from '../context.js';
-import { Where } from '../query.js';
-import { ErrorResponse, IdParam, Page, Pagination, authErrors } from '../schemas.js';
+import { DeviceHealth, GatewayClockStatus } from '../../common/contract.ts';
+import { SunshareError } from '../../common/errors.ts';
+import { audit } from '../audit.ts';
+import type { ApiContext } from '../context.ts';
+import { Where } from '../query.ts';
+import { ErrorResponse, IdParam, Page, Pagination, authErrors } from '../schemas.ts';
 
 interface DeviceRow {
   site_id: string;

@@ -1,8 +1,8 @@
 import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
-import type { ApiContext } from '../context.js';
-import { Where, pageOf } from '../query.js';
-import { Day, IdParam, Page, Pagination, authErrors } from '../schemas.js';
+import type { ApiContext } from '../context.ts';
+import { Where, pageOf } from '../query.ts';
+import { Day, IdParam, Page, Pagination, authErrors } from '../schemas.ts';
 
 const DailyEnergy = Type.Object({
   site: Type.String(),

@@ -1,11 +1,11 @@
 import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
-import { SunshareError } from '../../common/errors.js';
-import { audit } from '../audit.js';
-import type { ApiContext } from '../context.js';
-import type { PayoutService } from '../payout-service.js';
-import { Where, pageOf } from '../query.js';
-import { Day, ErrorResponse, IdParam, Page, Pagination, authErrors } from '../schemas.js';
+import { SunshareError } from '../../common/errors.ts';
+import { audit } from '../audit.ts';
+import type { ApiContext } from '../context.ts';
+import type { PayoutService } from '../payout-service.ts';
+import { Where, pageOf } from '../query.ts';
+import { Day, ErrorResponse, IdParam, Page, Pagination, authErrors } from '../schemas.ts';
 
 const Settlement = Type.Object({
   id: Type.String(),

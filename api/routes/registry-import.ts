@@ -3,11 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
-import { SunshareError, isSunshareError } from '../../common/errors.js';
-import { importRegistry } from '../../payout/index.js';
-import { audit } from '../audit.js';
-import type { ApiContext } from '../context.js';
-import { ErrorResponse, authErrors } from '../schemas.js';
+import { SunshareError, isSunshareError } from '../../common/errors.ts';
+import { importRegistry } from '../../payout/index.ts';
+import { audit } from '../audit.ts';
+import type { ApiContext } from '../context.ts';
+import { ErrorResponse, authErrors } from '../schemas.ts';
 
 const KINDS = ['sites', 'devices', 'households', 'allocations', 'tariffs', 'policies'] as const;
 const XLSX = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';

@@ -1,9 +1,9 @@
 import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
-import type { ApiContext } from '../context.js';
-import { maskAccount, maskIdCard, maskName } from '../mask.js';
-import { Where, pageOf } from '../query.js';
-import { Day, IdParam, Page, Pagination, authErrors } from '../schemas.js';
+import type { ApiContext } from '../context.ts';
+import { maskAccount, maskIdCard, maskName } from '../mask.ts';
+import { Where, pageOf } from '../query.ts';
+import { Day, IdParam, Page, Pagination, authErrors } from '../schemas.ts';
 
 const Household = Type.Object({
   id: Type.String(),

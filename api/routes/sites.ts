@@ -1,12 +1,12 @@
 import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
-import { SunshareError } from '../../common/errors.js';
-import { audit } from '../audit.js';
-import { expectedDayWh } from '../expected.js';
-import { localDay } from '../live/local-day.js';
-import type { ApiContext } from '../context.js';
-import { Where } from '../query.js';
-import { IdParam, Page, Pagination, authErrors, ErrorResponse } from '../schemas.js';
+import { SunshareError } from '../../common/errors.ts';
+import { audit } from '../audit.ts';
+import { expectedDayWh } from '../expected.ts';
+import { localDay } from '../live/local-day.ts';
+import type { ApiContext } from '../context.ts';
+import { Where } from '../query.ts';
+import { IdParam, Page, Pagination, authErrors, ErrorResponse } from '../schemas.ts';
 
 interface SiteRow {
   id: string;

@@ -1,6 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
-import type { ApiContext } from '../context.js';
+import type { ApiContext } from '../context.ts';
 
 const startedAt = Date.now();
 

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { applyGain, applyScale, bitNames, decode, encode, isNotImplemented, notImplementedWords, toGainRaw, toScaledRaw, toSi, wordsToRaw } from './codec.js';
+import { applyGain, applyScale, bitNames, decode, encode, isNotImplemented, notImplementedWords, toGainRaw, toScaledRaw, toSi, wordsToRaw } from './codec.ts';
 
 describe('codec: hand-computed words', () => {
   it.each([

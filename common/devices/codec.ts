@@ -1,4 +1,4 @@
-import type { RegisterType } from './schema.js';
+import type { RegisterType } from './schema.ts';
 
 /**
  * Words (16-bit register values, 0..65535) <-> values, for every register type

@@ -1,5 +1,5 @@
 /** Device register maps (SunSpec models, vendor maps) and the codec both the simulator and the gateway use. */
-export * from './schema.js';
-export * from './codec.js';
-export * from './load.js';
-export * from './sunspec.js';
+export * from './schema.ts';
+export * from './codec.ts';
+export * from './load.ts';
+export * from './sunspec.ts';

@@ -2,9 +2,9 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { SunshareError } from '../errors.js';
-import { loadSunSpecFile, loadSunSpecModel, loadVendorFile, loadVendorMap, sunSpecModelIds, sunSpecPoint, vendorMapIds } from './load.js';
-import { modelLength, pointAddress, repeatingPointAddress } from './sunspec.js';
+import { SunshareError } from '../errors.ts';
+import { loadSunSpecFile, loadSunSpecModel, loadVendorFile, loadVendorMap, sunSpecModelIds, sunSpecPoint, vendorMapIds } from './load.ts';
+import { modelLength, pointAddress, repeatingPointAddress } from './sunspec.ts';
 
 describe('shipped device maps', () => {
   it('ships the SunSpec models the issue names', () => {

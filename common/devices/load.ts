@@ -4,10 +4,10 @@ import { fileURLToPath } from 'node:url';
 import type { Static, TSchema } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import { parse as parseYaml } from 'yaml';
-import { SunshareError } from '../errors.js';
-import { validator } from '../validate.js';
-import { registerCount } from './codec.js';
-import { SunSpecModel, VendorMap, type SunSpecPoint, type VendorPoint } from './schema.js';
+import { SunshareError } from '../errors.ts';
+import { validator } from '../validate.ts';
+import { registerCount } from './codec.ts';
+import { SunSpecModel, VendorMap, type SunSpecPoint, type VendorPoint } from './schema.ts';
 
 /** Folder of the shipped maps: common/devices/{sunspec,maps}/. */
 export const DEVICES_DIR = dirname(fileURLToPath(import.meta.url));

@@ -1,5 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { INVERTER_STATES } from '../contract.js';
+import { INVERTER_STATES } from '../contract.ts';
 
 /**
  * Schemas of the device register maps in common/devices/ (see README.md there).

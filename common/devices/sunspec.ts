@@ -1,4 +1,4 @@
-import type { SunSpecModel, SunSpecPoint } from './schema.js';
+import type { SunSpecModel, SunSpecPoint } from './schema.ts';
 
 /**
  * SunSpec register layout. A device's map starts at one of the base

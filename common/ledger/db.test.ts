@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createPgDatabase, postgresAvailable, type PgDatabase } from '../testing/index.js';
-import { openLedger, toPgPlaceholders, type Db } from './index.js';
+import { createPgDatabase, postgresAvailable, type PgDatabase } from '../testing/index.ts';
+import { openLedger, toPgPlaceholders, type Db } from './index.ts';
 
 const pgUp = await postgresAvailable();
 
@@ -26,7 +26,7 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
     it('applies migrations once', async () => {
       const rows = await db.all<{ version: string }>('SELECT version FROM schema_migrations ORDER BY version');
       expect(rows.map((r) => r.version)).toContain('001_sites');
-      const again = await import('./migrate.js').then((m) => m.migrate(db));
+      const again = await import('./migrate.ts').then((m) => m.migrate(db));
       expect(again).toEqual([]);
     });
 

@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3';
 import pg from 'pg';
-import { SunshareError } from '../errors.js';
+import { SunshareError } from '../errors.ts';
 
 /**
  * The ledger's database, SQLite (a file, the default) or PostgreSQL (a

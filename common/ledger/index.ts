@@ -1,9 +1,9 @@
-import { openDb, type Db } from './db.js';
-import { migrate } from './migrate.js';
+import { openDb, type Db } from './db.ts';
+import { migrate } from './migrate.ts';
 
-export type { Db, Dialect, Params } from './db.js';
-export { openDb, toPgPlaceholders } from './db.js';
-export { migrate, MIGRATIONS_DIR } from './migrate.js';
+export type { Db, Dialect, Params } from './db.ts';
+export { openDb, toPgPlaceholders } from './db.ts';
+export { migrate, MIGRATIONS_DIR } from './migrate.ts';
 
 /** Default ledger location when neither --db nor DATABASE_URL is given. */
 export const DEFAULT_LEDGER = 'data/ledger.sqlite';

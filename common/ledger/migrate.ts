@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Db } from './db.js';
+import type { Db } from './db.ts';
 
 /**
  * Applies `migrations/NNN_name.sql` in order, once each, recorded in

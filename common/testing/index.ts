@@ -1,1 +1,1 @@
-export * from './servers.js';
+export * from './servers.ts';

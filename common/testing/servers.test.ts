@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { influxAvailable, startInflux, type InfluxServer } from './servers.js';
+import { influxAvailable, startInflux, type InfluxServer } from './servers.ts';
 
 describe.skipIf(!influxAvailable())('test InfluxDB server', () => {
   let influx: InfluxServer;

@@ -1,5 +1,5 @@
-import type { Dashboard, DashboardLink, Panel, RowPanel, Variable } from './model.js';
-import type { PanelSpec } from './panels.js';
+import type { Dashboard, DashboardLink, Panel, RowPanel, Variable } from './model.ts';
+import type { PanelSpec } from './panels.ts';
 
 const GRID_WIDTH = 24;
 
@@ -27,7 +27,11 @@ export class DashboardBuilder {
   private lineHeight = 0;
   private nextId = 1;
 
-  constructor(private readonly header: DashboardHeader) {}
+  private readonly header: DashboardHeader;
+
+  constructor(header: DashboardHeader) {
+    this.header = header;
+  }
 
   row(title: string): this {
     this.newLine();

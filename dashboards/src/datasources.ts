@@ -1,4 +1,4 @@
-import type { DatasourceRef, InfluxTarget, SqlTarget, Variable } from './model.js';
+import type { DatasourceRef, InfluxTarget, SqlTarget, Variable } from './model.ts';
 
 /**
  * The two provisioned datasources (grafana/provisioning/datasources/sunshare.yaml).

@@ -1,8 +1,8 @@
-import { DashboardBuilder } from './builder.js';
-import { influxVariable, influxql, sql, textVariable } from './datasources.js';
-import { ONLINE_COLOURS, SITE, countLast, energyKwh, inState, meterEnergyKwh, sumOfLast } from './influxql.js';
-import type { Dashboard } from './model.js';
-import { barGauge, stat, table, textMappings, timeseries } from './panels.js';
+import { DashboardBuilder } from './builder.ts';
+import { influxVariable, influxql, sql, textVariable } from './datasources.ts';
+import { ONLINE_COLOURS, SITE, countLast, energyKwh, inState, meterEnergyKwh, sumOfLast } from './influxql.ts';
+import type { Dashboard } from './model.ts';
+import { barGauge, stat, table, textMappings, timeseries } from './panels.ts';
 
 const SITE_LINK = { title: 'Site detail', url: '/d/sunshare-site/site-detail?var-site=${__data.fields.site}&${__url_time_range}' };
 const SITE_LINK_BY_LABEL = { title: 'Site detail', url: '/d/sunshare-site/site-detail?var-site=${__field.labels.site}&${__url_time_range}' };

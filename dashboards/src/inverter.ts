@@ -1,8 +1,8 @@
-import { DashboardBuilder } from './builder.js';
-import { influxVariable, influxql } from './datasources.js';
-import { DEVICE, SITE, STATE_COLOURS, energyKwh } from './influxql.js';
-import type { Dashboard } from './model.js';
-import { stat, stateTimeline, table, textMappings, timeseries } from './panels.js';
+import { DashboardBuilder } from './builder.ts';
+import { influxVariable, influxql } from './datasources.ts';
+import { DEVICE, SITE, STATE_COLOURS, energyKwh } from './influxql.ts';
+import type { Dashboard } from './model.ts';
+import { stat, stateTimeline, table, textMappings, timeseries } from './panels.ts';
 
 /** One inverter: every normalized field, its state, polling health and quality flags. */
 export function inverterDashboard(): Dashboard {

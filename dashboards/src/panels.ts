@@ -1,5 +1,5 @@
-import { MIXED } from './datasources.js';
-import type { DatasourceRef, Panel, Target } from './model.js';
+import { MIXED } from './datasources.ts';
+import type { DatasourceRef, Panel, Target } from './model.ts';
 
 /**
  * Panel builders: every Sunshare panel goes through one of these, so units,

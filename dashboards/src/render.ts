@@ -1,8 +1,8 @@
-import { fleetDashboard } from './fleet.js';
-import { inverterDashboard } from './inverter.js';
-import type { Dashboard } from './model.js';
-import { revenueDashboard } from './revenue.js';
-import { siteDashboard } from './site.js';
+import { fleetDashboard } from './fleet.ts';
+import { inverterDashboard } from './inverter.ts';
+import type { Dashboard } from './model.ts';
+import { revenueDashboard } from './revenue.ts';
+import { siteDashboard } from './site.ts';
 
 /** Every provisioned dashboard, with the file it is written to under grafana/dashboards/. */
 export function allDashboards(): { file: string; dashboard: Dashboard }[] {

@@ -1,8 +1,8 @@
-import { DashboardBuilder } from './builder.js';
-import { sql, sqlVariable } from './datasources.js';
-import { HOUSEHOLD_YEAR, LATEST_SETTLEMENT, LINES, dayAsTime, dayInRange } from './ledger-sql.js';
-import type { Dashboard } from './model.js';
-import { stat, table, timeseries } from './panels.js';
+import { DashboardBuilder } from './builder.ts';
+import { sql, sqlVariable } from './datasources.ts';
+import { HOUSEHOLD_YEAR, LATEST_SETTLEMENT, LINES, dayAsTime, dayInRange } from './ledger-sql.ts';
+import type { Dashboard } from './model.ts';
+import { stat, table, timeseries } from './panels.ts';
 
 const SITES = `s.site_id IN ($site)`;
 const YUAN = 'currencyCNY';

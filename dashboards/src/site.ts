@@ -1,8 +1,8 @@
-import { DashboardBuilder } from './builder.js';
-import { influxVariable, influxql } from './datasources.js';
-import { DEVICE, ONLINE_COLOURS, SITE, STATE_COLOURS, dailyEnergyKwh, energyKwh, sumOfLast } from './influxql.js';
-import type { Dashboard } from './model.js';
-import { stat, stateTimeline, table, textMappings, timeseries } from './panels.js';
+import { DashboardBuilder } from './builder.ts';
+import { influxVariable, influxql } from './datasources.ts';
+import { DEVICE, ONLINE_COLOURS, SITE, STATE_COLOURS, dailyEnergyKwh, energyKwh, sumOfLast } from './influxql.ts';
+import type { Dashboard } from './model.ts';
+import { stat, stateTimeline, table, textMappings, timeseries } from './panels.ts';
 
 const INVERTER_LINK = {
   title: 'Inverter detail',

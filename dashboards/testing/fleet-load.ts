@@ -1,5 +1,5 @@
-import { STATUS_SCHEMA } from '../../common/contract.js';
-import { batchLine, readingLine, statusLines } from '../../ingest/points.js';
+import { STATUS_SCHEMA } from '../../common/contract.ts';
+import { batchLine, readingLine, statusLines } from '../../ingest/points.ts';
 
 /**
  * A county-sized fleet for the dashboards bench: `sites` sites of `inverters`

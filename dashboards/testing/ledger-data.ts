@@ -1,7 +1,7 @@
-import type { Db } from '../../common/ledger/index.js';
-import { importRegistry } from '../../payout/registry/import.js';
-import { runSettlement } from '../../payout/settle/run.js';
-import { EXAMPLE_REGISTRY, putEnergy } from '../../payout/testing/fixture.js';
+import type { Db } from '../../common/ledger/index.ts';
+import { importRegistry } from '../../payout/registry/import.ts';
+import { runSettlement } from '../../payout/settle/run.ts';
+import { EXAMPLE_REGISTRY, putEnergy } from '../../payout/testing/fixture.ts';
 
 /**
  * A ledger with two months of realistic money in it, made by the real code:

@@ -1,4 +1,4 @@
-import type { Variable } from '../src/model.js';
+import type { Variable } from '../src/model.ts';
 
 /**
  * Expands Grafana's macros and template variables the way Grafana does before

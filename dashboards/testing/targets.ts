@@ -1,4 +1,4 @@
-import type { Dashboard, Panel, Target, Variable } from '../src/model.js';
+import type { Dashboard, Panel, Target, Variable } from '../src/model.ts';
 
 export interface PanelTarget {
   panel: Panel;

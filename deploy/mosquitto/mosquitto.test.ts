@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import mqtt, { type MqttClient } from 'mqtt';
 import { parse as parseYaml } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mosquittoAvailable, waitFor } from '../../common/testing/servers.js';
-import { startComposeBroker, type ComposeBroker } from './test-broker.js';
+import { mosquittoAvailable, waitFor } from '../../common/testing/servers.ts';
+import { startComposeBroker, type ComposeBroker } from './test-broker.ts';
 
 /**
  * The compose stack's Mosquitto settings and ACL (deploy/mosquitto/), loaded

@@ -1,4 +1,4 @@
-import { renderConfigsFor } from './render.js';
+import { renderConfigsFor } from './render.ts';
 
 /**
  * The container's entrypoint: renders the config templates the command names
@@ -16,4 +16,4 @@ try {
   process.exit(1);
 }
 process.argv = [process.argv[0]!, 'sunshare', ...args];
-await import('../../bin/sunshare.js');
+await import('../../bin/sunshare.ts');

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
-import { renderConfigsFor, renderTemplate, templateVariables } from './render.js';
+import { renderConfigsFor, renderTemplate, templateVariables } from './render.ts';
 
 describe('config templates', () => {
   const dirs: string[] = [];
@@ -50,7 +50,7 @@ describe('config templates', () => {
     dirs.push(out);
     const entrypoint = join(import.meta.dirname, 'entrypoint.ts');
     const env = { ...process.env, SUNSHARE_CONFIG_TEMPLATES: import.meta.dirname, SUNSHARE_CONFIG_DIR: out, DEMO_SITE: 'demo-site-a', DEMO_SIM_HOST: 'sim-a', MQTT_URL: 'mqtt://mosquitto:1883' };
-    const args = ['--import', 'tsx', entrypoint, 'gateway', '--config', `${out}/gateway-demo.yaml`, '--check'];
+    const args = [entrypoint, 'gateway', '--config', `${out}/gateway-demo.yaml`, '--check'];
     const missing = spawnSync(process.execPath, args, { env, encoding: 'utf8' });
     expect(missing.status).toBe(1);
     expect(missing.stderr).toContain('needs environment variable MQTT_GATEWAY_PASSWORD, which is not set');

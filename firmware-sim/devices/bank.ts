@@ -6,11 +6,14 @@
 export type RegisterKind = 'holding' | 'input';
 
 export class ModbusException extends Error {
+  readonly modbusErrorCode: number;
+
   constructor(
-    readonly modbusErrorCode: number,
+    modbusErrorCode: number,
     message: string,
   ) {
     super(message);
+    this.modbusErrorCode = modbusErrorCode;
   }
 }
 

@@ -1,12 +1,12 @@
-import { SunshareError } from '../../common/errors.js';
-import type { Profile, SimDeviceConfig } from '../config.js';
-import { isMeterProfile } from '../config.js';
-import { isLasting, type Fault, type FaultKind, type LastingFault } from '../faults.js';
-import { valueNoise, hashString } from '../physics/noise.js';
-import { pvOutput, type Environment, type PvArray } from '../physics/pv.js';
-import type { RegisterBank, RegisterKind } from './bank.js';
-import { buildLayout, defaultTripAlarms, type DeviceLayout } from './profile.js';
-import type { InverterState, Snapshot } from './snapshot.js';
+import { SunshareError } from '../../common/errors.ts';
+import type { Profile, SimDeviceConfig } from '../config.ts';
+import { isMeterProfile } from '../config.ts';
+import { isLasting, type Fault, type FaultKind, type LastingFault } from '../faults.ts';
+import { valueNoise, hashString } from '../physics/noise.ts';
+import { pvOutput, type Environment, type PvArray } from '../physics/pv.ts';
+import type { RegisterBank, RegisterKind } from './bank.ts';
+import { buildLayout, defaultTripAlarms, type DeviceLayout } from './profile.ts';
+import type { InverterState, Snapshot } from './snapshot.ts';
 
 /** What the physics says about a device right now: what a perfect reader would find. */
 export interface DeviceTruth {
@@ -69,11 +69,14 @@ export class SimulatedDevice {
   private readonly pv: PvArray;
   private readonly noiseSeed: number;
 
+  readonly config: SimDeviceConfig;
+
   constructor(
-    readonly config: SimDeviceConfig,
+    config: SimDeviceConfig,
     seed: number,
     meterRatedW = 0,
   ) {
+    this.config = config;
     this.id = config.id;
     this.unitId = config.unitId;
     this.profile = config.profile;

@@ -13,10 +13,10 @@ import {
   type SunSpecPoint,
   type VendorMap,
   type VendorPoint,
-} from '../../common/devices/index.js';
-import { RegisterBank } from './bank.js';
-import type { Snapshot } from './snapshot.js';
-import { sunspecValue, vendorValue } from './values.js';
+} from '../../common/devices/index.ts';
+import { RegisterBank } from './bank.ts';
+import type { Snapshot } from './snapshot.ts';
+import { sunspecValue, vendorValue } from './values.ts';
 
 /** Points a device leaves out: by point name or by contract field. */
 export type NotImplemented = ReadonlySet<string>;
@@ -66,12 +66,15 @@ export class SunSpecImage {
   lastProblem: string | undefined;
   private readonly end: number;
 
-  constructor(
-    private readonly chain: readonly ModelInChain[],
-    /** Scale factor per sunssf point name. */
-    private readonly sfs: Readonly<Record<string, number>>,
-    readonly base = 40000,
-  ) {
+  private readonly chain: readonly ModelInChain[];
+  /** Scale factor per sunssf point name. */
+  private readonly sfs: Readonly<Record<string, number>>;
+  readonly base: number;
+
+  constructor(chain: readonly ModelInChain[], sfs: Readonly<Record<string, number>>, base = 40000) {
+    this.chain = chain;
+    this.sfs = sfs;
+    this.base = base;
     let at = base + 2;
     for (const m of chain) {
       const length = m.length ?? m.model.length + (m.blocks ?? 0) * (m.model.repeating?.blockLength ?? 0);
@@ -144,7 +147,10 @@ export class VendorImage {
   problems = 0;
   lastProblem: string | undefined;
 
-  constructor(private readonly map: VendorMap) {
+  private readonly map: VendorMap;
+
+  constructor(map: VendorMap) {
+    this.map = map;
     for (const kind of ['holding', 'input'] as const) {
       const pts = map.points.filter((p) => p.registerType === kind).sort((a, b) => a.address - b.address);
       let start = -1;

@@ -1,7 +1,7 @@
-import { loadSunSpecModel, loadVendorMap, toSi, type SunSpecModel } from '../../common/devices/index.js';
-import type { Profile, SimDeviceConfig } from '../config.js';
-import { hashString } from '../physics/noise.js';
-import { SunSpecImage, VendorImage, type ModelInChain } from './encode.js';
+import { loadSunSpecModel, loadVendorMap, toSi, type SunSpecModel } from '../../common/devices/index.ts';
+import type { Profile, SimDeviceConfig } from '../config.ts';
+import { hashString } from '../physics/noise.ts';
+import { SunSpecImage, VendorImage, type ModelInChain } from './encode.ts';
 
 /** How a profile looks on the wire: its register image, identity defaults, and the counter's wrap. */
 export interface DeviceLayout {

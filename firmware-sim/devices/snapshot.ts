@@ -1,4 +1,4 @@
-import type { INVERTER_STATES } from '../../common/contract.js';
+import type { INVERTER_STATES } from '../../common/contract.ts';
 
 export type InverterState = (typeof INVERTER_STATES)[number];
 

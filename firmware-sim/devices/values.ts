@@ -1,5 +1,5 @@
-import type { Field, Identity } from '../../common/devices/index.js';
-import type { Snapshot } from './snapshot.js';
+import type { Field, Identity } from '../../common/devices/index.ts';
+import type { Snapshot } from './snapshot.ts';
 
 /**
  * What each point of a map holds, from a device snapshot, in SI units

@@ -1,7 +1,7 @@
 import { createServer } from 'node:net';
 import ModbusRTU from 'modbus-serial';
 import type { IServiceVector } from 'modbus-serial';
-import { SunshareError } from '../../common/errors.js';
+import { SunshareError } from '../../common/errors.ts';
 
 /** A running Modbus listener. */
 export interface Listener {

@@ -1,6 +1,6 @@
 import type { IServiceVector } from 'modbus-serial';
-import type { RegisterKind } from '../devices/bank.js';
-import type { SimulatedDevice } from '../devices/device.js';
+import type { RegisterKind } from '../devices/bank.ts';
+import type { SimulatedDevice } from '../devices/device.ts';
 
 type Callback = (err: unknown, value?: number[]) => void;
 

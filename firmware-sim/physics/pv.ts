@@ -1,5 +1,5 @@
-import { clearSky, type SiteGeometry } from './solar.js';
-import type { Weather } from './weather.js';
+import { clearSky, type SiteGeometry } from './solar.ts';
+import type { Weather } from './weather.ts';
 
 /** What the sun and weather give one site at one instant (shared by all its inverters). */
 export interface Environment {

@@ -1,4 +1,4 @@
-import { hash01, valueNoise } from './noise.js';
+import { hash01, valueNoise } from './noise.ts';
 
 /**
  * Seeded weather for a site: each local day is sunny, partly cloudy or
@@ -46,11 +46,19 @@ export interface WeatherNow {
 }
 
 export class Weather {
+  private readonly seed: number;
+  private readonly longitude: number;
+  private readonly climate: Climate;
+
   constructor(
-    private readonly seed: number,
-    private readonly longitude: number,
-    private readonly climate: Climate = RUYUAN_CLIMATE,
-  ) {}
+    seed: number,
+    longitude: number,
+    climate: Climate = RUYUAN_CLIMATE,
+  ) {
+    this.seed = seed;
+    this.longitude = longitude;
+    this.climate = climate;
+  }
 
   dayKind(t: number): DayKind {
     const local = solarTime(t, this.longitude);

@@ -3,8 +3,8 @@
 // simulator with n inverters, each read once, then its resident memory. Prints one JSON line.
 import ModbusSerial from 'modbus-serial';
 import type { ModbusRTU } from 'modbus-serial/ModbusRTU.js';
-import { freePort } from '../modbus/servers.js';
-import { startSim } from '../sim.js';
+import { freePort } from '../modbus/servers.ts';
+import { startSim } from '../sim.ts';
 
 const [mode = 'sim', countText = '200'] = process.argv.slice(2);
 const Client = ModbusSerial as unknown as typeof ModbusRTU;

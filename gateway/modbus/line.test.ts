@@ -1,9 +1,9 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import { ServerTCP } from 'modbus-serial';
 import { afterEach, describe, expect, it } from 'vitest';
-import { silentLogger } from '../../common/log.js';
-import { freePort } from '../../common/testing/index.js';
-import { ModbusException, ModbusLine } from './line.js';
+import { silentLogger } from '../../common/log.ts';
+import { freePort } from '../../common/testing/index.ts';
+import { ModbusException, ModbusLine } from './line.ts';
 
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {

@@ -1,8 +1,8 @@
 import ModbusSerial from 'modbus-serial';
 import type { ModbusRTU } from 'modbus-serial/ModbusRTU.js';
-import type { Logger } from '../../common/log.js';
-import { monotonicMs } from '../clock.js';
-import type { RegisterTable } from './planner.js';
+import type { Logger } from '../../common/log.ts';
+import { monotonicMs } from '../clock.ts';
+import type { RegisterTable } from './planner.ts';
 
 /**
  * One Modbus connection: a TCP socket to an inverter or Modbus gateway, or
@@ -25,8 +25,11 @@ export interface LineStats {
 
 /** A Modbus exception reply (the device answered, with an error code: 6 = busy). */
 export class ModbusException extends Error {
-  constructor(readonly modbusCode: number, message: string) {
+  readonly modbusCode: number;
+
+  constructor(modbusCode: number, message: string) {
     super(message);
+    this.modbusCode = modbusCode;
     this.name = 'ModbusException';
   }
 }
@@ -44,13 +47,25 @@ export class ModbusLine {
   private closed = false;
   readonly stats: LineStats = { requests: 0, errors: 0, opens: 0 };
 
+  readonly name: string;
+  private readonly target: LineTarget;
+  private readonly pauseMs: number;
+  private readonly log: Logger;
+  private readonly connectTimeoutMs: number;
+
   constructor(
-    readonly name: string,
-    private readonly target: LineTarget,
-    private readonly pauseMs: number,
-    private readonly log: Logger,
-    private readonly connectTimeoutMs = 3000,
-  ) {}
+    name: string,
+    target: LineTarget,
+    pauseMs: number,
+    log: Logger,
+    connectTimeoutMs = 3000,
+  ) {
+    this.name = name;
+    this.target = target;
+    this.pauseMs = pauseMs;
+    this.log = log;
+    this.connectTimeoutMs = connectTimeoutMs;
+  }
 
   /** Reads `count` registers; queued behind every other request on this line. */
   read(unit: number, table: RegisterTable, address: number, count: number, timeoutMs: number): Promise<number[]> {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { planReads, RegisterImage, type RegisterRange } from './planner.js';
+import { planReads, RegisterImage, type RegisterRange } from './planner.ts';
 
 const h = (address: number, count: number): RegisterRange => ({ table: 'holding', address, count });
 const i = (address: number, count: number): RegisterRange => ({ table: 'input', address, count });

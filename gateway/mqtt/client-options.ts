@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import type { IClientOptions } from 'mqtt';
-import { STATUS_SCHEMA, topics, type GatewayStatus } from '../../common/contract.js';
-import { SunshareError } from '../../common/errors.js';
-import type { GatewayConfig } from '../config.js';
+import { STATUS_SCHEMA, topics, type GatewayStatus } from '../../common/contract.ts';
+import { SunshareError } from '../../common/errors.ts';
+import type { GatewayConfig } from '../config.ts';
 
 function readPem(file: string, what: string): Buffer {
   try {

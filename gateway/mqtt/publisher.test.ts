@@ -3,15 +3,15 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { STATUS_SCHEMA, TOPIC_ROOT, type Reading } from '../../common/contract.js';
-import { silentLogger } from '../../common/log.js';
-import { freePort, startMosquitto, SYSTEM_MOSQUITTO_URL, systemMosquittoAvailable, mosquittoAvailable, waitFor } from '../../common/testing/index.js';
-import { parseGatewayConfig } from '../config.js';
-import { startAedes } from '../testing/aedes.js';
-import { collect, PERSISTENT_MOSQUITTO } from '../testing/collector.js';
-import { removeTestSpools, testConfig } from '../testing/config.js';
-import { makeTestPki, type TestPki } from '../testing/tls.js';
-import { Publisher } from './publisher.js';
+import { STATUS_SCHEMA, TOPIC_ROOT, type Reading } from '../../common/contract.ts';
+import { silentLogger } from '../../common/log.ts';
+import { freePort, startMosquitto, SYSTEM_MOSQUITTO_URL, systemMosquittoAvailable, mosquittoAvailable, waitFor } from '../../common/testing/index.ts';
+import { parseGatewayConfig } from '../config.ts';
+import { startAedes } from '../testing/aedes.ts';
+import { collect, PERSISTENT_MOSQUITTO } from '../testing/collector.ts';
+import { removeTestSpools, testConfig } from '../testing/config.ts';
+import { makeTestPki, type TestPki } from '../testing/tls.ts';
+import { Publisher } from './publisher.ts';
 
 afterAll(removeTestSpools);
 
@@ -169,7 +169,7 @@ describe.skipIf(!mosquittoAvailable())('outage: broker down for many poll cycles
     const col = await collect(broker.url, prefix(raw), { clean: false, clientId: `col-${raw.site}` });
     const child = fileURLToPath(new URL('../testing/publisher-child.ts', import.meta.url));
     const run = () => {
-      const p = spawn(process.execPath, ['--import', 'tsx', child, JSON.stringify(raw), '50'], { stdio: ['ignore', 'pipe', 'inherit'] });
+      const p = spawn(process.execPath, [child, JSON.stringify(raw), '50'], { stdio: ['ignore', 'pipe', 'inherit'] });
       const state = { last: -1 };
       p.stdout.on('data', (d: Buffer) => {
         for (const l of d.toString().split('\n')) if (l !== '') state.last = Number(l);

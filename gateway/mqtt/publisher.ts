@@ -1,10 +1,10 @@
 import mqtt, { type MqttClient } from 'mqtt';
-import { TELEMETRY_SCHEMA, topics, type GatewayStatus, type Reading, type TelemetryBatch } from '../../common/contract.js';
-import type { Logger } from '../../common/log.js';
-import { monotonicMs } from '../clock.js';
-import type { GatewayConfig } from '../config.js';
-import { SeqFile, Spool, type SpoolEntry, type SpoolStats } from '../spool/index.js';
-import { mqttClientOptions } from './client-options.js';
+import { TELEMETRY_SCHEMA, topics, type GatewayStatus, type Reading, type TelemetryBatch } from '../../common/contract.ts';
+import type { Logger } from '../../common/log.ts';
+import { monotonicMs } from '../clock.ts';
+import type { GatewayConfig } from '../config.ts';
+import { SeqFile, Spool, type SpoolEntry, type SpoolStats } from '../spool/index.ts';
+import { mqttClientOptions } from './client-options.ts';
 
 export interface PublisherStats {
   connected: boolean;
@@ -46,11 +46,16 @@ export class Publisher {
   private lastStatus: GatewayStatus | undefined;
   private stopped = false;
 
+  private readonly cfg: GatewayConfig;
+  private readonly log: Logger;
+
   constructor(
-    private readonly cfg: GatewayConfig,
-    private readonly log: Logger,
+    cfg: GatewayConfig,
+    log: Logger,
     clientIdSuffix = '',
   ) {
+    this.cfg = cfg;
+    this.log = log;
     this.spool = Spool.open({ ...cfg.spool });
     this.seqFile = new SeqFile(cfg.spool.dir, cfg.spool.fsync === 'always');
     this.nextSeq = Math.max(this.seqFile.read(), this.spool.maxSeq) + 1;

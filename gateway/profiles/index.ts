@@ -1,11 +1,11 @@
-import { SunshareError } from '../../common/errors.js';
-import type { Profile } from './profile.js';
-import { SunSpecProfile } from './sunspec.js';
-import { VendorProfile } from './vendor.js';
+import { SunshareError } from '../../common/errors.ts';
+import type { Profile } from './profile.ts';
+import { SunSpecProfile } from './sunspec.ts';
+import { VendorProfile } from './vendor.ts';
 
-export type { Profile, Decoded, ReadRegisters } from './profile.js';
-export { SunSpecProfile } from './sunspec.js';
-export { VendorProfile } from './vendor.js';
+export type { Profile, Decoded, ReadRegisters } from './profile.ts';
+export { SunSpecProfile } from './sunspec.ts';
+export { VendorProfile } from './vendor.ts';
 
 /** `sunspec` discovers; anything else names a vendor map (or a path to a map file). */
 export function createProfile(name: string): Profile {

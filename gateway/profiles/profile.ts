@@ -1,5 +1,5 @@
-import type { Reading } from '../../common/contract.js';
-import type { RegisterImage, RegisterRange, RegisterTable } from '../modbus/planner.js';
+import type { Reading } from '../../common/contract.ts';
+import type { RegisterImage, RegisterRange, RegisterTable } from '../modbus/planner.ts';
 
 /** Reads registers from one device (unit id already bound). */
 export type ReadRegisters = (table: RegisterTable, address: number, count: number) => Promise<number[]>;

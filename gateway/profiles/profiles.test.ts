@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { encode, loadVendorMap, toGainRaw, vendorPointSize, fromSi } from '../../common/devices/index.js';
-import { sunspecSpace } from '../testing/sunspec-space.js';
-import { RegisterImage } from '../modbus/planner.js';
-import { SunSpecProfile } from './sunspec.js';
-import { VendorProfile } from './vendor.js';
+import { encode, loadVendorMap, toGainRaw, vendorPointSize, fromSi } from '../../common/devices/index.ts';
+import { sunspecSpace } from '../testing/sunspec-space.ts';
+import { RegisterImage } from '../modbus/planner.ts';
+import { SunSpecProfile } from './sunspec.ts';
+import { VendorProfile } from './vendor.ts';
 
 async function readSunSpec(space: ReturnType<typeof sunspecSpace>) {
   const p = new SunSpecProfile();

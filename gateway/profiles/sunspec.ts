@@ -1,7 +1,7 @@
-import { applyScale, bitNames, decode, END_MODEL_ID, isNotImplemented, loadSunSpecModel, pointAddress, repeatingPointAddress, sunSpecModelIds, SUNS_MARKER, type SunSpecModel, type SunSpecPoint } from '../../common/devices/index.js';
-import { SunshareError } from '../../common/errors.js';
-import type { RegisterImage, RegisterRange } from '../modbus/planner.js';
-import { assignField, chunkRanges, type Decoded, type Profile, type ReadRegisters } from './profile.js';
+import { applyScale, bitNames, decode, END_MODEL_ID, isNotImplemented, loadSunSpecModel, pointAddress, repeatingPointAddress, sunSpecModelIds, SUNS_MARKER, type SunSpecModel, type SunSpecPoint } from '../../common/devices/index.ts';
+import { SunshareError } from '../../common/errors.ts';
+import type { RegisterImage, RegisterRange } from '../modbus/planner.ts';
+import { assignField, chunkRanges, type Decoded, type Profile, type ReadRegisters } from './profile.ts';
 
 /** Where to look for 'SunS', in this order. */
 export const DISCOVERY_BASES = [40000, 50000, 0] as const;

@@ -1,6 +1,6 @@
-import { applyGain, bitNames, decode, loadVendorMap, toSi, vendorPointSize, wordsToRaw, registerCount, type VendorMap, type VendorPoint } from '../../common/devices/index.js';
-import type { RegisterImage, RegisterRange } from '../modbus/planner.js';
-import { assignField, type Decoded, type Profile } from './profile.js';
+import { applyGain, bitNames, decode, loadVendorMap, toSi, vendorPointSize, wordsToRaw, registerCount, type VendorMap, type VendorPoint } from '../../common/devices/index.ts';
+import type { RegisterImage, RegisterRange } from '../modbus/planner.ts';
+import { assignField, type Decoded, type Profile } from './profile.ts';
 
 /**
  * A device described by a vendor register map (common/devices/maps/*.yaml):

@@ -1,7 +1,7 @@
 // Spawned by spool.test.ts and SIGKILLed at a random moment: appends batches
 // forever, acknowledging every other one, and reports each durable seq on stdout.
-import { SeqFile } from './seq-file.js';
-import { Spool } from './spool.js';
+import { SeqFile } from './seq-file.ts';
+import { Spool } from './spool.ts';
 
 const dir = process.argv[2] as string;
 const spool = Spool.open({ dir, maxBytes: 64 * 1024 * 1024, segmentBytes: 8 * 1024, fsync: 'always' });

@@ -1,2 +1,2 @@
-export { Spool, type SpoolEntry, type SpoolOptions, type SpoolStats } from './spool.js';
-export { NumberFile, SeqFile } from './seq-file.js';
+export { Spool, type SpoolEntry, type SpoolOptions, type SpoolStats } from './spool.ts';
+export { NumberFile, SeqFile } from './seq-file.ts';

@@ -1,15 +1,19 @@
 import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { SunshareError } from '../../common/errors.js';
+import { SunshareError } from '../../common/errors.ts';
 
 /** One integer in a small file, replaced atomically (write to .tmp, fsync when asked, rename). */
 export class NumberFile {
-  constructor(
-    readonly file: string,
-    private readonly fsync: boolean,
-    /** Names the file's job and what happens once it is deleted, for the error on a damaged file. */
-    private readonly damaged: { code: string; ifDeleted: string },
-  ) {}
+  readonly file: string;
+  private readonly fsync: boolean;
+  /** Names the file's job and what happens once it is deleted, for the error on a damaged file. */
+  private readonly damaged: { code: string; ifDeleted: string };
+
+  constructor(file: string, fsync: boolean, damaged: { code: string; ifDeleted: string }) {
+    this.file = file;
+    this.fsync = fsync;
+    this.damaged = damaged;
+  }
 
   /** The number written last, or undefined when the file does not exist yet. */
   read(): number | undefined {

@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { SeqFile } from './seq-file.js';
-import { Spool, type SpoolOptions } from './spool.js';
+import { SeqFile } from './seq-file.ts';
+import { Spool, type SpoolOptions } from './spool.ts';
 
 const dirs: string[] = [];
 const tempDir = () => {
@@ -129,7 +129,7 @@ describe('spool', () => {
     const child = fileURLToPath(new URL('./crash-child.test-helper.ts', import.meta.url));
     const reported: number[] = [];
     for (let round = 0; round < 4; round++) {
-      const proc = spawn(process.execPath, ['--import', 'tsx', child, dir], { stdio: ['ignore', 'pipe', 'inherit'] });
+      const proc = spawn(process.execPath, [child, dir], { stdio: ['ignore', 'pipe', 'inherit'] });
       let out = '';
       proc.stdout.on('data', (d: Buffer) => (out += d.toString()));
       await new Promise<void>((resolve) => {

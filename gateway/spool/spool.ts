@@ -1,6 +1,6 @@
 import { closeSync, existsSync, fstatSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { encodeRecord, HEADER_BYTES, scanSegment } from './record.js';
+import { encodeRecord, HEADER_BYTES, scanSegment } from './record.ts';
 
 /**
  * Disk spool: an append-only log of telemetry batches in segment files, with a
@@ -87,7 +87,11 @@ export class Spool {
   /** Highest seq seen in any record on disk at open, or in any appended since. */
   maxSeq = -1;
 
-  private constructor(private readonly opts: SpoolOptions) {}
+  private readonly opts: SpoolOptions;
+
+  private constructor(opts: SpoolOptions) {
+    this.opts = opts;
+  }
 
   static open(opts: SpoolOptions): Spool {
     mkdirSync(opts.dir, { recursive: true });

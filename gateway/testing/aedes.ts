@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:net';
 import { createServer as createTlsServer } from 'node:tls';
 import { Aedes } from 'aedes';
-import { freePort } from '../../common/testing/index.js';
+import { freePort } from '../../common/testing/index.ts';
 
 export interface AedesBroker {
   url: string;

@@ -2,12 +2,12 @@
 // with 32 TCP devices against a broker that is down (so the spool stays full) and prints its RSS;
 // then brings the spool's backlog to a broker and measures the replay rate.
 import { rmSync } from 'node:fs';
-import { TELEMETRY_SCHEMA, type Reading } from '../../common/contract.js';
-import { silentLogger } from '../../common/log.js';
-import { waitFor } from '../../common/testing/index.js';
-import { parseGatewayConfig } from '../config.js';
-import { startGateway } from '../gateway.js';
-import { SeqFile, Spool } from '../spool/index.js';
+import { TELEMETRY_SCHEMA, type Reading } from '../../common/contract.ts';
+import { silentLogger } from '../../common/log.ts';
+import { waitFor } from '../../common/testing/index.ts';
+import { parseGatewayConfig } from '../config.ts';
+import { startGateway } from '../gateway.ts';
+import { SeqFile, Spool } from '../spool/index.ts';
 
 const [mode, dirArg, portsJson, brokerUrl, spoolMbArg] = process.argv.slice(2) as [string, string, string, string, string];
 const ports = JSON.parse(portsJson) as number[];

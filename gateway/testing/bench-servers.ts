@@ -2,8 +2,8 @@
 // gateway's event loop): `tcp N` = N SunSpec inverters, one TCP server each (unit 1);
 // `rtu PATH N BAUD` = N inverters (units 1..N) on one serial line with wire-time emulation.
 // Prints {"ports":[...]} or {"ready":true} once listening.
-import { startRegisterServer } from './register-server.js';
-import { sunspecSpace } from './sunspec-space.js';
+import { startRegisterServer } from './register-server.ts';
+import { sunspecSpace } from './sunspec-space.ts';
 
 export const benchInverter = (serial: string) =>
   sunspecSpace(40000, [

@@ -1,6 +1,6 @@
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
-import { GatewayStatus, TelemetryBatch } from '../../common/contract.js';
-import { validator } from '../../common/validate.js';
+import { GatewayStatus, TelemetryBatch } from '../../common/contract.ts';
+import { validator } from '../../common/validate.ts';
 
 /** Config for a private Mosquitto that drops nothing for being queued (the defaults hold 1000). */
 export const PERSISTENT_MOSQUITTO = 'max_queued_messages 0\nmax_inflight_messages 0\n';

@@ -1,8 +1,8 @@
 // Spawned by outage tests and SIGKILLed: a real gateway (startGateway) from a config given as JSON;
 // prints the last seq it has spooled whenever it changes.
-import { silentLogger } from '../../common/log.js';
-import { parseGatewayConfig } from '../config.js';
-import { startGateway } from '../gateway.js';
+import { silentLogger } from '../../common/log.ts';
+import { parseGatewayConfig } from '../config.ts';
+import { startGateway } from '../gateway.ts';
 
 const gw = await startGateway(parseGatewayConfig(JSON.parse(process.argv[2] as string)), { log: silentLogger });
 let printed = -1;

@@ -1,7 +1,7 @@
 // Spawned by tests and SIGKILLed: a Publisher that makes one synthetic batch every `every` ms.
-import { silentLogger } from '../../common/log.js';
-import { parseGatewayConfig } from '../config.js';
-import { Publisher } from '../mqtt/publisher.js';
+import { silentLogger } from '../../common/log.ts';
+import { parseGatewayConfig } from '../config.ts';
+import { Publisher } from '../mqtt/publisher.ts';
 
 const cfg = parseGatewayConfig(JSON.parse(process.argv[2] as string));
 const every = Number(process.argv[3] ?? 50);

@@ -1,6 +1,6 @@
 import ModbusSerial from 'modbus-serial';
 import type { ServerTCP as ServerTCPType, ServerSerial as ServerSerialType, IServiceVector } from 'modbus-serial';
-import { freePort } from '../../common/testing/index.js';
+import { freePort } from '../../common/testing/index.ts';
 
 /**
  * A small Modbus server over a register image, for gateway tests that need

@@ -1,5 +1,5 @@
-import { encode, END_MODEL_ID, loadSunSpecModel, notImplementedWords, SUNS_MARKER, toScaledRaw } from '../../common/devices/index.js';
-import type { RegisterTable } from '../modbus/planner.js';
+import { encode, END_MODEL_ID, loadSunSpecModel, notImplementedWords, SUNS_MARKER, toScaledRaw } from '../../common/devices/index.ts';
+import type { RegisterTable } from '../modbus/planner.ts';
 
 export type ModelSpec = { id: number; L?: number; set: Record<string, number | string>; blocks?: Record<string, number>[] };
 

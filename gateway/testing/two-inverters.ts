@@ -1,4 +1,4 @@
-import { startSim, type SimHandle } from '../../firmware-sim/index.js';
+import { startSim, type SimHandle } from '../../firmware-sim/index.ts';
 
 /**
  * A simulated site of two 50 kW inverters (one SunSpec, one Huawei) on one

@@ -1,4 +1,4 @@
-import { increment, type CounterRead, type IncrementKind } from './increment.js';
+import { increment, type CounterRead, type IncrementKind } from './increment.ts';
 
 export type DailyMethod = 'delta' | 'reset' | 'rollover' | 'replacement' | 'interpolated' | 'estimated';
 

@@ -1,5 +1,5 @@
-import type { Db, Params } from '../../common/ledger/index.js';
-import { addDays, dayBounds, localDay } from './tz.js';
+import type { Db, Params } from '../../common/ledger/index.ts';
+import { addDays, dayBounds, localDay } from './tz.ts';
 
 /** 15-minute slots: one earliest and one latest read kept per slot (migration 101). */
 export const SLOT_MS = 900_000;
@@ -68,7 +68,11 @@ export class ReadRecorder {
   private readonly marked = new Map<string, number>();
   private readonly dayEnds = new Map<string, number>();
 
-  constructor(private readonly opts: RecorderOptions) {}
+  private readonly opts: RecorderOptions;
+
+  constructor(opts: RecorderOptions) {
+    this.opts = opts;
+  }
 
   private dayEnd(day: string, tz: string): number {
     const k = `${tz}|${day}`;

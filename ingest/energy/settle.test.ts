@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openLedger, type Db } from '../../common/ledger/index.js';
-import { createPgDatabase, postgresAvailable, type PgDatabase } from '../../common/testing/index.js';
-import { ReadRecorder, type LedgerRead } from './record.js';
-import { settle } from './settle.js';
-import { dayBounds } from './tz.js';
+import { openLedger, type Db } from '../../common/ledger/index.ts';
+import { createPgDatabase, postgresAvailable, type PgDatabase } from '../../common/testing/index.ts';
+import { ReadRecorder, type LedgerRead } from './record.ts';
+import { settle } from './settle.ts';
+import { dayBounds } from './tz.ts';
 
 const pgUp = await postgresAvailable();
 const TZ = 'Asia/Shanghai';

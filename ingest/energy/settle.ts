@@ -1,8 +1,8 @@
-import type { Db } from '../../common/ledger/index.js';
-import { computeDay, type DailyEnergy } from './daily.js';
-import type { CounterRead } from './increment.js';
-import { SLOT_MS } from './record.js';
-import { addDays, dayBounds, localDay } from './tz.js';
+import type { Db } from '../../common/ledger/index.ts';
+import { computeDay, type DailyEnergy } from './daily.ts';
+import type { CounterRead } from './increment.ts';
+import { SLOT_MS } from './record.ts';
+import { addDays, dayBounds, localDay } from './tz.ts';
 
 export interface SettleOptions {
   now: number;

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { formatKwh, formatYuan, parseKwh, parseRate, siteDayRevenue } from './revenue.js';
+import { formatKwh, formatYuan, parseKwh, parseRate, siteDayRevenue } from './revenue.ts';
 
 describe('site-day revenue', () => {
   it.each([

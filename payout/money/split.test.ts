@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { splitRevenue } from '../settle/compute.js';
-import { splitLargestRemainder } from './split.js';
+import { splitRevenue } from '../settle/compute.ts';
+import { splitLargestRemainder } from './split.ts';
 
 // allocations of 1..10 kW (in W) on a site of at least their total, and any revenue up to 10 million yuan
 const siteArb = fc

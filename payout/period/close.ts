@@ -1,8 +1,8 @@
-import type { Db } from '../../common/ledger/index.js';
-import { SunshareError } from '../../common/errors.js';
-import { isMonth, nextMonth } from '../dates.js';
-import { acquireLock } from '../settle/lock.js';
-import { loadMonth } from './month.js';
+import type { Db } from '../../common/ledger/index.ts';
+import { SunshareError } from '../../common/errors.ts';
+import { isMonth, nextMonth } from '../dates.ts';
+import { acquireLock } from '../settle/lock.ts';
+import { loadMonth } from './month.ts';
 
 /** The last closed month, or undefined. */
 export async function lastClosedMonth(db: Db): Promise<string | undefined> {

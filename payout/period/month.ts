@@ -1,7 +1,7 @@
-import type { Db } from '../../common/ledger/index.js';
-import { SunshareError } from '../../common/errors.js';
-import { isMonth, monthDays } from '../dates.js';
-import { projectYear, yearTargets } from './targets.js';
+import type { Db } from '../../common/ledger/index.ts';
+import { SunshareError } from '../../common/errors.ts';
+import { isMonth, monthDays } from '../dates.ts';
+import { projectYear, yearTargets } from './targets.ts';
 
 /**
  * One payout month from the ledger: every line payable in the month (the

@@ -1,6 +1,6 @@
-import type { Db } from '../../common/ledger/index.js';
-import { lastClosedMonth, openMonth } from './close.js';
-import { yearTargets } from './targets.js';
+import type { Db } from '../../common/ledger/index.ts';
+import { lastClosedMonth, openMonth } from './close.ts';
+import { yearTargets } from './targets.ts';
 
 export interface Topup { site_id: string; household_id: string; year: string; target_fen: number; earned_fen: number; amount_fen: number }
 

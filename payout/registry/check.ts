@@ -1,5 +1,5 @@
-import type { Db } from '../../common/ledger/index.js';
-import type { Parsed, Row } from './parse.js';
+import type { Db } from '../../common/ledger/index.ts';
+import type { Parsed, Row } from './parse.ts';
 
 interface Span { id: string; household_id: string; site_id: string; share_w: number; valid_from: string; valid_to: string | null; where: string }
 const END = '9999-12-31';

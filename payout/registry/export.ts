@@ -1,7 +1,7 @@
-import type { Db } from '../../common/ledger/index.js';
-import { tablesToXlsx, tableToCsv, type Table } from '../tables/table.js';
-import { FIELDS, KINDS, TABLES, type Kind } from './kinds.js';
-import { maskBankAccount, maskIdCard } from './mask.js';
+import type { Db } from '../../common/ledger/index.ts';
+import { tablesToXlsx, tableToCsv, type Table } from '../tables/table.ts';
+import { FIELDS, KINDS, TABLES, type Kind } from './kinds.ts';
+import { maskBankAccount, maskIdCard } from './mask.ts';
 
 export interface ExportOptions {
   /** unmasked ID card and bank account numbers; recorded in finance_exports */

@@ -1,9 +1,9 @@
-import type { Db } from '../../common/ledger/index.js';
-import { SunshareError } from '../../common/errors.js';
-import { readSheets } from '../tables/read.js';
-import { crossCheck } from './check.js';
-import { FIELDS, KEYS, KINDS, TABLES, type Kind } from './kinds.js';
-import { parseSheets } from './parse.js';
+import type { Db } from '../../common/ledger/index.ts';
+import { SunshareError } from '../../common/errors.ts';
+import { readSheets } from '../tables/read.ts';
+import { crossCheck } from './check.ts';
+import { FIELDS, KEYS, KINDS, TABLES, type Kind } from './kinds.ts';
+import { parseSheets } from './parse.ts';
 
 export type ImportCounts = Record<Kind, number>;
 

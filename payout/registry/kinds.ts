@@ -1,5 +1,5 @@
-import { isDate } from '../dates.js';
-import { parseKwh, parseRate } from '../money/revenue.js';
+import { isDate } from '../dates.ts';
+import { parseKwh, parseRate } from '../money/revenue.ts';
 
 /**
  * The registry's import/export formats: one sheet (XLSX) or file (CSV, named

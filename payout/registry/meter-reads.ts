@@ -1,8 +1,8 @@
-import type { Db } from '../../common/ledger/index.js';
-import { SunshareError } from '../../common/errors.js';
-import { isDate } from '../dates.js';
-import { parseKwh } from '../money/revenue.js';
-import { readSheets } from '../tables/read.js';
+import type { Db } from '../../common/ledger/index.ts';
+import { SunshareError } from '../../common/errors.ts';
+import { isDate } from '../dates.ts';
+import { parseKwh } from '../money/revenue.ts';
+import { readSheets } from '../tables/read.ts';
 
 /**
  * The grid company's export reads (CSV or XLSX: site, date, export_kwh).

@@ -1,5 +1,5 @@
-import type { RawSheet } from '../tables/read.js';
-import { DEFAULTS, FIELDS, KEYS, kindOf, type Kind } from './kinds.js';
+import type { RawSheet } from '../tables/read.ts';
+import { DEFAULTS, FIELDS, KEYS, kindOf, type Kind } from './kinds.ts';
 
 export type Row = Record<string, unknown> & { _where: string };
 export type Parsed = Record<Kind, Row[]>;

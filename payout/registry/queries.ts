@@ -1,5 +1,5 @@
-import type { Db } from '../../common/ledger/index.js';
-import { maskBankAccount, maskIdCard } from './mask.js';
+import type { Db } from '../../common/ledger/index.ts';
+import { maskBankAccount, maskIdCard } from './mask.ts';
 
 /** Registry reads for the API and CLI; personal data always masked. */
 export interface SiteView { id: string; name: string; town: string; village: string; capacity_w: number; time_zone: string; commissioned_on: string | null; allocated_w: number; households: number }

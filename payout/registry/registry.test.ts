@@ -2,13 +2,13 @@ import { writeFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createPgDatabase, postgresAvailable, type PgDatabase } from '../../common/testing/index.js';
-import { openLedger, type Db } from '../../common/ledger/index.js';
-import { SunshareError } from '../../common/errors.js';
-import { EXAMPLE_REGISTRY, tempFile } from '../testing/fixture.js';
-import { exportRegistry } from './export.js';
-import { importRegistry } from './import.js';
-import { maskBankAccount, maskIdCard } from './mask.js';
+import { createPgDatabase, postgresAvailable, type PgDatabase } from '../../common/testing/index.ts';
+import { openLedger, type Db } from '../../common/ledger/index.ts';
+import { SunshareError } from '../../common/errors.ts';
+import { EXAMPLE_REGISTRY, tempFile } from '../testing/fixture.ts';
+import { exportRegistry } from './export.ts';
+import { importRegistry } from './import.ts';
+import { maskBankAccount, maskIdCard } from './mask.ts';
 
 const pgUp = await postgresAvailable();
 

@@ -1,8 +1,8 @@
-import type { Db } from '../../common/ledger/index.js';
-import { loadMonth, type Month, type MonthFilter } from '../period/month.js';
-import { tablesToXlsx, tableToCsv, type Table } from '../tables/table.js';
-import { reconcileReads, reconcileTable } from './reconcile.js';
-import { companyTable, householdTable, noticeTable, siteTable, statementTable } from './tables.js';
+import type { Db } from '../../common/ledger/index.ts';
+import { loadMonth, type Month, type MonthFilter } from '../period/month.ts';
+import { tablesToXlsx, tableToCsv, type Table } from '../tables/table.ts';
+import { reconcileReads, reconcileTable } from './reconcile.ts';
+import { companyTable, householdTable, noticeTable, siteTable, statementTable } from './tables.ts';
 
 export type ReportFormat = 'csv' | 'xlsx';
 export interface ReportOptions extends MonthFilter { format: ReportFormat }

@@ -1,7 +1,7 @@
-import type { Db } from '../../common/ledger/index.js';
-import { SunshareError } from '../../common/errors.js';
-import { isMonth, monthDays } from '../dates.js';
-import type { Table } from '../tables/table.js';
+import type { Db } from '../../common/ledger/index.ts';
+import { SunshareError } from '../../common/errors.ts';
+import { isMonth, monthDays } from '../dates.ts';
+import type { Table } from '../tables/table.ts';
 
 export interface ReadCheck { site_id: string; day: string; grid_wh: number; meter_wh: number | null; inverters_wh: number | null; diff_wh: number | null; diff_permille: number | null }
 

@@ -1,14 +1,14 @@
 import ExcelJS from 'exceljs';
 import { parse } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createPgDatabase, postgresAvailable, type PgDatabase } from '../../common/testing/index.js';
-import { openLedger, type Db } from '../../common/ledger/index.js';
-import { daysFromTo } from '../dates.js';
-import { postTopups } from '../period/topup.js';
-import { importRegistry } from '../registry/import.js';
-import { runSettlement } from '../settle/run.js';
-import { EXAMPLE_REGISTRY, putEnergy } from '../testing/fixture.js';
-import { buildReport, buildStatement } from './build.js';
+import { createPgDatabase, postgresAvailable, type PgDatabase } from '../../common/testing/index.ts';
+import { openLedger, type Db } from '../../common/ledger/index.ts';
+import { daysFromTo } from '../dates.ts';
+import { postTopups } from '../period/topup.ts';
+import { importRegistry } from '../registry/import.ts';
+import { runSettlement } from '../settle/run.ts';
+import { EXAMPLE_REGISTRY, putEnergy } from '../testing/fixture.ts';
+import { buildReport, buildStatement } from './build.ts';
 
 const pgUp = await postgresAvailable();
 const fen = (yuan: string) => {
@@ -124,9 +124,9 @@ describe('grid reads against telemetry', () => {
     await putEnergy(db, 'ry-dq-01', 'meter01', 'export_energy_wh', '2017-07-01', 780_000);
     await putEnergy(db, 'ry-dq-01', 'meter01', 'export_energy_wh', '2017-07-01', 777_000, { revision: 2 });
     await putEnergy(db, 'ry-dq-02', 'inv01', 'ac_energy_wh', '2017-07-01', 100_000);
-    const { importMeterReads } = await import('../registry/meter-reads.js');
-    const { reconcileReads } = await import('./reconcile.js');
-    const { tempFile } = await import('../testing/fixture.js');
+    const { importMeterReads } = await import('../registry/meter-reads.ts');
+    const { reconcileReads } = await import('./reconcile.ts');
+    const { tempFile } = await import('../testing/fixture.ts');
     await importMeterReads(db, tempFile('reads.csv', 'site,date,export_kwh\nry-dq-01,2017-07-01,777.5\nry-dq-02,2017-07-01,110\nry-dq-01,2017-07-02,800\n'));
     expect(await reconcileReads(db, '2017-07')).toEqual([
       { site_id: 'ry-dq-01', day: '2017-07-01', grid_wh: 777_500, meter_wh: 777_000, inverters_wh: null, diff_wh: -500, diff_permille: -1 },

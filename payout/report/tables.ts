@@ -1,5 +1,5 @@
-import type { Month } from '../period/month.js';
-import type { Table } from '../tables/table.js';
+import type { Month } from '../period/month.ts';
+import type { Table } from '../tables/table.ts';
 
 /** The month's report tables, headings in Chinese for finance staff and village committees. */
 export function householdTable(m: Month): Table {

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
-import { siteDayRevenue } from '../money/revenue.js';
-import { splitLargestRemainder } from '../money/split.js';
-import type { AllocationRow, BatchInputs, SiteRow } from './inputs.js';
-import { siteDay } from './inputs.js';
+import { siteDayRevenue } from '../money/revenue.ts';
+import { splitLargestRemainder } from '../money/split.ts';
+import type { AllocationRow, BatchInputs, SiteRow } from './inputs.ts';
+import { siteDay } from './inputs.ts';
 
 /** One site-day's settlement as computed from its inputs (before comparing with what is posted). */
 export interface ComputedLine { allocation_id: string; household_id: string; share_w: number; grid_fen: number; subsidy_fen: number }

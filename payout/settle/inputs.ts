@@ -1,4 +1,4 @@
-import type { Db } from '../../common/ledger/index.js';
+import type { Db } from '../../common/ledger/index.ts';
 
 /** Everything settlement reads for a batch of sites over a date range, loaded in a few range queries. */
 export interface SiteRow { id: string; capacity_w: number; time_zone: string; commissioned_on: string | null }

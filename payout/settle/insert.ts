@@ -1,4 +1,4 @@
-import type { Db } from '../../common/ledger/index.js';
+import type { Db } from '../../common/ledger/index.ts';
 
 /**
  * Inserts many rows. On PostgreSQL with multi-row VALUES statements (a

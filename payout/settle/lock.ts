@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
-import type { Db } from '../../common/ledger/index.js';
-import { SunshareError } from '../../common/errors.js';
+import type { Db } from '../../common/ledger/index.ts';
+import { SunshareError } from '../../common/errors.ts';
 
 /**
  * A lock across processes and machines on SQLite and PostgreSQL alike: a row

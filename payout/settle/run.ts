@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import type { Db } from '../../common/ledger/index.js';
-import { SunshareError } from '../../common/errors.js';
-import { daysFromTo, isDate, monthOf, nextMonth, todayIn } from '../dates.js';
-import { computeSiteDay, type Computed } from './compute.js';
-import { listSites, loadBatch, postedTotals, siteDay, type BatchInputs } from './inputs.js';
-import { lastClosedMonth, openMonth } from '../period/close.js';
-import { insertRows } from './insert.js';
-import { acquireLock } from './lock.js';
+import type { Db } from '../../common/ledger/index.ts';
+import { SunshareError } from '../../common/errors.ts';
+import { daysFromTo, isDate, monthOf, nextMonth, todayIn } from '../dates.ts';
+import { computeSiteDay, type Computed } from './compute.ts';
+import { listSites, loadBatch, postedTotals, siteDay, type BatchInputs } from './inputs.ts';
+import { lastClosedMonth, openMonth } from '../period/close.ts';
+import { insertRows } from './insert.ts';
+import { acquireLock } from './lock.ts';
 
 export interface RunOptions {
   from: string;

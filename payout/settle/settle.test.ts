@@ -1,12 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createPgDatabase, postgresAvailable, type PgDatabase } from '../../common/testing/index.js';
-import { openLedger, type Db } from '../../common/ledger/index.js';
-import { importRegistry } from '../registry/import.js';
-import { importMeterReads } from '../registry/meter-reads.js';
-import { EXAMPLE_REGISTRY, putEnergy, tempFile } from '../testing/fixture.js';
-import { closeMonth } from '../period/close.js';
-import { acquireLock } from './lock.js';
-import { runSettlement } from './run.js';
+import { createPgDatabase, postgresAvailable, type PgDatabase } from '../../common/testing/index.ts';
+import { openLedger, type Db } from '../../common/ledger/index.ts';
+import { importRegistry } from '../registry/import.ts';
+import { importMeterReads } from '../registry/meter-reads.ts';
+import { EXAMPLE_REGISTRY, putEnergy, tempFile } from '../testing/fixture.ts';
+import { closeMonth } from '../period/close.ts';
+import { acquireLock } from './lock.ts';
+import { runSettlement } from './run.ts';
 
 const pgUp = await postgresAvailable();
 const JUNE = { from: '2017-06-01', to: '2017-06-30', now: new Date('2017-07-01T02:00:00Z') };

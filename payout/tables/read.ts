@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { basename, extname } from 'node:path';
 import ExcelJS from 'exceljs';
 import { parse } from 'csv-parse/sync';
-import { SunshareError } from '../../common/errors.js';
+import { SunshareError } from '../../common/errors.ts';
 
 /** A sheet read from CSV or XLSX: header names lower-cased, every cell as trimmed text, with its line number. */
 export interface RawSheet { source: string; name: string; rows: { line: number; cells: Record<string, string> }[]; headers: string[] }

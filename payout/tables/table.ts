@@ -1,6 +1,6 @@
 import ExcelJS from 'exceljs';
 import { stringify } from 'csv-stringify/sync';
-import { formatKwh, formatYuan } from '../money/revenue.js';
+import { formatKwh, formatYuan } from '../money/revenue.ts';
 
 /**
  * A report or export table, written as Excel-safe CSV (UTF-8 with BOM, text

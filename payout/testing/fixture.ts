@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Db } from '../../common/ledger/index.js';
+import type { Db } from '../../common/ledger/index.ts';
 
 /** Test and demo helpers: the example registry files and daily energy rows as ingest writes them. */
 export const EXAMPLES_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', 'examples');

@@ -1,12 +1,12 @@
 import fc from 'fast-check';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openLedger, type Db } from '../../common/ledger/index.js';
-import { silentLogger } from '../../common/log.js';
-import { buildApp, createToken } from '../../api/index.js';
-import { payoutServiceFor } from '../../api/payout-wiring.js';
-import { importRegistry } from '../../payout/index.js';
-import { EXAMPLE_REGISTRY } from '../../payout/testing/fixture.js';
+import { openLedger, type Db } from '../../common/ledger/index.ts';
+import { silentLogger } from '../../common/log.ts';
+import { buildApp, createToken } from '../../api/index.ts';
+import { payoutServiceFor } from '../../api/payout-wiring.ts';
+import { importRegistry } from '../../payout/index.ts';
+import { EXAMPLE_REGISTRY } from '../../payout/testing/fixture.ts';
 
 const SEED = 31_337;
 const CASES = 2500;

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { TELEMETRY_SCHEMA, type Reading } from '../../common/contract.js';
+import { TELEMETRY_SCHEMA, type Reading } from '../../common/contract.ts';
 
 /**
  * Hostile MQTT payloads for ingest, each one guaranteed to be wrong somewhere

@@ -5,10 +5,10 @@ import { basename, join } from 'node:path';
 import ExcelJS from 'exceljs';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SunshareError } from '../../common/errors.js';
-import { openLedger, type Db } from '../../common/ledger/index.js';
-import { importMeterReads, importRegistry } from '../../payout/index.js';
-import { EXAMPLE_REGISTRY, EXAMPLES_DIR } from '../../payout/testing/fixture.js';
+import { SunshareError } from '../../common/errors.ts';
+import { openLedger, type Db } from '../../common/ledger/index.ts';
+import { importMeterReads, importRegistry } from '../../payout/index.ts';
+import { EXAMPLE_REGISTRY, EXAMPLES_DIR } from '../../payout/testing/fixture.ts';
 
 const SEED = 424_242;
 const CSV_CASES = 250;

@@ -1,8 +1,8 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { silentLogger } from '../../common/log.js';
-import { socatAvailable, startPtyPair, type PtyPair } from '../../common/testing/index.js';
-import { ModbusException, ModbusLine } from '../../gateway/modbus/line.js';
-import { behaviourSchedule, BEHAVIOURS, registerValue, startHostileRtu, startHostileTcp, type Behaviour, type HostileServer } from './hostile-modbus.js';
+import { silentLogger } from '../../common/log.ts';
+import { socatAvailable, startPtyPair, type PtyPair } from '../../common/testing/index.ts';
+import { ModbusException, ModbusLine } from '../../gateway/modbus/line.ts';
+import { behaviourSchedule, BEHAVIOURS, registerValue, startHostileRtu, startHostileTcp, type Behaviour, type HostileServer } from './hostile-modbus.ts';
 
 const SEED = 8_0808;
 const TIMEOUT_MS = 150;

@@ -4,9 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mqtt, { type MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { topics } from '../../common/contract.js';
-import { hasBinary, mosquittoAvailable, startMosquitto, waitFor } from '../../common/testing/index.js';
-import { hashPassword, startBroker, type BrokerHandle } from '../../broker/index.js';
+import { topics } from '../../common/contract.ts';
+import { hasBinary, mosquittoAvailable, startMosquitto, waitFor } from '../../common/testing/index.ts';
+import { hashPassword, startBroker, type BrokerHandle } from '../../broker/index.ts';
 
 const uid = () => Math.random().toString(36).slice(2, 8);
 const connect = (url: string, o: mqtt.IClientOptions) => mqtt.connectAsync(url, { reconnectPeriod: 0, connectTimeout: 3000, clientId: `sec-${uid()}`, ...o });
@@ -103,7 +103,7 @@ describe.skipIf(!mosquittoAvailable() || !hasBinary('openssl'))('Mosquitto with 
     execFileSync('mosquitto_passwd', ['-c', '-b', passwd, 'gw', 'gw-pass']);
     chmodSync(passwd, 0o644);
     // startMosquitto adds its own plain listener for the port it reports; the TLS listener is this test's
-    const { freePort } = await import('../../common/testing/index.js');
+    const { freePort } = await import('../../common/testing/index.ts');
     const tlsPort = await freePort();
     const mq = await startMosquitto(`allow_anonymous false\npassword_file ${passwd}\nlistener ${tlsPort} 127.0.0.1\ncertfile ${cert}\nkeyfile ${key}\n`);
     try {
@@ -128,7 +128,7 @@ describe.skipIf(!mosquittoAvailable() || !hasBinary('openssl'))('Mosquitto with 
 describe.skipIf(!hasBinary('openssl'))('the embedded broker with TLS required', () => {
   it('opens no plain MQTT port; plain MQTT, an untrusted certificate and a wrong password are refused', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'sunshare-sec-aedes-tls-'));
-    const { canConnect, freePort } = await import('../../common/testing/index.js');
+    const { canConnect, freePort } = await import('../../common/testing/index.ts');
     const cert = join(dir, 'cert.pem');
     const key = join(dir, 'key.pem');
     execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=localhost'], { stdio: 'ignore' });

@@ -3,12 +3,12 @@ import ExcelJS from 'exceljs';
 import { parse } from 'csv-parse/sync';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openLedger, type Db } from '../../common/ledger/index.js';
-import { createLogger } from '../../common/log.js';
-import { buildApp, createToken } from '../../api/index.js';
-import { payoutServiceFor } from '../../api/payout-wiring.js';
-import { exportRegistry, importRegistry, runSettlement } from '../../payout/index.js';
-import { EXAMPLE_REGISTRY, putEnergy } from '../../payout/testing/fixture.js';
+import { openLedger, type Db } from '../../common/ledger/index.ts';
+import { createLogger } from '../../common/log.ts';
+import { buildApp, createToken } from '../../api/index.ts';
+import { payoutServiceFor } from '../../api/payout-wiring.ts';
+import { exportRegistry, importRegistry, runSettlement } from '../../payout/index.ts';
+import { EXAMPLE_REGISTRY, putEnergy } from '../../payout/testing/fixture.ts';
 
 /** The logger of common/log.ts, writing into a string this test can search. */
 function capturingLogger() {

@@ -17,14 +17,20 @@ export class ComponentProcess {
   /** Exits nobody asked for. */
   readonly crashes: string[] = [];
 
-  constructor(
-    readonly name: string,
-    private readonly command: 'gateway' | 'ingest',
-    private readonly config: unknown,
-    private readonly dir: string,
-    /** The child's environment (a fake wall clock for a gateway); this process's by default. */
-    private readonly env: NodeJS.ProcessEnv = process.env,
-  ) {}
+  readonly name: string;
+  private readonly command: 'gateway' | 'ingest';
+  private readonly config: unknown;
+  private readonly dir: string;
+  /** The child's environment (a fake wall clock for a gateway); this process's by default. */
+  private readonly env: NodeJS.ProcessEnv;
+
+  constructor(name: string, command: 'gateway' | 'ingest', config: unknown, dir: string, env: NodeJS.ProcessEnv = process.env) {
+    this.name = name;
+    this.env = env;
+    this.command = command;
+    this.config = config;
+    this.dir = dir;
+  }
 
   get running(): boolean {
     return this.child !== undefined && this.child.exitCode === null && this.child.signalCode === null;

@@ -1,6 +1,6 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { SMALL_SPOOL_BYTES, type SoakSystem } from './system.js';
+import { SMALL_SPOOL_BYTES, type SoakSystem } from './system.ts';
 
 /** Bytes of a spool directory's files (files may be renamed or removed under us). */
 export function spoolBytes(dir: string): number {

@@ -1,12 +1,12 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { openLedger, type Db } from '../../common/ledger/index.js';
-import type { InfluxServer } from '../../common/testing/index.js';
-import { seedRegistry, type DemoSite } from '../../demo/seed.js';
-import { settle } from '../../ingest/index.js';
-import { runSettlement } from '../../payout/index.js';
-import { DATABASE, TIME_ZONE } from './system.js';
-import type { TruthRecorder } from './truth.js';
+import { openLedger, type Db } from '../../common/ledger/index.ts';
+import type { InfluxServer } from '../../common/testing/index.ts';
+import { seedRegistry, type DemoSite } from '../../demo/seed.ts';
+import { settle } from '../../ingest/index.ts';
+import { runSettlement } from '../../payout/index.ts';
+import { DATABASE, TIME_ZONE } from './system.ts';
+import type { TruthRecorder } from './truth.ts';
 
 export interface GatewayReconciliation {
   site: string;

@@ -1,7 +1,7 @@
 import { Command } from 'commander';
-import { faketimeAvailable } from '../../common/testing/index.js';
-import { FAULTS, type FaultName } from './faults.js';
-import { runSoak } from './soak.js';
+import { faketimeAvailable } from '../../common/testing/index.ts';
+import { FAULTS, type FaultName } from './faults.ts';
+import { runSoak } from './soak.ts';
 
 /**
  * npm run soak -- --minutes N: the whole pipeline under the fault schedule,

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { faketimeAvailable, influxAvailable } from '../../common/testing/index.js';
-import { FAULTS } from './faults.js';
-import { runSoak } from './soak.js';
+import { faketimeAvailable, influxAvailable } from '../../common/testing/index.ts';
+import { FAULTS } from './faults.ts';
+import { runSoak } from './soak.ts';
 
 /**
  * The CI-sized soak: every fault once over about two simulated days, then the

@@ -1,11 +1,11 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Spool } from '../../gateway/spool/index.js';
-import { fireFault, FAULTS, spoolBytes, type FaultName } from './faults.js';
-import { completeDays, reconcileEnergy, reconcileReadings, reconcileSettlements, type EnergyDifference, type GatewayReconciliation } from './reconcile.js';
-import { startSoakSystem, type SoakSystem } from './system.js';
-import { TruthRecorder } from './truth.js';
+import { Spool } from '../../gateway/spool/index.ts';
+import { fireFault, FAULTS, spoolBytes, type FaultName } from './faults.ts';
+import { completeDays, reconcileEnergy, reconcileReadings, reconcileSettlements, type EnergyDifference, type GatewayReconciliation } from './reconcile.ts';
+import { startSoakSystem, type SoakSystem } from './system.ts';
+import { TruthRecorder } from './truth.ts';
 
 export interface SoakOptions {
   minutes: number;

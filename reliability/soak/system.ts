@@ -1,13 +1,13 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { openLedger } from '../../common/ledger/index.js';
-import { fakeClock, freePort, startInflux, waitFor, type FakeClock, type InfluxServer } from '../../common/testing/index.js';
-import { startBroker, type BrokerHandle } from '../../broker/index.js';
-import { demoSites, seedRegistry, type DemoSite } from '../../demo/seed.js';
-import { translateTimestamps } from '../../demo/sim-time.js';
-import { startSim, type SimHandle } from '../../firmware-sim/index.js';
-import { ComponentProcess } from './children.js';
-import { startLinkProxy, type LinkProxy } from './proxy.js';
+import { openLedger } from '../../common/ledger/index.ts';
+import { fakeClock, freePort, startInflux, waitFor, type FakeClock, type InfluxServer } from '../../common/testing/index.ts';
+import { startBroker, type BrokerHandle } from '../../broker/index.ts';
+import { demoSites, seedRegistry, type DemoSite } from '../../demo/seed.ts';
+import { translateTimestamps } from '../../demo/sim-time.ts';
+import { startSim, type SimHandle } from '../../firmware-sim/index.ts';
+import { ComponentProcess } from './children.ts';
+import { startLinkProxy, type LinkProxy } from './proxy.ts';
 
 export const TIME_ZONE = 'Asia/Shanghai';
 export const DATABASE = 'soak';

@@ -1,4 +1,4 @@
-import type { SimHandle } from '../../firmware-sim/index.js';
+import type { SimHandle } from '../../firmware-sim/index.ts';
 
 /**
  * The simulators' own record of energy, sampled often: producedWh (meters:
@@ -11,7 +11,11 @@ export class TruthRecorder {
   private readonly samples = new Map<string, { t: number; wh: number }[]>();
   private timer: NodeJS.Timeout | undefined;
 
-  constructor(private readonly sims: Map<string, SimHandle>) {}
+  private readonly sims: Map<string, SimHandle>;
+
+  constructor(sims: Map<string, SimHandle>) {
+    this.sims = sims;
+  }
 
   start(everyMs = 100): void {
     this.sample();
