@@ -9,7 +9,7 @@ export function register(program: Command): void {
     .option('-p, --port <port>', 'Modbus TCP port; all devices share it, one unit id each (inverters 1..N, meter 100)', '5020')
     .option('--host <address>', 'address to listen on (0.0.0.0 for other machines)', '127.0.0.1')
     .option('-n, --inverters <count>', 'number of inverters (without --config)', '3')
-    .option('--profile <name>', 'inverter register map: sunspec (models 1+103+160), sunspec-float (1+113+160), huawei-sun2000, sungrow-sg', 'sunspec')
+    .option('--profile <name>', 'inverter profile: a file in common/devices/sunspec-devices/ (sunspec: models 1+103+160, sunspec-float: 1+113+160) or common/devices/maps/ (huawei-sun2000, sungrow-sg, ...)', 'sunspec')
     .option('--rated-power <watts>', 'rated AC power per inverter, W (PV array: 1.25 x this)', '12000')
     .option('--no-meter', 'leave out the SunSpec revenue meter (model 203, unit id 100)')
     .option('--seed <n>', 'weather seed: the same seed gives the same sun, clouds and counters', '1')

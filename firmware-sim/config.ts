@@ -4,18 +4,29 @@ import { loadConfigFile, parseConfig } from '../common/config.ts';
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { isSunshareError, SunshareError } from '../common/errors.ts';
+import { deviceProfiles, type DeviceProfile } from '../common/devices/index.ts';
 import { faultProblems, ScheduledFault } from './faults.ts';
 
-/** Device profiles the simulator serves; each is a register map in common/devices/. */
-export const PROFILES = ['sunspec', 'sunspec-float', 'sunspec-meter', 'huawei-sun2000', 'sungrow-sg'] as const;
-export type Profile = (typeof PROFILES)[number];
-export const isMeterProfile = (p: Profile) => p === 'sunspec-meter';
+/**
+ * Device profiles the simulator serves: one per file in common/devices/sunspec-devices/ and
+ * common/devices/maps/ (a new map file is a new profile, no code).
+ */
+const CATALOG: readonly DeviceProfile[] = deviceProfiles();
+export const PROFILES: readonly string[] = CATALOG.map((p) => p.id);
+export type Profile = string;
+/** The catalog entry of a profile the config schema accepted. */
+export function deviceProfile(p: Profile): DeviceProfile {
+  const found = CATALOG.find((c) => c.id === p);
+  if (!found) throw new SunshareError('CONFIG_INVALID', `no device profile ${p}`, { details: [`profiles: ${PROFILES.join(', ')}`] });
+  return found;
+}
+export const isMeterProfile = (p: Profile) => deviceProfile(p).kind === 'meter';
 
 export const SimDevice = Type.Object(
   {
     id: Id,
     profile: Type.Union(PROFILES.map((p) => Type.Literal(p)), {
-      description: 'sunspec (models 1+103+160), sunspec-float (1+113+160), sunspec-meter (1+203), huawei-sun2000, sungrow-sg',
+      description: `a SunSpec device (common/devices/sunspec-devices/) or a vendor map (common/devices/maps/): ${PROFILES.join(', ')}`,
     }),
     unitId: Type.Integer({ minimum: 1, maximum: 247 }),
     /** TCP port for this device; default the top-level tcp.port (several devices share a port by unit id). */

@@ -1,5 +1,5 @@
 import { SunshareError } from '../common/errors.ts';
-import { loadSimConfig, parseSimConfig, PROFILES, type Profile, type SimConfig } from './config.ts';
+import { isMeterProfile, loadSimConfig, parseSimConfig, PROFILES, type SimConfig } from './config.ts';
 import { startSim } from './sim.ts';
 
 export interface CliOptions {
@@ -31,21 +31,25 @@ function positive(name: string, text: string): number {
   return n;
 }
 
+/** The revenue meter the quick flags add. */
+const METER_PROFILE = 'sunspec-meter';
+
 /** The config the quick flags describe: N inverters of one profile on one port, plus a meter. */
 export function quickConfig(o: CliOptions): SimConfig {
-  if (!(PROFILES as readonly string[]).includes(o.profile) || o.profile === 'sunspec-meter') {
-    throw new SunshareError('CLI_OPTION', `--profile must be one of ${PROFILES.filter((p) => p !== 'sunspec-meter').join(', ')}, got "${o.profile}"`);
+  const inverterProfiles = PROFILES.filter((p) => !isMeterProfile(p));
+  if (!inverterProfiles.includes(o.profile)) {
+    throw new SunshareError('CLI_OPTION', `--profile must be one of ${inverterProfiles.join(', ')}, got "${o.profile}"`);
   }
   const n = int('inverters', o.inverters, 1, 99);
   const rated = positive('rated-power', o.ratedPower);
   const devices: Record<string, unknown>[] = Array.from({ length: n }, (_, i) => ({
     id: `inv-${String(i + 1).padStart(2, '0')}`,
-    profile: o.profile as Profile,
+    profile: o.profile,
     unitId: i + 1,
     ratedPowerW: rated,
     ...(o.rtu ? { rtuPath: o.rtu } : {}),
   }));
-  if (o.meter) devices.push({ id: 'meter', profile: 'sunspec-meter', unitId: 100, ...(o.rtu ? { rtuPath: o.rtu } : {}) });
+  if (o.meter) devices.push({ id: 'meter', profile: METER_PROFILE, unitId: 100, ...(o.rtu ? { rtuPath: o.rtu } : {}) });
   return parseSimConfig({ devices }, 'command-line options');
 }
 

@@ -1,5 +1,5 @@
 import { createClock, parseStart, type SimClock } from './clock.ts';
-import { parseSimConfig, type Profile, type SimConfig, type SimConfigInput } from './config.ts';
+import { deviceProfile, parseSimConfig, type Profile, type SimConfig, type SimConfigInput } from './config.ts';
 import type { DeviceStats, DeviceTruth } from './devices/device.ts';
 import { startControl, type ControlServer } from './control.ts';
 import type { Fault, FaultKind } from './faults.ts';
@@ -12,6 +12,8 @@ export interface SimDeviceInfo {
   id: string;
   kind: 'inverter' | 'meter';
   profile: Profile;
+  /** The gateway profile that reads it: `sunspec` (discovery) or the vendor map's id. */
+  gatewayProfile: string;
   unitId: number;
   /** TCP port it answers on (host: SimHandle.host). */
   port: number;
@@ -100,6 +102,7 @@ export async function startSim(input: SimConfigInput | SimConfig): Promise<SimHa
         id: d.id,
         kind: d.kind,
         profile: d.profile,
+        gatewayProfile: deviceProfile(d.profile).gatewayProfile,
         unitId: d.unitId,
         port: portOf(d.config),
         ...(d.config.rtuPath ? { rtuPath: d.config.rtuPath } : {}),

@@ -1,6 +1,6 @@
 import { SunshareError } from '../common/errors.ts';
 import { parseStart, zoneOffsetMs } from './clock.ts';
-import type { SimConfig } from './config.ts';
+import { isMeterProfile, type SimConfig } from './config.ts';
 import { SimulatedDevice } from './devices/device.ts';
 import type { Fault } from './faults.ts';
 import { environmentAt } from './physics/pv.ts';
@@ -46,7 +46,7 @@ export class Site {
     const s = config.site;
     this.geometry = { latitude: s.latitude, longitude: s.longitude, tiltDeg: s.tiltDeg, azimuthDeg: s.azimuthDeg };
     this.weather = new Weather(config.seed, s.longitude);
-    const invRated = config.devices.filter((d) => d.profile !== 'sunspec-meter').reduce((sum, d) => sum + (d.ratedPowerW ?? 0), 0);
+    const invRated = config.devices.filter((d) => !isMeterProfile(d.profile)).reduce((sum, d) => sum + (d.ratedPowerW ?? 0), 0);
     this.devices = config.devices.map((d) => new SimulatedDevice(d, config.seed, Math.round(invRated * 1.1)));
     this.byId = new Map(this.devices.map((d) => [d.id, d]));
     this.meter = this.devices.find((d) => d.kind === 'meter');

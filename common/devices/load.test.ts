@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { SunshareError } from '../errors.ts';
-import { loadSunSpecFile, loadSunSpecModel, loadVendorFile, loadVendorMap, sunSpecModelIds, sunSpecPoint, vendorMapIds } from './load.ts';
+import { deviceProfiles, loadSunSpecDevice, loadSunSpecDeviceFile, loadSunSpecFile, loadSunSpecModel, loadVendorFile, loadVendorMap, sunSpecDeviceIds, sunSpecModelIds, sunSpecPoint, vendorMapIds } from './load.ts';
 import { modelLength, pointAddress, repeatingPointAddress } from './sunspec.ts';
 
 describe('shipped device maps', () => {
@@ -19,6 +19,20 @@ describe('shipped device maps', () => {
 
   it.each(vendorMapIds())('vendor map %s validates', (id) => {
     expect(loadVendorMap(id).id).toBe(id);
+  });
+
+  it.each(sunSpecDeviceIds())('SunSpec device %s validates', (id) => {
+    expect(loadSunSpecDevice(id).id).toBe(id);
+  });
+
+  it('lists every device file once, SunSpec devices read by discovery, vendor maps by their id', () => {
+    expect(deviceProfiles()).toEqual([
+      { id: 'sunspec', family: 'sunspec', kind: 'inverter', gatewayProfile: 'sunspec' },
+      { id: 'sunspec-float', family: 'sunspec', kind: 'inverter', gatewayProfile: 'sunspec' },
+      { id: 'sunspec-meter', family: 'sunspec', kind: 'meter', gatewayProfile: 'sunspec' },
+      { id: 'huawei-sun2000', family: 'vendor', kind: 'inverter', gatewayProfile: 'huawei-sun2000' },
+      { id: 'sungrow-sg', family: 'vendor', kind: 'inverter', gatewayProfile: 'sungrow-sg' },
+    ]);
   });
 
   it('has the SunSpec lengths from the spec', () => {
@@ -105,6 +119,26 @@ describe('bad maps are rejected with every problem, its path and the file', () =
     );
     const e = problemsOf(() => loadVendorFile(f));
     expect(e.details).toEqual(['/points/1 (Q): holding register 11 is also used by P', '/points/2 (S): a string needs size (registers)']);
+  });
+
+  it('simulator sources: a quantity or a value, not both or neither', () => {
+    const f = write(
+      'bad5.yaml',
+      'id: acme\nmanufacturer: Acme\ndescription: x\nkind: inverter\npoints:\n  - { name: P, address: 10, registerType: holding, type: uint16, sim: { quantity: mppts, value: 3 } }\n  - { name: Q, address: 11, registerType: holding, type: uint16, sim: { faultValue: 1 } }\n  - { name: R, address: 12, registerType: holding, type: uint16, sim: { quantity: sunshine } }\n',
+    );
+    const e = problemsOf(() => loadVendorFile(f));
+    expect(e.details.some((d) => d.startsWith('/points/2/sim/quantity'))).toBe(true);
+    const g = write('bad5b.yaml', 'id: acme\nmanufacturer: Acme\ndescription: x\nkind: inverter\npoints:\n  - { name: P, address: 10, registerType: holding, type: uint16, sim: { quantity: mppts, value: 3 } }\n  - { name: Q, address: 11, registerType: holding, type: uint16, sim: { faultValue: 1 } }\n');
+    expect(problemsOf(() => loadVendorFile(g)).details).toEqual(['/points/0 (P)/sim: give exactly one of quantity and value', '/points/1 (Q)/sim: give exactly one of quantity and value']);
+  });
+
+  it('SunSpec devices: known models, model 1 first, blocks only where the model repeats', () => {
+    const f = write('bad6.yaml', 'id: odd\ndescription: x\nmodels: [{ id: 103, blocks: mppts }, { id: 777 }]\nsimulator: { model: X, serialPrefix: X }\n');
+    expect(problemsOf(() => loadSunSpecDeviceFile(f)).details).toEqual([
+      '/models/0/blocks: model 103 has no repeating block',
+      '/models/1/id: SunSpec model 777 has no definition in ' + join(import.meta.dirname, 'sunspec'),
+      '/models/0/id: the chain starts with model 1 (common)',
+    ]);
   });
 
   it('unknown ids and broken YAML', () => {

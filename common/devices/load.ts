@@ -7,12 +7,13 @@ import { parse as parseYaml } from 'yaml';
 import { SunshareError } from '../errors.ts';
 import { validator } from '../validate.ts';
 import { registerCount } from './codec.ts';
-import { SunSpecModel, VendorMap, type SunSpecPoint, type VendorPoint } from './schema.ts';
+import { SunSpecDevice, SunSpecModel, VendorMap, type SimSource, type SunSpecPoint, type VendorPoint } from './schema.ts';
 
 /** Folder of the shipped maps: common/devices/{sunspec,maps}/. */
 export const DEVICES_DIR = dirname(fileURLToPath(import.meta.url));
 export const SUNSPEC_DIR = join(DEVICES_DIR, 'sunspec');
 export const MAPS_DIR = join(DEVICES_DIR, 'maps');
+export const SUNSPEC_DEVICES_DIR = join(DEVICES_DIR, 'sunspec-devices');
 
 const cache = new Map<string, unknown>();
 
@@ -43,6 +44,14 @@ function parseWith<T extends TSchema>(schema: T, raw: unknown, file: string, sem
   return value as Static<T>;
 }
 
+/** A point's `sim` gives either a quantity or a value. */
+function checkSim(sim: SimSource | undefined, at: string): string[] {
+  if (!sim) return [];
+  if ((sim.quantity === undefined) === (sim.value === undefined)) return [`${at}/sim: give exactly one of quantity and value`];
+  if (sim.faultValue !== undefined && sim.value === undefined) return [`${at}/sim: faultValue goes with value`];
+  return [];
+}
+
 /** Points must be contiguous, sized for their type, and name existing scale factors. */
 function checkSunSpecPoints(points: readonly SunSpecPoint[], where: string, sfNames: Set<string>, length: number): string[] {
   const problems: string[] = [];
@@ -58,6 +67,7 @@ function checkSunSpecPoints(points: readonly SunSpecPoint[], where: string, sfNa
       problems.push(`${at}: type ${p.type} takes ${registerCount(p.type)} register(s), size says ${p.size}`);
     }
     if (p.sf !== undefined && !sfNames.has(p.sf)) problems.push(`${at}: scale factor ${p.sf} is not a sunssf point of this model`);
+    problems.push(...checkSim(p.sim, at));
   });
   if (expected !== length) problems.push(`${where}: points cover ${expected} registers, length says ${length}`);
   return problems;
@@ -79,6 +89,7 @@ function checkVendorMap(m: VendorMap): string[] {
   m.points.forEach((p, i) => {
     const at = `/points/${i} (${p.name})`;
     if (p.type === 'string' && p.size === undefined) problems.push(`${at}: a string needs size (registers)`);
+    problems.push(...checkSim(p.sim, at));
     for (let r = 0; r < vendorPointSize(p); r++) {
       const key = `${p.registerType}:${p.address + r}`;
       const other = used.get(key);
@@ -147,6 +158,68 @@ export function loadVendorMap(idOrFile: string): VendorMap {
     });
   }
   return loadVendorFile(join(MAPS_DIR, `${idOrFile}.yaml`));
+}
+
+/** Ids of the SunSpec devices the simulator serves (sunspec-devices/*.yaml). */
+export function sunSpecDeviceIds(): string[] {
+  return readdirSync(SUNSPEC_DEVICES_DIR)
+    .filter((f) => f.endsWith('.yaml'))
+    .map((f) => basename(f, '.yaml'))
+    .sort();
+}
+
+function checkSunSpecDevice(d: SunSpecDevice): string[] {
+  const problems: string[] = [];
+  const known = sunSpecModelIds();
+  d.models.forEach((m, i) => {
+    if (!known.includes(m.id)) problems.push(`/models/${i}/id: SunSpec model ${m.id} has no definition in ${SUNSPEC_DIR}`);
+    else if (m.blocks && !loadSunSpecModel(m.id).repeating) problems.push(`/models/${i}/blocks: model ${m.id} has no repeating block`);
+  });
+  if (d.models[0]?.id !== 1) problems.push('/models/0/id: the chain starts with model 1 (common)');
+  return problems;
+}
+
+/** Loads and validates a SunSpec device file (cached); the models it names must exist. */
+export function loadSunSpecDeviceFile(file: string): SunSpecDevice {
+  const hit = cache.get(file);
+  if (hit) return hit as SunSpecDevice;
+  const device = parseWith(SunSpecDevice, readYaml(file), file, checkSunSpecDevice);
+  cache.set(file, device);
+  return device;
+}
+
+/** A shipped SunSpec device by id (sunspec, sunspec-float, sunspec-meter, ...). */
+export function loadSunSpecDevice(id: string): SunSpecDevice {
+  if (!sunSpecDeviceIds().includes(id)) {
+    throw new SunshareError('DEVICE_MAP_UNKNOWN', `no SunSpec device named ${id} in ${SUNSPEC_DEVICES_DIR}`, {
+      details: [`known SunSpec devices: ${sunSpecDeviceIds().join(', ')}`],
+    });
+  }
+  return loadSunSpecDeviceFile(join(SUNSPEC_DEVICES_DIR, `${id}.yaml`));
+}
+
+/** A device the simulator can serve and the gateway can read: one per map file. */
+export interface DeviceProfile {
+  /** The simulator's `profile`: a SunSpec device id or a vendor map id. */
+  id: string;
+  family: 'sunspec' | 'vendor';
+  kind: 'inverter' | 'meter';
+  /** What the gateway's `profile` says to read it: `sunspec` (discovery) or the vendor map's id. */
+  gatewayProfile: string;
+}
+
+/** Every shipped device: the SunSpec devices, then the vendor maps. Ids are unique across both. */
+export function deviceProfiles(): DeviceProfile[] {
+  const sunspec = sunSpecDeviceIds().map((id): DeviceProfile => {
+    const meter = loadSunSpecDevice(id).models.some((m) => loadSunSpecModel(m.id).kind === 'meter');
+    return { id, family: 'sunspec', kind: meter ? 'meter' : 'inverter', gatewayProfile: 'sunspec' };
+  });
+  const vendor = vendorMapIds().map((id): DeviceProfile => ({ id, family: 'vendor', kind: loadVendorMap(id).kind, gatewayProfile: id }));
+  const clash = sunspec.filter((s) => vendor.some((v) => v.id === s.id));
+  if (clash.length > 0) {
+    throw new SunshareError('DEVICE_MAP_INVALID', `device ids used both in ${SUNSPEC_DEVICES_DIR} and ${MAPS_DIR}`, { details: clash.map((c) => c.id) });
+  }
+  return [...sunspec, ...vendor];
 }
 
 /** A point of a SunSpec model by name (fixed block), or a SunshareError. */

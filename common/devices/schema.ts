@@ -72,6 +72,49 @@ export type BitMeaning = Static<typeof Bit>;
 
 const PointName = Type.String({ pattern: '^[A-Za-z][A-Za-z0-9_]*$' });
 
+/**
+ * Quantities of the simulator's physics (firmware-sim/devices/values.ts), in SI units, that a point
+ * without a contract field can show: `sim: { quantity: mppt_voltage_v }`.
+ */
+export const SIM_QUANTITIES = [
+  'phase_b_voltage_v',
+  'phase_c_voltage_v',
+  'phase_b_current_a',
+  'phase_c_current_a',
+  /** Sum of the three phase currents (SunSpec `A`). */
+  'total_current_a',
+  'mppt_voltage_v',
+  /** Current of one MPP tracker (the DC power spread evenly over the trackers). */
+  'mppt_current_a',
+  'mppts',
+  /** Two strings per MPP tracker. */
+  'strings',
+  'max_power_w',
+  'reactive_power_var',
+  /** Ratio, 1 = unity. */
+  'power_factor',
+  'efficiency_pct',
+  'daily_energy_wh',
+  'running_hours',
+] as const;
+export type SimQuantity = (typeof SIM_QUANTITIES)[number];
+
+/**
+ * What the simulator puts in a point that has no contract field or identity (or another value than
+ * the field's): a physics quantity, or a constant `value` (with `faultValue` while the device is in
+ * fault). Exactly one of `quantity` and `value`. Points with neither `sim`, `field` nor `identity`
+ * read as not implemented.
+ */
+export const SimSource = Type.Object(
+  {
+    quantity: Type.Optional(Type.Union(SIM_QUANTITIES.map((q) => Type.Literal(q)))),
+    value: Type.Optional(Type.Union([Type.Number(), Type.String()])),
+    faultValue: Type.Optional(Type.Number()),
+  },
+  { additionalProperties: false },
+);
+export type SimSource = Static<typeof SimSource>;
+
 /** What a point means, shared by SunSpec and vendor-map points: the contract field it feeds, identity, enums and bits. */
 const pointMeaning = {
     field: Type.Optional(FieldSchema),
@@ -79,7 +122,22 @@ const pointMeaning = {
     label: Type.Optional(Type.String()),
     symbols: Type.Optional(Type.Array(Symbol)),
     bits: Type.Optional(Type.Array(Bit)),
+    sim: Type.Optional(SimSource),
 };
+
+/**
+ * How the simulator presents a device of a map: the model name (`{ratedKw}` = rated AC power in
+ * kW, rounded) and the serial number's prefix (8 digits follow). A config's `model`/`serial` win.
+ */
+export const SimIdentity = Type.Object(
+  {
+    manufacturer: Type.Optional(Type.String({ minLength: 1, maxLength: 32 })),
+    model: Type.String({ minLength: 1, maxLength: 30 }),
+    serialPrefix: Type.String({ pattern: '^[A-Za-z0-9-]{1,8}$' }),
+  },
+  { additionalProperties: false },
+);
+export type SimIdentity = Static<typeof SimIdentity>;
 
 export const SunSpecPoint = Type.Object(
   {
@@ -155,8 +213,38 @@ export const VendorMap = Type.Object(
     manufacturer: Type.String({ minLength: 1 }),
     description: Type.String(),
     kind: Type.Union([Type.Literal('inverter'), Type.Literal('meter')]),
+    /** What the simulator shows as the device's identity; default model `<ID>-{ratedKw}K`, serial prefix `SN`. */
+    simulator: Type.Optional(SimIdentity),
     points: Type.Array(VendorPoint, { minItems: 1 }),
   },
   { additionalProperties: false },
 );
 export type VendorMap = Static<typeof VendorMap>;
+
+/**
+ * A SunSpec device the simulator serves (`sunspec-devices/<id>.yaml`): its model chain after `SunS`
+ * and its identity. The gateway needs no such file: it discovers the chain.
+ */
+export const SunSpecDevice = Type.Object(
+  {
+    id: Type.String({ pattern: '^[a-z0-9][a-z0-9-]*$' }),
+    description: Type.String(),
+    /**
+     * The models in chain order, each a shipped `sunspec/<id>.yaml`. `blocks: mppts` repeats a
+     * model's block once per MPP tracker (the device config's `mppts`). Model 1 comes first.
+     */
+    models: Type.Array(
+      Type.Object(
+        {
+          id: Type.Integer({ minimum: 1, maximum: 0xfffe }),
+          blocks: Type.Optional(Type.Literal('mppts')),
+        },
+        { additionalProperties: false },
+      ),
+      { minItems: 2 },
+    ),
+    simulator: SimIdentity,
+  },
+  { additionalProperties: false },
+);
+export type SunSpecDevice = Static<typeof SunSpecDevice>;

@@ -113,7 +113,7 @@ export class SunSpecImage {
     if (ni.has(p.name) || (p.field && ni.has(p.field))) return undefined;
     if (p.field === 'state' || (prefix && p.type === 'enum16')) return stateValue(p.symbols ?? STATE_SYMBOLS, s);
     if (p.field === 'alarms') return alarmBits(p.bits, s);
-    const v = sunspecValue(p.name, s, block, prefix);
+    const v = sunspecValue(p, s, block, prefix);
     if (typeof v !== 'number' || p.type === 'float32') return v;
     if (p.sf) {
       const sf = this.sfs[p.sf];

@@ -1,5 +1,5 @@
-import { loadSunSpecModel, loadVendorMap, toSi, type SunSpecModel } from '../../common/devices/index.ts';
-import type { Profile, SimDeviceConfig } from '../config.ts';
+import { loadSunSpecDevice, loadSunSpecModel, loadVendorMap, toSi, vendorPointSize } from '../../common/devices/index.ts';
+import { deviceProfile, type Profile, type SimDeviceConfig } from '../config.ts';
 import { hashString } from '../physics/noise.ts';
 import { SunSpecImage, VendorImage, type ModelInChain } from './encode.ts';
 
@@ -59,41 +59,42 @@ export const defaultTripAlarms = (names: readonly string[]): string[] => {
   return found ? [found] : names.slice(0, 1);
 };
 
+/** A map's model name template: `{ratedKw}` = the rated AC power in kW, rounded. */
+const modelName = (template: string, ratedW: number) => template.replaceAll('{ratedKw}', String(kw(ratedW)));
+
+/** The register image and identity of a device, from its map file alone (no vendor is known to the code). */
 export function buildLayout(d: SimDeviceConfig, profile: Profile, ratedW: number, dcPeakW: number, seed: number): DeviceLayout {
   const serialFrom = (prefix: string) => d.serial ?? `${prefix}${(hashString(`${seed}/${d.id}`) % 1e8).toString().padStart(8, '0')}`;
-  if (profile === 'huawei-sun2000' || profile === 'sungrow-sg') {
+  if (deviceProfile(profile).family === 'vendor') {
     const map = loadVendorMap(profile);
-    const energy = map.points.find((p) => p.field === 'ac_energy_wh');
-    const huawei = profile === 'huawei-sun2000';
+    const energy = map.points.find((p) => p.field === 'ac_energy_wh' || p.field === 'export_energy_wh');
+    const sim = map.simulator ?? { model: `${map.id.toUpperCase()}-{ratedKw}K`, serialPrefix: 'SN' };
     return {
       image: new VendorImage(map),
-      manufacturer: d.manufacturer ?? map.manufacturer,
-      model: d.model ?? (huawei ? `SUN2000-${kw(ratedW)}KTL-M3` : `SG${kw(ratedW)}CX`),
-      serial: serialFrom(huawei ? 'HV' : 'A2'),
-      wrapWh: energy ? toSi(2 ** 32 / energy.gain, energy.units) : Infinity,
+      manufacturer: d.manufacturer ?? sim.manufacturer ?? map.manufacturer,
+      model: d.model ?? modelName(sim.model, ratedW),
+      serial: serialFrom(sim.serialPrefix),
+      wrapWh: energy && energy.type !== 'float32' ? toSi(2 ** (16 * vendorPointSize(energy)) / energy.gain, energy.units) : Infinity,
       alarmNames: alarmNamesOf(map.points),
       scaleFactors: {},
     };
   }
-  const common = loadSunSpecModel(1);
-  const chain: ModelInChain[] = [{ model: common, length: d.commonLength }];
-  let main: SunSpecModel;
-  if (profile === 'sunspec-meter') {
-    main = loadSunSpecModel(203);
-    chain.push({ model: main });
-  } else {
-    main = loadSunSpecModel(profile === 'sunspec-float' ? 113 : 103);
-    chain.push({ model: main }, { model: loadSunSpecModel(160), blocks: d.mppts });
-  }
+  const device = loadSunSpecDevice(profile);
+  const chain: ModelInChain[] = device.models.map((m) => {
+    const model = loadSunSpecModel(m.id);
+    return { model, ...(model.kind === 'common' ? { length: d.commonLength } : {}), ...(m.blocks === 'mppts' ? { blocks: d.mppts } : {}) };
+  });
+  const points = chain.flatMap((m) => m.model.points);
   const sfs = sunspecScaleFactors(ratedW, dcPeakW);
-  const energySf = profile === 'sunspec-meter' ? sfs.TotWh_SF! : sfs.WH_SF!;
+  const energy = points.find((p) => p.field === 'ac_energy_wh' || p.field === 'export_energy_wh');
+  const energySf = energy?.sf === undefined ? undefined : sfs[energy.sf];
   return {
     image: new SunSpecImage(chain, sfs),
-    manufacturer: d.manufacturer ?? 'Sunshare Sim',
-    model: d.model ?? (profile === 'sunspec-meter' ? 'SIM-METER-203' : `SIM-${kw(ratedW)}K-${main.id}`),
-    serial: serialFrom(profile === 'sunspec-meter' ? 'MT' : 'SS'),
-    wrapWh: profile === 'sunspec-float' ? Infinity : 2 ** 32 * 10 ** energySf,
-    alarmNames: alarmNamesOf(main.points),
+    manufacturer: d.manufacturer ?? device.simulator.manufacturer ?? 'Sunshare Sim',
+    model: d.model ?? modelName(device.simulator.model, ratedW),
+    serial: serialFrom(device.simulator.serialPrefix),
+    wrapWh: energy && energy.type !== 'float32' ? 2 ** (16 * energy.size) * 10 ** (energySf ?? 0) : Infinity,
+    alarmNames: alarmNamesOf(points),
     scaleFactors: sfs,
   };
 }

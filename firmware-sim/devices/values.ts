@@ -1,11 +1,13 @@
-import type { Field, Identity } from '../../common/devices/index.ts';
+import type { Field, Identity, SimQuantity, SimSource } from '../../common/devices/index.ts';
 import type { Snapshot } from './snapshot.ts';
 
 /**
  * What each point of a map holds, from a device snapshot, in SI units
  * (W, Wh, V, A, Hz, C; power factor in percent for SunSpec, as a ratio for
- * vendors). The maps say where a value goes; this says which value it is.
- * Points not listed here and without a field/identity read as not implemented.
+ * vendors). The maps say where a value goes and which quantity it shows
+ * (`field`, `identity`, or `sim`); this says what those quantities are now.
+ * SunSpec points are also known by their standard names (SUNSPEC below).
+ * Anything else reads as not implemented.
  */
 type Value = number | string | undefined;
 type Getter = (s: Snapshot, block: number) => Value;
@@ -39,6 +41,33 @@ const BY_IDENTITY: Record<Identity, (s: Snapshot) => Value> = {
   version: (s) => s.version,
   rated_power: (s) => s.ratedW,
 };
+
+const mpptA = (s: Snapshot) => (s.dcW === 0 ? 0 : s.dcW / s.mppts / s.dcV);
+
+/** The physics quantities a map's `sim: { quantity }` can name (common/devices/schema.ts SIM_QUANTITIES). */
+const BY_QUANTITY: Record<SimQuantity, (s: Snapshot) => Value> = {
+  phase_b_voltage_v: (s) => s.phaseV[1],
+  phase_c_voltage_v: (s) => s.phaseV[2],
+  phase_b_current_a: (s) => phaseA(s, 1),
+  phase_c_current_a: (s) => phaseA(s, 2),
+  total_current_a: (s) => totalA(s),
+  mppt_voltage_v: (s) => s.dcV,
+  mppt_current_a: (s) => mpptA(s),
+  mppts: (s) => s.mppts,
+  strings: (s) => s.mppts * 2,
+  max_power_w: (s) => s.ratedW * 1.1,
+  reactive_power_var: () => 0,
+  power_factor: () => 1,
+  efficiency_pct: (s) => (s.dcW > 0 ? (s.acW / s.dcW) * 100 : 0),
+  daily_energy_wh: (s) => s.dailyWh,
+  running_hours: (s) => Math.floor(s.energyWh / Math.max(1, s.ratedW)),
+};
+
+/** A point's `sim` source: a quantity, or a constant (another while in fault). */
+function simValue(sim: SimSource, s: Snapshot): Value {
+  if (sim.quantity) return BY_QUANTITY[sim.quantity](s);
+  return s.state === 'fault' && sim.faultValue !== undefined ? sim.faultValue : sim.value;
+}
 
 const SUNSPEC: Record<string, Getter> = {
   // model 1
@@ -95,41 +124,17 @@ const SUNSPEC: Record<string, Getter> = {
   'module.DCEvt': () => 0,
 };
 
-const VENDOR: Record<string, Getter> = {
-  PN: () => 'SIM-PN-0001',
-  ModelID: () => 428,
-  NumStrings: (s) => s.mppts * 2,
-  NumMPPT: (s) => s.mppts,
-  PMax: (s) => s.ratedW * 1.1,
-  PV1Voltage: (s) => s.dcV,
-  PV1Current: (s) => (s.dcW === 0 ? 0 : s.dcW / s.mppts / s.dcV),
-  PV2Voltage: (s) => s.dcV,
-  PV2Current: (s) => (s.dcW === 0 ? 0 : s.dcW / s.mppts / s.dcV),
-  MPPT1Voltage: (s) => s.dcV,
-  MPPT1Current: (s) => (s.dcW === 0 ? 0 : s.dcW / s.mppts / s.dcV),
-  PhaseBVoltage: (s) => s.phaseV[1],
-  PhaseCVoltage: (s) => s.phaseV[2],
-  PhaseBCurrent: (s) => phaseA(s, 1),
-  PhaseCCurrent: (s) => phaseA(s, 2),
-  ReactivePower: () => 0,
-  PowerFactor: () => 1,
-  Efficiency: (s) => (s.dcW > 0 ? (s.acW / s.dcW) * 100 : 0),
-  FaultCode: (s) => (s.state === 'fault' ? 2062 : 0),
-  DailyYield: (s) => s.dailyWh,
-  TotalRunningTime: (s) => Math.floor(s.energyWh / Math.max(1, s.ratedW)),
-  DeviceType: () => 0x0e0f,
-};
 
-/** The SI value of a SunSpec point (`prefix` = the repeating block's name for block points). */
-export function sunspecValue(name: string, s: Snapshot, block = 0, prefix?: string): Value {
-  const get = SUNSPEC[prefix ? `${prefix}.${name}` : name];
+/** The SI value of a SunSpec point: by its `sim`, else by its standard name (`prefix` = the repeating block's name for block points). */
+export function sunspecValue(p: { name: string; sim?: SimSource }, s: Snapshot, block = 0, prefix?: string): Value {
+  if (p.sim) return simValue(p.sim, s);
+  const get = SUNSPEC[prefix ? `${prefix}.${p.name}` : p.name];
   return get ? get(s, block) : undefined;
 }
 
-/** The SI value of a vendor point: by its field or identity, else by its name. */
-export function vendorValue(p: { name: string; field?: Field; identity?: Identity }, s: Snapshot): Value {
-  const byName = VENDOR[p.name];
-  if (byName) return byName(s, 0);
+/** The SI value of a vendor point: by its `sim`, else its field, else its identity. */
+export function vendorValue(p: { field?: Field; identity?: Identity; sim?: SimSource }, s: Snapshot): Value {
+  if (p.sim) return simValue(p.sim, s);
   if (p.field) return BY_FIELD[p.field](s);
   if (p.identity) return BY_IDENTITY[p.identity](s);
   return undefined;

@@ -3,11 +3,22 @@
 // simulator with n inverters, each read once, then its resident memory. Prints one JSON line.
 import ModbusSerial from 'modbus-serial';
 import type { ModbusRTU } from 'modbus-serial/ModbusRTU.js';
+import { loadVendorMap } from '../../common/devices/index.ts';
 import { freePort } from '../modbus/servers.ts';
 import { startSim } from '../sim.ts';
 
 const [mode = 'sim', countText = '200'] = process.argv.slice(2);
 const Client = ModbusSerial as unknown as typeof ModbusRTU;
+
+/** One read of the registers that move (the power point onwards; SunSpec: the start of the chain). */
+async function readLive(c: InstanceType<typeof Client>, gatewayProfile: string): Promise<void> {
+  if (gatewayProfile === 'sunspec') {
+    await c.readHoldingRegisters(40000, 120);
+    return;
+  }
+  const p = loadVendorMap(gatewayProfile).points.find((x) => x.field === 'ac_power_w')!;
+  await (p.registerType === 'input' ? c.readInputRegisters(p.address, 4) : c.readHoldingRegisters(p.address, 4));
+}
 
 const profiles = ['sunspec', 'sunspec', 'sunspec-float', 'huawei-sun2000', 'sungrow-sg'] as const;
 const inverters = (n: number) =>
@@ -41,9 +52,7 @@ if (mode === 'bare') {
   c.setTimeout(2000);
   for (const d of sim.devices) {
     c.setID(d.unitId);
-    if (d.profile === 'huawei-sun2000') await c.readHoldingRegisters(32064, 51);
-    else if (d.profile === 'sungrow-sg') await c.readInputRegisters(4989, 56);
-    else await c.readHoldingRegisters(40000, 120);
+    await readLive(c, d.gatewayProfile);
   }
   await new Promise((r) => setTimeout(r, 1000)); // let the clock tick: every device integrates
   (globalThis as { gc?: () => void }).gc?.();
