@@ -11,7 +11,10 @@ import { STALE_AFTER_READS } from './quality.ts';
 
 afterAll(removeTestSpools);
 
-/** The gateway against the simulator (firmware-sim), publishing to the machine's Mosquitto. */
+/**
+ * The gateway against the simulator (firmware-sim), publishing to the machine's Mosquitto: faults,
+ * health, quality flags, RTU. That each device file reads right is gateway/profiles/everymap.test.ts.
+ */
 const cleanups: (() => Promise<unknown>)[] = [];
 afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c().catch(() => undefined);
@@ -25,7 +28,6 @@ const simDevices = [
   { id: 'sungrow', profile: 'sungrow-sg', unitId: 5, ratedPowerW: 33_000, initialEnergyWh: 8_000_000 },
   { id: 'meter', profile: 'sunspec-meter', unitId: 100 },
 ];
-const gatewayProfile: Record<string, string> = { sunspec: 'sunspec', 'sunspec-float': 'sunspec', 'sunspec-meter': 'sunspec', 'huawei-sun2000': 'huawei-sun2000', 'sungrow-sg': 'sungrow-sg' };
 
 async function setup(extra: Record<string, unknown> = {}, rtuPath?: string) {
   const sim: SimHandle = await startSim({
@@ -39,7 +41,7 @@ async function setup(extra: Record<string, unknown> = {}, rtuPath?: string) {
   const devices = sim.devices.map((d) => ({
     id: d.id,
     unit: d.unitId,
-    profile: gatewayProfile[d.profile],
+    profile: d.gatewayProfile,
     timeoutMs: 300,
     ...(d.kind === 'inverter' ? { ratedPowerW: d.ratedPowerW } : {}),
     ...(rtuPath ? { transport: 'rtu', path: extra.rtuClientPath, baudRate: 9600 } : { transport: 'tcp', host: sim.host, port: d.port }),
@@ -76,20 +78,6 @@ function expectMatchesTruth(sim: SimHandle, r: Reading | undefined, id: string) 
 }
 
 describe.skipIf(!(await systemMosquittoAvailable()))('gateway against the simulator over Modbus TCP', () => {
-  it('reads every profile (SunSpec L=66 and 65, float, meter, Huawei, Sungrow) and matches the simulator truth', async () => {
-    const { sim, gw, col } = await setup();
-    for (let k = 0; k < 3; k++) {
-      await gw.runCycle();
-      sim.advance(10_000);
-    }
-    await gw.runCycle();
-    await waitFor(async () => col.batches.length >= 4, '4 batches', 10_000);
-    expect(col.invalid).toEqual([]);
-    for (const d of simDevices) expectMatchesTruth(sim, last(col, d.id), d.id);
-    expect(gw.stats().devices.every((h) => h.ok)).toBe(true);
-    expect(last(col, 'sunspec-66')!.quality).toBeUndefined();
-  });
-
   it('faults from the simulator show up in health and quality flags; the other devices keep their rate', async () => {
     const { sim, gw, col } = await setup();
     const cycle = async (n: number) => {
