@@ -34,7 +34,7 @@ const authError = (code: number, message: string): AuthenticateError => Object.a
 
 function listen(server: Server, port: number, host: string): Promise<number> {
   return new Promise((resolve, reject) => {
-    server.once('error', (err) => reject(new SunshareError('BROKER_LISTEN_FAILED', `cannot listen on ${host}:${port}: ${err.message}`, { cause: err })));
+    server.once('error', (err) => reject(new SunshareError('LISTEN_FAILED', `cannot listen on ${host}:${port}: ${err.message}`, { cause: err })));
     server.listen(port, host, () => resolve((server.address() as AddressInfo).port));
   });
 }

@@ -22,19 +22,19 @@ export interface CliOptions {
 
 function int(name: string, text: string, min: number, max: number): number {
   const n = Number(text);
-  if (!Number.isInteger(n) || n < min || n > max) throw new SunshareError('CLI_OPTION', `--${name} must be an integer ${min}..${max}, got "${text}"`);
+  if (!Number.isInteger(n) || n < min || n > max) throw new SunshareError('OPTION_INVALID', `--${name} must be an integer ${min}..${max}, got "${text}"`);
   return n;
 }
 function positive(name: string, text: string): number {
   const n = Number(text);
-  if (!(n > 0) || !Number.isFinite(n)) throw new SunshareError('CLI_OPTION', `--${name} must be a positive number, got "${text}"`);
+  if (!(n > 0) || !Number.isFinite(n)) throw new SunshareError('OPTION_INVALID', `--${name} must be a positive number, got "${text}"`);
   return n;
 }
 
 /** The config the quick flags describe: N inverters of one profile on one port, plus a meter. */
 export function quickConfig(o: CliOptions): SimConfig {
   if (!(PROFILES as readonly string[]).includes(o.profile) || o.profile === 'sunspec-meter') {
-    throw new SunshareError('CLI_OPTION', `--profile must be one of ${PROFILES.filter((p) => p !== 'sunspec-meter').join(', ')}, got "${o.profile}"`);
+    throw new SunshareError('OPTION_INVALID', `--profile must be one of ${PROFILES.filter((p) => p !== 'sunspec-meter').join(', ')}, got "${o.profile}"`);
   }
   const n = int('inverters', o.inverters, 1, 99);
   const rated = positive('rated-power', o.ratedPower);
