@@ -1,5 +1,5 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import { isSunshareError, SunshareError } from '../common/errors.ts';
+import { ERRORS, isSunshareError, SunshareError } from '../common/errors.ts';
 import { LASTING_FAULTS, parseFault, type FaultKind } from './faults.ts';
 import type { SimHandle } from './sim.ts';
 
@@ -84,7 +84,7 @@ export function startControl(sim: SimHandle, host: string, port: number): Promis
       ([status, payload]) => send(res, status, payload),
       (err: unknown) => {
         if (isSunshareError(err)) send(res, err.httpStatus, { code: err.code, message: err.message, details: err.details });
-        else send(res, 500, { code: 'INTERNAL', message: (err as Error).message });
+        else send(res, ERRORS.INTERNAL.http, { code: 'INTERNAL', message: (err as Error).message });
       },
     );
   });
