@@ -13,4 +13,15 @@ export default tseslint.config(
       'no-constant-condition': ['error', { checkLoops: false }],
     },
   },
+  {
+    // An error that can reach a person (CLI, API, logs) has a code from common/errors.ts.
+    files: ['**/*.ts'],
+    ignores: ['**/*.test.ts', '**/testing/**', '**/testing.ts', '**/bench*.ts', 'bench/**', 'reliability/fuzz/**', 'deploy/mosquitto/test-broker.ts', 'vitest.config.ts'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        { selector: "NewExpression[callee.name='Error'], CallExpression[callee.name='Error']", message: 'Throw a SunshareError with a code from common/errors.ts (docs/errors.md): a bare Error reaches a person without a code or what to do.' },
+      ],
+    },
+  },
 );

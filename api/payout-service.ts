@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Db } from '../common/ledger/index.ts';
-import { SunshareError } from '../common/errors.ts';
+import { SunshareError, isSunshareError, type ErrorCode } from '../common/errors.ts';
 import type { Logger } from '../common/log.ts';
 
 /**
@@ -45,7 +45,7 @@ export interface PayoutRun {
   daysDone: number;
   settlementRunIds: string[];
   result?: { posted: number; adjusted: number; unchanged: number; skipped: string[]; lines: number };
-  error?: { code: string; message: string };
+  error?: { code: ErrorCode; message: string };
 }
 
 export interface PayoutService {
@@ -92,7 +92,7 @@ export function createPayoutService(db: Db, settle: SettleFn, reports: ReportKin
       run.state = 'done';
     } catch (err) {
       run.state = 'failed';
-      run.error = { code: (err as { code?: string }).code ?? 'PAYOUT_RUN_FAILED', message: (err as Error).message };
+      run.error = isSunshareError(err) ? { code: err.code, message: err.message } : { code: 'PAYOUT_RUN_FAILED', message: `the run stopped: ${(err as Error).message}; the server log has the cause under run ${run.id}` };
       log.error({ err, run: run.id }, 'payout run failed');
     } finally {
       run.finishedAt = new Date().toISOString();
@@ -102,9 +102,9 @@ export function createPayoutService(db: Db, settle: SettleFn, reports: ReportKin
   return {
     reports,
     start(params, startedBy) {
-      if (params.from > params.to) throw new SunshareError('PAYOUT_BAD_RANGE', `from ${params.from} is after to ${params.to}`, { httpStatus: 400 });
+      if (params.from > params.to) throw new SunshareError('PAYOUT_BAD_DATE', `from ${params.from} is after to ${params.to}`);
       const days = daysBetween(params.from, params.to);
-      if (days > 3660) throw new SunshareError('PAYOUT_RANGE_TOO_LONG', `${days} days is more than ten years; settle in smaller ranges`, { httpStatus: 400 });
+      if (days > 3660) throw new SunshareError('PAYOUT_RANGE_TOO_LONG', `${days} days is more than ten years; settle in smaller ranges`);
       const run: PayoutRun = {
         id: randomUUID(),
         state: 'running',

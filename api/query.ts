@@ -24,7 +24,7 @@ export class Where {
 export async function pageOf<T>(db: Db, columns: string, from: string, where: Where, order: string, page: PageQuery) {
   // ajv coerces "1e309" to Infinity and lets it through `maximum`; the database cannot bind it
   for (const [name, v] of [['limit', page.limit], ['offset', page.offset]] as const) {
-    if (!Number.isSafeInteger(v)) throw new SunshareError('REQUEST_INVALID', 'the request querystring is invalid', { details: [`querystring/${name}: must be an integer, got ${v}`], httpStatus: 400 });
+    if (!Number.isSafeInteger(v)) throw new SunshareError('REQUEST_INVALID', 'the request querystring is invalid', { details: [`querystring/${name}: must be an integer, got ${v}`] });
   }
   const w = where.toString();
   const [items, count] = await Promise.all([

@@ -1,3 +1,4 @@
+import { SunshareError } from '../common/errors.ts';
 import { loadMonth } from '../payout/period/month.ts';
 import { monthTables } from '../payout/report/build.ts';
 import { tablesToXlsx, tableToCsv } from '../payout/tables/table.ts';
@@ -24,7 +25,7 @@ export function payoutReports(): ReportKind[] {
     async build(db, req) {
       const month = await loadMonth(db, { month: req.month, site: req.site, village: req.village });
       const table = monthTables(month, req.village).find((t) => t.name === k.table);
-      if (!table) throw new Error(`payout no longer builds the table ${k.table}`);
+      if (!table) throw new SunshareError('INTERNAL', `payout no longer builds the table ${k.table}`);
       const base = `payout-${req.month}${req.site ? `-${req.site}` : ''}${req.village ? `-${req.village}` : ''}-${k.kind}`;
       return req.format === 'xlsx' ? { filename: `${base}.xlsx`, body: await tablesToXlsx([table]) } : { filename: `${base}.csv`, body: tableToCsv(table) };
     },

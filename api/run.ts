@@ -13,7 +13,7 @@ export async function runApiCommand(opts: { config?: string; host?: string; port
   const config = opts.config ? loadConfigFile(opts.config, ApiConfig) : parseConfig({}, ApiConfig);
   if (opts.host) config.listen.host = opts.host;
   if (opts.port !== undefined) {
-    if (!Number.isInteger(opts.port) || opts.port < 0 || opts.port > 65535) throw new SunshareError('CONFIG_INVALID', `--port must be 0-65535, got ${opts.port}`);
+    if (!Number.isInteger(opts.port) || opts.port < 0 || opts.port > 65535) throw new SunshareError('OPTION_INVALID', `--port must be 0-65535, got ${opts.port}`);
     config.listen.port = opts.port;
   }
   if (opts.ledger) config.ledger = opts.ledger;

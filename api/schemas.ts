@@ -5,7 +5,7 @@ import { ID_PATTERN } from '../common/contract.ts';
 export const ErrorResponse = Type.Object(
   {
     error: Type.Object({
-      code: Type.String({ description: 'stable, for scripts: AUTH_MISSING, AUTH_INVALID, AUTH_FORBIDDEN, REQUEST_INVALID, NOT_FOUND, ...' }),
+      code: Type.String({ description: 'stable, for scripts: AUTH_MISSING, AUTH_INVALID, AUTH_FORBIDDEN, REQUEST_INVALID, NOT_FOUND, ... (all in docs/errors.md)' }),
       message: Type.String({ description: 'what is wrong and what to do' }),
       details: Type.Array(Type.String()),
     }),

@@ -60,7 +60,7 @@ export async function startApi(config: ApiConfig, log: Logger, shared: { db?: Db
     await app.close();
     await feed?.close();
     if (!shared.db) await db.close();
-    throw new SunshareError('API_LISTEN_FAILED', `cannot listen on ${config.listen.host}:${config.listen.port}: ${(err as Error).message}; choose another port (--port, or --api-port for the demo)`, { cause: err });
+    throw new SunshareError('LISTEN_FAILED', `cannot listen on ${config.listen.host}:${config.listen.port}: ${(err as Error).message}; choose another port (--port, or --api-port for the demo)`, { cause: err });
   }
   log.info({ url: address }, 'API listening');
   return {

@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { isSunshareError } from '../common/errors.ts';
+import { ERRORS, isSunshareError } from '../common/errors.ts';
 import { register as registerSim } from '../firmware-sim/cli.ts';
 import { register as registerGateway } from '../gateway/cli.ts';
 import { register as registerBroker } from '../broker/cli.ts';
@@ -23,8 +23,11 @@ try {
   await program.parseAsync(process.argv);
 } catch (err) {
   if (isSunshareError(err)) {
-    console.error(err.describe());
-    process.exit(1);
+    // the code's exit status and what to do come from the table in common/errors.ts (docs/errors.md)
+    console.error(`${err.describe()}\n${ERRORS[err.code].action}`);
+    process.exit(err.exitStatus);
   }
-  throw err;
+  // anything else is a bug: say so, with the stack for the report
+  console.error(`INTERNAL: ${(err as Error).message}\n${ERRORS.INTERNAL.action}\n${(err as Error).stack ?? ''}`);
+  process.exit(ERRORS.INTERNAL.exit);
 }

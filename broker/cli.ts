@@ -28,8 +28,8 @@ For production on Mosquitto instead, see broker/mosquitto.conf and docs/ingest.m
         const { startBroker } = await import('./index.ts');
         const { createLogger } = await import('../common/log.ts');
         const { SunshareError } = await import('../common/errors.ts');
-        if ((opts.cert === undefined) !== (opts.key === undefined)) throw new SunshareError('CONFIG_INVALID', 'TLS needs both --cert and --key', { details: ['--cert, --key: give both or neither'] });
-        if (opts.tlsOnly && opts.cert === undefined) throw new SunshareError('CONFIG_INVALID', '--tls-only needs a certificate', { details: ['--tls-only: give --cert and --key too'] });
+        if ((opts.cert === undefined) !== (opts.key === undefined)) throw new SunshareError('OPTION_INVALID', 'TLS needs both --cert and --key', { details: ['--cert, --key: give both or neither'] });
+        if (opts.tlsOnly && opts.cert === undefined) throw new SunshareError('OPTION_INVALID', '--tls-only needs a certificate', { details: ['--tls-only: give --cert and --key too'] });
         const b = await startBroker({
           host: opts.host,
           port: opts.port,
@@ -54,7 +54,10 @@ For production on Mosquitto instead, see broker/mosquitto.conf and docs/ingest.m
       const chunks: Buffer[] = [];
       for await (const c of process.stdin) chunks.push(c as Buffer);
       const plain = Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
-      if (plain === '') throw new Error('no password on stdin');
+      if (plain === '') {
+        const { SunshareError } = await import('../common/errors.ts');
+        throw new SunshareError('OPTION_INVALID', 'no password on stdin: pipe it in, e.g. `printf %s "$PASSWORD" | sunshare broker hash-password`');
+      }
       console.log(await hashPassword(plain));
     });
 }

@@ -30,11 +30,13 @@ export interface BrokerHandle {
 
 type BrokerInput = Partial<BrokerOptions> & { users?: BrokerUser[]; log?: Logger };
 
+// aedes answers the client with returnCode (a CONNACK code), never a person: the log line before it is what an operator reads.
+// eslint-disable-next-line no-restricted-syntax
 const authError = (code: number, message: string): AuthenticateError => Object.assign(new Error(message), { returnCode: code }) as AuthenticateError;
 
 function listen(server: Server, port: number, host: string): Promise<number> {
   return new Promise((resolve, reject) => {
-    server.once('error', (err) => reject(new SunshareError('BROKER_LISTEN_FAILED', `cannot listen on ${host}:${port}: ${err.message}`, { cause: err })));
+    server.once('error', (err) => reject(new SunshareError('LISTEN_FAILED', `cannot listen on ${host}:${port}: ${err.message}`, { cause: err })));
     server.listen(port, host, () => resolve((server.address() as AddressInfo).port));
   });
 }
@@ -86,6 +88,8 @@ export async function startBroker(input: BrokerInput = {}): Promise<BrokerHandle
       if (user && mayPublish(user, packet.topic)) return done(null);
       stats.deniedPublishes++;
       log.warn({ clientId: client.id, topic: packet.topic }, 'MQTT publish denied');
+      // aedes closes the client's connection without telling it why (MQTT-3.3.5-2); the warning above is what an operator reads
+      // eslint-disable-next-line no-restricted-syntax
       done(new Error(`not allowed to publish to ${packet.topic}`));
     },
     authorizeSubscribe(client, sub, done) {

@@ -1,6 +1,6 @@
 import type { Static, TSchema } from '@sinclair/typebox';
 import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler';
-import { SunshareError } from './errors.ts';
+import { SunshareError, type ErrorCode } from './errors.ts';
 
 /**
  * One schema library (TypeBox) for config, messages and API bodies: the
@@ -13,7 +13,7 @@ export interface Validator<T extends TSchema> {
   /** Every problem as `path: message`; empty when the value is valid. */
   problems(value: unknown): string[];
   /** The value typed, or a SunshareError with the given code listing every problem. */
-  parse(value: unknown, code: string, what: string): Static<T>;
+  parse(value: unknown, code: ErrorCode, what: string): Static<T>;
 }
 
 /** TypeBox's message for a property that is absent. */
@@ -54,7 +54,6 @@ export function validator<T extends TSchema>(schema: T): Validator<T> {
       const list = problems(value);
       throw new SunshareError(code, `${what} is invalid (${list.length} problem${list.length === 1 ? '' : 's'})`, {
         details: list,
-        httpStatus: 400,
       });
     },
   };

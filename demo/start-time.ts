@@ -1,3 +1,4 @@
+import { SunshareError } from '../common/errors.ts';
 import { localDay } from '../api/live/local-day.ts';
 
 /**
@@ -6,7 +7,7 @@ import { localDay } from '../api/live/local-day.ts';
  */
 export function simStart(text: string | undefined, timeZone: string, now = Date.now()): number {
   const m = /^(\d{4}-\d{2}-\d{2})(?:T(\d{2}):(\d{2}))?$/.exec(text ?? `${localDay(now, timeZone)}T04:00`);
-  if (!m) throw new Error(`--start must be YYYY-MM-DD or YYYY-MM-DDTHH:MM, got "${text}"`);
+  if (!m) throw new SunshareError('OPTION_INVALID', `--start must be YYYY-MM-DD or YYYY-MM-DDTHH:MM, got "${text}"`);
   const wall = Date.parse(`${m[1]}T${m[2] ?? '04'}:${m[3] ?? '00'}:00Z`);
   return wall - offsetMs(wall, timeZone);
 }

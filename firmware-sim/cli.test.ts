@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { ERRORS } from '../common/errors.ts';
 import { freePort } from './modbus/servers.ts';
 import { ModbusClient } from './testing/client.ts';
 
@@ -39,12 +40,12 @@ describe('sunshare sim (the command a newcomer runs)', () => {
     }
   });
 
-  it('explains a bad option and exits 1', async () => {
+  it('explains a bad option and exits with the status of OPTION_INVALID', async () => {
     const child = spawn(process.execPath, [bin, 'sim', '--clock-speed', 'fast', '--port', '0', '--check'], { stdio: ['ignore', 'pipe', 'pipe'] });
     let err = '';
     child.stderr.on('data', (d: Buffer) => (err += d.toString()));
     const code = await new Promise((r) => child.once('exit', r));
-    expect(code).toBe(1);
+    expect(code).toBe(ERRORS.OPTION_INVALID.exit);
     expect(err).toContain('--clock-speed must be a positive number');
   });
 });

@@ -1,5 +1,5 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import { isSunshareError, SunshareError } from '../common/errors.ts';
+import { ERRORS, isSunshareError, SunshareError } from '../common/errors.ts';
 import { LASTING_FAULTS, parseFault, type FaultKind } from './faults.ts';
 import type { SimHandle } from './sim.ts';
 
@@ -22,14 +22,14 @@ async function body(req: IncomingMessage): Promise<unknown> {
   let size = 0;
   for await (const chunk of req) {
     size += (chunk as Buffer).length;
-    if (size > 65_536) throw new SunshareError('SIM_CONTROL_BODY', 'request body over 64 KiB', { httpStatus: 413 });
+    if (size > 65_536) throw new SunshareError('REQUEST_TOO_LARGE', 'request body over 64 KiB');
     chunks.push(chunk as Buffer);
   }
   const text = Buffer.concat(chunks).toString('utf8');
   try {
     return text === '' ? {} : (JSON.parse(text) as unknown);
   } catch {
-    throw new SunshareError('SIM_CONTROL_BODY', 'request body is not JSON', { httpStatus: 400 });
+    throw new SunshareError('REQUEST_BODY_INVALID', 'request body is not JSON');
   }
 }
 
@@ -53,7 +53,7 @@ async function route(sim: SimHandle, req: IncomingMessage): Promise<[number, unk
   }
   if (parts[0] === 'clock' && parts[1] === 'advance' && method === 'POST') {
     const { ms } = (await body(req)) as { ms?: unknown };
-    if (typeof ms !== 'number' || !(ms >= 0)) throw new SunshareError('SIM_CONTROL_BODY', 'body needs {"ms": <non-negative number>}', { httpStatus: 400 });
+    if (typeof ms !== 'number' || !(ms >= 0)) throw new SunshareError('REQUEST_BODY_INVALID', 'body needs {"ms": <non-negative number>}');
     sim.advance(ms);
     return [200, { now: sim.clock.now() }];
   }
@@ -69,13 +69,13 @@ async function route(sim: SimHandle, req: IncomingMessage): Promise<[number, unk
     if (parts[2] === 'faults' && method === 'DELETE' && parts.length <= 4) {
       const kind = parts[3];
       if (kind !== undefined && !(LASTING_FAULTS as readonly string[]).includes(kind)) {
-        throw new SunshareError('SIM_FAULT_INVALID', `no lasting fault kind ${kind}`, { details: [`kinds: ${LASTING_FAULTS.join(', ')}`], httpStatus: 400 });
+        throw new SunshareError('SIM_FAULT_INVALID', `no lasting fault kind ${kind}`, { details: [`kinds: ${LASTING_FAULTS.join(', ')}`] });
       }
       sim.clearFault(id, kind as FaultKind | undefined);
       return [200, describe(sim, id)];
     }
   }
-  throw new SunshareError('SIM_CONTROL_NOT_FOUND', `no route ${method} ${url.pathname}`, { httpStatus: 404 });
+  throw new SunshareError('NOT_FOUND', `no route ${method} ${url.pathname}`);
 }
 
 export function startControl(sim: SimHandle, host: string, port: number): Promise<ControlServer> {
@@ -84,12 +84,12 @@ export function startControl(sim: SimHandle, host: string, port: number): Promis
       ([status, payload]) => send(res, status, payload),
       (err: unknown) => {
         if (isSunshareError(err)) send(res, err.httpStatus, { code: err.code, message: err.message, details: err.details });
-        else send(res, 500, { code: 'SIM_CONTROL_ERROR', message: (err as Error).message });
+        else send(res, ERRORS.INTERNAL.http, { code: 'INTERNAL', message: (err as Error).message });
       },
     );
   });
   return new Promise((resolve, reject) => {
-    server.once('error', (err) => reject(new SunshareError('SIM_LISTEN', `cannot start the control API on ${host}:${port}: ${err.message}`, { cause: err })));
+    server.once('error', (err) => reject(new SunshareError('LISTEN_FAILED', `cannot start the control API on ${host}:${port}: ${err.message}`, { cause: err })));
     server.listen(port, host, () => {
       const addr = server.address();
       const actual = typeof addr === 'object' && addr ? addr.port : port;

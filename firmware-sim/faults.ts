@@ -75,6 +75,6 @@ export function faultProblems(raw: unknown): string[] {
 /** A fault with its defaults filled, or a SunshareError (HTTP 400) naming every problem. */
 export function parseFault(raw: unknown): Fault {
   const problems = faultProblems(raw);
-  if (problems.length > 0) throw new SunshareError('SIM_FAULT_INVALID', `fault is invalid (${problems.length} problem${problems.length === 1 ? '' : 's'})`, { details: problems, httpStatus: 400 });
+  if (problems.length > 0) throw new SunshareError('SIM_FAULT_INVALID', `fault is invalid (${problems.length} problem${problems.length === 1 ? '' : 's'})`, { details: problems });
   return Value.Default(Fault, structuredClone(raw)) as Fault;
 }

@@ -22,12 +22,12 @@ export interface CliOptions {
 
 function int(name: string, text: string, min: number, max: number): number {
   const n = Number(text);
-  if (!Number.isInteger(n) || n < min || n > max) throw new SunshareError('CLI_OPTION', `--${name} must be an integer ${min}..${max}, got "${text}"`);
+  if (!Number.isInteger(n) || n < min || n > max) throw new SunshareError('OPTION_INVALID', `--${name} must be an integer ${min}..${max}, got "${text}"`);
   return n;
 }
 function positive(name: string, text: string): number {
   const n = Number(text);
-  if (!(n > 0) || !Number.isFinite(n)) throw new SunshareError('CLI_OPTION', `--${name} must be a positive number, got "${text}"`);
+  if (!(n > 0) || !Number.isFinite(n)) throw new SunshareError('OPTION_INVALID', `--${name} must be a positive number, got "${text}"`);
   return n;
 }
 
@@ -38,7 +38,7 @@ const METER_PROFILE = 'sunspec-meter';
 export function quickConfig(o: CliOptions): SimConfig {
   const inverterProfiles = PROFILES.filter((p) => !isMeterProfile(p));
   if (!inverterProfiles.includes(o.profile)) {
-    throw new SunshareError('CLI_OPTION', `--profile must be one of ${inverterProfiles.join(', ')}, got "${o.profile}"`);
+    throw new SunshareError('OPTION_INVALID', `--profile must be one of ${inverterProfiles.join(', ')}, got "${o.profile}"`);
   }
   const n = int('inverters', o.inverters, 1, 99);
   const rated = positive('rated-power', o.ratedPower);

@@ -70,7 +70,7 @@ export class Site {
 
   device(id: string): SimulatedDevice {
     const d = this.byId.get(id);
-    if (!d) throw new SunshareError('SIM_DEVICE_UNKNOWN', `no simulated device ${id}`, { details: [`devices: ${[...this.byId.keys()].join(', ')}`], httpStatus: 404 });
+    if (!d) throw new SunshareError('SIM_DEVICE_UNKNOWN', `no simulated device ${id}`, { details: [`devices: ${[...this.byId.keys()].join(', ')}`] });
     return d;
   }
 

@@ -55,7 +55,7 @@ export class ReadingClock {
   ) {
     this.log = log;
     this.source = source;
-    this.file = new NumberFile(join(spoolDir, 'last-ts'), fsync, { code: 'SPOOL_LAST_TS_DAMAGED', ifDeleted: 'the gateway follows the clock' });
+    this.file = new NumberFile(join(spoolDir, 'last-ts'), fsync, { code: 'SPOOL_FILE_DAMAGED', ifDeleted: 'the gateway follows the clock' });
     this.lastWall = source.wall();
     this.lastMono = source.monotonic();
     this.floor = this.readFloor();

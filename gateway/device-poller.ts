@@ -1,4 +1,5 @@
 import type { DeviceHealth, Reading } from '../common/contract.ts';
+import { SunshareError } from '../common/errors.ts';
 import type { Logger } from '../common/log.ts';
 import { monotonicMs } from './clock.ts';
 import type { DeviceConfig } from './config.ts';
@@ -79,7 +80,7 @@ export class DevicePoller {
       if (decoded.layoutChanged) {
         this.profile.reset();
         this.blocks = undefined;
-        throw new Error('register layout changed since discovery (device replaced or re-flashed); discovering again');
+        throw new SunshareError('DEVICE_LAYOUT_CHANGED', 'register layout changed since discovery (device replaced or re-flashed); discovering again');
       }
       const { reading, problems } = this.quality.assess(this.cfg.id, ts, decoded);
       if (problems.length > 0) {

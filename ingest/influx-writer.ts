@@ -104,7 +104,7 @@ export function createInfluxWriter(o: InfluxOptions, onFailure: (err: Error, att
       return Promise.resolve();
     },
     writeRetrySkipped(entry) {
-      failure ??= new Error(`InfluxDB client dropped ${entry.lines.length} lines from its retry buffer`);
+      failure ??= new SunshareError('INFLUX_WRITE_FAILED', `InfluxDB client dropped ${entry.lines.length} lines from its retry buffer`);
       done(entry.lines.length);
     },
   });

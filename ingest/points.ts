@@ -1,4 +1,5 @@
 import { Point } from '@influxdata/influxdb-client';
+import { SunshareError } from '../common/errors.ts';
 import { MEASUREMENTS, type GatewayStatus, type Reading } from '../common/contract.ts';
 
 /** Numeric Reading fields, written as floats under the same names (common/contract.ts MEASUREMENTS). */
@@ -19,7 +20,7 @@ export const COUNTER_FIELDS = ['ac_energy_wh', 'export_energy_wh', 'import_energ
 
 const line = (p: Point): string => {
   const l = p.toLineProtocol();
-  if (l === undefined) throw new Error(`point ${p.toString()} has no fields`);
+  if (l === undefined) throw new SunshareError('INTERNAL', `point ${p.toString()} has no fields`);
   return l;
 };
 

@@ -3,6 +3,7 @@ import { existsSync, mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { ERRORS } from '../common/errors.ts';
 import { EXAMPLE_REGISTRY, EXAMPLES_DIR, tempFile } from './testing/fixture.ts';
 
 const sunshare = (...args: string[]) => {
@@ -63,10 +64,10 @@ describe('sunshare payout and registry commands', () => {
     await ledger.close();
   });
 
-  it('exits 1 listing every problem of a bad import', () => {
+  it('exits with the status of REGISTRY_INVALID, listing every problem of a bad import', () => {
     const bad = tempFile('allocations.csv', 'id,household_id,site_id,share_kw,valid_from\nz1,nobody,ry-dq-01,3,2017-13-01\n');
     const r = sunshare('registry', 'import', bad, '--db', db);
-    expect(r.code).toBe(1);
+    expect(r.code).toBe(ERRORS.REGISTRY_INVALID.exit);
     expect(r.err).toContain('REGISTRY_INVALID: nothing imported: 2 problems');
     expect(r.err).toContain('allocations.csv line 2 column valid_from: "2017-13-01" is not a date YYYY-MM-DD');
     expect(r.err).toContain('allocations.csv line 2: unknown household "nobody"');

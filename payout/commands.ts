@@ -28,7 +28,7 @@ async function withLedger<T>(url: string | undefined, fn: (db: Db) => Promise<T>
 }
 
 function format(v: string): ReportFormat {
-  if (v !== 'csv' && v !== 'xlsx') throw new SunshareError('BAD_OPTION', `--format must be csv or xlsx, got "${v}"`);
+  if (v !== 'csv' && v !== 'xlsx') throw new SunshareError('OPTION_INVALID', `--format must be csv or xlsx, got "${v}"`);
   return v;
 }
 
@@ -43,7 +43,7 @@ function writeFiles(dir: string, files: Map<string, Buffer>): void {
 export async function runCommand(o: { date?: string; from?: string; to?: string; site?: string[]; db?: string }): Promise<void> {
   const from = o.date ?? o.from;
   const to = o.date ?? o.to ?? o.from;
-  if (!from || !to || (o.date && (o.from || o.to))) throw new SunshareError('BAD_OPTION', 'give either --date D or --from D1 [--to D2]');
+  if (!from || !to || (o.date && (o.from || o.to))) throw new SunshareError('OPTION_INVALID', 'give either --date D or --from D1 [--to D2]');
   const r = await withLedger(o.db, (db) => runSettlement(db, { from, to, sites: o.site }));
   console.log(`settled ${r.from}..${r.to}: ${r.posted} posted, ${r.adjusted} adjusted (new versions), ${r.unchanged} unchanged, ${r.lines} lines (run ${r.runId})`);
   if (r.skipped.length > 0) {
@@ -70,7 +70,7 @@ export async function closeCommand(o: { month: string; db?: string }): Promise<v
 }
 
 export async function topupCommand(o: { year: string; dryRun?: boolean; db?: string }): Promise<void> {
-  if (!/^\d{4}$/.test(o.year)) throw new SunshareError('BAD_OPTION', `--year must be YYYY, got "${o.year}"`);
+  if (!/^\d{4}$/.test(o.year)) throw new SunshareError('OPTION_INVALID', `--year must be YYYY, got "${o.year}"`);
   await withLedger(o.db, async (db) => {
     const year = Number(o.year);
     if (o.dryRun) {
@@ -83,7 +83,7 @@ export async function topupCommand(o: { year: string; dryRun?: boolean; db?: str
 }
 
 export async function scheduleCommand(o: { at: string; tz: string; catchUpFrom?: string; db?: string; logLevel?: string }): Promise<void> {
-  if (o.catchUpFrom && !isDate(o.catchUpFrom)) throw new SunshareError('BAD_OPTION', `--catch-up-from must be YYYY-MM-DD, got "${o.catchUpFrom}"`);
+  if (o.catchUpFrom && !isDate(o.catchUpFrom)) throw new SunshareError('OPTION_INVALID', `--catch-up-from must be YYYY-MM-DD, got "${o.catchUpFrom}"`);
   const db = await openLedger(ledgerUrl(o.db));
   const s = startScheduler(db, { at: o.at, timeZone: o.tz, catchUpFrom: o.catchUpFrom, log: createLogger('payout', o.logLevel) });
   const stop = () => void s.stop().then(() => db.close()).then(() => process.exit(0));
@@ -92,7 +92,7 @@ export async function scheduleCommand(o: { at: string; tz: string; catchUpFrom?:
 }
 
 export async function importCommand(files: string[], o: { kind?: string; db?: string }): Promise<void> {
-  if (o.kind && !KINDS.includes(o.kind as Kind)) throw new SunshareError('BAD_OPTION', `--kind must be one of ${KINDS.join(', ')}, got "${o.kind}"`);
+  if (o.kind && !KINDS.includes(o.kind as Kind)) throw new SunshareError('OPTION_INVALID', `--kind must be one of ${KINDS.join(', ')}, got "${o.kind}"`);
   const counts = await withLedger(o.db, (db) => importRegistry(db, files, { kind: o.kind as Kind | undefined }));
   console.log(`imported: ${Object.entries(counts).map(([k, n]) => `${n} ${k}`).join(', ')}`);
 }
@@ -112,6 +112,6 @@ export async function listCommand(what: string, o: { site?: string; village?: st
     if (what === 'sites') console.table(await listSites(db));
     else if (what === 'households') console.table(await listHouseholds(db, { village: o.village }));
     else if (what === 'allocations') console.table(await listAllocations(db, { site: o.site }));
-    else throw new SunshareError('BAD_OPTION', `list what? sites, households or allocations, not "${what}"`);
+    else throw new SunshareError('OPTION_INVALID', `list what? sites, households or allocations, not "${what}"`);
   });
 }

@@ -37,30 +37,25 @@ export function installAuth(app: FastifyInstance, db: Db, limiter: FailureLimite
     if (blocked > 0) {
       onFailure('rate_limited');
       reply.header('retry-after', Math.ceil(blocked / 1000));
-      throw new SunshareError('AUTH_RATE_LIMITED', `too many failed logins from ${request.ip}; try again in ${Math.ceil(blocked / 1000)} s`, {
-        httpStatus: 429,
-      });
+      throw new SunshareError('AUTH_RATE_LIMITED', `too many failed logins from ${request.ip}; try again in ${Math.ceil(blocked / 1000)} s`);
     }
     const token = bearer(request);
     if (!token) {
       onFailure('missing');
       limiter.fail(request.ip);
-      throw new SunshareError('AUTH_MISSING', 'this needs an API token: send "Authorization: Bearer <token>" (create one with `sunshare api token create`)', {
-        httpStatus: 401,
-      });
+      throw new SunshareError('AUTH_MISSING', 'this needs an API token: send "Authorization: Bearer <token>" (create one with `sunshare api token create`)');
     }
     const owner = await verifyToken(db, token);
     if (!owner) {
       onFailure('invalid');
       limiter.fail(request.ip);
-      throw new SunshareError('AUTH_INVALID', 'the API token is unknown or revoked; ask an admin for a new one', { httpStatus: 401 });
+      throw new SunshareError('AUTH_INVALID', 'the API token is unknown or revoked; ask an admin for a new one');
     }
     if (!can(owner.role, permission)) {
       onFailure('forbidden');
       throw new SunshareError(
         'AUTH_FORBIDDEN',
         `token "${owner.name}" has role ${owner.role}; this needs the ${permission} permission (roles: ${rolesWith(permission).join(', ')})`,
-        { httpStatus: 403 },
       );
     }
     request.owner = owner;

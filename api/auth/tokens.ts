@@ -20,7 +20,7 @@ export const hashToken = (token: string): string => createHash('sha256').update(
 
 export async function createToken(db: Db, role: Role, name: string, now = new Date()): Promise<{ token: string; owner: TokenOwner }> {
   if (!/^[\p{L}\p{N} _.@-]{1,64}$/u.test(name)) {
-    throw new SunshareError('TOKEN_NAME_INVALID', `token name "${name}" must be 1-64 letters, digits, spaces or _.@-`, { httpStatus: 400 });
+    throw new SunshareError('TOKEN_NAME_INVALID', `token name "${name}" must be 1-64 letters, digits, spaces or _.@-`);
   }
   const token = TOKEN_PREFIX + randomBytes(32).toString('base64url');
   const owner: TokenOwner = { id: randomUUID(), name, role };

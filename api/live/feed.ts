@@ -1,5 +1,6 @@
 import mqtt, { type MqttClient } from 'mqtt';
 import { GatewayStatus, TelemetryBatch, parseTopic, topics } from '../../common/contract.ts';
+import { SunshareError } from '../../common/errors.ts';
 import { validator } from '../../common/validate.ts';
 import type { Logger } from '../../common/log.ts';
 import type { LiveStatusStore } from './store.ts';
@@ -66,7 +67,7 @@ export async function startLiveFeed(opts: LiveFeedOptions): Promise<LiveFeed> {
     });
   });
   await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`live feed: no MQTT connection to ${opts.url} within 10 s`)), 10_000);
+    const timer = setTimeout(() => reject(new SunshareError('MQTT_CONNECT_FAILED', `live feed: no MQTT connection to ${opts.url} within 10 s`)), 10_000);
     client.once('connect', () => {
       clearTimeout(timer);
       resolve();

@@ -124,10 +124,10 @@ export function deviceRoutes(app: FastifyInstance, ctx: ApiContext): void {
       const site = req.params.id;
       await ctx.db.transaction(async (tx) => {
         if (!(await tx.get('SELECT id FROM sites WHERE id = ?', [site]))) {
-          throw new SunshareError('SITE_NOT_FOUND', `there is no site "${site}"; register it first with POST /sites`, { httpStatus: 404 });
+          throw new SunshareError('SITE_NOT_FOUND', `there is no site "${site}"; register it first with POST /sites`);
         }
         if (await tx.get('SELECT id FROM devices WHERE site_id = ? AND id = ?', [site, b.id])) {
-          throw new SunshareError('DEVICE_EXISTS', `device "${b.id}" already exists at site "${site}"`, { httpStatus: 409 });
+          throw new SunshareError('DEVICE_EXISTS', `device "${b.id}" already exists at site "${site}"`);
         }
         await tx.run('INSERT INTO devices (site_id, id, kind, revenue_meter, rated_power_w, profile, serial) VALUES (?, ?, ?, ?, ?, ?, ?)', [
           site,

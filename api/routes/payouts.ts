@@ -63,7 +63,7 @@ const ReportQuery = Type.Object({
 });
 
 function service(ctx: ApiContext): PayoutService {
-  if (!ctx.payout) throw new SunshareError('PAYOUT_UNAVAILABLE', 'this API runs without the payout service; start it with the ledger it settles', { httpStatus: 503 });
+  if (!ctx.payout) throw new SunshareError('PAYOUT_UNAVAILABLE', 'this API runs without the payout service; start it with the ledger it settles');
   return ctx.payout;
 }
 
@@ -136,7 +136,7 @@ export function payoutRoutes(app: FastifyInstance, ctx: ApiContext): void {
     },
     async (req) => {
       const run = service(ctx).get(req.params.id);
-      if (!run) throw new SunshareError('PAYOUT_RUN_NOT_FOUND', `no payout run "${req.params.id}" (this API keeps its last 50 runs; finished ones are in /settlement-runs)`, { httpStatus: 404 });
+      if (!run) throw new SunshareError('PAYOUT_RUN_NOT_FOUND', `no payout run "${req.params.id}" (this API keeps its last 50 runs; finished ones are in /settlement-runs)`);
       return run;
     },
   );
@@ -170,10 +170,10 @@ export function payoutRoutes(app: FastifyInstance, ctx: ApiContext): void {
       const report = service(ctx).reports.find((r) => r.kind === req.params.kind);
       if (!report) {
         const kinds = service(ctx).reports.map((r) => r.kind).join(', ');
-        throw new SunshareError('REPORT_NOT_FOUND', `no report "${req.params.kind}"; there are: ${kinds}`, { httpStatus: 404 });
+        throw new SunshareError('REPORT_NOT_FOUND', `no report "${req.params.kind}"; there are: ${kinds}`);
       }
       if (!report.formats.includes(req.query.format)) {
-        throw new SunshareError('REPORT_FORMAT_UNSUPPORTED', `report "${report.kind}" comes as ${report.formats.join(' or ')}, not ${req.query.format}`, { httpStatus: 400 });
+        throw new SunshareError('REPORT_FORMAT_UNSUPPORTED', `report "${report.kind}" comes as ${report.formats.join(' or ')}, not ${req.query.format}`);
       }
       const file = await report.build(ctx.db, req.query);
       await audit(ctx.db, req, 'report.download', report.kind, req.query);

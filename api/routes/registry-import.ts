@@ -37,10 +37,10 @@ export function registryImportRoutes(app: FastifyInstance, ctx: ApiContext): voi
     async (req) => {
       const type = String(req.headers['content-type'] ?? '').split(';')[0]!.trim();
       if (type !== 'text/csv' && type !== XLSX) {
-        throw new SunshareError('REGISTRY_FORMAT', `send the file as text/csv (with ?kind=) or ${XLSX}`, { httpStatus: 415 });
+        throw new SunshareError('REGISTRY_FORMAT', `send the file as text/csv (with ?kind=) or ${XLSX}`);
       }
       if (type === 'text/csv' && !req.query.kind) {
-        throw new SunshareError('REGISTRY_KIND_MISSING', `say what the CSV holds: ?kind=${KINDS.join('|')}`, { httpStatus: 400 });
+        throw new SunshareError('REGISTRY_KIND_MISSING', `say what the CSV holds: ?kind=${KINDS.join('|')}`);
       }
       const dir = mkdtempSync(join(tmpdir(), 'sunshare-import-'));
       const file = join(dir, `${req.query.kind ?? 'registry'}.${type === XLSX ? 'xlsx' : 'csv'}`);
@@ -53,7 +53,7 @@ export function registryImportRoutes(app: FastifyInstance, ctx: ApiContext): voi
         // the temp path means nothing to the caller: name the upload instead
         if (isSunshareError(err)) {
           const clean = (t: string) => t.split(file).join('upload').split(dir).join('upload');
-          throw new SunshareError(err.code, clean(err.message), { details: err.details.map(clean), httpStatus: err.httpStatus === 500 ? 400 : err.httpStatus });
+          throw new SunshareError(err.code, clean(err.message), { details: err.details.map(clean) });
         }
         throw err;
       } finally {

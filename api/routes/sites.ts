@@ -83,7 +83,7 @@ export function siteRoutes(app: FastifyInstance, ctx: ApiContext): void {
   };
   const getSite = async (id: string) => {
     const row = await ctx.db.get<SiteRow>(`SELECT ${COLUMNS} FROM sites WHERE id = ?`, [id]);
-    if (!row) throw new SunshareError('SITE_NOT_FOUND', `there is no site "${id}"; GET /sites lists them`, { httpStatus: 404 });
+    if (!row) throw new SunshareError('SITE_NOT_FOUND', `there is no site "${id}"; GET /sites lists them`);
     return row;
   };
 
@@ -156,7 +156,7 @@ export function siteRoutes(app: FastifyInstance, ctx: ApiContext): void {
       const b = req.body;
       await ctx.db.transaction(async (tx) => {
         if (await tx.get('SELECT id FROM sites WHERE id = ?', [b.id])) {
-          throw new SunshareError('SITE_EXISTS', `site "${b.id}" already exists; PATCH /sites/${b.id} changes it`, { httpStatus: 409 });
+          throw new SunshareError('SITE_EXISTS', `site "${b.id}" already exists; PATCH /sites/${b.id} changes it`);
         }
         await tx.run(
           'INSERT INTO sites (id, name, town, village, capacity_w, time_zone, latitude, longitude, commissioned_on) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',

@@ -1,3 +1,4 @@
+import { ERRORS, isSunshareError } from '../../common/errors.ts';
 import { renderConfigsFor } from './render.ts';
 
 /**
@@ -12,8 +13,9 @@ const args = process.argv.slice(2);
 try {
   renderConfigsFor(args, TEMPLATES, OUT, process.env);
 } catch (err) {
-  console.error(`sunshare container: ${(err as Error).message}`);
-  process.exit(1);
+  if (!isSunshareError(err)) throw err;
+  console.error(`sunshare container: ${err.describe()}\n${ERRORS[err.code].action}`);
+  process.exit(err.exitStatus);
 }
 process.argv = [process.argv[0]!, 'sunshare', ...args];
 await import('../../bin/sunshare.ts');

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
+import { ERRORS } from '../../common/errors.ts';
 import { renderConfigsFor, renderTemplate, templateVariables } from './render.ts';
 
 describe('config templates', () => {
@@ -52,7 +53,7 @@ describe('config templates', () => {
     const env = { ...process.env, SUNSHARE_CONFIG_TEMPLATES: import.meta.dirname, SUNSHARE_CONFIG_DIR: out, DEMO_SITE: 'demo-site-a', DEMO_SIM_HOST: 'sim-a', MQTT_URL: 'mqtt://mosquitto:1883' };
     const args = [entrypoint, 'gateway', '--config', `${out}/gateway-demo.yaml`, '--check'];
     const missing = spawnSync(process.execPath, args, { env, encoding: 'utf8' });
-    expect(missing.status).toBe(1);
+    expect(missing.status).toBe(ERRORS.CONFIG_ENV_MISSING.exit);
     expect(missing.stderr).toContain('needs environment variable MQTT_GATEWAY_PASSWORD, which is not set');
     const ok = spawnSync(process.execPath, args, { env: { ...env, MQTT_GATEWAY_PASSWORD: 'secret' }, encoding: 'utf8' });
     expect(ok.status, ok.stderr).toBe(0);

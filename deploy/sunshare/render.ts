@@ -1,5 +1,6 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
+import { SunshareError } from '../../common/errors.ts';
 
 /**
  * Config files for containers: the YAML templates in deploy/sunshare/ hold
@@ -18,7 +19,7 @@ export function renderTemplate(text: string, env: Record<string, string | undefi
     missing.add(name);
     return '';
   });
-  if (missing.size > 0) throw new Error(`${source} needs environment variable${missing.size === 1 ? '' : 's'} ${[...missing].join(', ')}, which ${missing.size === 1 ? 'is' : 'are'} not set`);
+  if (missing.size > 0) throw new SunshareError('CONFIG_ENV_MISSING', `${source} needs environment variable${missing.size === 1 ? '' : 's'} ${[...missing].join(', ')}, which ${missing.size === 1 ? 'is' : 'are'} not set`);
   return out;
 }
 
@@ -41,7 +42,7 @@ export function renderConfigsFor(args: string[], templateDir: string, outDir: st
     try {
       text = readFileSync(template, 'utf8');
     } catch (err) {
-      throw new Error(`--config ${file} needs the template ${template}, which cannot be read: ${(err as Error).message}`);
+      throw new SunshareError('CONFIG_UNREADABLE', `--config ${file} needs the template ${template}, which cannot be read: ${(err as Error).message}`);
     }
     mkdirSync(outDir, { recursive: true, mode: 0o700 });
     writeFileSync(file, renderTemplate(text, env, template), { mode: 0o600 });

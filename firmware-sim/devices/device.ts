@@ -122,7 +122,7 @@ export class SimulatedDevice {
       this.resetCounters();
     } else if (f.kind === 'counter_rollover') {
       if (!Number.isFinite(this.layout.wrapWh)) {
-        throw new SunshareError('SIM_FAULT_UNSUPPORTED', `${this.id} (${this.profile}) keeps its counter as float32: it has no 32-bit wrap to roll over`, { httpStatus: 400 });
+        throw new SunshareError('SIM_FAULT_UNSUPPORTED', `${this.id} (${this.profile}) keeps its counter as float32: it has no 32-bit wrap to roll over`);
       }
       this.counterWh = Math.max(0, this.layout.wrapWh - f.aheadWh);
       this.dayStartCounterWh = this.counterWh;

@@ -16,7 +16,7 @@ export function freePort(host = '127.0.0.1'): Promise<number> {
     srv.once('error', reject);
     srv.listen(0, host, () => {
       const addr = srv.address();
-      srv.close(() => (typeof addr === 'object' && addr ? resolve(addr.port) : reject(new Error('no port'))));
+      srv.close(() => (typeof addr === 'object' && addr ? resolve(addr.port) : reject(new SunshareError('LISTEN_FAILED', `no free port on ${host}`))));
     });
   });
 }
@@ -27,7 +27,7 @@ export function listenTcp(vector: IServiceVector, host: string, port: number): P
     const server = new ModbusRTU.ServerTCP(vector, { host, port, unitID: 255 });
     server.on('socketError', () => undefined); // a client that vanishes mid-request is not our problem
     server.once('serverError', (err: Error) =>
-      reject(new SunshareError('SIM_LISTEN', `cannot listen for Modbus TCP on ${host}:${port}: ${err.message}`, { cause: err })),
+      reject(new SunshareError('LISTEN_FAILED', `cannot listen for Modbus TCP on ${host}:${port}: ${err.message}`, { cause: err })),
     );
     server.once('initialized', () =>
       resolve({
@@ -46,7 +46,7 @@ export function listenRtu(vector: IServiceVector, path: string, baudRate: number
       baudRate,
       unitID: 255,
       openCallback: (err: Error | null) => {
-        if (err) reject(new SunshareError('SIM_LISTEN', `cannot open serial device ${path} for Modbus RTU: ${err.message}`, { cause: err }));
+        if (err) reject(new SunshareError('LISTEN_FAILED', `cannot open serial device ${path} for Modbus RTU: ${err.message}`, { cause: err }));
       },
     } as ConstructorParameters<typeof ModbusRTU.ServerSerial>[1]);
     server.on('error', () => undefined);

@@ -1,5 +1,6 @@
 import ModbusSerial from 'modbus-serial';
 import type { ModbusRTU } from 'modbus-serial/ModbusRTU.js';
+import { SunshareError } from '../../common/errors.ts';
 import type { Logger } from '../../common/log.ts';
 import { monotonicMs } from '../clock.ts';
 import type { RegisterTable } from './planner.ts';
@@ -75,7 +76,7 @@ export class ModbusLine {
   }
 
   private async execute(unit: number, table: RegisterTable, address: number, count: number, timeoutMs: number): Promise<number[]> {
-    if (this.closed) throw new Error(`line ${this.name} is closed`);
+    if (this.closed) throw new SunshareError('MODBUS_READ_FAILED', `line ${this.name} is closed`);
     const wait = this.lastRequestEnd + this.pauseMs - monotonicMs();
     if (wait > 0) await new Promise((r) => setTimeout(r, wait));
     this.stats.requests++;
@@ -85,14 +86,14 @@ export class ModbusLine {
       client.setTimeout(timeoutMs);
       const res = table === 'holding' ? await client.readHoldingRegisters(address, count) : await client.readInputRegisters(address, count);
       // modbus-serial trusts the reply's byte count: a wrong one yields too many registers or bytes read past the data.
-      if (res.data.length !== count || res.buffer.length !== count * 2) throw new Error(`reply has ${res.buffer.length} data bytes, expected ${count * 2}`);
+      if (res.data.length !== count || res.buffer.length !== count * 2) throw new SunshareError('MODBUS_READ_FAILED', `reply has ${res.buffer.length} data bytes, expected ${count * 2}`);
       return res.data;
     } catch (err) {
       this.stats.errors++;
       const code = (err as { modbusCode?: number }).modbusCode;
       if (typeof code === 'number') throw new ModbusException(code, `unit ${unit}: Modbus exception ${code} (${EXCEPTION_NAMES[code] ?? 'unknown'}) reading ${count} at ${address}`);
       this.drop();
-      throw new Error(`unit ${unit} on ${this.name}: ${(err as Error).message} reading ${count} at ${address}`, { cause: err });
+      throw new SunshareError('MODBUS_READ_FAILED', `unit ${unit} on ${this.name}: ${(err as Error).message} reading ${count} at ${address}`, { cause: err });
     } finally {
       this.lastRequestEnd = monotonicMs();
     }

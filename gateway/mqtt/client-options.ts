@@ -8,7 +8,7 @@ function readPem(file: string, what: string): Buffer {
   try {
     return readFileSync(file);
   } catch (err) {
-    throw new SunshareError('CONFIG_FILE_UNREADABLE', `/${what.replace('.', '/')}: cannot read ${file}: ${(err as Error).message}`, { cause: err });
+    throw new SunshareError('CONFIG_UNREADABLE', `/${what.replace('.', '/')}: cannot read ${file}: ${(err as Error).message}`, { cause: err });
   }
 }
 

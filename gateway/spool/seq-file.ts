@@ -1,15 +1,15 @@
 import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { SunshareError } from '../../common/errors.ts';
+import { SunshareError, type ErrorCode } from '../../common/errors.ts';
 
 /** One integer in a small file, replaced atomically (write to .tmp, fsync when asked, rename). */
 export class NumberFile {
   readonly file: string;
   private readonly fsync: boolean;
   /** Names the file's job and what happens once it is deleted, for the error on a damaged file. */
-  private readonly damaged: { code: string; ifDeleted: string };
+  private readonly damaged: { code: ErrorCode; ifDeleted: string };
 
-  constructor(file: string, fsync: boolean, damaged: { code: string; ifDeleted: string }) {
+  constructor(file: string, fsync: boolean, damaged: { code: ErrorCode; ifDeleted: string }) {
     this.file = file;
     this.fsync = fsync;
     this.damaged = damaged;
@@ -45,7 +45,7 @@ export class NumberFile {
  */
 export class SeqFile extends NumberFile {
   constructor(dir: string, fsync: boolean) {
-    super(join(dir, 'seq'), fsync, { code: 'SPOOL_SEQ_DAMAGED', ifDeleted: "seq would restart at the spool's highest" });
+    super(join(dir, 'seq'), fsync, { code: 'SPOOL_FILE_DAMAGED', ifDeleted: "seq would restart at the spool's highest" });
   }
 
   /** The last seq written, or -1 when there is none yet. */

@@ -24,14 +24,14 @@ export function openMonth(wanted: string, lastClosed: string | undefined): strin
  * settlement lock, so no run posts into the month while it closes.
  */
 export async function closeMonth(db: Db, month: string): Promise<{ statements: number; already: boolean }> {
-  if (!isMonth(month)) throw new SunshareError('PAYOUT_BAD_MONTH', `--month must be YYYY-MM, got "${month}"`, { httpStatus: 400 });
+  if (!isMonth(month)) throw new SunshareError('PAYOUT_BAD_MONTH', `--month must be YYYY-MM, got "${month}"`);
   const lock = await acquireLock(db);
   try {
     return await db.transaction(async (tx) => {
       const last = await lastClosedMonth(tx);
       if (last && month <= last) return { statements: 0, already: true };
       if (last && month !== nextMonth(last)) {
-        throw new SunshareError('PAYOUT_MONTH_ORDER', `close ${nextMonth(last)} first: months close in order (last closed: ${last})`, { httpStatus: 409 });
+        throw new SunshareError('PAYOUT_MONTH_ORDER', `close ${nextMonth(last)} first: months close in order (last closed: ${last})`);
       }
       const m = await loadMonth(tx, { month });
       const now = new Date().toISOString();

@@ -24,7 +24,7 @@ export interface Month { month: string; closed: boolean; households: HouseholdMo
 interface LineRow { settlement_id: string; allocation_id: string; household_id: string; share_w: number; kind: 'daily' | 'adjustment'; amount_fen: number; site_id: string; day: string; energy_wh: number; capacity_w: number; corrects_id: string | null; flags: string }
 
 export async function loadMonth(db: Db, f: MonthFilter): Promise<Month> {
-  if (!isMonth(f.month)) throw new SunshareError('PAYOUT_BAD_MONTH', `--month must be YYYY-MM, got "${f.month}"`, { httpStatus: 400 });
+  if (!isMonth(f.month)) throw new SunshareError('PAYOUT_BAD_MONTH', `--month must be YYYY-MM, got "${f.month}"`);
   const where: string[] = ['l.payable_month = ?'];
   const params: unknown[] = [f.month];
   if (f.site) {

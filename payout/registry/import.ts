@@ -21,7 +21,6 @@ export async function importRegistry(db: Db, files: readonly string[], opts: { k
   if (problems.length > 0) {
     throw new SunshareError('REGISTRY_INVALID', `nothing imported: ${problems.length} problem${problems.length === 1 ? '' : 's'} in ${files.join(', ')}`, {
       details: problems,
-      httpStatus: 400,
     });
   }
   const counts = Object.fromEntries(KINDS.map((k) => [k, parsed[k].length])) as ImportCounts;

@@ -30,7 +30,7 @@ export async function importMeterReads(db: Db, file: string): Promise<{ inserted
       else if (wh !== undefined) reads.set(key, { site, day, wh, where });
     }
   }
-  if (problems.length > 0) throw new SunshareError('METER_READS_INVALID', `nothing imported: ${problems.length} problem(s) in ${file}`, { details: problems, httpStatus: 400 });
+  if (problems.length > 0) throw new SunshareError('METER_READS_INVALID', `nothing imported: ${problems.length} problem(s) in ${file}`, { details: problems });
   let inserted = 0;
   let unchanged = 0;
   const now = new Date().toISOString();

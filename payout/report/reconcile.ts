@@ -11,7 +11,7 @@ export interface ReadCheck { site_id: string; day: string; grid_wh: number; mete
  * so a drifting meter or a wrong read shows before money is paid on it.
  */
 export async function reconcileReads(db: Db, month: string, site?: string): Promise<ReadCheck[]> {
-  if (!isMonth(month)) throw new SunshareError('PAYOUT_BAD_MONTH', `--month must be YYYY-MM, got "${month}"`, { httpStatus: 400 });
+  if (!isMonth(month)) throw new SunshareError('PAYOUT_BAD_MONTH', `--month must be YYYY-MM, got "${month}"`);
   const { first, last } = monthDays(month);
   const bySite = site ? ' AND site_id = ?' : '';
   const params = site ? [first, last, site] : [first, last];

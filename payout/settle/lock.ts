@@ -50,7 +50,7 @@ export async function acquireLock(db: Db, name = SETTLEMENT_LOCK, ttlMs = 6 * 36
     throw new SunshareError(
       'PAYOUT_LOCKED',
       `another ${name} run holds the lock: ${holder?.owner ?? 'unknown'} since ${holder?.acquired_at ?? '?'} (lapses at ${holder?.expires_at ?? '?'}); wait for it to finish`,
-      { httpStatus: 409, details: holder ? [`owner: ${holder.owner}`, `acquired_at: ${holder.acquired_at}`, `expires_at: ${holder.expires_at}`] : [] },
+      { details: holder ? [`owner: ${holder.owner}`, `acquired_at: ${holder.acquired_at}`, `expires_at: ${holder.expires_at}`] : [] },
     );
   }
   return {

@@ -51,9 +51,9 @@ export const LINE_COLUMNS = ['settlement_id', 'allocation_id', 'household_id', '
  */
 export async function runSettlement(db: Db, opts: RunOptions): Promise<RunResult> {
   for (const [name, v] of [['from', opts.from], ['to', opts.to]] as const) {
-    if (!isDate(v)) throw new SunshareError('PAYOUT_BAD_DATE', `--${name} must be a date YYYY-MM-DD, got "${v}"`, { httpStatus: 400 });
+    if (!isDate(v)) throw new SunshareError('PAYOUT_BAD_DATE', `--${name} must be a date YYYY-MM-DD, got "${v}"`);
   }
-  if (opts.from > opts.to) throw new SunshareError('PAYOUT_BAD_DATE', `--from ${opts.from} is after --to ${opts.to}`, { httpStatus: 400 });
+  if (opts.from > opts.to) throw new SunshareError('PAYOUT_BAD_DATE', `--from ${opts.from} is after --to ${opts.to}`);
   const lock = opts.lock === false ? undefined : await acquireLock(db);
   try {
     return await settle(db, opts);

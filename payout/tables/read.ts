@@ -16,11 +16,11 @@ export async function readSheets(file: string): Promise<RawSheet[]> {
   try {
     data = await readFile(file);
   } catch (err) {
-    throw new SunshareError('REGISTRY_FILE', `cannot read ${file}: ${(err as Error).message}`, { httpStatus: 400 });
+    throw new SunshareError('REGISTRY_FILE', `cannot read ${file}: ${(err as Error).message}`);
   }
   if (ext === '.xlsx') return readXlsx(file, data);
   if (ext === '.csv') return [readCsv(file, data)];
-  throw new SunshareError('REGISTRY_FILE', `${file}: only .csv and .xlsx files can be imported`, { httpStatus: 400 });
+  throw new SunshareError('REGISTRY_FILE', `${file}: only .csv and .xlsx files can be imported`);
 }
 
 export function readCsv(file: string, data: Buffer): RawSheet {
@@ -28,7 +28,7 @@ export function readCsv(file: string, data: Buffer): RawSheet {
   try {
     records = parse(data, { bom: true, relax_column_count: true, skip_empty_lines: true, trim: true });
   } catch (err) {
-    throw new SunshareError('REGISTRY_CSV', `${basename(file)}: not valid CSV: ${(err as Error).message}`, { httpStatus: 400 });
+    throw new SunshareError('REGISTRY_FILE', `${basename(file)}: not valid CSV: ${(err as Error).message}`);
   }
   const [head = [], ...body] = records;
   const headers = head.map((h) => h.toLowerCase());
@@ -59,7 +59,7 @@ async function readXlsx(file: string, data: Buffer): Promise<RawSheet[]> {
   try {
     await wb.xlsx.load(data as unknown as ArrayBuffer);
   } catch (err) {
-    throw new SunshareError('REGISTRY_XLSX', `${basename(file)}: not a readable XLSX workbook: ${(err as Error).message}`, { httpStatus: 400 });
+    throw new SunshareError('REGISTRY_FILE', `${basename(file)}: not a readable XLSX workbook: ${(err as Error).message}`);
   }
   return wb.worksheets.map((ws) => {
     const headers: string[] = [];

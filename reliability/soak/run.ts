@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { SunshareError } from '../../common/errors.ts';
 import { faketimeAvailable } from '../../common/testing/index.ts';
 import { FAULTS, type FaultName } from './faults.ts';
 import { runSoak } from './soak.ts';
@@ -24,8 +25,8 @@ const program = new Command('soak')
 
 const o = program.opts<{ minutes: number; seed: number; sites: number; speed: number; pollMs: number; outageMs: number; gapMs: number; start: string; faults?: string; keep?: boolean }>();
 const faults = (o.faults ? o.faults.split(',') : [...FAULTS]) as FaultName[];
-for (const f of faults) if (!FAULTS.includes(f)) throw new Error(`--faults: unknown fault ${f}; known: ${FAULTS.join(', ')}`);
-if (faults.includes('gateway_clock_jump') && !faketimeAvailable()) throw new Error('the gateway_clock_jump fault steps gateway clocks with libfaketime: apt-get install faketime, or leave the fault out with --faults');
+for (const f of faults) if (!FAULTS.includes(f)) throw new SunshareError('OPTION_INVALID', `--faults: unknown fault ${f}; known: ${FAULTS.join(', ')}`);
+if (faults.includes('gateway_clock_jump') && !faketimeAvailable()) throw new SunshareError('OPTION_INVALID', 'the gateway_clock_jump fault steps gateway clocks with libfaketime: apt-get install faketime, or leave the fault out with --faults');
 // A crash of the runner must not leave gateway, ingest and influxd processes behind.
 process.on('uncaughtException', (err) => {
   process.stderr.write(`soak runner crashed: ${err.stack ?? err.message}\n`);
