@@ -16,8 +16,7 @@ import type { InfluxSink } from './influx-sink.ts';
 import { loadState, saveState } from './state.ts';
 import { demoSites, seedRegistry } from './seed.ts';
 import { startSimSites, type SimSites } from './sim-sites.ts';
-import { translateTimestamps } from './sim-time.ts';
-import { simStart } from './start-time.ts';
+import { simStart, translateTimestamps } from './sim-time.ts';
 
 export { DemoConfig } from './config.ts';
 

@@ -11,7 +11,7 @@ import { openLedger, type Db } from '../common/ledger/index.ts';
 import { influxAvailable, startInflux, waitFor, type InfluxServer } from '../common/testing/index.ts';
 import { ReadRecorder, type LedgerRead } from './energy/record.ts';
 import { settle } from './energy/settle.ts';
-import { dayBounds } from './energy/tz.ts';
+import { dayBounds } from '../common/index.ts';
 import { connectClient, countPoints, publishBatch, seedRegistry, telemetry, uid } from './testing.ts';
 
 const TZ = 'Asia/Shanghai';

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openLedger, type Db } from '../common/ledger/index.ts';
 import { waitFor } from '../common/testing/index.ts';
-import { addDays, todayIn } from './dates.ts';
+import { addDays, todayIn } from '../common/index.ts';
 import { importRegistry } from './registry/import.ts';
 import { startScheduler } from './scheduler.ts';
 import { acquireLock } from './settle/lock.ts';

@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import type { Db } from '../common/ledger/index.ts';
 import { SunshareError, isSunshareError } from '../common/errors.ts';
 import { silentLogger } from '../common/log.ts';
-import { addDays, todayIn } from './dates.ts';
+import { addDays, todayIn } from '../common/index.ts';
 import { runSettlement, type RunResult } from './settle/run.ts';
 
 export interface SchedulerOptions {

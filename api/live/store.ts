@@ -1,5 +1,5 @@
 import type { DeviceHealth, GatewayStatus, Reading, TelemetryBatch } from '../../common/contract.ts';
-import { localDay } from './local-day.ts';
+import { localDay } from '../../common/index.ts';
 
 /**
  * What the API knows "now" about each site, fed from the gateways' MQTT

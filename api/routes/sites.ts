@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { SunshareError } from '../../common/errors.ts';
 import { audit } from '../audit.ts';
 import { expectedDayWh } from '../expected.ts';
-import { localDay } from '../live/local-day.ts';
+import { localDay } from '../../common/index.ts';
 import type { ApiContext } from '../context.ts';
 import { Where } from '../query.ts';
 import { IdParam, Page, Pagination, authErrors, ErrorResponse } from '../schemas.ts';

@@ -1,5 +1,5 @@
 import type { Db, Params } from '../../common/ledger/index.ts';
-import { addDays, dayBounds, localDay } from './tz.ts';
+import { addDays, dayBounds, localDay } from '../../common/index.ts';
 
 /** 15-minute slots: one earliest and one latest read kept per slot (migration 101). */
 export const SLOT_MS = 900_000;

@@ -3,7 +3,7 @@ import { openLedger, type Db } from '../../common/ledger/index.ts';
 import { createPgDatabase, postgresAvailable, type PgDatabase } from '../../common/testing/index.ts';
 import { ReadRecorder, type LedgerRead } from './record.ts';
 import { settle } from './settle.ts';
-import { dayBounds } from './tz.ts';
+import { dayBounds } from '../../common/index.ts';
 
 const pgUp = await postgresAvailable();
 const TZ = 'Asia/Shanghai';

@@ -2,7 +2,7 @@ import type { Db } from '../../common/ledger/index.ts';
 import { computeDay, type DailyEnergy } from './daily.ts';
 import type { CounterRead } from './increment.ts';
 import { SLOT_MS } from './record.ts';
-import { addDays, dayBounds, localDay } from './tz.ts';
+import { addDays, dayBounds, localDay } from '../../common/index.ts';
 
 export interface SettleOptions {
   now: number;

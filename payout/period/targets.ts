@@ -1,5 +1,5 @@
 import type { Db } from '../../common/ledger/index.ts';
-import { addDays } from '../dates.ts';
+import { addDays } from '../../common/index.ts';
 
 /** The annual target is per 3 kW share and a full year; a household's is prorated by the share-days it held. */
 export const TARGET_SHARE_W = 3000;

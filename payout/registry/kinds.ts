@@ -1,4 +1,4 @@
-import { isDate } from '../dates.ts';
+import { isDate } from '../../common/index.ts';
 import { parseKwh, parseRate } from '../money/revenue.ts';
 
 /**

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Db } from '../../common/ledger/index.ts';
 import { SunshareError } from '../../common/errors.ts';
-import { daysFromTo, isDate, monthOf, nextMonth, todayIn } from '../dates.ts';
+import { daysFromTo, isDate, monthOf, nextMonth, todayIn } from '../../common/index.ts';
 import { computeSiteDay, type Computed } from './compute.ts';
 import { listSites, loadBatch, postedTotals, siteDay, type BatchInputs } from './inputs.ts';
 import { lastClosedMonth, openMonth } from '../period/close.ts';
