@@ -37,6 +37,7 @@ describe('time zones', () => {
     } catch (err) {
       expect(err).toMatchObject({ name: 'SunshareError', code: 'CONFIG_INVALID', httpStatus: 400 });
     }
+    expect(() => checkTimeZone('UTC+8', 'timeZone', { code: 'REQUEST_INVALID' })).toThrow(expect.objectContaining({ code: 'REQUEST_INVALID' }));
   });
 
   it('gives the offset at an instant, including +05:45, +14:00 and DST', () => {

@@ -55,10 +55,15 @@ export function isValidTimeZone(timeZone: string): boolean {
   }
 }
 
-/** Returns `timeZone`, or throws CONFIG_INVALID naming `what` (e.g. 'site ry-01 time zone') when Intl does not know it. */
-export function checkTimeZone(timeZone: string, what = 'time zone', opts: { httpStatus?: number } = {}): string {
+/**
+ * Returns `timeZone`, or throws a SunshareError naming `what` (e.g. 'site
+ * ry-01 time zone') when Intl does not know it: CONFIG_INVALID unless the
+ * caller gives its own code (REQUEST_INVALID for an API body, ...).
+ */
+export function checkTimeZone(timeZone: string, what = 'time zone', opts: { code?: string; httpStatus?: number } = {}): string {
   if (!isValidTimeZone(timeZone)) {
-    throw new SunshareError('CONFIG_INVALID', `${what} "${timeZone}" is not an IANA time zone (e.g. ${DEFAULT_TIME_ZONE}, Europe/Berlin, UTC)`, opts);
+    const message = `${what} "${timeZone}" is not an IANA time zone (e.g. ${DEFAULT_TIME_ZONE}, Europe/Berlin, UTC)`;
+    throw new SunshareError(opts.code ?? 'CONFIG_INVALID', message, { httpStatus: opts.httpStatus });
   }
   return timeZone;
 }

@@ -17,6 +17,7 @@ import { loadState, saveState } from './state.ts';
 import { demoSites, seedRegistry } from './seed.ts';
 import { startSimSites, type SimSites } from './sim-sites.ts';
 import { simStart, translateTimestamps } from './sim-time.ts';
+import { DEFAULT_TIME_ZONE } from '../common/index.ts';
 
 export { DemoConfig } from './config.ts';
 
@@ -36,7 +37,7 @@ export interface Demo {
   stop(): Promise<void>;
 }
 
-const TIME_ZONE = 'Asia/Shanghai';
+const TIME_ZONE = DEFAULT_TIME_ZONE;
 
 /**
  * Once the gateways have stopped (their last batches acknowledged by the

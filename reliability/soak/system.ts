@@ -8,8 +8,9 @@ import { translateTimestamps } from '../../demo/sim-time.ts';
 import { startSim, type SimHandle } from '../../firmware-sim/index.ts';
 import { ComponentProcess } from './children.ts';
 import { startLinkProxy, type LinkProxy } from './proxy.ts';
+import { DEFAULT_TIME_ZONE } from '../../common/index.ts';
 
-export const TIME_ZONE = 'Asia/Shanghai';
+export const TIME_ZONE = DEFAULT_TIME_ZONE;
 export const DATABASE = 'soak';
 export const SMALL_SPOOL_BYTES = 65_536;
 
