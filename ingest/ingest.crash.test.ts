@@ -10,7 +10,7 @@ import type { Reading } from '../common/contract.ts';
 import { openLedger, type Db } from '../common/ledger/index.ts';
 import { influxAvailable, startInflux, waitFor, type InfluxServer } from '../common/testing/index.ts';
 import { ReadRecorder, type LedgerRead } from './energy/record.ts';
-import { settle } from './energy/settle.ts';
+import { settle } from './energy/close-days.ts';
 import { dayBounds } from '../common/index.ts';
 import { connectClient, countPoints, publishBatch, seedRegistry, telemetry, uid } from './testing.ts';
 

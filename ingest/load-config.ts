@@ -4,7 +4,7 @@ import { parseConfig } from '../common/config.ts';
 import { SunshareError } from '../common/errors.ts';
 import { ledgerUrl, openLedger } from '../common/ledger/index.ts';
 import { IngestConfig } from './config.ts';
-import { settle, type SettleResult } from './energy/settle.ts';
+import { settle, type SettleResult } from './energy/close-days.ts';
 import { Registry } from './registry.ts';
 
 type Raw = Record<string, Record<string, unknown> | unknown>;

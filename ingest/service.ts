@@ -4,7 +4,7 @@ import { createLogger, type Logger } from '../common/log.ts';
 import { DeferredAckConsumer } from './consumer.ts';
 import type { IngestConfig } from './config.ts';
 import { ReadRecorder } from './energy/record.ts';
-import { settle, type SettleResult } from './energy/settle.ts';
+import { settle, type SettleResult } from './energy/close-days.ts';
 import { startHttp, type HealthReport } from './http.ts';
 import { createInfluxWriter } from './influx-writer.ts';
 import { decodeMessage, type Decoded } from './message.ts';
