@@ -99,7 +99,7 @@ export async function startDemo(input: Partial<DemoConfig> = {}, log: Logger = s
         mqtt: { url: broker.url, clientId: 'sunshare-demo-ingest' },
         influx: influx.influx,
         ledger: ledgerFile,
-        energy: { settleEveryMs: 0 },
+        energy: { closeEveryMs: 0 },
         registryRefreshMs: 5_000,
       },
       IngestConfig,
@@ -138,7 +138,7 @@ export async function startDemo(input: Partial<DemoConfig> = {}, log: Logger = s
       simNow: () => sims.now(),
       timeZone: TIME_ZONE,
       graceMs: ingestConfig.energy.graceMs,
-      computeDailyEnergy: (now) => ingest.settle(now),
+      computeDailyEnergy: (now) => ingest.closeEnergyDays(now),
       settle: (d, o) => runSettlement(d, o),
     });
     stops.push(() => closer.stop());

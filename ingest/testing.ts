@@ -30,7 +30,7 @@ export function ingestConfig(o: { mqttUrl: string; clientId: string; influxUrl: 
     influx: { url: o.influxUrl, database: o.database },
     ledger: o.ledger,
     batch: { maxWaitMs: 20, retryDelayMs: 100 },
-    energy: { settleEveryMs: 0 },
+    energy: { closeEveryMs: 0 },
   }) as IngestConfig;
 }
 

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { openLedger, type Db } from '../../common/ledger/index.ts';
 import type { InfluxServer } from '../../common/testing/index.ts';
 import { seedRegistry, type DemoSite } from '../../demo/seed.ts';
-import { settle } from '../../ingest/index.ts';
+import { closeEnergyDays } from '../../ingest/index.ts';
 import { runSettlement } from '../../payout/index.ts';
 import { DATABASE, TIME_ZONE } from './system.ts';
 import type { TruthRecorder } from './truth.ts';
@@ -83,11 +83,11 @@ export function completeDays(from: number, to: number): string[] {
   return days;
 }
 
-/** Computes daily energy in the soak ledger (ingest's own settle, on the simulated clock) and compares it with the simulators' truth. */
+/** Computes daily energy in the soak ledger (ingest's own closeEnergyDays, on the simulated clock) and compares it with the simulators' truth. */
 export async function reconcileEnergy(ledger: string, sites: DemoSite[], truth: TruthRecorder, days: string[], simNow: number): Promise<EnergyDifference[]> {
   const db = await openLedger(ledger);
   try {
-    await settle(db, { now: simNow, graceMs: 15 * 60_000, maxGapMs: 3_600_000, tzOf: () => TIME_ZONE });
+    await closeEnergyDays(db, { now: simNow, graceMs: 15 * 60_000, maxGapMs: 3_600_000, tzOf: () => TIME_ZONE });
     const out: EnergyDifference[] = [];
     for (const site of sites) {
       for (const device of [...site.inverters.map((i) => i.id), site.meter]) {

@@ -101,7 +101,7 @@ export async function startSoakSystem(o: SoakSystemOptions): Promise<SoakSystem>
     influx: { url: influx.url, database: DATABASE },
     ledger,
     batch: { maxWaitMs: 50, retryDelayMs: 200 },
-    energy: { settleEveryMs: 0 },
+    energy: { closeEveryMs: 0 },
     // its own port: the CLI's default 9102 would collide with any other ingest on the machine
     http: { host: '127.0.0.1', port: await freePort() },
   }, o.dir);
