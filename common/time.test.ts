@@ -5,6 +5,7 @@ import {
   DEFAULT_TIME_ZONE,
   dayBounds,
   dayStart,
+  daysBetween,
   daysFromTo,
   isDate,
   isMonth,
@@ -173,6 +174,9 @@ describe('calendar days', () => {
     expect(addDays('2024-03-01', -1)).toBe('2024-02-29');
     expect(addDays('2026-03-28', 2)).toBe('2026-03-30');
     expect(addDays('2026-06-01', -365)).toBe('2025-06-01');
+    expect(daysBetween('2024-02-28', '2024-03-01')).toBe(2);
+    expect(daysBetween('2026-03-29', '2026-03-28')).toBe(-1);
+    expect(daysBetween('2026-01-01', '2027-01-01')).toBe(365);
   });
 
   it('ranges, months and validation', () => {

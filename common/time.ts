@@ -98,6 +98,13 @@ export function addDays(day: string, n: number): string {
   return formatDay(Date.UTC(y, m - 1, d + n));
 }
 
+/** Calendar days from `from` to `to` (0 for the same day, negative when `to` is earlier). */
+export function daysBetween(from: string, to: string): number {
+  const [y1, m1, d1] = dayParts(from);
+  const [y2, m2, d2] = dayParts(to);
+  return Math.round((Date.UTC(y2, m2 - 1, d2) - Date.UTC(y1, m1 - 1, d1)) / DAY_MS);
+}
+
 /** Every day from `from` to `to`, both included (empty when `to` is before `from`). */
 export function daysFromTo(from: string, to: string): string[] {
   const out: string[] = [];

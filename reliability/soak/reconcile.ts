@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { openLedger, type Db } from '../../common/ledger/index.ts';
+import { addDays, dayStart, localDay } from '../../common/index.ts';
 import type { InfluxServer } from '../../common/testing/index.ts';
 import { seedRegistry, type DemoSite } from '../../demo/seed.ts';
 import { closeEnergyDays } from '../../ingest/index.ts';
@@ -68,13 +69,13 @@ export async function reconcileReadings(influx: InfluxServer, site: string, spoo
   };
 }
 
-const midnight = (day: string) => Date.parse(`${day}T00:00:00+08:00`);
-const nextDay = (day: string) => new Date(Date.parse(`${day}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10);
+const midnight = (day: string) => dayStart(day, TIME_ZONE);
+const nextDay = (day: string) => addDays(day, 1);
 
 /** Local days wholly inside [from, to] (sim ms). */
 export function completeDays(from: number, to: number): string[] {
   const days: string[] = [];
-  let d = new Date(from + 8 * 3_600_000).toISOString().slice(0, 10);
+  let d = localDay(from, TIME_ZONE);
   if (midnight(d) < from) d = nextDay(d);
   while (midnight(nextDay(d)) <= to) {
     days.push(d);
