@@ -12,7 +12,7 @@ const localDateSql = (instant: string) => `to_char(${instant}::timestamptz AT TI
 export const dayInRange = (col: string) => `${col} BETWEEN ${localDateSql('$__timeFrom()')} AND ${localDateSql('$__timeTo()')}`;
 
 /** A local date as the instant of its local midnight, for Grafana's time column. */
-export const dayAsTime = (col: string) => `(${col} || ' 00:00:00+08')::timestamptz`;
+export const dayAsTime = (col: string) => `(${col}::date::timestamp AT TIME ZONE ${LOCAL})`;
 
 /** Only the latest version of each site-day's settlement (later versions carry the corrected totals). */
 export const LATEST_SETTLEMENT = `s.version = (SELECT max(x.version) FROM settlements x WHERE x.site_id = s.site_id AND x.day = s.day)`;
