@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Db } from '../common/ledger/index.ts';
 import { SunshareError, isSunshareError, type ErrorCode } from '../common/errors.ts';
 import type { Logger } from '../common/log.ts';
+import { addDays, daysBetween } from '../common/index.ts';
 
 /**
  * What the API needs from payout, injected so the API does not pick the
@@ -57,9 +58,6 @@ export interface PayoutService {
   idle(): Promise<void>;
 }
 
-const DAY_MS = 86_400_000;
-const daysBetween = (from: string, to: string) => Math.round((Date.parse(`${to}T00:00:00Z`) - Date.parse(`${from}T00:00:00Z`)) / DAY_MS) + 1;
-const addDays = (day: string, n: number) => new Date(Date.parse(`${day}T00:00:00Z`) + n * DAY_MS).toISOString().slice(0, 10);
 
 /**
  * Runs settlements started through the API in the background, a chunk of
@@ -86,7 +84,7 @@ export function createPayoutService(db: Db, settle: SettleFn, reports: ReportKin
         total.unchanged += r.unchanged;
         total.lines += r.lines;
         total.skipped.push(...r.skipped.slice(0, 100 - total.skipped.length));
-        run.daysDone = daysBetween(run.from, end);
+        run.daysDone = daysBetween(run.from, end) + 1;
       }
       run.result = total;
       run.state = 'done';
@@ -103,7 +101,7 @@ export function createPayoutService(db: Db, settle: SettleFn, reports: ReportKin
     reports,
     start(params, startedBy) {
       if (params.from > params.to) throw new SunshareError('PAYOUT_BAD_DATE', `from ${params.from} is after to ${params.to}`);
-      const days = daysBetween(params.from, params.to);
+      const days = daysBetween(params.from, params.to) + 1;
       if (days > 3660) throw new SunshareError('PAYOUT_RANGE_TOO_LONG', `${days} days is more than ten years; settle in smaller ranges`);
       const run: PayoutRun = {
         id: randomUUID(),

@@ -74,7 +74,7 @@ export const ERRORS = {
   PAYOUT_BAD_DATE: { exit: EXIT.usage, http: 400, action: 'Give dates as YYYY-MM-DD, with from on or before to.' },
   PAYOUT_BAD_MONTH: { exit: EXIT.usage, http: 400, action: 'Give the month as YYYY-MM.' },
   PAYOUT_RANGE_TOO_LONG: { exit: EXIT.usage, http: 400, action: 'Settle in ranges of at most ten years.' },
-  PAYOUT_SCHEDULE: { exit: EXIT.usage, http: 400, action: 'Give the nightly run time as HH:MM (24-hour, local time of the sites).' },
+  PAYOUT_SCHEDULE: { exit: EXIT.usage, http: 400, action: 'Give the nightly run time as HH:MM (24-hour, local time of the sites) and its time zone as an IANA name (such as Asia/Shanghai).' },
   PAYOUT_LOCKED: { exit: EXIT.tempfail, http: 409, action: 'Another payout run is in progress; wait for it to finish (the lock lapses on its own if that run died) and start again.' },
   PAYOUT_MONTH_ORDER: { exit: EXIT.failure, http: 409, action: 'Close the earlier month the message names first: months close in order.' },
   PAYOUT_SKIPPED: { exit: EXIT.data, http: 500, action: 'Complete the registry for the site-days listed (allocations, tariff) and run again; settled days are kept.' },

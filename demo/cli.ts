@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { DEFAULT_TIME_ZONE } from '../common/index.ts';
 
 const int = (v: string) => Number(v);
 
@@ -12,7 +13,7 @@ export function register(program: Command): void {
     .option('--households <n>', 'households per site, 3 kW each (default 20)', int)
     .option('--day-seconds <s>', 'real seconds per simulated day (default 60)', Number)
     .option('--poll-ms <ms>', 'gateway poll interval, real ms (default 500)', int)
-    .option('--start <date>', 'simulated start, YYYY-MM-DD[THH:MM] in Asia/Shanghai (default today 04:00)')
+    .option('--start <date>', `simulated start, YYYY-MM-DD[THH:MM] in ${DEFAULT_TIME_ZONE} (default today 04:00)`)
     .option('--seed <n>', 'weather seed (default 1)', int)
     .option('--data-dir <dir>', 'where the ledger, broker sessions and gateway spools go (default data/demo)')
     .option('--host <address>', 'address for the API and the broker (default 127.0.0.1)')

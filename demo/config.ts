@@ -1,4 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
+import { DEFAULT_TIME_ZONE } from '../common/index.ts';
 
 /** `sunshare demo` options: a simulated county on an accelerated clock, every component in one process. */
 export const DemoConfig = Type.Object(
@@ -9,7 +10,7 @@ export const DemoConfig = Type.Object(
     households: Type.Integer({ minimum: 0, maximum: 1000, default: 20, description: 'households per site, 3 kW share each' }),
     daySeconds: Type.Number({ minimum: 5, maximum: 86_400, default: 60, description: 'real seconds per simulated day' }),
     pollMs: Type.Integer({ minimum: 100, maximum: 60_000, default: 500, description: 'gateway poll interval, real ms' }),
-    start: Type.Optional(Type.String({ description: 'simulated start, YYYY-MM-DD[THH:MM] local; default today 04:00 in Asia/Shanghai' })),
+    start: Type.Optional(Type.String({ description: `simulated start, YYYY-MM-DD[THH:MM] local; default today 04:00 in ${DEFAULT_TIME_ZONE}` })),
     seed: Type.Integer({ default: 1, description: 'weather seed' }),
     dataDir: Type.String({ default: 'data/demo', description: 'ledger, broker sessions and gateway spools' }),
     host: Type.String({ default: '127.0.0.1' }),

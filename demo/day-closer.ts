@@ -1,6 +1,6 @@
 import type { Db } from '../common/ledger/index.ts';
 import type { Logger } from '../common/log.ts';
-import { localDay } from '../api/live/local-day.ts';
+import { addDays, localDay } from '../common/index.ts';
 
 /**
  * The nightly jobs on the simulated clock: once a simulated local day has
@@ -38,11 +38,11 @@ export function startDayCloser(deps: DayCloserDeps, everyMs = 250): DayCloser {
     await deps.computeDailyEnergy(now);
     // the last day that has ended at least `graceMs` ago
     const closed = localDay(now - deps.graceMs - 86_400_000, deps.timeZone);
-    const last = settledDays.at(-1) ?? previousDay(firstDay);
+    const last = settledDays.at(-1) ?? addDays(firstDay, -1);
     if (closed <= last) return;
-    const from = nextDay(last);
+    const from = addDays(last, 1);
     const result = await deps.settle(deps.db, { from, to: closed, now: new Date(now) });
-    for (let d = from; d <= closed; d = nextDay(d)) settledDays.push(d);
+    for (let d = from; d <= closed; d = addDays(d, 1)) settledDays.push(d);
     deps.log.info({ from, to: closed, ...result, skipped: result.skipped.length }, 'demo: simulated day settled');
     deps.onSettled?.(closed, result);
   };
@@ -64,7 +64,3 @@ export function startDayCloser(deps: DayCloserDeps, everyMs = 250): DayCloser {
     },
   };
 }
-
-const DAY = 86_400_000;
-const nextDay = (d: string) => new Date(Date.parse(`${d}T00:00:00Z`) + DAY).toISOString().slice(0, 10);
-const previousDay = (d: string) => new Date(Date.parse(`${d}T00:00:00Z`) - DAY).toISOString().slice(0, 10);

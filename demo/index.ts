@@ -16,8 +16,8 @@ import type { InfluxSink } from './influx-sink.ts';
 import { loadState, saveState } from './state.ts';
 import { demoSites, seedRegistry } from './seed.ts';
 import { startSimSites, type SimSites } from './sim-sites.ts';
-import { translateTimestamps } from './sim-time.ts';
-import { simStart } from './start-time.ts';
+import { simStart, translateTimestamps } from './sim-time.ts';
+import { DEFAULT_TIME_ZONE } from '../common/index.ts';
 
 export { DemoConfig } from './config.ts';
 
@@ -37,7 +37,7 @@ export interface Demo {
   stop(): Promise<void>;
 }
 
-const TIME_ZONE = 'Asia/Shanghai';
+const TIME_ZONE = DEFAULT_TIME_ZONE;
 
 /**
  * Once the gateways have stopped (their last batches acknowledged by the
@@ -99,7 +99,7 @@ export async function startDemo(input: Partial<DemoConfig> = {}, log: Logger = s
         mqtt: { url: broker.url, clientId: 'sunshare-demo-ingest' },
         influx: influx.influx,
         ledger: ledgerFile,
-        energy: { settleEveryMs: 0 },
+        energy: { closeEveryMs: 0 },
         registryRefreshMs: 5_000,
       },
       IngestConfig,
@@ -138,7 +138,7 @@ export async function startDemo(input: Partial<DemoConfig> = {}, log: Logger = s
       simNow: () => sims.now(),
       timeZone: TIME_ZONE,
       graceMs: ingestConfig.energy.graceMs,
-      computeDailyEnergy: (now) => ingest.settle(now),
+      computeDailyEnergy: (now) => ingest.closeEnergyDays(now),
       settle: (d, o) => runSettlement(d, o),
     });
     stops.push(() => closer.stop());

@@ -1,4 +1,5 @@
 import type { Db } from '../common/ledger/index.ts';
+import { DEFAULT_TIME_ZONE } from '../common/index.ts';
 
 /**
  * The demo registry: `sites` sites in Ruyuan's towns, each with its inverters
@@ -37,7 +38,7 @@ export async function seedRegistry(db: Db, sites: DemoSite[], siteKw: number, ho
   await db.transaction(async (tx) => {
     await tx.runMany(
       'INSERT INTO sites (id, name, town, village, capacity_w, time_zone, latitude, longitude, commissioned_on) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
-      sites.map((s, i) => [s.id, s.name, s.town, `${s.town.slice(0, 2)}村`, siteKw * 1000, 'Asia/Shanghai', 24.78 + i * 0.01, 113.28 + i * 0.01, from]),
+      sites.map((s, i) => [s.id, s.name, s.town, `${s.town.slice(0, 2)}村`, siteKw * 1000, DEFAULT_TIME_ZONE, 24.78 + i * 0.01, 113.28 + i * 0.01, from]),
     );
     await tx.runMany(
       'INSERT INTO devices (site_id, id, kind, revenue_meter, rated_power_w, profile) VALUES (?, ?, ?, ?, ?, ?)',

@@ -1,5 +1,17 @@
 import type { Aedes } from 'aedes';
 import { parseTopic } from '../common/contract.ts';
+import { SunshareError } from '../common/errors.ts';
+import { localTimeToInstant, todayIn } from '../common/index.ts';
+
+/**
+ * The simulated start: the given local date (and time), or today at 04:00 in
+ * the site's zone, so the sun rises a few seconds into the demo.
+ */
+export function simStart(text: string | undefined, timeZone: string, now = Date.now()): number {
+  const m = /^(\d{4}-\d{2}-\d{2})(?:T(\d{2}:\d{2}))?$/.exec(text ?? `${todayIn(timeZone, now)}T04:00`);
+  if (!m) throw new SunshareError('OPTION_INVALID', `--start must be YYYY-MM-DD or YYYY-MM-DDTHH:MM, got "${text}"`);
+  return localTimeToInstant(m[1]!, m[2] ?? '04:00', timeZone);
+}
 
 /**
  * The gateways stamp readings with the real clock, but the demo's sites run

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import type { CliOptions } from './run.ts';
+import { DEFAULT_TIME_ZONE } from '../common/index.ts';
 
 export function register(program: Command): void {
   program
@@ -27,7 +28,7 @@ Examples:
   sunshare sim --port 5020 --inverters 3 --profile sunspec --seed 1 --clock-speed 60
   sunshare sim --config firmware-sim/config.example.yaml --clock-speed 3600 --start 2026-06-21
 
-The site defaults to Ruyuan (24.78 N, 113.28 E, Asia/Shanghai). Faults at runtime, e.g.:
+The site defaults to Ruyuan (24.78 N, 113.28 E, ${DEFAULT_TIME_ZONE}). Faults at runtime, e.g.:
   curl -X POST localhost:8502/devices/inv-01/faults -d '{"kind":"exception","code":6}'
   curl -X DELETE localhost:8502/devices/inv-01/faults
 Fault kinds: silent, slow {delayMs}, exception {code}, counter_reset, counter_rollover {aheadWh},

@@ -1,4 +1,5 @@
 import { SunshareError } from '../common/errors.ts';
+import { localTimeToInstant } from '../common/index.ts';
 
 /**
  * Simulated time, epoch ms. `speed` 1 is real time; 3600 runs an hour per
@@ -54,28 +55,6 @@ export function createClock(opts: ClockOptions = {}): SimClock {
   return { now: () => start + (realNow() - realStart) * speed, speed, manual: false, advance: notManual, set: notManual };
 }
 
-/** UTC offset (ms) of a time zone at an instant, from Intl. */
-export function zoneOffsetMs(t: number, timeZone: string): number {
-  const parts = new Intl.DateTimeFormat('en-US', {
-    timeZone,
-    hourCycle: 'h23',
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-    hour: '2-digit',
-    minute: '2-digit',
-    second: '2-digit',
-  }).formatToParts(new Date(t));
-  const get = (type: string) => Number(parts.find((p) => p.type === type)?.value);
-  const asUtc = Date.UTC(get('year'), get('month') - 1, get('day'), get('hour'), get('minute'), get('second'));
-  return asUtc - Math.floor(t / 1000) * 1000;
-}
-
-/** The local calendar day (YYYY-MM-DD) of an instant in a time zone. */
-export function localDay(t: number, timeZone: string): string {
-  return new Date(t + zoneOffsetMs(t, timeZone)).toISOString().slice(0, 10);
-}
-
 /**
  * Parses a start time: an ISO date-time with an offset, or a plain date
  * (YYYY-MM-DD) or local date-time meaning that wall-clock time in the site's zone.
@@ -83,9 +62,8 @@ export function localDay(t: number, timeZone: string): string {
 export function parseStart(text: string, timeZone: string): number {
   const local = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2}))?)?$/.exec(text);
   if (local) {
-    const [, y, mo, d, h = '0', mi = '0', s = '0'] = local;
-    const wall = Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s));
-    return wall - zoneOffsetMs(wall - zoneOffsetMs(wall, timeZone), timeZone);
+    const [, y, mo, d, h = '00', mi = '00', s = '00'] = local;
+    return localTimeToInstant(`${y}-${mo}-${d}`, `${h}:${mi}:${s}`, timeZone);
   }
   const t = Date.parse(text);
   if (Number.isNaN(t)) throw new SunshareError('SIM_CLOCK', `start "${text}" is not a date (use 2026-06-21, 2026-06-21T06:00 or an ISO time with offset)`);

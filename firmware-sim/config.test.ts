@@ -34,6 +34,12 @@ describe('simulator config', () => {
     expect(cfg.devices[0]).toMatchObject({ mppts: 2, commonLength: 66, faults: [] });
   });
 
+  it('rejects a site time zone Intl does not know', () => {
+    expect(problems(() => parseSimConfig({ site: { timezone: 'Asia/Beijing' }, devices: [{ id: 'a', profile: 'sunspec', unitId: 1, ratedPowerW: 1000 }] }))).toEqual([
+      '/site/timezone: "Asia/Beijing" is not an IANA time zone (e.g. Europe/Berlin)',
+    ]);
+  });
+
   it('lists every problem with its path', () => {
     expect(
       problems(() =>

@@ -6,6 +6,7 @@ import { parse as parseYaml } from 'yaml';
 import { isSunshareError, SunshareError } from '../common/errors.ts';
 import { deviceProfiles, type DeviceProfile } from '../common/devices/index.ts';
 import { faultProblems, ScheduledFault } from './faults.ts';
+import { DEFAULT_TIME_ZONE, isValidTimeZone } from '../common/index.ts';
 
 /**
  * Device profiles the simulator serves: one per file in common/devices/sunspec-devices/ and
@@ -67,7 +68,7 @@ export const SimConfig = Type.Object(
         id: Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$', default: 'ruyuan-pilot' }),
         latitude: Type.Number({ minimum: -90, maximum: 90, default: 24.78 }),
         longitude: Type.Number({ minimum: -180, maximum: 180, default: 113.28 }),
-        timezone: Type.String({ default: 'Asia/Shanghai' }),
+        timezone: Type.String({ default: DEFAULT_TIME_ZONE }),
         tiltDeg: Type.Number({ minimum: 0, maximum: 90, default: 20 }),
         /** Degrees clockwise from north; 180 = facing south. */
         azimuthDeg: Type.Number({ minimum: 0, maximum: 360, default: 180 }),
@@ -134,6 +135,7 @@ function crossCheck(cfg: SimConfig, source: string): SimConfig {
     if (isMeterProfile(d.profile)) meters++;
     else if (d.ratedPowerW === undefined) problems.push(`${at}/ratedPowerW: an inverter needs its rated AC power`);
   });
+  if (!isValidTimeZone(cfg.site.timezone)) problems.push(`/site/timezone: "${cfg.site.timezone}" is not an IANA time zone (e.g. Europe/Berlin)`);
   if (meters > 1) problems.push(`/devices: at most one revenue meter per site, found ${meters}`);
   if (cfg.tcp.port === 0 && cfg.devices.some((d) => d.port === 0)) problems.push('/devices: port 0 (any free port) only works for the shared tcp.port');
   if (problems.length > 0) throw new SunshareError('CONFIG_INVALID', `${source} is invalid (${problems.length} problem${problems.length === 1 ? '' : 's'})`, { details: problems });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { createClock, localDay, parseStart } from './clock.ts';
+import { localDay } from '../common/index.ts';
+import { createClock, parseStart } from './clock.ts';
 import { parseSimConfig } from './config.ts';
 import { startSim } from './index.ts';
 import { environmentAt, pvOutput } from './physics/pv.ts';

@@ -1,5 +1,6 @@
 import { SunshareError } from '../common/errors.ts';
-import { parseStart, zoneOffsetMs } from './clock.ts';
+import { dayBounds, localDay } from '../common/index.ts';
+import { parseStart } from './clock.ts';
 import { isMeterProfile, type SimConfig } from './config.ts';
 import { SimulatedDevice } from './devices/device.ts';
 import type { Fault } from './faults.ts';
@@ -9,7 +10,6 @@ import { Weather } from './physics/weather.ts';
 
 /** Longest integration step, sim ms: power is sampled at least this often. */
 export const MAX_STEP_MS = 60_000;
-const DAY_MS = 86_400_000;
 
 interface Scheduled {
   at: number;
@@ -75,8 +75,8 @@ export class Site {
   }
 
   private midnightAfter(t: number): number {
-    const offset = zoneOffsetMs(t, this.config.site.timezone);
-    return Math.floor((t + offset) / DAY_MS) * DAY_MS + DAY_MS - offset;
+    const tz = this.config.site.timezone;
+    return dayBounds(localDay(t, tz), tz).end;
   }
 
   /** Recomputes the instantaneous values now (after a fault changed what a device produces). */

@@ -38,13 +38,14 @@ Daily energy is computed for each local day once it has ended (energy.graceMs la
     });
 
   ingest
-    .command('settle')
+    .command('close-days')
+    .alias('settle')
     .description('Compute daily energy now for every local day that has ended (what the running ingest does every minute)')
     .option('--ledger <url>', 'SQLite file or postgres:// URL (default $DATABASE_URL, else data/ledger.sqlite)')
     .option('--grace-minutes <n>', 'only days that ended at least this long ago', (v) => Number(v), 15)
     .action(async (flags: { ledger?: string; graceMinutes: number }) => {
-      const { runSettleCommand } = await import('./load-config.ts');
-      const r = await runSettleCommand(flags.ledger, flags.graceMinutes * 60_000);
-      console.log(`settled ${r.computed} device-days, ${r.revisions} new daily_energy rows`);
+      const { runCloseEnergyDaysCommand } = await import('./load-config.ts');
+      const r = await runCloseEnergyDaysCommand(flags.ledger, flags.graceMinutes * 60_000);
+      console.log(`closed ${r.computed} device-days, ${r.revisions} new daily_energy rows`);
     });
 }

@@ -56,7 +56,7 @@ export const IngestConfig = Type.Object(
       {
         /** A local day is computed this long after its midnight; later data makes a new revision. */
         graceMs: Type.Integer({ minimum: 0, default: 15 * 60_000 }),
-        settleEveryMs: Type.Integer({ minimum: 0, default: 60_000, description: '0 disables the periodic settle' }),
+        closeEveryMs: Type.Integer({ minimum: 0, default: 60_000, description: 'how often ended days are closed (daily energy computed); 0 disables it' }),
         /** Reads further apart than this are a gap (flag 'gap'; across midnight: method 'interpolated'). */
         maxGapMs: Type.Integer({ minimum: 1, default: 3_600_000 }),
       },

@@ -5,7 +5,7 @@ export interface HealthReport {
   ok: boolean;
   mqtt: { connected: boolean; pending: number };
   influx: { lastWriteOkAt: number | null; lastError: string | null };
-  ledger: { lastSettleAt: number | null; lastError: string | null };
+  ledger: { lastClosedAt: number | null; lastError: string | null };
 }
 
 /** GET /health (200 when ok, 503 otherwise) and GET /metrics (Prometheus text). */

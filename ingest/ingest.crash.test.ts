@@ -10,8 +10,8 @@ import type { Reading } from '../common/contract.ts';
 import { openLedger, type Db } from '../common/ledger/index.ts';
 import { influxAvailable, startInflux, waitFor, type InfluxServer } from '../common/testing/index.ts';
 import { ReadRecorder, type LedgerRead } from './energy/record.ts';
-import { settle } from './energy/settle.ts';
-import { dayBounds } from './energy/tz.ts';
+import { closeEnergyDays } from './energy/close-days.ts';
+import { dayBounds } from '../common/index.ts';
 import { connectClient, countPoints, publishBatch, seedRegistry, telemetry, uid } from './testing.ts';
 
 const TZ = 'Asia/Shanghai';
@@ -64,7 +64,7 @@ describe.skipIf(!influxAvailable())('kill -9 of the ingest process mid-stream, t
         influx: { url: influx.url, database: 'tel' },
         ledger,
         batch: { maxWaitMs: 20, retryDelayMs: 100 },
-        energy: { settleEveryMs: 0 },
+        energy: { closeEveryMs: 0 },
         http: { port: 0 },
       }),
     );
@@ -112,7 +112,7 @@ describe.skipIf(!influxAvailable())('kill -9 of the ingest process mid-stream, t
     child?.kill('SIGTERM');
     await new Promise((r) => child!.once('exit', r));
     const now = START + 4 * 24 * 60 * MIN;
-    await settle(disturbed, { now, graceMs: 0, maxGapMs: 3_600_000, tzOf: () => TZ });
+    await closeEnergyDays(disturbed, { now, graceMs: 0, maxGapMs: 3_600_000, tzOf: () => TZ });
 
     const reference = await openLedger(':memory:');
     const recorder = new ReadRecorder({ graceMs: 0, markCacheMs: 0 });
@@ -122,7 +122,7 @@ describe.skipIf(!influxAvailable())('kill -9 of the ingest process mid-stream, t
       reads.push({ site, device: d, counter: 'ac_energy_wh', ts: r.ts, wh: r.ac_energy_wh!, serial: r.serial! });
     }
     await reference.transaction((tx) => recorder.record(tx, reads, () => TZ, now));
-    await settle(reference, { now, graceMs: 0, maxGapMs: 3_600_000, tzOf: () => TZ });
+    await closeEnergyDays(reference, { now, graceMs: 0, maxGapMs: 3_600_000, tzOf: () => TZ });
 
     const want = await rowsOf(reference);
     expect(want.length).toBe(DEVICES.length * 3);

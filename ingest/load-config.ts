@@ -4,7 +4,7 @@ import { parseConfig } from '../common/config.ts';
 import { SunshareError } from '../common/errors.ts';
 import { ledgerUrl, openLedger } from '../common/ledger/index.ts';
 import { IngestConfig } from './config.ts';
-import { settle, type SettleResult } from './energy/settle.ts';
+import { closeEnergyDays, type CloseEnergyDaysResult } from './energy/close-days.ts';
 import { Registry } from './registry.ts';
 
 type Raw = Record<string, Record<string, unknown> | unknown>;
@@ -49,12 +49,12 @@ export function loadIngestConfig(flags: IngestFlags): IngestConfig {
   return parseConfig({ ...raw, mqtt, influx, http, ...(flags.ledger ? { ledger: flags.ledger } : {}) }, IngestConfig, flags.config ?? 'ingest flags');
 }
 
-export async function runSettleCommand(ledger: string | undefined, graceMs: number): Promise<SettleResult> {
+export async function runCloseEnergyDaysCommand(ledger: string | undefined, graceMs: number): Promise<CloseEnergyDaysResult> {
   const db = await openLedger(ledgerUrl(ledger));
   try {
     const registry = new Registry(db);
     await registry.refresh();
-    return await settle(db, { now: Date.now(), graceMs, maxGapMs: 3_600_000, tzOf: registry.tzOf });
+    return await closeEnergyDays(db, { now: Date.now(), graceMs, maxGapMs: 3_600_000, tzOf: registry.tzOf });
   } finally {
     await db.close();
   }

@@ -29,7 +29,7 @@ export function createIngestMetrics() {
     influxRejected: new Counter({ name: 'sunshare_ingest_influx_rejected_lines_total', help: 'Lines InfluxDB refused as malformed (HTTP 400)', registers }),
     consumerLag: new Gauge({ name: 'sunshare_ingest_consumer_lag_seconds', help: 'Age (now - sentAt) of the newest batch when it was written', registers }),
     pending: new Gauge({ name: 'sunshare_ingest_pending_messages', help: 'Messages received and not yet acknowledged', registers }),
-    dailyRevisions: new Counter({ name: 'sunshare_ingest_daily_energy_revisions_total', help: 'daily_energy rows appended by settle', registers }),
+    dailyRevisions: new Counter({ name: 'sunshare_ingest_daily_energy_revisions_total', help: 'daily_energy rows appended by closing days', registers }),
   };
 }
 export type IngestMetrics = ReturnType<typeof createIngestMetrics>;

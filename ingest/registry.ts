@@ -1,4 +1,5 @@
 import type { Db } from '../common/ledger/index.ts';
+import { DEFAULT_TIME_ZONE } from '../common/index.ts';
 
 export interface KnownDevice {
   kind: 'inverter' | 'meter';
@@ -43,6 +44,6 @@ export class Registry {
     return this.devices.get(`${site}/${device}`);
   }
 
-  /** The site's time zone (sites.time_zone); Asia/Shanghai for a site not (yet) known. */
-  tzOf = (site: string): string => this.sites.get(site)?.timeZone ?? 'Asia/Shanghai';
+  /** The site's time zone (sites.time_zone); DEFAULT_TIME_ZONE for a site not (yet) known. */
+  tzOf = (site: string): string => this.sites.get(site)?.timeZone ?? DEFAULT_TIME_ZONE;
 }

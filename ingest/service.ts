@@ -4,7 +4,7 @@ import { createLogger, type Logger } from '../common/log.ts';
 import { DeferredAckConsumer } from './consumer.ts';
 import type { IngestConfig } from './config.ts';
 import { ReadRecorder } from './energy/record.ts';
-import { settle, type SettleResult } from './energy/settle.ts';
+import { closeEnergyDays, type CloseEnergyDaysResult } from './energy/close-days.ts';
 import { startHttp, type HealthReport } from './http.ts';
 import { createInfluxWriter } from './influx-writer.ts';
 import { decodeMessage, type Decoded } from './message.ts';
@@ -27,7 +27,7 @@ export interface IngestHandle {
   readonly db: Db;
   stats(): Promise<IngestStats>;
   /** Computes daily energy for the days that have ended (plus grace) as of `now`. */
-  settle(now?: number): Promise<SettleResult>;
+  closeEnergyDays(now?: number): Promise<CloseEnergyDaysResult>;
   /** Reloads sites and devices from the ledger now. */
   refreshRegistry(): Promise<void>;
   /** Finishes the batch being written, then disconnects; unacknowledged messages stay with the broker. */
@@ -60,7 +60,7 @@ export interface IngestOptions {
 export async function startIngest(config: IngestConfig, opts: IngestOptions = {}): Promise<IngestHandle> {
   const log = opts.log ?? createLogger('ingest');
   const metrics = createIngestMetrics();
-  const health: HealthReport = { ok: false, mqtt: { connected: false, pending: 0 }, influx: { lastWriteOkAt: null, lastError: null }, ledger: { lastSettleAt: null, lastError: null } };
+  const health: HealthReport = { ok: false, mqtt: { connected: false, pending: 0 }, influx: { lastWriteOkAt: null, lastError: null }, ledger: { lastClosedAt: null, lastError: null } };
   const writer = createInfluxWriter(config.influx, (err, attempt) => {
     health.influx.lastError = err.message;
     log.warn({ err: err.message, attempt }, 'InfluxDB write failed');
@@ -109,22 +109,22 @@ export async function startIngest(config: IngestConfig, opts: IngestOptions = {}
   })();
   loop.catch((err) => log.error({ err }, 'ingest loop crashed'));
 
-  const runSettle = async (now = Date.now()) => {
-    const r = await settle(db, { now, graceMs: config.energy.graceMs, maxGapMs: config.energy.maxGapMs, tzOf: registry.tzOf });
+  const runCloseEnergyDays = async (now = Date.now()) => {
+    const r = await closeEnergyDays(db, { now, graceMs: config.energy.graceMs, maxGapMs: config.energy.maxGapMs, tzOf: registry.tzOf });
     metrics.dailyRevisions.inc(r.revisions);
-    health.ledger.lastSettleAt = now;
+    health.ledger.lastClosedAt = now;
     health.ledger.lastError = null;
     return r;
   };
-  let settleTimer: NodeJS.Timeout | undefined;
-  if (config.energy.settleEveryMs > 0) {
-    settleTimer = setInterval(() => {
-      runSettle().catch((err) => {
+  let closeTimer: NodeJS.Timeout | undefined;
+  if (config.energy.closeEveryMs > 0) {
+    closeTimer = setInterval(() => {
+      runCloseEnergyDays().catch((err) => {
         health.ledger.lastError = (err as Error).message;
-        log.error({ err: (err as Error).message }, 'settle failed');
+        log.error({ err: (err as Error).message }, 'closing days failed');
       });
-    }, config.energy.settleEveryMs);
-    settleTimer.unref();
+    }, config.energy.closeEveryMs);
+    closeTimer.unref();
   }
 
   try {
@@ -132,7 +132,7 @@ export async function startIngest(config: IngestConfig, opts: IngestOptions = {}
   } catch (err) {
     stopping = true;
     registry.stop();
-    if (settleTimer) clearInterval(settleTimer);
+    if (closeTimer) clearInterval(closeTimer);
     await writer.close();
     await db.close();
     throw err;
@@ -159,12 +159,12 @@ export async function startIngest(config: IngestConfig, opts: IngestOptions = {}
         pending: consumer.pending,
       };
     },
-    settle: runSettle,
+    closeEnergyDays: runCloseEnergyDays,
     refreshRegistry: () => registry.refresh(),
     async stop() {
       stopping = true;
       registry.stop();
-      if (settleTimer) clearInterval(settleTimer);
+      if (closeTimer) clearInterval(closeTimer);
       consumer.interrupt();
       await loop.catch(() => undefined);
       await consumer.stop();

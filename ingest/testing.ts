@@ -4,12 +4,13 @@ import { TELEMETRY_SCHEMA, topics, type Reading, type TelemetryBatch } from '../
 import type { Db } from '../common/ledger/index.ts';
 import type { InfluxServer } from '../common/testing/index.ts';
 import { IngestConfig } from './config.ts';
+import { DEFAULT_TIME_ZONE } from '../common/index.ts';
 
 /** Helpers for ingest's tests and bench: registry rows, gateway-shaped messages, read-back. */
 
 export const uid = () => Math.random().toString(36).slice(2, 8);
 
-export async function seedRegistry(db: Db, site: string, devices: { id: string; kind: 'inverter' | 'meter' }[], timeZone = 'Asia/Shanghai'): Promise<void> {
+export async function seedRegistry(db: Db, site: string, devices: { id: string; kind: 'inverter' | 'meter' }[], timeZone = DEFAULT_TIME_ZONE): Promise<void> {
   await db.run('INSERT INTO sites (id, name, capacity_w, time_zone) VALUES (?, ?, ?, ?)', [site, site, 300_000, timeZone]);
   await db.runMany(
     'INSERT INTO devices (site_id, id, kind) VALUES (?, ?, ?)',
@@ -29,7 +30,7 @@ export function ingestConfig(o: { mqttUrl: string; clientId: string; influxUrl: 
     influx: { url: o.influxUrl, database: o.database },
     ledger: o.ledger,
     batch: { maxWaitMs: 20, retryDelayMs: 100 },
-    energy: { settleEveryMs: 0 },
+    energy: { closeEveryMs: 0 },
   }) as IngestConfig;
 }
 

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openLedger, type Db } from '../common/ledger/index.ts';
-import { addDays, daysFromTo } from './dates.ts';
+import { addDays, daysFromTo } from '../common/index.ts';
 import { insertRows } from './settle/insert.ts';
 import { LINE_COLUMNS, runSettlement, SETTLEMENT_COLUMNS } from './settle/run.ts';
 

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { DEFAULT_TIME_ZONE } from '../common/index.ts';
 
 const DB_HELP = 'ledger: a SQLite file or postgres:// URL (default: $DATABASE_URL or data/ledger.sqlite)';
 const collect = (v: string, prev: string[] = []) => [...prev, v];
@@ -79,7 +80,7 @@ Examples:
     .command('schedule')
     .description('Run settlement nightly for yesterday (catching up every missed day on start) until stopped')
     .option('--at <HH:MM>', 'local time of the nightly run', '01:30')
-    .option('--tz <zone>', 'IANA time zone of --at and of "yesterday"', 'Asia/Shanghai')
+    .option('--tz <zone>', 'IANA time zone of --at and of "yesterday"', DEFAULT_TIME_ZONE)
     .option('--catch-up-from <YYYY-MM-DD>', 'first day to settle when the ledger has no finished run yet')
     .option('--db <url>', DB_HELP)
     .option('--log-level <level>', 'trace, debug, info, warn or error')

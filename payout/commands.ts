@@ -4,7 +4,7 @@ import { userInfo } from 'node:os';
 import { openLedger, ledgerUrl, type Db } from '../common/ledger/index.ts';
 import { SunshareError } from '../common/errors.ts';
 import { createLogger } from '../common/log.ts';
-import { isDate } from './dates.ts';
+import { isDate } from '../common/index.ts';
 import { formatYuan } from './money/revenue.ts';
 import { closeMonth } from './period/close.ts';
 import { computeTopups, postTopups } from './period/topup.ts';

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openLedger, type Db } from '../common/ledger/index.ts';
 import { waitFor } from '../common/testing/index.ts';
-import { addDays, todayIn } from './dates.ts';
+import { addDays, DEFAULT_TIME_ZONE, todayIn } from '../common/index.ts';
 import { importRegistry } from './registry/import.ts';
 import { startScheduler } from './scheduler.ts';
 import { acquireLock } from './settle/lock.ts';
@@ -13,7 +13,7 @@ import { EXAMPLE_REGISTRY, putEnergy } from './testing/fixture.ts';
 describe('nightly scheduler', () => {
   let db: Db;
   const file = join(mkdtempSync(join(tmpdir(), 'sunshare-sched-')), 'ledger.sqlite');
-  const yesterday = addDays(todayIn('Asia/Shanghai'), -1);
+  const yesterday = addDays(todayIn(DEFAULT_TIME_ZONE), -1);
   const count = async () => Number((await db.get<{ n: number }>('SELECT COUNT(*) AS n FROM settlements'))!.n);
 
   beforeAll(async () => {

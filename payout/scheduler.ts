@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import type { Db } from '../common/ledger/index.ts';
 import { SunshareError, isSunshareError } from '../common/errors.ts';
 import { silentLogger } from '../common/log.ts';
-import { addDays, todayIn } from './dates.ts';
+import { addDays, checkTimeZone, DEFAULT_TIME_ZONE, todayIn } from '../common/index.ts';
 import { runSettlement, type RunResult } from './settle/run.ts';
 
 export interface SchedulerOptions {
@@ -33,7 +33,7 @@ export interface Scheduler {
  */
 export function startScheduler(db: Db, opts: SchedulerOptions = {}): Scheduler {
   const log = opts.log ?? silentLogger;
-  const timeZone = opts.timeZone ?? 'Asia/Shanghai';
+  const timeZone = checkTimeZone(opts.timeZone ?? DEFAULT_TIME_ZONE, 'the nightly run time zone', 'PAYOUT_SCHEDULE');
   const at = opts.at ?? '01:30';
   const m = /^([01]\d|2[0-3]):([0-5]\d)$/.exec(at);
   if (!opts.cron && !m) throw new SunshareError('PAYOUT_SCHEDULE', `the nightly run time must be HH:MM, got "${at}"`);

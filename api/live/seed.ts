@@ -1,5 +1,5 @@
 import type { Db } from '../../common/ledger/index.ts';
-import { localDay } from './local-day.ts';
+import { localDay } from '../../common/index.ts';
 import type { LiveStatusStore } from './store.ts';
 
 const SLOTS_PER_DAY = 96;

@@ -1,5 +1,5 @@
 import type { DeviceHealth, GatewayStatus, Reading, TelemetryBatch } from '../../common/contract.ts';
-import { localDay } from './local-day.ts';
+import { DEFAULT_TIME_ZONE, localDay } from '../../common/index.ts';
 
 /**
  * What the API knows "now" about each site, fed from the gateways' MQTT
@@ -81,7 +81,7 @@ export class LiveStatusStore {
   constructor(opts: LiveStoreOptions = {}) {
     this.offlineAfterMs = opts.offlineAfterMs ?? 60_000;
     this.bucketMs = opts.bucketMs ?? 5 * 60_000;
-    this.timeZoneOf = opts.timeZoneOf ?? (() => 'Asia/Shanghai');
+    this.timeZoneOf = opts.timeZoneOf ?? (() => DEFAULT_TIME_ZONE);
     this.now = opts.now ?? Date.now;
   }
 

@@ -120,7 +120,7 @@ async function refresh() {
     ]);
     renderSites(sites.items);
     const zones = new Map(sites.items.map((s) => [s.id, s.timeZone]));
-    drawChart($('chart'), power.items.map((p) => ({ ...p, timeZone: zones.get(p.site) ?? 'Asia/Shanghai' })));
+    drawChart($('chart'), power.items.map((p) => ({ ...p, timeZone: zones.get(p.site) })));
     renderRun(runs.items[0], reports.items);
     $('updated').textContent = `${t('updated')} ${new Date().toLocaleTimeString(lang === 'zh' ? 'zh-CN' : 'en')}`;
   } catch (err) {

@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { SunshareError } from '../../common/errors.ts';
 import { audit } from '../audit.ts';
 import { expectedDayWh } from '../expected.ts';
-import { localDay } from '../live/local-day.ts';
+import { checkTimeZone, DEFAULT_TIME_ZONE, localDay } from '../../common/index.ts';
 import type { ApiContext } from '../context.ts';
 import { Where } from '../query.ts';
 import { IdParam, Page, Pagination, authErrors, ErrorResponse } from '../schemas.ts';
@@ -154,13 +154,14 @@ export function siteRoutes(app: FastifyInstance, ctx: ApiContext): void {
     },
     async (req, reply) => {
       const b = req.body;
+      if (b.timeZone !== undefined) checkTimeZone(b.timeZone, 'timeZone', 'REQUEST_INVALID');
       await ctx.db.transaction(async (tx) => {
         if (await tx.get('SELECT id FROM sites WHERE id = ?', [b.id])) {
           throw new SunshareError('SITE_EXISTS', `site "${b.id}" already exists; PATCH /sites/${b.id} changes it`);
         }
         await tx.run(
           'INSERT INTO sites (id, name, town, village, capacity_w, time_zone, latitude, longitude, commissioned_on) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
-          [b.id, b.name, b.town ?? '', b.village ?? '', b.capacityW, b.timeZone ?? 'Asia/Shanghai', b.latitude ?? null, b.longitude ?? null, b.commissionedOn ?? null],
+          [b.id, b.name, b.town ?? '', b.village ?? '', b.capacityW, b.timeZone ?? DEFAULT_TIME_ZONE, b.latitude ?? null, b.longitude ?? null, b.commissionedOn ?? null],
         );
         await audit(tx, req, 'site.create', b.id, b);
       });
@@ -191,6 +192,7 @@ export function siteRoutes(app: FastifyInstance, ctx: ApiContext): void {
         longitude: 'longitude',
         commissionedOn: 'commissioned_on',
       };
+      if (req.body.timeZone !== undefined) checkTimeZone(req.body.timeZone, 'timeZone', 'REQUEST_INVALID');
       const set = Object.entries(req.body).filter(([k, v]) => columns[k] && v !== undefined);
       await ctx.db.transaction(async (tx) => {
         const before = await getSite(req.params.id);

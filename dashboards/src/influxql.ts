@@ -1,3 +1,5 @@
+import { DEFAULT_TIME_ZONE } from '../../common/index.ts';
+
 /**
  * InfluxQL fragments shared by the dashboards (layout: common/contract.ts MEASUREMENTS).
  * Variables use Grafana's regex form so single, multi and "All" selections all work.
@@ -5,7 +7,7 @@
 export const SITE = `"site" =~ /^$site$/`;
 export const DEVICE = `"device" =~ /^$device$/`;
 /** Local days for daily bars: the sites' time zone (China has one). */
-export const LOCAL_TZ = `tz('Asia/Shanghai')`;
+export const LOCAL_TZ = `tz('${DEFAULT_TIME_ZONE}')`;
 
 /** Sum over devices of each device's last value of `field` (e.g. power now). */
 export function sumOfLast(measurement: string, field: string, where: string, scale = ''): string {

@@ -1,16 +1,18 @@
+import { DEFAULT_TIME_ZONE } from '../../common/index.ts';
+
 /**
  * PostgreSQL fragments for the ledger panels (tables: common/ledger/migrations).
  * Days are local dates (TEXT, YYYY-MM-DD, the sites' time zone); Grafana's
  * range is converted to local dates the same way.
  */
-const LOCAL = `'Asia/Shanghai'`;
-const localDay = (instant: string) => `to_char(${instant}::timestamptz AT TIME ZONE ${LOCAL}, 'YYYY-MM-DD')`;
+const LOCAL = `'${DEFAULT_TIME_ZONE}'`;
+const localDateSql = (instant: string) => `to_char(${instant}::timestamptz AT TIME ZONE ${LOCAL}, 'YYYY-MM-DD')`;
 
 /** `col` (a local date) lies in the dashboard's time range. */
-export const dayInRange = (col: string) => `${col} BETWEEN ${localDay('$__timeFrom()')} AND ${localDay('$__timeTo()')}`;
+export const dayInRange = (col: string) => `${col} BETWEEN ${localDateSql('$__timeFrom()')} AND ${localDateSql('$__timeTo()')}`;
 
 /** A local date as the instant of its local midnight, for Grafana's time column. */
-export const dayAsTime = (col: string) => `(${col} || ' 00:00:00+08')::timestamptz`;
+export const dayAsTime = (col: string) => `(${col}::date::timestamp AT TIME ZONE ${LOCAL})`;
 
 /** Only the latest version of each site-day's settlement (later versions carry the corrected totals). */
 export const LATEST_SETTLEMENT = `s.version = (SELECT max(x.version) FROM settlements x WHERE x.site_id = s.site_id AND x.day = s.day)`;

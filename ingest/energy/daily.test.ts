@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { computeDay, type DailyMethod } from './daily.ts';
 import type { CounterRead } from './increment.ts';
-import { dayBounds, localDay } from './tz.ts';
+import { dayBounds, localDay } from '../../common/index.ts';
 
 const TZ = 'Asia/Shanghai';
 const DAY = '2026-06-01';

@@ -1,5 +1,5 @@
 import type { Db, Params } from '../../common/ledger/index.ts';
-import { addDays, dayBounds, localDay } from './tz.ts';
+import { addDays, dayBounds, localDay } from '../../common/index.ts';
 
 /** 15-minute slots: one earliest and one latest read kept per slot (migration 101). */
 export const SLOT_MS = 900_000;
@@ -53,7 +53,7 @@ async function insertChunks(db: Db, head: string, tail: string, width: number, r
 }
 
 export interface RecorderOptions {
-  /** A day is settled this long after its local midnight (settle.ts); marks for younger days may be cached. */
+  /** A day is closed this long after its local midnight (close-days.ts); marks for younger days may be cached. */
   graceMs: number;
   /** How long a dirty mark is remembered instead of rewritten; must be below graceMs. */
   markCacheMs: number;
@@ -114,7 +114,7 @@ export class ReadRecorder {
     await insertChunks(db, UPSERT_HEAD, UPSERT_TAIL, 10, slotRows);
     await insertChunks(db, DIRTY_HEAD, DIRTY_TAIL, 4, [...dirty.values()]);
     for (const [key, row] of dirty) {
-      // Only days that cannot be settled before the cache entry expires may skip the rewrite.
+      // Only days that cannot be closed before the cache entry expires may skip the rewrite.
       if (this.dayEnd(row[3] as string, tzOf(row[0] as string)) + this.opts.graceMs > now + this.opts.markCacheMs) {
         this.marked.set(key, now + this.opts.markCacheMs);
       }

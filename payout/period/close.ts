@@ -1,6 +1,6 @@
 import type { Db } from '../../common/ledger/index.ts';
 import { SunshareError } from '../../common/errors.ts';
-import { isMonth, nextMonth } from '../dates.ts';
+import { isMonth, nextMonth } from '../../common/index.ts';
 import { acquireLock } from '../settle/lock.ts';
 import { loadMonth } from './month.ts';
 

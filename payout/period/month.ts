@@ -1,6 +1,6 @@
 import type { Db } from '../../common/ledger/index.ts';
 import { SunshareError } from '../../common/errors.ts';
-import { isMonth, monthDays } from '../dates.ts';
+import { isMonth, monthDays } from '../../common/index.ts';
 import { projectYear, yearTargets } from './targets.ts';
 
 /**

@@ -1,11 +1,10 @@
 import type { Db } from '../../common/ledger/index.ts';
-import { addDays } from '../dates.ts';
+import { daysBetween } from '../../common/index.ts';
 
 /** The annual target is per 3 kW share and a full year; a household's is prorated by the share-days it held. */
 export const TARGET_SHARE_W = 3000;
 
 const daysInYear = (year: number) => (year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0) ? 366 : 365);
-const dayNumber = (day: string) => Date.parse(`${day}T00:00:00Z`) / 86_400_000;
 
 export interface HouseholdTarget { site_id: string; household_id: string; target_fen: number }
 
@@ -23,7 +22,7 @@ export async function yearTargets(db: Db, year: number, siteId?: string): Promis
   for (const r of rows) {
     const from = r.valid_from > first ? r.valid_from : first;
     const to = r.valid_to !== null && r.valid_to < last ? r.valid_to : last;
-    const days = dayNumber(addDays(to, 1)) - dayNumber(from);
+    const days = daysBetween(from, to) + 1;
     const key = `${r.site_id}|${r.household_id}`;
     const seen = shareDays.get(key) ?? { site_id: r.site_id, household_id: r.household_id, sd: 0n, target: Number(r.annual_target_fen ?? 300_000) };
     seen.sd += BigInt(r.share_w) * BigInt(days);
@@ -41,6 +40,6 @@ export async function yearTargets(db: Db, year: number, siteId?: string): Promis
 /** Linear projection of a year-to-date amount to the full year. */
 export function projectYear(ytdFen: number, throughDay: string): number {
   const year = Number(throughDay.slice(0, 4));
-  const elapsed = dayNumber(addDays(throughDay, 1)) - dayNumber(`${year}-01-01`);
+  const elapsed = daysBetween(`${year}-01-01`, throughDay) + 1;
   return Math.round((ytdFen * daysInYear(year)) / elapsed);
 }

@@ -1,4 +1,4 @@
-import { isDate } from '../dates.ts';
+import { DEFAULT_TIME_ZONE, isDate, isValidTimeZone } from '../../common/index.ts';
 import { parseKwh, parseRate } from '../money/revenue.ts';
 
 /**
@@ -32,14 +32,7 @@ const flag: Field['parse'] = (t) => {
   if (['', '0', 'no', 'n', 'false', '否'].includes(v)) return ok(0);
   return bad(`"${t}" is not yes/no`);
 };
-const timeZone: Field['parse'] = (t) => {
-  try {
-    new Intl.DateTimeFormat('en', { timeZone: t });
-    return ok(t);
-  } catch {
-    return bad(`"${t}" is not an IANA time zone`);
-  }
-};
+const timeZone: Field['parse'] = (t) => (isValidTimeZone(t) ? ok(t) : bad(`"${t}" is not an IANA time zone`));
 const yuan: Field['parse'] = (t) => {
   const m = /^(\d{1,9})(?:\.(\d{1,2}))?$/.exec(t);
   return m ? ok(Number(m[1]) * 100 + Number((m[2] ?? '').padEnd(2, '0'))) : bad(`"${t}" is not an amount in yuan (at most 2 decimals)`);
@@ -122,7 +115,7 @@ export const TABLES: Record<Kind, string> = {
 
 /** Defaults for optional columns left empty. */
 export const DEFAULTS: Partial<Record<string, unknown>> = {
-  'sites.time_zone': 'Asia/Shanghai',
+  'sites.time_zone': DEFAULT_TIME_ZONE,
   'sites.commissioned_on': null,
   'sites.town': '',
   'sites.village': '',

@@ -1,6 +1,6 @@
 import type { Db } from '../../common/ledger/index.ts';
 import { SunshareError } from '../../common/errors.ts';
-import { isDate } from '../dates.ts';
+import { isDate } from '../../common/index.ts';
 import { parseKwh } from '../money/revenue.ts';
 import { readSheets } from '../tables/read.ts';
 

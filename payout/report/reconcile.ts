@@ -1,6 +1,6 @@
 import type { Db } from '../../common/ledger/index.ts';
 import { SunshareError } from '../../common/errors.ts';
-import { isMonth, monthDays } from '../dates.ts';
+import { isMonth, monthDays } from '../../common/index.ts';
 import type { Table } from '../tables/table.ts';
 
 export interface ReadCheck { site_id: string; day: string; grid_wh: number; meter_wh: number | null; inverters_wh: number | null; diff_wh: number | null; diff_permille: number | null }

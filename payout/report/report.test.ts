@@ -3,7 +3,7 @@ import { parse } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPgDatabase, postgresAvailable, type PgDatabase } from '../../common/testing/index.ts';
 import { openLedger, type Db } from '../../common/ledger/index.ts';
-import { daysFromTo } from '../dates.ts';
+import { daysFromTo } from '../../common/index.ts';
 import { postTopups } from '../period/topup.ts';
 import { importRegistry } from '../registry/import.ts';
 import { runSettlement } from '../settle/run.ts';

@@ -34,7 +34,8 @@ function groupBy<T>(rows: T[], key: (r: T) => string): Map<string, T[]> {
   return m;
 }
 
-export async function listSites(db: Db, only?: readonly string[]): Promise<SiteRow[]> {
+/** The sites a settlement run covers (all, or `only` these), with what settling needs of each. */
+export async function sitesToSettle(db: Db, only?: readonly string[]): Promise<SiteRow[]> {
   const rows = await db.all<SiteRow>('SELECT id, capacity_w, time_zone, commissioned_on FROM sites ORDER BY id');
   return only && only.length > 0 ? rows.filter((r) => only.includes(r.id)) : rows;
 }

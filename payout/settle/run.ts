@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { Db } from '../../common/ledger/index.ts';
 import { SunshareError } from '../../common/errors.ts';
-import { daysFromTo, isDate, monthOf, nextMonth, todayIn } from '../dates.ts';
+import { daysFromTo, isDate, monthOf, nextMonth, todayIn } from '../../common/index.ts';
 import { computeSiteDay, type Computed } from './compute.ts';
-import { listSites, loadBatch, postedTotals, siteDay, type BatchInputs } from './inputs.ts';
+import { loadBatch, postedTotals, siteDay, sitesToSettle, type BatchInputs } from './inputs.ts';
 import { lastClosedMonth, openMonth } from '../period/close.ts';
 import { insertRows } from './insert.ts';
 import { acquireLock } from './lock.ts';
@@ -66,7 +66,7 @@ async function settle(db: Db, opts: RunOptions): Promise<RunResult> {
   const startedAt = new Date().toISOString();
   const result: RunResult = { runId: randomUUID(), from: opts.from, to: opts.to, posted: 0, adjusted: 0, unchanged: 0, skipped: [], lines: 0 };
   const days = daysFromTo(opts.from, opts.to);
-  const sites = await listSites(db, opts.sites);
+  const sites = await sitesToSettle(db, opts.sites);
   const perBatch = Math.max(1, Math.floor((opts.batchSiteDays ?? 20_000) / days.length));
   for (let i = 0; i < sites.length; i += perBatch) {
     const batch = sites.slice(i, i + perBatch);

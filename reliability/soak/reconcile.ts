@@ -1,9 +1,10 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { openLedger, type Db } from '../../common/ledger/index.ts';
+import { addDays, dayStart, localDay } from '../../common/index.ts';
 import type { InfluxServer } from '../../common/testing/index.ts';
 import { seedRegistry, type DemoSite } from '../../demo/seed.ts';
-import { settle } from '../../ingest/index.ts';
+import { closeEnergyDays } from '../../ingest/index.ts';
 import { runSettlement } from '../../payout/index.ts';
 import { DATABASE, TIME_ZONE } from './system.ts';
 import type { TruthRecorder } from './truth.ts';
@@ -68,13 +69,13 @@ export async function reconcileReadings(influx: InfluxServer, site: string, spoo
   };
 }
 
-const midnight = (day: string) => Date.parse(`${day}T00:00:00+08:00`);
-const nextDay = (day: string) => new Date(Date.parse(`${day}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10);
+const midnight = (day: string) => dayStart(day, TIME_ZONE);
+const nextDay = (day: string) => addDays(day, 1);
 
 /** Local days wholly inside [from, to] (sim ms). */
 export function completeDays(from: number, to: number): string[] {
   const days: string[] = [];
-  let d = new Date(from + 8 * 3_600_000).toISOString().slice(0, 10);
+  let d = localDay(from, TIME_ZONE);
   if (midnight(d) < from) d = nextDay(d);
   while (midnight(nextDay(d)) <= to) {
     days.push(d);
@@ -83,11 +84,11 @@ export function completeDays(from: number, to: number): string[] {
   return days;
 }
 
-/** Computes daily energy in the soak ledger (ingest's own settle, on the simulated clock) and compares it with the simulators' truth. */
+/** Computes daily energy in the soak ledger (ingest's own closeEnergyDays, on the simulated clock) and compares it with the simulators' truth. */
 export async function reconcileEnergy(ledger: string, sites: DemoSite[], truth: TruthRecorder, days: string[], simNow: number): Promise<EnergyDifference[]> {
   const db = await openLedger(ledger);
   try {
-    await settle(db, { now: simNow, graceMs: 15 * 60_000, maxGapMs: 3_600_000, tzOf: () => TIME_ZONE });
+    await closeEnergyDays(db, { now: simNow, graceMs: 15 * 60_000, maxGapMs: 3_600_000, tzOf: () => TIME_ZONE });
     const out: EnergyDifference[] = [];
     for (const site of sites) {
       for (const device of [...site.inverters.map((i) => i.id), site.meter]) {

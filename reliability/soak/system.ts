@@ -8,8 +8,9 @@ import { translateTimestamps } from '../../demo/sim-time.ts';
 import { startSim, type SimHandle } from '../../firmware-sim/index.ts';
 import { ComponentProcess } from './children.ts';
 import { startLinkProxy, type LinkProxy } from './proxy.ts';
+import { DEFAULT_TIME_ZONE } from '../../common/index.ts';
 
-export const TIME_ZONE = 'Asia/Shanghai';
+export const TIME_ZONE = DEFAULT_TIME_ZONE;
 export const DATABASE = 'soak';
 export const SMALL_SPOOL_BYTES = 65_536;
 
@@ -100,7 +101,7 @@ export async function startSoakSystem(o: SoakSystemOptions): Promise<SoakSystem>
     influx: { url: influx.url, database: DATABASE },
     ledger,
     batch: { maxWaitMs: 50, retryDelayMs: 200 },
-    energy: { settleEveryMs: 0 },
+    energy: { closeEveryMs: 0 },
     // its own port: the CLI's default 9102 would collide with any other ingest on the machine
     http: { host: '127.0.0.1', port: await freePort() },
   }, o.dir);

@@ -2,8 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openLedger, type Db } from '../../common/ledger/index.ts';
 import { createPgDatabase, postgresAvailable, type PgDatabase } from '../../common/testing/index.ts';
 import { ReadRecorder, type LedgerRead } from './record.ts';
-import { settle } from './settle.ts';
-import { dayBounds } from './tz.ts';
+import { closeEnergyDays } from './close-days.ts';
+import { dayBounds } from '../../common/index.ts';
 
 const pgUp = await postgresAvailable();
 const TZ = 'Asia/Shanghai';
@@ -60,7 +60,7 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
       await record(shuffle(reads('shuffled', -2, 50)).map((r) => ({ ...r })));
       const twice = shuffle([...reads('twice', -2, 50), ...reads('twice', -2, 50)], 3);
       for (let i = 0; i < twice.length; i += 37) await record(twice.slice(i, i + 37));
-      const r = await settle(db, opts(afterDay(3)));
+      const r = await closeEnergyDays(db, opts(afterDay(3)));
       expect(r.revisions).toBeGreaterThan(0);
       const ordered = await rows('ordered');
       expect(ordered.map((x) => [x.day, x.energy_wh])).toEqual([
@@ -73,22 +73,22 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
       expect(await rows('twice')).toEqual(ordered);
     });
 
-    it('settling again, or redelivering, adds no revision', async () => {
+    it('closing again, or redelivering, adds no revision', async () => {
       await record(reads('ordered', -2, 50));
-      const r = await settle(db, opts(afterDay(3)));
+      const r = await closeEnergyDays(db, opts(afterDay(3)));
       expect(r.revisions).toBe(0);
       expect((await rows('ordered')).every((x) => x.revision === 1)).toBe(true);
     });
 
-    it('late data for a settled day appends revision 2 flagged late', async () => {
+    it('late data for a closed day appends revision 2 flagged late', async () => {
       // Day 1 first sees a gap 08:00-16:00 (spool not yet replayed).
       await record([...reads('late', -1, 8), ...reads('late', 16, 25)]);
-      await settle(db, opts(afterDay(1)));
+      await closeEnergyDays(db, opts(afterDay(1)));
       const first = (await rows('late')).filter((x) => x.day === '2026-06-01');
       expect(first).toEqual([{ day: '2026-06-01', revision: 1, energy_wh: 24 * 600, method: 'delta', flags: 'gap' }]);
       // The spool replay fills the gap: energy is the same (counters), the gap flag goes.
       await record(reads('late', 8, 16), afterDay(2));
-      await settle(db, opts(afterDay(2)));
+      await closeEnergyDays(db, opts(afterDay(2)));
       const second = (await rows('late')).filter((x) => x.day === '2026-06-01');
       expect(second.map((x) => [x.revision, x.energy_wh, x.flags])).toEqual([
         [1, 24 * 600, 'gap'],
@@ -100,18 +100,18 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
 
     it('days without reads of their own are filled in from the pair around them', async () => {
       await record([...reads('offline', -1, 1), ...reads('offline', 72, 73)]);
-      await settle(db, opts(afterDay(4)));
+      await closeEnergyDays(db, opts(afterDay(4)));
       const days = await rows('offline');
       expect(days.map((x) => x.day)).toEqual(['2026-05-31', '2026-06-01', '2026-06-02', '2026-06-03', '2026-06-04']);
       expect(days.filter((x) => x.day === '2026-06-02' || x.day === '2026-06-03').map((x) => x.method)).toEqual(['estimated', 'estimated']);
       expect(days.reduce((s, x) => s + x.energy_wh, 0)).toBe(74 * 600);
     });
 
-    it('a day still open (or within the grace period) is not settled', async () => {
+    it('a day still open (or within the grace period) is not closed', async () => {
       await record(reads('open', 0, 10));
-      await settle(db, opts(D1 + 24 * H + 60_000));
+      await closeEnergyDays(db, opts(D1 + 24 * H + 60_000));
       expect(await rows('open')).toEqual([]);
-      await settle(db, opts(afterDay(1)));
+      await closeEnergyDays(db, opts(afterDay(1)));
       expect((await rows('open')).map((x) => [x.day, x.energy_wh])).toEqual([['2026-06-01', 10 * 600]]);
     });
   });

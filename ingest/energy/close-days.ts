@@ -2,9 +2,9 @@ import type { Db } from '../../common/ledger/index.ts';
 import { computeDay, type DailyEnergy } from './daily.ts';
 import type { CounterRead } from './increment.ts';
 import { SLOT_MS } from './record.ts';
-import { addDays, dayBounds, localDay } from './tz.ts';
+import { addDays, dayBounds, localDay } from '../../common/index.ts';
 
-export interface SettleOptions {
+export interface CloseEnergyDaysOptions {
   now: number;
   /** Days are computed only once this long has passed since their local midnight ended. */
   graceMs: number;
@@ -14,7 +14,7 @@ export interface SettleOptions {
   limit?: number;
 }
 
-export interface SettleResult {
+export interface CloseEnergyDaysResult {
   /** Days computed. */
   computed: number;
   /** New daily_energy rows (first revisions and later ones). */
@@ -87,7 +87,7 @@ const same = (cur: CurrentRow, d: DailyEnergy, flags: string) =>
   Number(cur.readings) === d.readings;
 
 /** Computes one day and appends a revision when the result differs from the current one; true when it did. */
-async function settleDay(db: Db, k: DayKey, opts: SettleOptions, extra: (k: DayKey) => void): Promise<boolean> {
+async function closeDay(db: Db, k: DayKey, opts: CloseEnergyDaysOptions, extra: (k: DayKey) => void): Promise<boolean> {
   const tz = opts.tzOf(k.site);
   const { start, end } = dayBounds(k.day, tz);
   return db.transaction(async (tx) => {
@@ -114,7 +114,7 @@ async function settleDay(db: Db, k: DayKey, opts: SettleOptions, extra: (k: DayK
       if (!cur || !same(cur, result, flags)) {
         const revision = (cur ? Number(cur.revision) : 0) + 1;
         const { changes } = await tx.run(
-          // Two instances settling the same day compute the same row: the second insert is a no-op.
+          // Two instances closing the same day compute the same row: the second insert is a no-op.
           'INSERT INTO daily_energy (site_id, device_id, counter, day, revision, first_ts, first_wh, last_ts, last_wh, energy_wh, method, flags, readings, computed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING',
           [
             k.site,
@@ -150,11 +150,12 @@ async function settleDay(db: Db, k: DayKey, opts: SettleOptions, extra: (k: DayK
 }
 
 /**
- * Computes daily energy for every dirty day that has ended (plus the grace
- * period), appending a revision only when the result changed: recomputing an
- * unchanged day, or a redelivered message, writes nothing.
+ * Closes days: computes daily energy for every dirty day that has ended (plus
+ * the grace period), appending a revision only when the result changed:
+ * recomputing an unchanged day, or a redelivered message, writes nothing.
+ * (Ingest's daily-energy step; payout's settle turns these days into money.)
  */
-export async function settle(db: Db, opts: SettleOptions): Promise<SettleResult> {
+export async function closeEnergyDays(db: Db, opts: CloseEnergyDaysOptions): Promise<CloseEnergyDaysResult> {
   const rows = await db.all<{ site_id: string; device_id: string; counter: string; day: string; marks: number }>(
     'SELECT site_id, device_id, counter, day, marks FROM daily_energy_dirty ORDER BY site_id, device_id, counter, day LIMIT ?',
     [opts.limit ?? 100_000],
@@ -169,10 +170,10 @@ export async function settle(db: Db, opts: SettleOptions): Promise<SettleResult>
     queue.push(k);
   };
   for (const r of rows) enqueue({ site: r.site_id, device: r.device_id, counter: r.counter, day: r.day, marks: Number(r.marks) });
-  const result: SettleResult = { computed: 0, revisions: 0 };
+  const result: CloseEnergyDaysResult = { computed: 0, revisions: 0 };
   for (let i = 0; i < queue.length; i++) {
     result.computed++;
-    if (await settleDay(db, queue[i]!, opts, enqueue)) result.revisions++;
+    if (await closeDay(db, queue[i]!, opts, enqueue)) result.revisions++;
   }
   return result;
 }

@@ -1,0 +1,2 @@
+/** common's public surface for other folders. */
+export * from './time.ts';
