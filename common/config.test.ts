@@ -45,9 +45,9 @@ describe('config loading', () => {
 
   it('says once that a section is missing, not also that it is of the wrong type', () => {
     const err = errorOf(() => parseConfig({ site: 'ruyuan-01', devices: [{ port: 502 }] }, Schema, 'gateway.yaml'));
-    expect(err.details).toEqual(['/devices/0/id: Expected required property']);
+    expect(err.details).toEqual(['/devices/0/id: required, but missing']);
     const whole = errorOf(() => parseConfig({ site: 'ruyuan-01' }, Schema, 'gateway.yaml'));
-    expect(whole.details).toEqual(['/devices: Expected required property']);
+    expect(whole.details).toEqual(['/devices: required, but missing']);
   });
 
   it('names the file and the YAML problem for a syntax error', () => {

@@ -45,6 +45,6 @@ describe('sunshare sim (the command a newcomer runs)', () => {
     child.stderr.on('data', (d: Buffer) => (err += d.toString()));
     const code = await new Promise((r) => child.once('exit', r));
     expect(code).toBe(1);
-    expect(err).toContain('--clock-speed must be a positive number');
+    expect(err).toContain('--clock-speed /clock/speed: expected number, got "fast"');
   });
 });
