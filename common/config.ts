@@ -109,15 +109,18 @@ export function loadConfigFile<T extends TSchema>(file: string, schema: T): Stat
 }
 
 /** A one-line summary of a resolved config, secrets masked: `site=s1 mqtt.url=mqtts://gw:***@broker mqtt.password=*** devices=[6]`. */
-export function describeConfig(config: unknown): string {
+export function describeConfig(config: unknown, schema?: TSchema): string {
   const out: string[] = [];
-  const walk = (v: unknown, path: string) => {
+  const walk = (v: unknown, path: string, s: TSchema | undefined) => {
     if (isObject(v)) {
-      for (const [k, x] of Object.entries(v)) walk(x, path ? `${path}.${k}` : k);
+      // in the schema's order, so the line reads the same whatever set each value
+      const order = Object.keys((s?.properties as object | undefined) ?? {});
+      const keys = [...order.filter((k) => k in v), ...Object.keys(v).filter((k) => !order.includes(k))];
+      for (const k of keys) walk(v[k], path ? `${path}.${k}` : k, (s?.properties as Record<string, TSchema> | undefined)?.[k]);
     } else if (Array.isArray(v)) out.push(`${path}=[${v.length}]`);
     else if (v !== undefined) out.push(`${path}=${isSecret(path) ? '***' : maskUrl(String(v))}`);
   };
-  walk(config, '');
+  walk(config, '', schema);
   return out.join(' ');
 }
 

@@ -30,7 +30,7 @@ export async function runService<T extends TSchema>(
 ): Promise<void> {
   const { config: file, check } = cmd.opts<{ config?: string; check?: boolean }>();
   if (check) {
-    console.log(`sunshare ${commandPath(cmd)}: config OK (${file ?? 'no file'}) ${describeConfig(loaded)}`);
+    console.log(`sunshare ${commandPath(cmd)}: config OK (${file ?? 'no file'}) ${describeConfig(loaded, spec.schema)}`);
     return;
   }
   const service = await start(loaded);
