@@ -11,7 +11,7 @@ const bin = fileURLToPath(new URL('./sunshare.js', import.meta.url));
 const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(DATABASE_URL|LOG_LEVEL|MQTT_|INFLUX_)/.test(k)));
 async function sunshare(args: string[], env: Record<string, string> = {}): Promise<{ code: number; out: string; err: string }> {
   try {
-    const r = await promisify(execFile)(process.execPath, [bin, ...args], { env: { ...clean, ...env }, timeout: 30_000 });
+    const r = await promisify(execFile)(process.execPath, [bin, ...args], { env: { ...clean, ...env }, timeout: 90_000 });
     return { code: 0, out: r.stdout, err: r.stderr };
   } catch (e) {
     const x = e as { code: number; stdout: string; stderr: string };
@@ -25,7 +25,7 @@ const file = (name: string, text: string) => {
 };
 
 describe('--check on every service command', () => {
-  it('prints one OK line with the resolved config, secrets masked, and exits 0', async () => {
+  it('prints one OK line with the resolved config, secrets masked, and exits 0', { timeout: 120_000 }, async () => {
     const gw = file('gw.yaml', 'site: s1\ngateway: g1\nmqtt: { url: "mqtt://127.0.0.1" }\nspool: { dir: /tmp/x }\ndevices: [{ id: a, transport: tcp, host: h, profile: sunspec }]\n');
     const cases: [string[], Record<string, string>, RegExp][] = [
       [['sim', '--check', '--port', '0', '--inverters', '2'], {}, /^sunshare sim: config OK \(no file\) (?=.*tcp\.port=0)(?=.*devices=\[3\])/m],
@@ -45,7 +45,7 @@ describe('--check on every service command', () => {
     });
   });
 
-  it('exits non-zero with the file, line, column, value, flag or variable of each problem', async () => {
+  it('exits non-zero with the file, line, column, value, flag or variable of each problem', { timeout: 120_000 }, async () => {
     const gw = file('bad-gw.yaml', 'site: s1\ngateway: g1\nmqtt:\n  urll: "mqtt://127.0.0.1"\nspool: { dir: /tmp/x }\ndevices:\n  - id: a\n    transport: tcp\n    host: h\n    profile: sunspec\n    port: "502a"\n');
     const broker = file('broker.yaml', 'port: 1883\nallowAnonymous: yes-please\n');
     const [g, b, a, i, s] = await Promise.all([
