@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { runService, type ConfigSpec } from '../common/index.ts';
 import { createLogger } from '../common/log.ts';
-import { GATEWAY_CONFIG, GatewayConfig } from './config.ts';
+import { GATEWAY_CONFIG, type GatewayConfig } from './config.ts';
 import { startGateway } from './gateway.ts';
 import { mqttClientOptions } from './mqtt/client-options.ts';
 import { checkProfiles } from './profiles/index.ts';
