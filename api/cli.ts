@@ -6,16 +6,18 @@ export function register(program: Command): void {
   const api = program
     .command('api')
     .description('Serve the HTTP API (OpenAPI at /docs) and the status page (at /)')
-    .option('-c, --config <file>', 'YAML/JSON config (see api/api.example.yaml); flags below override it')
+    .option('-c, --config <file>', 'YAML/JSON config (see api/api.example.yaml); the environment overrides it, flags override both')
+    .option('--check', 'validate the config, print it (secrets masked) and exit')
     .option('--host <address>', 'address to listen on (default 127.0.0.1)')
-    .option('-p, --port <port>', 'port to listen on (default 8080)', (v) => Number(v))
+    .option('-p, --port <port>', 'port to listen on (default 8080)')
     .option('--ledger <url>', 'SQLite file or postgres:// URL (default $DATABASE_URL, else data/ledger.sqlite)')
-    .option('--mqtt <url>', 'MQTT broker the gateways publish to, for live status (default mqtt://127.0.0.1:1883)')
+    .option('--mqtt <url>', 'MQTT broker the gateways publish to, for live status (default $MQTT_URL, else mqtt://127.0.0.1:1883); user/password: MQTT_USERNAME, MQTT_PASSWORD')
     .option('--no-mqtt-live', 'serve without the live status feed')
+    .option('--log-level <level>', 'trace, debug, info, warn or error (default: $LOG_LEVEL or info)')
     .addHelpText('after', `\nCreate a token first: sunshare api token create --role viewer --name alice\nRoles: ${ROLE_HELP}`)
-    .action(async (opts: { config?: string; host?: string; port?: number; ledger?: string; mqtt?: string; mqttLive: boolean }) => {
+    .action(async (_opts: unknown, cmd: Command) => {
       const { runApiCommand } = await import('./run.ts');
-      await runApiCommand(opts);
+      await runApiCommand(cmd);
     });
 
   const token = api.command('token').description('Create, list and revoke API tokens (stored hashed; a token is shown once)');

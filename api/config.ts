@@ -1,4 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
+import { LogLevel, type ConfigSpec } from '../common/index.ts';
 
 /** `sunshare api --config api.yaml`; see api/api.example.yaml. */
 export const ApiConfig = Type.Object(
@@ -27,7 +28,16 @@ export const ApiConfig = Type.Object(
     expectedYieldKwhPerKwp: Type.Number({ minimum: 1, maximum: 3000, default: 1000 }),
     authFailuresPerMinute: Type.Integer({ minimum: 1, default: 20 }),
     trustProxy: Type.Boolean({ default: false }),
+    logLevel: Type.Optional(LogLevel),
   },
   { additionalProperties: false },
 );
 export type ApiConfig = Static<typeof ApiConfig>;
+
+/** `sunshare api`: the --config file, then these variables, then these flags. */
+export const API_CONFIG = {
+  name: 'api options',
+  schema: ApiConfig,
+  flags: { host: '/listen/host', port: '/listen/port', ledger: '/ledger', mqtt: '/mqtt/url', mqttLive: '/mqtt/enabled', logLevel: '/logLevel' },
+  env: { DATABASE_URL: '/ledger', MQTT_URL: '/mqtt/url', MQTT_USERNAME: '/mqtt/username', MQTT_PASSWORD: '/mqtt/password', LOG_LEVEL: '/logLevel' },
+} satisfies ConfigSpec<typeof ApiConfig>;

@@ -1,36 +1,29 @@
-import { loadConfigFile, parseConfig } from '../common/config.ts';
+import type { Command } from 'commander';
+import { runService } from '../common/index.ts';
 import { SunshareError } from '../common/errors.ts';
 import { ledgerUrl, openLedger } from '../common/ledger/index.ts';
 import { createLogger } from '../common/log.ts';
 import { ROLES, type Role } from './auth/roles.ts';
 import { createToken, revokeToken } from './auth/tokens.ts';
-import { ApiConfig } from './config.ts';
+import { API_CONFIG } from './config.ts';
 import { payoutServiceFor } from './payout-wiring.ts';
 import { startApi } from './server.ts';
 
-/** The CLI actions of `sunshare api`: each opens what it needs and closes it. */
-export async function runApiCommand(opts: { config?: string; host?: string; port?: number; ledger?: string; mqtt?: string; mqttLive: boolean }): Promise<void> {
-  const config = opts.config ? loadConfigFile(opts.config, ApiConfig) : parseConfig({}, ApiConfig);
-  if (opts.host) config.listen.host = opts.host;
-  if (opts.port !== undefined) {
-    if (!Number.isInteger(opts.port) || opts.port < 0 || opts.port > 65535) throw new SunshareError('OPTION_INVALID', `--port must be 0-65535, got ${opts.port}`);
-    config.listen.port = opts.port;
-  }
-  if (opts.ledger) config.ledger = opts.ledger;
-  if (opts.mqtt) config.mqtt.url = opts.mqtt;
-  if (!opts.mqttLive) config.mqtt.enabled = false;
-  const log = createLogger('api');
-  const db = await openLedger(ledgerUrl(config.ledger));
-  const api = await startApi(config, log, { db, payout: await payoutServiceFor(db, log) });
-  console.log(`Sunshare API on ${api.url}  (status page ${api.url}/?token=<token>, docs ${api.url}/docs)`);
-  const stop = async () => {
-    log.info('shutting down');
-    await api.close();
-    await db.close();
-    process.exit(0);
-  };
-  process.once('SIGINT', () => void stop());
-  process.once('SIGTERM', () => void stop());
+/** `sunshare api`: config loaded and validated once (never changed afterwards), then served until SIGINT/SIGTERM. */
+export async function runApiCommand(cmd: Command): Promise<void> {
+  await runService(cmd, API_CONFIG, async (config) => {
+    const log = createLogger('api', config.logLevel);
+    const db = await openLedger(ledgerUrl(config.ledger));
+    const api = await startApi(config, log, { db, payout: await payoutServiceFor(db, log) });
+    console.log(`Sunshare API on ${api.url}  (status page ${api.url}/?token=<token>, docs ${api.url}/docs)`);
+    return {
+      stop: async () => {
+        log.info('shutting down');
+        await api.close();
+        await db.close();
+      },
+    };
+  });
 }
 
 const isRole = (r: string): r is Role => (ROLES as readonly string[]).includes(r);

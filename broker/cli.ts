@@ -4,14 +4,16 @@ export function register(program: Command): void {
   const broker = program
     .command('broker')
     .description('Run the embedded MQTT broker (aedes): TCP and TLS, per-client credentials, ACL, on-disk sessions')
-    .option('--host <address>', 'address to listen on', '0.0.0.0')
-    .option('-p, --port <port>', 'MQTT over TCP port (0: a free one)', (v) => Number(v), 1883)
-    .option('--tls-port <port>', 'MQTT over TLS port (needs --cert and --key)', (v) => Number(v), 8883)
+    .option('-c, --config <file>', 'YAML/JSON config with the keys below (host, port, tls: {port, cert, key, only}, credentials, persistence, allowAnonymous, logLevel); flags override it')
+    .option('--check', 'validate the config, print it (secrets masked) and exit')
+    .option('--host <address>', 'address to listen on (default 0.0.0.0)')
+    .option('-p, --port <port>', 'MQTT over TCP port (0: a free one; default 1883)')
+    .option('--tls-port <port>', 'MQTT over TLS port (needs --cert and --key; default 8883)')
     .option('--cert <file>', 'PEM certificate for TLS')
     .option('--key <file>', 'PEM private key for TLS')
     .option('--tls-only', 'open no plain MQTT port: every client must use TLS (needs --cert and --key)')
     .option('--credentials <file>', 'users file (YAML): scrypt password hashes and roles; see broker/credentials.example.yaml')
-    .option('--persistence <dir>', 'directory of the on-disk session store (QoS 1 messages survive restarts)', 'data/broker')
+    .option('--persistence <dir>', 'directory of the on-disk session store (QoS 1 messages survive restarts; default data/broker)')
     .option('--allow-anonymous', 'accept anyone and apply no ACL (the one-process demo only)')
     .option('--log-level <level>', 'trace, debug, info, warn or error (default: $LOG_LEVEL or info)')
     .addHelpText(
@@ -23,28 +25,10 @@ a "monitor" user (the API's live status) may only subscribe under sunshare/v1/;
 everyone else is refused and counted. Make a password hash with: sunshare broker hash-password
 For production on Mosquitto instead, see broker/mosquitto.conf and docs/ingest.md.`,
     )
-    .action(
-      async (opts: { host: string; port: number; tlsPort: number; tlsOnly?: boolean; cert?: string; key?: string; credentials?: string; persistence: string; allowAnonymous?: boolean; logLevel?: string }) => {
-        const { startBroker } = await import('./index.ts');
-        const { createLogger } = await import('../common/log.ts');
-        const { SunshareError } = await import('../common/errors.ts');
-        if ((opts.cert === undefined) !== (opts.key === undefined)) throw new SunshareError('OPTION_INVALID', 'TLS needs both --cert and --key', { details: ['--cert, --key: give both or neither'] });
-        if (opts.tlsOnly && opts.cert === undefined) throw new SunshareError('OPTION_INVALID', '--tls-only needs a certificate', { details: ['--tls-only: give --cert and --key too'] });
-        const b = await startBroker({
-          host: opts.host,
-          port: opts.port,
-          persistence: opts.persistence,
-          allowAnonymous: opts.allowAnonymous ?? false,
-          ...(opts.credentials ? { credentials: opts.credentials } : {}),
-          ...(opts.cert && opts.key ? { tls: { port: opts.tlsPort, cert: opts.cert, key: opts.key, only: opts.tlsOnly ?? false } } : {}),
-          log: createLogger('broker', opts.logLevel),
-        });
-        console.log(`broker listening on ${b.url}${b.tlsPort && !b.url.startsWith('mqtts:') ? ` and mqtts://:${b.tlsPort}` : ''}`);
-        const stop = () => void b.stop().then(() => process.exit(0));
-        process.once('SIGTERM', stop);
-        process.once('SIGINT', stop);
-      },
-    );
+    .action(async (_opts: unknown, cmd: Command) => {
+      const { runBrokerCommand } = await import('./run.ts');
+      await runBrokerCommand(cmd);
+    });
 
   broker
     .command('hash-password')

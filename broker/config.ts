@@ -1,4 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
+import { LogLevel, type ConfigSpec } from '../common/index.ts';
 
 /** `sunshare broker` options (CLI flags or startBroker()). */
 export const BrokerOptions = Type.Object(
@@ -28,3 +29,32 @@ export const BrokerOptions = Type.Object(
   { additionalProperties: false },
 );
 export type BrokerOptions = Static<typeof BrokerOptions>;
+
+/** `sunshare broker`: options (--config file, then LOG_LEVEL, then flags) plus the log level; sessions on disk by default. */
+export const BrokerCommandConfig = Type.Object(
+  {
+    ...BrokerOptions.properties,
+    persistence: Type.String({ default: 'data/broker', description: 'directory of the on-disk session store' }),
+    logLevel: Type.Optional(LogLevel),
+  },
+  { additionalProperties: false },
+);
+export type BrokerCommandConfig = Static<typeof BrokerCommandConfig>;
+
+export const BROKER_CONFIG = {
+  name: 'broker options',
+  schema: BrokerCommandConfig,
+  flags: {
+    host: '/host',
+    port: '/port',
+    tlsPort: '/tls/port',
+    cert: '/tls/cert',
+    key: '/tls/key',
+    tlsOnly: '/tls/only',
+    credentials: '/credentials',
+    persistence: '/persistence',
+    allowAnonymous: '/allowAnonymous',
+    logLevel: '/logLevel',
+  },
+  env: { LOG_LEVEL: '/logLevel' },
+} satisfies ConfigSpec<typeof BrokerCommandConfig>;

@@ -21,13 +21,18 @@ const REQUIRED = 'Expected required property';
 
 const cache = new WeakMap<TSchema, TypeCheck<TSchema>>();
 
-export function validator<T extends TSchema>(schema: T): Validator<T> {
-  let compiled = cache.get(schema) as TypeCheck<T> | undefined;
-  if (!compiled) {
-    compiled = TypeCompiler.Compile(schema);
-    cache.set(schema, compiled);
+/** The schema compiled once (cached per schema object). */
+export function compiled<T extends TSchema>(schema: T): TypeCheck<T> {
+  let check = cache.get(schema) as TypeCheck<T> | undefined;
+  if (!check) {
+    check = TypeCompiler.Compile(schema);
+    cache.set(schema, check);
   }
-  const check = compiled;
+  return check;
+}
+
+export function validator<T extends TSchema>(schema: T): Validator<T> {
+  const check = compiled(schema);
   const problems = (value: unknown): string[] => {
     if (check.Check(value)) return [];
     const seen = new Set<string>();

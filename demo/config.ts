@@ -1,5 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { DEFAULT_TIME_ZONE } from '../common/index.ts';
+import { DEFAULT_TIME_ZONE, LogLevel, type ConfigSpec } from '../common/index.ts';
 
 /** `sunshare demo` options: a simulated county on an accelerated clock, every component in one process. */
 export const DemoConfig = Type.Object(
@@ -17,7 +17,31 @@ export const DemoConfig = Type.Object(
     apiPort: Type.Integer({ minimum: 0, maximum: 65_535, default: 8080 }),
     mqttPort: Type.Integer({ minimum: 0, maximum: 65_535, default: 1884, description: 'embedded broker (1884: a system Mosquitto often holds 1883)' }),
     fresh: Type.Boolean({ default: true, description: 'start from an empty data dir (the simulated clock restarts too)' }),
+    logLevel: Type.Optional(LogLevel),
   },
   { additionalProperties: false },
 );
 export type DemoConfig = Static<typeof DemoConfig>;
+
+/** `sunshare demo`: the --config file, then LOG_LEVEL, then these flags. */
+export const DEMO_CONFIG = {
+  name: 'demo options',
+  schema: DemoConfig,
+  flags: {
+    sites: '/sites',
+    siteKw: '/siteKw',
+    inverterKw: '/inverterKw',
+    households: '/households',
+    daySeconds: '/daySeconds',
+    pollMs: '/pollMs',
+    start: '/start',
+    seed: '/seed',
+    dataDir: '/dataDir',
+    host: '/host',
+    apiPort: '/apiPort',
+    mqttPort: '/mqttPort',
+    keep: { path: '/fresh', value: (keep: unknown) => !keep },
+    logLevel: '/logLevel',
+  },
+  env: { LOG_LEVEL: '/logLevel' },
+} satisfies ConfigSpec<typeof DemoConfig>;

@@ -1,31 +1,19 @@
 import { createLogger } from '../common/log.ts';
-import type { DemoConfig } from './config.ts';
+import type { Command } from 'commander';
+import { runService } from '../common/index.ts';
+import { DEMO_CONFIG, type DemoConfig } from './config.ts';
 import { startDemo } from './index.ts';
 
-const FLAGS: Record<string, keyof DemoConfig> = {
-  sites: 'sites',
-  siteKw: 'siteKw',
-  inverterKw: 'inverterKw',
-  households: 'households',
-  daySeconds: 'daySeconds',
-  pollMs: 'pollMs',
-  start: 'start',
-  seed: 'seed',
-  dataDir: 'dataDir',
-  host: 'host',
-  apiPort: 'apiPort',
-  mqttPort: 'mqttPort',
-};
-
 /** `sunshare demo`: starts everything, prints where to look, stops everything on Ctrl-C. */
-export async function runDemoCommand(opts: Record<string, unknown>): Promise<void> {
-  const input: Record<string, unknown> = {};
-  for (const [flag, key] of Object.entries(FLAGS)) if (opts[flag] !== undefined) input[key] = opts[flag];
-  if (opts.keep) input.fresh = false;
-  const log = createLogger('demo', process.env.LOG_LEVEL ?? 'warn');
+export async function runDemoCommand(cmd: Command): Promise<void> {
+  await runService(cmd, DEMO_CONFIG, (cfg) => runDemo(cfg));
+}
+
+async function runDemo(cfg: DemoConfig): Promise<{ stop(): Promise<void> }> {
+  const log = createLogger('demo', cfg.logLevel ?? 'warn');
   const started = Date.now();
   console.log('Starting the Sunshare demo ...');
-  const demo = await startDemo(input as Partial<DemoConfig>, log);
+  const demo = await startDemo(cfg, log);
   const page = `${demo.apiUrl}/?token=${demo.tokens.finance}`;
   console.log(`
 Sunshare demo is running (started in ${((Date.now() - started) / 1000).toFixed(1)} s).
@@ -55,16 +43,12 @@ Ctrl-C stops everything cleanly.
       console.log(`settled simulated day ${days.at(-1)} (${days.length} so far; simulated time now ${new Date(demo.simNow()).toISOString()})`);
     }
   }, 1000);
-  let stopping = false;
-  const stop = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    clearInterval(progress);
-    console.log(`\n${signal}: stopping gateways, ingest, API, broker and ledger ...`);
-    await demo.stop();
-    console.log('stopped cleanly.');
-    process.exit(0);
+  return {
+    stop: async () => {
+      clearInterval(progress);
+      console.log('\nstopping gateways, ingest, API, broker and ledger ...');
+      await demo.stop();
+      console.log('stopped cleanly.');
+    },
   };
-  process.on('SIGINT', () => void stop('SIGINT'));
-  process.on('SIGTERM', () => void stop('SIGTERM'));
 }

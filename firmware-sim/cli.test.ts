@@ -45,7 +45,7 @@ describe('sunshare sim (the command a newcomer runs)', () => {
     let err = '';
     child.stderr.on('data', (d: Buffer) => (err += d.toString()));
     const code = await new Promise((r) => child.once('exit', r));
-    expect(code).toBe(ERRORS.OPTION_INVALID.exit);
-    expect(err).toContain('--clock-speed must be a positive number');
+    expect(code).toBe(ERRORS.CONFIG_INVALID.exit);
+    expect(err).toContain('--clock-speed /clock/speed: expected number, got "fast"');
   });
 });

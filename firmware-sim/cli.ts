@@ -1,6 +1,4 @@
 import type { Command } from 'commander';
-import type { CliOptions } from './run.ts';
-import { DEFAULT_TIME_ZONE } from '../common/index.ts';
 
 export function register(program: Command): void {
   program
@@ -20,7 +18,7 @@ export function register(program: Command): void {
     .option('--baud <rate>', 'RTU baud rate', '9600')
     .option('--control-port <port>', 'HTTP control API port (faults, truth, clock); 0 = any free port', '8502')
     .option('--no-control', 'no HTTP control API')
-    .option('--check', 'validate the config and exit')
+    .option('--check', 'validate the config, print it and exit')
     .addHelpText(
       'after',
       `
@@ -28,14 +26,14 @@ Examples:
   sunshare sim --port 5020 --inverters 3 --profile sunspec --seed 1 --clock-speed 60
   sunshare sim --config firmware-sim/config.example.yaml --clock-speed 3600 --start 2026-06-21
 
-The site defaults to Ruyuan (24.78 N, 113.28 E, ${DEFAULT_TIME_ZONE}). Faults at runtime, e.g.:
+Flags given override the file. The site defaults to Ruyuan (24.78 N, 113.28 E, Asia/Shanghai). Faults at runtime, e.g.:
   curl -X POST localhost:8502/devices/inv-01/faults -d '{"kind":"exception","code":6}'
   curl -X DELETE localhost:8502/devices/inv-01/faults
 Fault kinds: silent, slow {delayMs}, exception {code}, counter_reset, counter_rollover {aheadWh},
 replace {serial}, trip {alarms}, stuck, not_implemented {fields|points}. See firmware-sim/README.md.`,
     )
-    .action(async (opts: CliOptions, cmd: Command) => {
-      const { runSim } = await import('./run.ts');
-      await runSim(opts, (name) => cmd.getOptionValueSource(name) === 'cli');
+    .action(async (_opts: unknown, cmd: Command) => {
+      const { runSimCommand } = await import('./run.ts');
+      await runSimCommand(cmd);
     });
 }

@@ -3,8 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { SunshareError } from '../common/errors.ts';
-import { loadSimConfig, parseSimConfig } from './config.ts';
-import { quickConfig } from './run.ts';
+import { loadSimConfig, parseSimConfig, quickDevices } from './config.ts';
 
 const problems = (fn: () => unknown): string[] => {
   try {
@@ -77,15 +76,15 @@ describe('simulator config', () => {
     const file = join(dir, 'sim.yaml');
     writeFileSync(file, 'devices:\n  - id: a\n    profile: sunspec\n    unitId: 1\n    ratedPowerW: 1000\n    faults:\n      - { at: 10, fault: { kind: slow, delayMs: "soon" } }\n      - { at: 20, fault: { kind: explode } }\n');
     const list = problems(() => loadSimConfig(file));
-    expect(list[0]).toMatch(/^\/devices\/0\/faults\/0\/fault\/delayMs/);
-    expect(list[1]).toMatch(/^\/devices\/0\/faults\/1\/fault\/kind: must be one of silent, slow/);
+    expect(list[0]).toMatch(/^.*sim\.yaml:7:\d+ \/devices\/0\/faults\/0\/fault\/delayMs/);
+    expect(list[1]).toMatch(/^.*sim\.yaml:8:\d+ \/devices\/0\/faults\/1\/fault\/kind: must be one of silent, slow/);
   });
 });
 
 describe('quick flags', () => {
-  const base = { port: '5020', host: '127.0.0.1', inverters: '3', profile: 'sunspec', ratedPower: '12000', meter: true, seed: '1', clockSpeed: '60', baud: '9600', controlPort: '8502', control: true };
+  const base = { inverters: '3', profile: 'sunspec', ratedPower: '12000' };
   it('make N inverters on unit ids 1..N and a meter at 100', () => {
-    const cfg = quickConfig(base);
+    const cfg = parseSimConfig({ devices: quickDevices(base) });
     expect(cfg.devices.map((d) => [d.id, d.profile, d.unitId])).toEqual([
       ['inv-01', 'sunspec', 1],
       ['inv-02', 'sunspec', 2],
@@ -94,7 +93,7 @@ describe('quick flags', () => {
     ]);
   });
   it('reject nonsense', () => {
-    expect(() => quickConfig({ ...base, inverters: 'many' })).toThrow(/--inverters must be an integer/);
-    expect(() => quickConfig({ ...base, profile: 'sunspec-meter' })).toThrow(/--profile must be one of/);
+    expect(problems(() => quickDevices({ ...base, inverters: 'many' }))).toEqual(['--inverters /inverters: expected integer, got "many"']);
+    expect(problems(() => quickDevices({ ...base, profile: 'sunspec-meter' }))[0]).toMatch(/^--profile \/profile: expected one of "sunspec", .*got "sunspec-meter"/);
   });
 });

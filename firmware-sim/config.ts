@@ -1,12 +1,8 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { Id } from '../common/contract.ts';
-import { loadConfigFile, parseConfig } from '../common/config.ts';
-import { readFileSync } from 'node:fs';
-import { parse as parseYaml } from 'yaml';
-import { isSunshareError, SunshareError } from '../common/errors.ts';
 import { deviceProfiles, type DeviceProfile } from '../common/devices/index.ts';
+import { DEFAULT_TIME_ZONE, isValidTimeZone, loadConfig, SunshareError, type ConfigSpec } from '../common/index.ts';
 import { faultProblems, ScheduledFault } from './faults.ts';
-import { DEFAULT_TIME_ZONE, isValidTimeZone } from '../common/index.ts';
 
 /**
  * Device profiles the simulator serves: one per file in common/devices/sunspec-devices/ and
@@ -117,7 +113,7 @@ export type SimConfig = Static<typeof SimConfig>;
 export type SimConfigInput = Record<string, unknown>;
 
 /** Checks what the schema cannot: unique ids and unit ids per listener, ratings on inverters. */
-function crossCheck(cfg: SimConfig, source: string): SimConfig {
+function crossCheck(cfg: SimConfig): string[] {
   const problems: string[] = [];
   const ids = new Set<string>();
   const units = new Map<string, string>();
@@ -138,14 +134,13 @@ function crossCheck(cfg: SimConfig, source: string): SimConfig {
   if (!isValidTimeZone(cfg.site.timezone)) problems.push(`/site/timezone: "${cfg.site.timezone}" is not an IANA time zone (e.g. Europe/Berlin)`);
   if (meters > 1) problems.push(`/devices: at most one revenue meter per site, found ${meters}`);
   if (cfg.tcp.port === 0 && cfg.devices.some((d) => d.port === 0)) problems.push('/devices: port 0 (any free port) only works for the shared tcp.port');
-  if (problems.length > 0) throw new SunshareError('CONFIG_INVALID', `${source} is invalid (${problems.length} problem${problems.length === 1 ? '' : 's'})`, { details: problems });
-  return cfg;
+  return problems;
 }
 
 /** Union errors say only "Expected union value": report each scheduled fault's own problems first. */
-function faultsFirst(raw: unknown, source: string): void {
+function faultsFirst(raw: unknown): string[] {
   const devices = (raw as { devices?: unknown } | null)?.devices;
-  if (!Array.isArray(devices)) return;
+  if (!Array.isArray(devices)) return [];
   const problems: string[] = [];
   devices.forEach((d: { faults?: unknown }, i) => {
     if (!Array.isArray(d?.faults)) return;
@@ -153,20 +148,62 @@ function faultsFirst(raw: unknown, source: string): void {
       for (const p of faultProblems(f?.fault)) problems.push(`/devices/${i}/faults/${j}/fault${p.startsWith('/') ? p : `/ ${p}`}`.replace('/fault/:', '/fault:'));
     });
   });
-  if (problems.length > 0) throw new SunshareError('CONFIG_INVALID', `${source} is invalid (${problems.length} problem${problems.length === 1 ? '' : 's'})`, { details: problems });
+  return problems;
 }
 
+/** `sunshare sim`: the file (or the quick flags' site), then these flags. */
+export const SIM_CONFIG = {
+  name: 'simulator options',
+  schema: SimConfig,
+  flags: {
+    port: '/tcp/port',
+    host: '/tcp/host',
+    seed: '/seed',
+    clockSpeed: '/clock/speed',
+    start: '/clock/start',
+    baud: '/rtu/baudRate',
+    controlPort: '/control/port',
+    control: '/control/enabled',
+    rtu: '/devices/*/rtuPath',
+  },
+  check: crossCheck,
+  explain: faultsFirst,
+} satisfies ConfigSpec<typeof SimConfig>;
+
 export function parseSimConfig(raw: unknown, source = 'simulator config'): SimConfig {
-  faultsFirst(raw, source);
-  return crossCheck(parseConfig(raw, SimConfig, source), source);
+  return loadConfig({ name: source, schema: SimConfig, check: crossCheck, explain: faultsFirst }, { base: raw });
 }
 
 export function loadSimConfig(file: string): SimConfig {
-  // loadConfigFile reports unreadable files and YAML syntax; the faults get their precise problems first.
-  try {
-    return crossCheck(loadConfigFile(file, SimConfig), file);
-  } catch (err) {
-    if (isSunshareError(err) && err.code === 'CONFIG_INVALID') faultsFirst(parseYaml(readFileSync(file, 'utf8')), file);
-    throw err;
-  }
+  return loadConfig({ name: file, schema: SimConfig, check: crossCheck, explain: faultsFirst }, { file });
+}
+
+/** The quick flags (without --config): N inverters of one profile sharing one port, plus a revenue meter. */
+export const QuickSite = Type.Object(
+  {
+    inverters: Type.Integer({ minimum: 1, maximum: 99, default: 3 }),
+    profile: Type.Union(
+      PROFILES.filter((p) => !isMeterProfile(p)).map((p) => Type.Literal(p)),
+      { default: 'sunspec' },
+    ),
+    ratedPower: Type.Number({ exclusiveMinimum: 0, maximum: 1e7, default: 12_000 }),
+    meter: Type.Boolean({ default: true }),
+  },
+  { additionalProperties: false },
+);
+
+/** The devices the quick flags describe (their problems are named by flag). */
+export function quickDevices(flags: Readonly<Record<string, unknown>>): Record<string, unknown>[] {
+  const q = loadConfig(
+    { name: 'simulator options', schema: QuickSite, flags: { inverters: '/inverters', profile: '/profile', ratedPower: '/ratedPower', meter: '/meter' } },
+    { flags },
+  );
+  const devices: Record<string, unknown>[] = Array.from({ length: q.inverters }, (_, i) => ({
+    id: `inv-${String(i + 1).padStart(2, '0')}`,
+    profile: q.profile,
+    unitId: i + 1,
+    ratedPowerW: q.ratedPower,
+  }));
+  if (q.meter) devices.push({ id: 'meter', profile: 'sunspec-meter', unitId: 100 });
+  return devices;
 }

@@ -1,7 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { Id } from '../common/contract.ts';
-import { loadConfigFile, parseConfig } from '../common/config.ts';
-import { SunshareError } from '../common/errors.ts';
+import { loadConfig, LogLevel, type ConfigSpec } from '../common/index.ts';
 
 /**
  * The gateway's config file (YAML or JSON). `gateway/config.example.yaml` shows
@@ -80,6 +79,7 @@ export const GatewayConfig = Type.Object(
       { additionalProperties: false, default: {} },
     ),
     devices: Type.Array(DeviceConfig, { minItems: 1, maxItems: 1000 }),
+    logLevel: Type.Optional(LogLevel),
   },
   { additionalProperties: false },
 );
@@ -113,18 +113,20 @@ function crossCheck(cfg: GatewayConfig): string[] {
   return problems;
 }
 
-function checked(cfg: GatewayConfig, source: string): GatewayConfig {
-  const problems = crossCheck(cfg);
-  if (problems.length > 0) {
-    throw new SunshareError('CONFIG_INVALID', `${source} is invalid (${problems.length} problem${problems.length === 1 ? '' : 's'})`, { details: problems });
-  }
-  return cfg;
-}
+/** `sunshare gateway`: the file, then these variables, then these flags. */
+export const GATEWAY_CONFIG = {
+  name: 'gateway options',
+  schema: GatewayConfig,
+  flags: { site: '/site', gateway: '/gateway', mqtt: '/mqtt/url', spool: '/spool/dir', pollMs: '/pollIntervalMs', logLevel: '/logLevel' },
+  env: { MQTT_URL: '/mqtt/url', MQTT_USERNAME: '/mqtt/username', MQTT_PASSWORD: '/mqtt/password', LOG_LEVEL: '/logLevel' },
+  check: crossCheck,
+} satisfies ConfigSpec<typeof GatewayConfig>;
 
+/** The file alone (no flags, no environment). */
 export function loadGatewayConfig(file: string): GatewayConfig {
-  return checked(loadConfigFile(file, GatewayConfig), file);
+  return loadConfig({ name: file, schema: GatewayConfig, check: crossCheck }, { file });
 }
 
 export function parseGatewayConfig(raw: unknown, source = 'gateway config'): GatewayConfig {
-  return checked(parseConfig(raw, GatewayConfig, source), source);
+  return loadConfig({ name: source, schema: GatewayConfig, check: crossCheck }, { base: raw });
 }

@@ -1,22 +1,20 @@
 import type { Command } from 'commander';
-import type { IngestFlags } from './load-config.ts';
-
-type CliFlags = IngestFlags & { logLevel?: string };
 
 export function register(program: Command): void {
   const ingest = program
     .command('ingest')
     .description('Write gateway telemetry from MQTT to InfluxDB and daily energy to the ledger (acknowledged only once durable)')
-    .option('-c, --config <file>', 'YAML/JSON config (see ingest/ingest.example.yaml); flags below override it')
-    .option('--mqtt <url>', 'MQTT broker (default mqtt://127.0.0.1:1883); user/password: MQTT_USERNAME, MQTT_PASSWORD')
+    .option('-c, --config <file>', 'YAML/JSON config (see ingest/ingest.example.yaml); the environment overrides it, flags override both')
+    .option('--check', 'validate the config, print it (secrets masked) and exit')
+    .option('--mqtt <url>', 'MQTT broker (default $MQTT_URL, else mqtt://127.0.0.1:1883); user/password: MQTT_USERNAME, MQTT_PASSWORD')
     .option('--client-id <id>', 'MQTT client id: keep it stable, the persistent session is keyed by it')
     .option('--shared-group <name>', 'split messages with other instances of the same group ($share/<name>/...)')
-    .option('--influx <url>', 'InfluxDB URL (default http://127.0.0.1:8086)')
-    .option('--database <name>', 'InfluxDB 1.x database')
-    .option('--org <org>', 'InfluxDB 2.x org (token: INFLUX_TOKEN)')
-    .option('--bucket <bucket>', 'InfluxDB 2.x bucket')
+    .option('--influx <url>', 'InfluxDB URL (default $INFLUX_URL, else http://127.0.0.1:8086)')
+    .option('--database <name>', 'InfluxDB 1.x database (default $INFLUX_DATABASE)')
+    .option('--org <org>', 'InfluxDB 2.x org (default $INFLUX_ORG; token: INFLUX_TOKEN)')
+    .option('--bucket <bucket>', 'InfluxDB 2.x bucket (default $INFLUX_BUCKET)')
     .option('--ledger <url>', 'SQLite file or postgres:// URL (default $DATABASE_URL, else data/ledger.sqlite)')
-    .option('--http-port <port>', 'serve /health and /metrics on this port (default 9102)', (v) => Number(v))
+    .option('--http-port <port>', 'serve /health and /metrics on this port (default 9102)')
     .option('--log-level <level>', 'trace, debug, info, warn or error (default: $LOG_LEVEL or info)')
     .addHelpText(
       'after',
@@ -26,15 +24,9 @@ a site or device the ledger does not know are counted, logged and published to
 sunshare/v1/_deadletter/{site}/{gateway}; the good readings around them are kept.
 Daily energy is computed for each local day once it has ended (energy.graceMs later); see docs/ingest.md.`,
     )
-    .action(async (flags: CliFlags) => {
-      const { loadIngestConfig } = await import('./load-config.ts');
-      const { startIngest } = await import('./index.ts');
-      const { createLogger } = await import('../common/log.ts');
-      const config = loadIngestConfig(flags);
-      const handle = await startIngest(config, { log: createLogger('ingest', flags.logLevel) });
-      const stop = () => void handle.stop().then(() => process.exit(0));
-      process.once('SIGTERM', stop);
-      process.once('SIGINT', stop);
+    .action(async (_opts: unknown, cmd: Command) => {
+      const { runIngestCommand } = await import('./load-config.ts');
+      await runIngestCommand(cmd);
     });
 
   ingest

@@ -1,4 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
+import { LogLevel, type ConfigSpec } from '../common/index.ts';
 
 /** `sunshare ingest` configuration (YAML/JSON file, see ingest/ingest.example.yaml). */
 export const IngestConfig = Type.Object(
@@ -72,7 +73,38 @@ export const IngestConfig = Type.Object(
         { additionalProperties: false },
       ),
     ),
+    logLevel: Type.Optional(LogLevel),
   },
   { additionalProperties: false },
 );
 export type IngestConfig = Static<typeof IngestConfig>;
+
+/** `sunshare ingest`: the --config file, then these variables, then these flags. */
+export const INGEST_CONFIG = {
+  name: 'ingest options',
+  schema: IngestConfig,
+  flags: {
+    mqtt: '/mqtt/url',
+    clientId: '/mqtt/clientId',
+    sharedGroup: '/mqtt/sharedGroup',
+    influx: '/influx/url',
+    database: '/influx/database',
+    org: '/influx/org',
+    bucket: '/influx/bucket',
+    ledger: '/ledger',
+    httpPort: '/http/port',
+    logLevel: '/logLevel',
+  },
+  env: {
+    MQTT_URL: '/mqtt/url',
+    MQTT_USERNAME: '/mqtt/username',
+    MQTT_PASSWORD: '/mqtt/password',
+    INFLUX_URL: '/influx/url',
+    INFLUX_TOKEN: '/influx/token',
+    INFLUX_ORG: '/influx/org',
+    INFLUX_BUCKET: '/influx/bucket',
+    INFLUX_DATABASE: '/influx/database',
+    DATABASE_URL: '/ledger',
+    LOG_LEVEL: '/logLevel',
+  },
+} satisfies ConfigSpec<typeof IngestConfig>;

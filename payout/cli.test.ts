@@ -26,27 +26,27 @@ describe('sunshare payout and registry commands', () => {
   const db = join(dir, 'ledger.sqlite');
 
   it('imports, settles, re-settles as a no-op and writes the month report', () => {
-    expect(sunshare('registry', 'import', ...EXAMPLE_REGISTRY, '--db', db)).toMatchObject({ code: 0, out: expect.stringContaining('25 households') });
-    expect(sunshare('registry', 'import-reads', join(EXAMPLES_DIR, 'meter-reads.csv'), '--db', db)).toMatchObject({ code: 0, out: expect.stringContaining('7 new') });
-    expect(sunshare('payout', 'run', '--from', '2017-07-01', '--to', '2017-07-07', '--db', db)).toMatchObject({ code: 0, out: expect.stringContaining('14 posted') });
-    expect(sunshare('payout', 'run', '--date', '2017-07-03', '--db', db)).toMatchObject({ code: 0, out: expect.stringContaining('0 posted, 0 adjusted (new versions), 2 unchanged') });
+    expect(sunshare('registry', 'import', ...EXAMPLE_REGISTRY, '--ledger', db)).toMatchObject({ code: 0, out: expect.stringContaining('25 households') });
+    expect(sunshare('registry', 'import-reads', join(EXAMPLES_DIR, 'meter-reads.csv'), '--ledger', db)).toMatchObject({ code: 0, out: expect.stringContaining('7 new') });
+    expect(sunshare('payout', 'run', '--from', '2017-07-01', '--to', '2017-07-07', '--ledger', db)).toMatchObject({ code: 0, out: expect.stringContaining('14 posted') });
+    expect(sunshare('payout', 'run', '--date', '2017-07-03', '--ledger', db)).toMatchObject({ code: 0, out: expect.stringContaining('0 posted, 0 adjusted (new versions), 2 unchanged') });
     const out = join(dir, 'report');
-    expect(sunshare('payout', 'report', '--month', '2017-07', '--format', 'xlsx', '--out', out, '--db', db).code).toBe(0);
+    expect(sunshare('payout', 'report', '--month', '2017-07', '--format', 'xlsx', '--out', out, '--ledger', db).code).toBe(0);
     expect(readdirSync(out)).toEqual(['payout-2017-07.xlsx']);
-    expect(sunshare('payout', 'statement', '--month', '2017-07', '--household', 'hh001', '--out', out, '--db', db).code).toBe(0);
+    expect(sunshare('payout', 'statement', '--month', '2017-07', '--household', 'hh001', '--out', out, '--ledger', db).code).toBe(0);
     expect(existsSync(join(out, 'statement-2017-07-hh001.csv'))).toBe(true);
   });
 
   it('lets two runs started at once post only once between them', async () => {
-    const [a, b] = await Promise.all([0, 1].map(() => sunshareAsync('payout', 'run', '--from', '2017-01-01', '--to', '2021-12-31', '--db', db)));
+    const [a, b] = await Promise.all([0, 1].map(() => sunshareAsync('payout', 'run', '--from', '2017-01-01', '--to', '2021-12-31', '--ledger', db)));
     const outcomes = [a!, b!].map((r) => (r.code === 0 && /[1-9]\d* posted/.test(r.out) ? 'posted' : r.code === 0 && r.out.includes(' 0 posted') ? 'unchanged' : /PAYOUT_LOCKED: .*pid \d+/.test(r.err) ? 'locked' : `??? ${r.code} ${r.out} ${r.err}`));
     expect(outcomes.sort()).toSatisfy((o: string[]) => ['locked,posted', 'posted,unchanged'].includes(o.join(',')));
-    const counts = sunshare('payout', 'run', '--from', '2017-01-01', '--to', '2021-12-31', '--db', db);
+    const counts = sunshare('payout', 'run', '--from', '2017-01-01', '--to', '2021-12-31', '--ledger', db);
     expect(counts.out).toContain(' 0 posted, 0 adjusted');
   });
 
   it('survives a kill -9 in the middle of a run: whole site-days only, and the dead run does not block the next', async () => {
-    const c = spawn(process.execPath, ['bin/sunshare.ts', 'payout', 'run', '--from', '2022-01-01', '--to', '2031-12-31', '--db', db], { env: { ...process.env, DATABASE_URL: '' } });
+    const c = spawn(process.execPath, ['bin/sunshare.ts', 'payout', 'run', '--from', '2022-01-01', '--to', '2031-12-31', '--ledger', db], { env: { ...process.env, DATABASE_URL: '' } });
     const { waitFor } = await import('../common/testing/index.ts');
     const { openDb } = await import('../common/ledger/index.ts');
     const ledger = await openDb(db);
@@ -56,7 +56,7 @@ describe('sunshare payout and registry commands', () => {
     c.kill('SIGKILL');
     await new Promise((r) => c.on('close', r));
     expect(await count('SELECT COUNT(*) FROM run_locks')).toBe(1); // left behind by the dead run
-    const again = sunshare('payout', 'run', '--from', '2022-01-01', '--to', '2031-12-31', '--db', db);
+    const again = sunshare('payout', 'run', '--from', '2022-01-01', '--to', '2031-12-31', '--ledger', db);
     expect(again.code, again.err).toBe(0);
     const broken = `SELECT COUNT(*) FROM settlements s WHERE s.day >= '2022-01-01' AND COALESCE((SELECT SUM(amount_fen) FROM settlement_lines l WHERE l.settlement_id = s.id), -1) <> s.revenue_fen`;
     expect(await count(broken)).toBe(0);
@@ -66,7 +66,7 @@ describe('sunshare payout and registry commands', () => {
 
   it('exits with the status of REGISTRY_INVALID, listing every problem of a bad import', () => {
     const bad = tempFile('allocations.csv', 'id,household_id,site_id,share_kw,valid_from\nz1,nobody,ry-dq-01,3,2017-13-01\n');
-    const r = sunshare('registry', 'import', bad, '--db', db);
+    const r = sunshare('registry', 'import', bad, '--ledger', db);
     expect(r.code).toBe(ERRORS.REGISTRY_INVALID.exit);
     expect(r.err).toContain('REGISTRY_INVALID: nothing imported: 2 problems');
     expect(r.err).toContain('allocations.csv line 2 column valid_from: "2017-13-01" is not a date YYYY-MM-DD');

@@ -1,7 +1,6 @@
 import type { Command } from 'commander';
-import { DEFAULT_TIME_ZONE } from '../common/index.ts';
 
-const DB_HELP = 'ledger: a SQLite file or postgres:// URL (default: $DATABASE_URL or data/ledger.sqlite)';
+const LEDGER_HELP = 'ledger: a SQLite file or postgres:// URL (default: $DATABASE_URL or data/ledger.sqlite)';
 const collect = (v: string, prev: string[] = []) => [...prev, v];
 
 export function register(program: Command): void {
@@ -16,7 +15,7 @@ export function register(program: Command): void {
     .option('--from <YYYY-MM-DD>', 'first day of a range')
     .option('--to <YYYY-MM-DD>', 'last day of a range (inclusive)')
     .option('--site <id>', 'settle only this site (repeatable)', collect)
-    .option('--db <url>', DB_HELP)
+    .option('--ledger <url>', LEDGER_HELP)
     .addHelpText(
       'after',
       `
@@ -26,9 +25,9 @@ corrected read, a registry fix) posts a new version whose adjustment lines are p
 Only one run at a time: a second one stops with the name of the lock holder.
 Examples:
   sunshare payout run --date 2017-06-30
-  sunshare payout run --from 2017-01-01 --to 2017-12-31 --db postgres://finance@db/ledger`,
+  sunshare payout run --from 2017-01-01 --to 2017-12-31 --ledger postgres://finance@db/ledger`,
     )
-    .action(async (o: { date?: string; from?: string; to?: string; site?: string[]; db?: string }) => (await import('./commands.ts')).runCommand(o));
+    .action(async (o: { date?: string; from?: string; to?: string; site?: string[]; ledger?: string }) => (await import('./commands.ts')).runCommand(o));
 
   payout
     .command('report')
@@ -38,8 +37,8 @@ Examples:
     .option('--site <id>', 'only this site')
     .option('--village <name>', 'only sites in this village (the 公示 of that village)')
     .option('--out <dir>', 'directory to write into', '.')
-    .option('--db <url>', DB_HELP)
-    .action(async (o: { month: string; format: string; site?: string; village?: string; out: string; db?: string }) => (await import('./commands.ts')).reportCommand(o));
+    .option('--ledger <url>', LEDGER_HELP)
+    .action(async (o: { month: string; format: string; site?: string; village?: string; out: string; ledger?: string }) => (await import('./commands.ts')).reportCommand(o));
 
   payout
     .command('statement')
@@ -48,8 +47,8 @@ Examples:
     .requiredOption('--household <id>', 'household id')
     .option('--format <csv|xlsx>', 'csv or xlsx', 'csv')
     .option('--out <dir>', 'directory to write into', '.')
-    .option('--db <url>', DB_HELP)
-    .action(async (o: { month: string; household: string; format: string; out: string; db?: string }) => (await import('./commands.ts')).statementCommand(o));
+    .option('--ledger <url>', LEDGER_HELP)
+    .action(async (o: { month: string; household: string; format: string; out: string; ledger?: string }) => (await import('./commands.ts')).statementCommand(o));
 
   payout
     .command('reconcile')
@@ -58,33 +57,35 @@ Examples:
     .option('--site <id>', 'only this site')
     .option('--format <csv|xlsx>', 'csv or xlsx', 'csv')
     .option('--out <dir>', 'directory to write into', '.')
-    .option('--db <url>', DB_HELP)
-    .action(async (o: { month: string; site?: string; format: string; out: string; db?: string }) => (await import('./commands.ts')).reconcileCommand(o));
+    .option('--ledger <url>', LEDGER_HELP)
+    .action(async (o: { month: string; site?: string; format: string; out: string; ledger?: string }) => (await import('./commands.ts')).reconcileCommand(o));
 
   payout
     .command('close')
     .description("Close a payout month: freeze every household's statement; later lines for its days are paid in the next open month")
     .requiredOption('--month <YYYY-MM>', 'the month to close (months close in order)')
-    .option('--db <url>', DB_HELP)
-    .action(async (o: { month: string; db?: string }) => (await import('./commands.ts')).closeCommand(o));
+    .option('--ledger <url>', LEDGER_HELP)
+    .action(async (o: { month: string; ledger?: string }) => (await import('./commands.ts')).closeCommand(o));
 
   payout
     .command('topup')
     .description("Post the year-end top-ups where a site's policy guarantees the minimum (once per household and year)")
     .requiredOption('--year <YYYY>', 'the year to close')
     .option('--dry-run', 'show what would be posted')
-    .option('--db <url>', DB_HELP)
-    .action(async (o: { year: string; dryRun?: boolean; db?: string }) => (await import('./commands.ts')).topupCommand(o));
+    .option('--ledger <url>', LEDGER_HELP)
+    .action(async (o: { year: string; dryRun?: boolean; ledger?: string }) => (await import('./commands.ts')).topupCommand(o));
 
   payout
     .command('schedule')
     .description('Run settlement nightly for yesterday (catching up every missed day on start) until stopped')
-    .option('--at <HH:MM>', 'local time of the nightly run', '01:30')
-    .option('--tz <zone>', 'IANA time zone of --at and of "yesterday"', DEFAULT_TIME_ZONE)
+    .option('-c, --config <file>', 'YAML/JSON config with the keys at, tz, catchUpFrom, ledger, logLevel; the environment overrides it, flags override both')
+    .option('--check', 'validate the config, print it (secrets masked) and exit')
+    .option('--at <HH:MM>', 'local time of the nightly run (default 01:30)')
+    .option('--tz <zone>', 'IANA time zone of --at and of "yesterday" (default Asia/Shanghai)')
     .option('--catch-up-from <YYYY-MM-DD>', 'first day to settle when the ledger has no finished run yet')
-    .option('--db <url>', DB_HELP)
-    .option('--log-level <level>', 'trace, debug, info, warn or error')
-    .action(async (o: { at: string; tz: string; catchUpFrom?: string; db?: string; logLevel?: string }) => (await import('./commands.ts')).scheduleCommand(o));
+    .option('--ledger <url>', LEDGER_HELP)
+    .option('--log-level <level>', 'trace, debug, info, warn or error (default: $LOG_LEVEL or info)')
+    .action(async (_o: unknown, cmd: Command) => (await import('./commands.ts')).scheduleCommand(cmd));
 
   const registry = program.command('registry').description('Sites, devices, households, allocations, tariffs and policies: import, export, list');
 
@@ -93,7 +94,7 @@ Examples:
     .description('Import registry files: CSV named after their kind (sites.csv, households.csv, ...) or one XLSX with a sheet per kind')
     .argument('<files...>', 'CSV or XLSX files')
     .option('--kind <kind>', 'treat every file as this kind: sites, devices, households, allocations, tariffs or policies')
-    .option('--db <url>', DB_HELP)
+    .option('--ledger <url>', LEDGER_HELP)
     .addHelpText(
       'after',
       `
@@ -108,14 +109,14 @@ Every problem in every file (bad cells, duplicate ids, unknown sites or househol
 overbooked allocations, overlapping tariffs) is listed at once, and nothing is imported until none
 remains. Rows are upserted by id. Example files: payout/examples/.`,
     )
-    .action(async (files: string[], o: { kind?: string; db?: string }) => (await import('./commands.ts')).importCommand(files, o));
+    .action(async (files: string[], o: { kind?: string; ledger?: string }) => (await import('./commands.ts')).importCommand(files, o));
 
   registry
     .command('import-reads')
     .description("Import the grid company's meter reads (CSV or XLSX: site, date, export_kwh): the billing truth for settlement")
     .argument('<file>', 'CSV or XLSX file')
-    .option('--db <url>', DB_HELP)
-    .action(async (file: string, o: { db?: string }) => (await import('./commands.ts')).importReadsCommand(file, o));
+    .option('--ledger <url>', LEDGER_HELP)
+    .action(async (file: string, o: { ledger?: string }) => (await import('./commands.ts')).importReadsCommand(file, o));
 
   registry
     .command('export')
@@ -123,8 +124,8 @@ remains. Rows are upserted by id. Example files: payout/examples/.`,
     .option('--format <csv|xlsx>', 'csv (one file per kind) or xlsx', 'xlsx')
     .option('--out <dir>', 'directory to write into', '.')
     .option('--finance <who>', 'unmasked export for finance staff, recorded in the ledger under this name')
-    .option('--db <url>', DB_HELP)
-    .action(async (o: { format: string; out: string; finance?: string; db?: string }) => (await import('./commands.ts')).exportCommand(o));
+    .option('--ledger <url>', LEDGER_HELP)
+    .action(async (o: { format: string; out: string; finance?: string; ledger?: string }) => (await import('./commands.ts')).exportCommand(o));
 
   registry
     .command('list')
@@ -132,6 +133,6 @@ remains. Rows are upserted by id. Example files: payout/examples/.`,
     .argument('<what>', 'sites, households or allocations')
     .option('--site <id>', 'allocations of this site')
     .option('--village <name>', 'households of this village')
-    .option('--db <url>', DB_HELP)
-    .action(async (what: string, o: { site?: string; village?: string; db?: string }) => (await import('./commands.ts')).listCommand(what, o));
+    .option('--ledger <url>', LEDGER_HELP)
+    .action(async (what: string, o: { site?: string; village?: string; ledger?: string }) => (await import('./commands.ts')).listCommand(what, o));
 }

@@ -1,4 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { Type, type Static } from '@sinclair/typebox';
+import type { Command } from 'commander';
+import { LogLevel, runService, type ConfigSpec } from '../common/index.ts';
 import { join } from 'node:path';
 import { userInfo } from 'node:os';
 import { openLedger, ledgerUrl, type Db } from '../common/ledger/index.ts';
@@ -40,38 +43,38 @@ function writeFiles(dir: string, files: Map<string, Buffer>): void {
   }
 }
 
-export async function runCommand(o: { date?: string; from?: string; to?: string; site?: string[]; db?: string }): Promise<void> {
+export async function runCommand(o: { date?: string; from?: string; to?: string; site?: string[]; ledger?: string }): Promise<void> {
   const from = o.date ?? o.from;
   const to = o.date ?? o.to ?? o.from;
   if (!from || !to || (o.date && (o.from || o.to))) throw new SunshareError('OPTION_INVALID', 'give either --date D or --from D1 [--to D2]');
-  const r = await withLedger(o.db, (db) => runSettlement(db, { from, to, sites: o.site }));
+  const r = await withLedger(o.ledger, (db) => runSettlement(db, { from, to, sites: o.site }));
   console.log(`settled ${r.from}..${r.to}: ${r.posted} posted, ${r.adjusted} adjusted (new versions), ${r.unchanged} unchanged, ${r.lines} lines (run ${r.runId})`);
   if (r.skipped.length > 0) {
     throw new SunshareError('PAYOUT_SKIPPED', `${r.skipped.length} site-day(s) could not be settled; fix the registry and run again`, { details: r.skipped });
   }
 }
 
-export async function reportCommand(o: { month: string; format: string; site?: string; village?: string; out: string; db?: string }): Promise<void> {
-  const files = await withLedger(o.db, (db) => buildReport(db, { month: o.month, format: format(o.format), site: o.site, village: o.village }));
+export async function reportCommand(o: { month: string; format: string; site?: string; village?: string; out: string; ledger?: string }): Promise<void> {
+  const files = await withLedger(o.ledger, (db) => buildReport(db, { month: o.month, format: format(o.format), site: o.site, village: o.village }));
   writeFiles(o.out, files);
 }
 
-export async function statementCommand(o: { month: string; household: string; format: string; out: string; db?: string }): Promise<void> {
-  writeFiles(o.out, await withLedger(o.db, (db) => buildStatement(db, { month: o.month, household: o.household, format: format(o.format) })));
+export async function statementCommand(o: { month: string; household: string; format: string; out: string; ledger?: string }): Promise<void> {
+  writeFiles(o.out, await withLedger(o.ledger, (db) => buildStatement(db, { month: o.month, household: o.household, format: format(o.format) })));
 }
 
-export async function reconcileCommand(o: { month: string; site?: string; format: string; out: string; db?: string }): Promise<void> {
-  writeFiles(o.out, await withLedger(o.db, (db) => buildReconciliation(db, { month: o.month, site: o.site, format: format(o.format) })));
+export async function reconcileCommand(o: { month: string; site?: string; format: string; out: string; ledger?: string }): Promise<void> {
+  writeFiles(o.out, await withLedger(o.ledger, (db) => buildReconciliation(db, { month: o.month, site: o.site, format: format(o.format) })));
 }
 
-export async function closeCommand(o: { month: string; db?: string }): Promise<void> {
-  const r = await withLedger(o.db, (db) => closeMonth(db, o.month));
+export async function closeCommand(o: { month: string; ledger?: string }): Promise<void> {
+  const r = await withLedger(o.ledger, (db) => closeMonth(db, o.month));
   console.log(r.already ? `${o.month} was already closed; nothing changed` : `${o.month} closed: ${r.statements} household statements frozen`);
 }
 
-export async function topupCommand(o: { year: string; dryRun?: boolean; db?: string }): Promise<void> {
+export async function topupCommand(o: { year: string; dryRun?: boolean; ledger?: string }): Promise<void> {
   if (!/^\d{4}$/.test(o.year)) throw new SunshareError('OPTION_INVALID', `--year must be YYYY, got "${o.year}"`);
-  await withLedger(o.db, async (db) => {
+  await withLedger(o.ledger, async (db) => {
     const year = Number(o.year);
     if (o.dryRun) {
       for (const t of await computeTopups(db, year)) console.log(`${t.site_id} ${t.household_id}: target ${formatYuan(t.target_fen)}, earned ${formatYuan(t.earned_fen)}, top-up ${formatYuan(t.amount_fen)}`);
@@ -82,33 +85,51 @@ export async function topupCommand(o: { year: string; dryRun?: boolean; db?: str
   });
 }
 
-export async function scheduleCommand(o: { at: string; tz: string; catchUpFrom?: string; db?: string; logLevel?: string }): Promise<void> {
-  if (o.catchUpFrom && !isDate(o.catchUpFrom)) throw new SunshareError('OPTION_INVALID', `--catch-up-from must be YYYY-MM-DD, got "${o.catchUpFrom}"`);
-  const db = await openLedger(ledgerUrl(o.db));
-  const s = startScheduler(db, { at: o.at, timeZone: o.tz, catchUpFrom: o.catchUpFrom, log: createLogger('payout', o.logLevel) });
-  const stop = () => void s.stop().then(() => db.close()).then(() => process.exit(0));
-  process.once('SIGTERM', stop);
-  process.once('SIGINT', stop);
+/** `payout schedule`: the one service of payout; its config (file, DATABASE_URL/LOG_LEVEL, flags) is validated once. */
+const ScheduleConfig = Type.Object(
+  {
+    at: Type.String({ pattern: '^([01]\\d|2[0-3]):[0-5]\\d$', default: '01:30', description: 'local time of the nightly run, HH:MM' }),
+    tz: Type.String({ minLength: 1, default: 'Asia/Shanghai', description: 'IANA time zone of `at` and of "yesterday"' }),
+    catchUpFrom: Type.Optional(Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$', description: 'first day to settle when the ledger has no finished run yet' })),
+    ledger: Type.Optional(Type.String({ minLength: 1 })),
+    logLevel: Type.Optional(LogLevel),
+  },
+  { additionalProperties: false },
+);
+export const SCHEDULE_CONFIG = {
+  name: 'payout schedule options',
+  schema: ScheduleConfig,
+  flags: { at: '/at', tz: '/tz', catchUpFrom: '/catchUpFrom', ledger: '/ledger', logLevel: '/logLevel' },
+  env: { DATABASE_URL: '/ledger', LOG_LEVEL: '/logLevel' },
+  check: (c: Static<typeof ScheduleConfig>) => (c.catchUpFrom && !isDate(c.catchUpFrom) ? [`/catchUpFrom: not a date: ${c.catchUpFrom}`] : []),
+} satisfies ConfigSpec<typeof ScheduleConfig>;
+
+export async function scheduleCommand(cmd: Command): Promise<void> {
+  await runService(cmd, SCHEDULE_CONFIG, async (c) => {
+    const db = await openLedger(ledgerUrl(c.ledger));
+    const s = startScheduler(db, { at: c.at, timeZone: c.tz, catchUpFrom: c.catchUpFrom, log: createLogger('payout', c.logLevel) });
+    return { stop: () => s.stop().then(() => db.close()) };
+  });
 }
 
-export async function importCommand(files: string[], o: { kind?: string; db?: string }): Promise<void> {
+export async function importCommand(files: string[], o: { kind?: string; ledger?: string }): Promise<void> {
   if (o.kind && !KINDS.includes(o.kind as Kind)) throw new SunshareError('OPTION_INVALID', `--kind must be one of ${KINDS.join(', ')}, got "${o.kind}"`);
-  const counts = await withLedger(o.db, (db) => importRegistry(db, files, { kind: o.kind as Kind | undefined }));
+  const counts = await withLedger(o.ledger, (db) => importRegistry(db, files, { kind: o.kind as Kind | undefined }));
   console.log(`imported: ${Object.entries(counts).map(([k, n]) => `${n} ${k}`).join(', ')}`);
 }
 
-export async function importReadsCommand(file: string, o: { db?: string }): Promise<void> {
-  const r = await withLedger(o.db, (db) => importMeterReads(db, file));
+export async function importReadsCommand(file: string, o: { ledger?: string }): Promise<void> {
+  const r = await withLedger(o.ledger, (db) => importMeterReads(db, file));
   console.log(`meter reads: ${r.inserted} new or corrected, ${r.unchanged} unchanged; run "sunshare payout run" for the days they cover`);
 }
 
-export async function exportCommand(o: { format: string; out: string; finance?: string; db?: string }): Promise<void> {
+export async function exportCommand(o: { format: string; out: string; finance?: string; ledger?: string }): Promise<void> {
   const by = o.finance ? `${o.finance} (${userInfo().username})` : undefined;
-  writeFiles(o.out, await withLedger(o.db, (db) => exportRegistry(db, format(o.format), by ? { finance: { by } } : {})));
+  writeFiles(o.out, await withLedger(o.ledger, (db) => exportRegistry(db, format(o.format), by ? { finance: { by } } : {})));
 }
 
-export async function listCommand(what: string, o: { site?: string; village?: string; db?: string }): Promise<void> {
-  await withLedger(o.db, async (db) => {
+export async function listCommand(what: string, o: { site?: string; village?: string; ledger?: string }): Promise<void> {
+  await withLedger(o.ledger, async (db) => {
     if (what === 'sites') console.table(await listSites(db));
     else if (what === 'households') console.table(await listHouseholds(db, { village: o.village }));
     else if (what === 'allocations') console.table(await listAllocations(db, { site: o.site }));

@@ -5,7 +5,7 @@ export type { Db, Dialect, Params } from './db.ts';
 export { openDb, toPgPlaceholders } from './db.ts';
 export { migrate, MIGRATIONS_DIR } from './migrate.ts';
 
-/** Default ledger location when neither --db nor DATABASE_URL is given. */
+/** Default ledger location when neither --ledger nor DATABASE_URL is given. */
 export const DEFAULT_LEDGER = 'data/ledger.sqlite';
 
 export function ledgerUrl(explicit?: string): string {
