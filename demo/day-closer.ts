@@ -1,6 +1,6 @@
 import type { Db } from '../common/ledger/index.ts';
 import type { Logger } from '../common/log.ts';
-import { localDay } from '../api/live/local-day.ts';
+import { localDay } from '../api/index.ts';
 
 /**
  * The nightly jobs on the simulated clock: once a simulated local day has

@@ -3,8 +3,7 @@ import { join } from 'node:path';
 import { parseConfig } from '../common/config.ts';
 import { openLedger, type Db } from '../common/ledger/index.ts';
 import { silentLogger, type Logger } from '../common/log.ts';
-import { ApiConfig, createToken, startApi, type RunningApi } from '../api/index.ts';
-import { payoutServiceFor } from '../api/payout-wiring.ts';
+import { ApiConfig, createToken, payoutServiceFor, startApi, type RunningApi } from '../api/index.ts';
 import { startBroker, type BrokerHandle } from '../broker/index.ts';
 import { startGateway, parseGatewayConfig, type GatewayHandle } from '../gateway/index.ts';
 import { IngestConfig, startIngest, type IngestHandle, type IngestStats } from '../ingest/index.ts';
@@ -20,6 +19,8 @@ import { translateTimestamps } from './sim-time.ts';
 import { simStart } from './start-time.ts';
 
 export { DemoConfig } from './config.ts';
+export { demoSites, seedRegistry, type DemoSite } from './seed.ts';
+export { translateTimestamps } from './sim-time.ts';
 
 export interface Demo {
   readonly apiUrl: string;

@@ -1,4 +1,4 @@
-import { localDay } from '../api/live/local-day.ts';
+import { localDay } from '../api/index.ts';
 
 /**
  * The simulated start: the given local date (and time), or today at 04:00 in

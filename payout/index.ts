@@ -14,3 +14,5 @@ export { reconcileReads, type ReadCheck } from './report/reconcile.ts';
 export { buildReconciliation, buildReport, buildStatement, type ReportFormat, type ReportOptions } from './report/build.ts';
 export { splitLargestRemainder } from './money/split.ts';
 export { siteDayRevenue, formatYuan, formatKwh } from './money/revenue.ts';
+export { monthTables } from './report/build.ts';
+export { tableToCsv, tablesToCsv, tablesToXlsx, type Table, type Column, type ColumnKind } from './tables/table.ts';

@@ -2,7 +2,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { chmodSync, copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { canConnect, freePort, hasBinary, waitFor } from '../../common/testing/servers.ts';
+import { canConnect, freePort, hasBinary, waitFor } from '../../common/testing/index.ts';
 
 /**
  * For tests: a real Mosquitto running deploy/mosquitto/mosquitto.conf and acl

@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { openLedger, type Db } from '../../common/ledger/index.ts';
 import type { InfluxServer } from '../../common/testing/index.ts';
-import { seedRegistry, type DemoSite } from '../../demo/seed.ts';
+import { seedRegistry, type DemoSite } from '../../demo/index.ts';
 import { settle } from '../../ingest/index.ts';
 import { runSettlement } from '../../payout/index.ts';
 import { DATABASE, TIME_ZONE } from './system.ts';

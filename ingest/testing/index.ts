@@ -1,9 +1,9 @@
 import { Value } from '@sinclair/typebox/value';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
-import { TELEMETRY_SCHEMA, topics, type Reading, type TelemetryBatch } from '../common/contract.ts';
-import type { Db } from '../common/ledger/index.ts';
-import type { InfluxServer } from '../common/testing/index.ts';
-import { IngestConfig } from './config.ts';
+import { TELEMETRY_SCHEMA, topics, type Reading, type TelemetryBatch } from '../../common/contract.ts';
+import type { Db } from '../../common/ledger/index.ts';
+import type { InfluxServer } from '../../common/testing/index.ts';
+import { IngestConfig } from '../config.ts';
 
 /** Helpers for ingest's tests and bench: registry rows, gateway-shaped messages, read-back. */
 
