@@ -13,13 +13,13 @@ import { startDayCloser, type DayCloser } from './day-closer.ts';
 import { demoInflux } from './influx.ts';
 import type { InfluxSink } from './influx-sink.ts';
 import { loadState, saveState } from './state.ts';
-import { demoSites, seedRegistry } from './seed.ts';
+import { demoSites, seedDemoRegistry } from './seed.ts';
 import { startSimSites, type SimSites } from './sim-sites.ts';
 import { translateTimestamps } from './sim-time.ts';
 import { simStart } from './start-time.ts';
 
 export { DemoConfig } from './config.ts';
-export { demoSites, seedRegistry, type DemoSite } from './seed.ts';
+export { demoSites, seedDemoRegistry, type DemoSite } from './seed.ts';
 export { translateTimestamps } from './sim-time.ts';
 
 export interface Demo {
@@ -82,7 +82,7 @@ export async function startDemo(input: Partial<DemoConfig> = {}, log: Logger = s
     const ledgerFile = join(cfg.dataDir, 'ledger.sqlite');
     const db: Db = await openLedger(ledgerFile);
     stops.push(() => db.close());
-    await seedRegistry(db, sites, cfg.siteKw, cfg.households, new Date(start).toISOString().slice(0, 10));
+    await seedDemoRegistry(db, sites, cfg.siteKw, cfg.households, new Date(start).toISOString().slice(0, 10));
 
     // Sessions on disk (LevelDB): what the broker holds for a persistent session survives a restart.
     const broker: BrokerHandle = await startBroker({ host: cfg.host, port: cfg.mqttPort, allowAnonymous: true, persistence: join(cfg.dataDir, 'broker'), log });
