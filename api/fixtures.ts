@@ -1,23 +1,24 @@
 import type { TelemetryBatch } from '../common/contract.ts';
 import type { Db } from '../common/ledger/index.ts';
 import { TELEMETRY_SCHEMA } from '../common/contract.ts';
-import { DEFAULT_TIME_ZONE } from '../common/index.ts';
+import { seedRegistry } from '../payout/index.ts';
 
 /** A small registry for tests and the bench: `n` sites of 300 kW with 3 inverters and a revenue meter each. */
 export async function seedSites(db: Db, n: number, prefix = 's'): Promise<string[]> {
   const ids = Array.from({ length: n }, (_, i) => `${prefix}${String(i + 1).padStart(3, '0')}`);
-  await db.runMany(
-    'INSERT INTO sites (id, name, town, village, capacity_w, time_zone) VALUES (?, ?, ?, ?, ?, ?)',
-    ids.map((id, i) => [id, `Site ${id}`, `town${i % 3}`, `village${i % 7}`, 300_000, DEFAULT_TIME_ZONE]),
-  );
-  await db.runMany(
-    'INSERT INTO devices (site_id, id, kind, revenue_meter, rated_power_w) VALUES (?, ?, ?, ?, ?)',
-    ids.flatMap((id) => [
-      [id, 'inv1', 'inverter', 0, 100_000],
-      [id, 'inv2', 'inverter', 0, 100_000],
-      [id, 'inv3', 'inverter', 0, 100_000],
-      [id, 'meter', 'meter', 1, null],
-    ]),
+  await seedRegistry(
+    db,
+    ids.map((id, i) => ({
+      id,
+      name: `Site ${id}`,
+      town: `town${i % 3}`,
+      village: `village${i % 7}`,
+      capacityW: 300_000,
+      devices: [
+        ...['inv1', 'inv2', 'inv3'].map((inv) => ({ id: inv, kind: 'inverter' as const, ratedW: 100_000 })),
+        { id: 'meter', kind: 'meter' as const, revenueMeter: true },
+      ],
+    })),
   );
   return ids;
 }

@@ -7,3 +7,4 @@ export { startLiveFeed } from './live/feed.ts';
 export { createToken, revokeToken, verifyToken } from './auth/tokens.ts';
 export { ROLES, type Role } from './auth/roles.ts';
 export { createPayoutService, type PayoutService, type ReportKind, type SettleFn } from './payout-service.ts';
+export { payoutServiceFor } from './payout-wiring.ts';

@@ -3,21 +3,14 @@ import type { Db } from '../common/ledger/index.ts';
 import { SunshareError, isSunshareError, type ErrorCode } from '../common/errors.ts';
 import type { Logger } from '../common/log.ts';
 import { addDays, daysBetween } from '../common/index.ts';
+import type { RunResult } from '../payout/index.ts';
 
 /**
  * What the API needs from payout, injected so the API does not pick the
  * settlement code: `settle` is payout's runSettlement, `reports` its report
  * builders (each returns the bytes of one file).
  */
-export interface SettleResult {
-  runId: string;
-  posted: number;
-  adjusted: number;
-  unchanged: number;
-  skipped: string[];
-  lines: number;
-}
-export type SettleFn = (db: Db, opts: { from: string; to: string; sites?: readonly string[] }) => Promise<SettleResult>;
+export type SettleFn = (db: Db, opts: { from: string; to: string; sites?: readonly string[] }) => Promise<RunResult>;
 
 export interface ReportRequest {
   /** payout month YYYY-MM */

@@ -1,6 +1,6 @@
 import type { Db } from '../common/ledger/index.ts';
 import type { Logger } from '../common/log.ts';
-import { runSettlement } from '../payout/settle/run.ts';
+import { runSettlement } from '../payout/index.ts';
 import { createPayoutService, type PayoutService } from './payout-service.ts';
 import { payoutReports } from './reports.ts';
 

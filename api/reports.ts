@@ -1,7 +1,5 @@
 import { SunshareError } from '../common/errors.ts';
-import { loadMonth } from '../payout/period/month.ts';
-import { monthTables } from '../payout/report/build.ts';
-import { tablesToXlsx, tableToCsv } from '../payout/tables/table.ts';
+import { loadMonth, monthTables, tablesToXlsx, tableToCsv } from '../payout/index.ts';
 import type { ReportKind } from './payout-service.ts';
 
 /**

@@ -1,4 +1,4 @@
-import { startInflux } from '../common/testing/servers.ts';
+import { startInflux } from '../common/testing/index.ts';
 import { INFLUX } from './src/datasources.ts';
 import type { InfluxTarget } from './src/model.ts';
 import { fleetDashboard } from './src/fleet.ts';

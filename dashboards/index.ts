@@ -6,3 +6,5 @@
 export { allDashboards, renderDashboard } from './src/render.ts';
 export { INFLUX, LEDGER } from './src/datasources.ts';
 export type { Dashboard, Panel, Target, Variable } from './src/model.ts';
+export { siteDashboard } from './src/site.ts';
+export type { InfluxTarget } from './src/model.ts';

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { influxAvailable, startInflux, type InfluxQueryResult, type InfluxServer } from '../common/testing/servers.ts';
+import { influxAvailable, startInflux, type InfluxQueryResult, type InfluxServer } from '../common/testing/index.ts';
 import { INFLUX } from './src/datasources.ts';
 import type { Dashboard, InfluxTarget } from './src/model.ts';
 import { allDashboards } from './src/render.ts';

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openLedger, type Db } from '../common/ledger/index.ts';
-import { PG_ADMIN_URL, createPgDatabase, postgresAvailable, type PgDatabase } from '../common/testing/servers.ts';
+import { PG_ADMIN_URL, createPgDatabase, postgresAvailable, type PgDatabase } from '../common/testing/index.ts';
 import { LEDGER } from './src/datasources.ts';
 import type { Dashboard, SqlTarget } from './src/model.ts';
 import { allDashboards } from './src/render.ts';

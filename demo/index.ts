@@ -3,8 +3,7 @@ import { join } from 'node:path';
 import { parseConfig } from '../common/config.ts';
 import { openLedger, type Db } from '../common/ledger/index.ts';
 import { silentLogger, type Logger } from '../common/log.ts';
-import { ApiConfig, createToken, startApi, type RunningApi } from '../api/index.ts';
-import { payoutServiceFor } from '../api/payout-wiring.ts';
+import { ApiConfig, createToken, payoutServiceFor, startApi, type RunningApi } from '../api/index.ts';
 import { startBroker, type BrokerHandle } from '../broker/index.ts';
 import { startGateway, parseGatewayConfig, type GatewayHandle } from '../gateway/index.ts';
 import { IngestConfig, startIngest, type IngestHandle, type IngestStats } from '../ingest/index.ts';
@@ -14,12 +13,14 @@ import { startDayCloser, type DayCloser } from './day-closer.ts';
 import { demoInflux } from './influx.ts';
 import type { InfluxSink } from './influx-sink.ts';
 import { loadState, saveState } from './state.ts';
-import { demoSites, seedRegistry } from './seed.ts';
+import { demoSites, seedDemoRegistry } from './seed.ts';
 import { startSimSites, type SimSites } from './sim-sites.ts';
 import { simStart, translateTimestamps } from './sim-time.ts';
 import { DEFAULT_TIME_ZONE } from '../common/index.ts';
 
 export { DemoConfig } from './config.ts';
+export { demoSites, seedDemoRegistry, type DemoSite } from './seed.ts';
+export { translateTimestamps } from './sim-time.ts';
 
 export interface Demo {
   readonly apiUrl: string;
@@ -81,7 +82,7 @@ export async function startDemo(input: Partial<DemoConfig> = {}, log: Logger = s
     const ledgerFile = join(cfg.dataDir, 'ledger.sqlite');
     const db: Db = await openLedger(ledgerFile);
     stops.push(() => db.close());
-    await seedRegistry(db, sites, cfg.siteKw, cfg.households, new Date(start).toISOString().slice(0, 10));
+    await seedDemoRegistry(db, sites, cfg.siteKw, cfg.households, new Date(start).toISOString().slice(0, 10));
 
     // Sessions on disk (LevelDB): what the broker holds for a persistent session survives a restart.
     const broker: BrokerHandle = await startBroker({ host: cfg.host, port: cfg.mqttPort, allowAnonymous: true, persistence: join(cfg.dataDir, 'broker'), log });

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
-import { available, hasBinary } from '../common/testing/servers.ts';
+import { available, hasBinary } from '../common/testing/index.ts';
 import { renderTemplate, templateVariables } from './sunshare/render.ts';
 
 /**
@@ -152,15 +152,15 @@ describe.skipIf(!hasCompose)('docker-compose.yml, resolved by docker-compose con
   it("sets each variable a service's config template reads, and the template is a valid config for the component", async () => {
     const schemas: Record<string, () => Promise<(raw: unknown, source: string) => unknown>> = {
       ingest: async () => {
-        const [{ parseConfig }, { IngestConfig }] = await Promise.all([import('../common/config.ts'), import('../ingest/config.ts')]);
+        const [{ parseConfig }, { IngestConfig }] = await Promise.all([import('../common/config.ts'), import('../ingest/index.ts')]);
         return (raw, source) => parseConfig(raw, IngestConfig, source);
       },
       api: async () => {
-        const [{ parseConfig }, { ApiConfig }] = await Promise.all([import('../common/config.ts'), import('../api/config.ts')]);
+        const [{ parseConfig }, { ApiConfig }] = await Promise.all([import('../common/config.ts'), import('../api/index.ts')]);
         return (raw, source) => parseConfig(raw, ApiConfig, source);
       },
-      gateway: async () => (await import('../gateway/config.ts')).parseGatewayConfig,
-      sim: async () => (await import('../firmware-sim/config.ts')).parseSimConfig,
+      gateway: async () => (await import('../gateway/index.ts')).parseGatewayConfig,
+      sim: async () => (await import('../firmware-sim/index.ts')).parseSimConfig,
     };
     let checked = 0;
     for (const [name, s] of Object.entries(compose.services)) {

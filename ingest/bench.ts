@@ -9,7 +9,7 @@ import { silentLogger } from '../common/log.ts';
 import { startInflux, startMosquitto, waitFor, type InfluxServer } from '../common/testing/index.ts';
 import { startIngest } from './index.ts';
 import { installNodeRed, nodeRed } from './bench-nodered.ts';
-import { countPoints, ingestConfig, seedRegistry } from './testing.ts';
+import { countPoints, ingestConfig, seedRegistry } from './testing/index.ts';
 
 /**
  * Ingest figures (JSON lines), on the real Mosquitto (broker/mosquitto.conf's

@@ -9,7 +9,7 @@ import { openLedger } from '../common/ledger/index.ts';
 import { silentLogger } from '../common/log.ts';
 import { influxAvailable, startInflux, waitFor, type InfluxServer } from '../common/testing/index.ts';
 import { startIngest, type IngestHandle } from './index.ts';
-import { connectClient, ingestConfig, inverterReading, pointKeys, publishBatch, seedRegistry, telemetry, uid } from './testing.ts';
+import { connectClient, ingestConfig, inverterReading, pointKeys, publishBatch, seedRegistry, telemetry, uid } from './testing/index.ts';
 
 describe.skipIf(!influxAvailable())('ingest through aedes into the real InfluxDB', () => {
   const site = `site-${uid()}`;

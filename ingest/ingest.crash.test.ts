@@ -12,7 +12,7 @@ import { influxAvailable, startInflux, waitFor, type InfluxServer } from '../com
 import { ReadRecorder, type LedgerRead } from './energy/record.ts';
 import { closeEnergyDays } from './energy/close-days.ts';
 import { dayBounds } from '../common/index.ts';
-import { connectClient, countPoints, publishBatch, seedRegistry, telemetry, uid } from './testing.ts';
+import { connectClient, countPoints, publishBatch, seedRegistry, telemetry, uid } from './testing/index.ts';
 
 const TZ = 'Asia/Shanghai';
 const MIN = 60_000;

@@ -9,7 +9,7 @@ import { openLedger } from '../common/ledger/index.ts';
 import { silentLogger } from '../common/log.ts';
 import { influxAvailable, mosquittoAvailable, startInflux, startMosquitto, waitFor, type InfluxServer, type MosquittoServer } from '../common/testing/index.ts';
 import { startIngest, type IngestHandle } from './index.ts';
-import { connectClient, countPoints, ingestConfig, inverterReading, pointKeys, publishBatch, seedRegistry, telemetry, uid } from './testing.ts';
+import { connectClient, countPoints, ingestConfig, inverterReading, pointKeys, publishBatch, seedRegistry, telemetry, uid } from './testing/index.ts';
 
 /** broker/mosquitto.conf with this test's files in place of the production paths and listeners. */
 function productionConf(dir: string, site: string, gateway: string): string {

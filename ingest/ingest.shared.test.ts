@@ -14,7 +14,7 @@ import {
   type PgDatabase,
 } from '../common/testing/index.ts';
 import { startIngest, type IngestHandle } from './index.ts';
-import { connectClient, ingestConfig, inverterReading, pointKeys, publishBatch, seedRegistry, telemetry, uid } from './testing.ts';
+import { connectClient, ingestConfig, inverterReading, pointKeys, publishBatch, seedRegistry, telemetry, uid } from './testing/index.ts';
 
 const ready = influxAvailable() && (await systemMosquittoAvailable()) && (await postgresAvailable());
 

@@ -3,7 +3,7 @@ import { STATUS_SCHEMA, topics } from '../common/contract.ts';
 import { openLedger } from '../common/ledger/index.ts';
 import { decodeMessage, type DeadReason } from './message.ts';
 import { Registry } from './registry.ts';
-import { inverterReading, seedRegistry, telemetry } from './testing.ts';
+import { inverterReading, seedRegistry, telemetry } from './testing/index.ts';
 
 const NOW = Date.UTC(2026, 5, 1, 12);
 const T = topics.telemetry('s1', 'g1');

@@ -1,13 +1,12 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { Type, type Static } from '@sinclair/typebox';
 import type { Command } from 'commander';
-import { LogLevel, runService, type ConfigSpec } from '../common/index.ts';
+import { DEFAULT_TIME_ZONE, isDate, LogLevel, runService, type ConfigSpec } from '../common/index.ts';
 import { join } from 'node:path';
 import { userInfo } from 'node:os';
 import { openLedger, ledgerUrl, type Db } from '../common/ledger/index.ts';
 import { SunshareError } from '../common/errors.ts';
 import { createLogger } from '../common/log.ts';
-import { isDate } from '../common/index.ts';
 import { formatYuan } from './money/revenue.ts';
 import { closeMonth } from './period/close.ts';
 import { computeTopups, postTopups } from './period/topup.ts';
@@ -89,7 +88,7 @@ export async function topupCommand(o: { year: string; dryRun?: boolean; ledger?:
 const ScheduleConfig = Type.Object(
   {
     at: Type.String({ pattern: '^([01]\\d|2[0-3]):[0-5]\\d$', default: '01:30', description: 'local time of the nightly run, HH:MM' }),
-    tz: Type.String({ minLength: 1, default: 'Asia/Shanghai', description: 'IANA time zone of `at` and of "yesterday"' }),
+    tz: Type.String({ minLength: 1, default: DEFAULT_TIME_ZONE, description: 'IANA time zone of `at` and of "yesterday"' }),
     catchUpFrom: Type.Optional(Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$', description: 'first day to settle when the ledger has no finished run yet' })),
     ledger: Type.Optional(Type.String({ minLength: 1 })),
     logLevel: Type.Optional(LogLevel),

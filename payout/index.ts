@@ -2,6 +2,7 @@
 export { importRegistry, type ImportCounts } from './registry/import.ts';
 export { exportRegistry, registryTables, type ExportOptions } from './registry/export.ts';
 export { importMeterReads } from './registry/meter-reads.ts';
+export { seedRegistry, type SeedSite, type SeedDevice, type SeedOptions } from './registry/seed.ts';
 export { maskBankAccount, maskIdCard } from './registry/mask.ts';
 export { listHouseholds, listSites, listAllocations, type HouseholdView, type SiteView, type AllocationView } from './registry/queries.ts';
 export { runSettlement, type RunOptions, type RunResult } from './settle/run.ts';
@@ -14,3 +15,5 @@ export { reconcileReads, type ReadCheck } from './report/reconcile.ts';
 export { buildReconciliation, buildReport, buildStatement, type ReportFormat, type ReportOptions } from './report/build.ts';
 export { splitLargestRemainder } from './money/split.ts';
 export { siteDayRevenue, formatYuan, formatKwh } from './money/revenue.ts';
+export { monthTables } from './report/build.ts';
+export { tableToCsv, tablesToCsv, tablesToXlsx, type Table, type Column, type ColumnKind } from './tables/table.ts';

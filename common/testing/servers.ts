@@ -188,18 +188,24 @@ export interface MosquittoServer {
 /**
  * A private Mosquitto on a free port (for tests that stop and restart the
  * broker). `conf` is appended to a minimal config that listens on loopback,
- * persists to the temp dir and allows anonymous clients unless it says otherwise.
+ * persists to the temp dir and allows anonymous clients unless it says otherwise;
+ * as a function, it is given the port and the temp dir (to put files in) and
+ * returns the whole config, which must listen on that port.
  * Run as root, Mosquitto would drop to the `mosquitto` user and could not read
  * or write the root-owned temp dir (its session store would silently be lost),
  * so it stays root then.
  */
-export async function startMosquitto(conf = ''): Promise<MosquittoServer> {
+export async function startMosquitto(conf: string | ((at: { port: number; dir: string }) => string) = ''): Promise<MosquittoServer> {
   const dir = mkdtempSync(join(tmpdir(), 'sunshare-mosquitto-'));
   const port = await freePort();
   const file = join(dir, 'mosquitto.conf');
-  const anon = /allow_anonymous/.test(conf) ? '' : 'allow_anonymous true\n';
-  const user = process.getuid?.() === 0 ? 'user root\n' : '';
-  writeFileSync(file, `listener ${port} 127.0.0.1\n${anon}${user}persistence true\npersistence_location ${dir}/\n${conf}\n`);
+  if (typeof conf === 'function') {
+    writeFileSync(file, conf({ port, dir }));
+  } else {
+    const anon = /allow_anonymous/.test(conf) ? '' : 'allow_anonymous true\n';
+    const user = process.getuid?.() === 0 ? 'user root\n' : '';
+    writeFileSync(file, `listener ${port} 127.0.0.1\n${anon}${user}persistence true\npersistence_location ${dir}/\n${conf}\n`);
+  }
   const bin = hasBinary('mosquitto') ? 'mosquitto' : '/usr/sbin/mosquitto';
   let child: ChildProcess | undefined;
   const start = async () => {

@@ -1,5 +1,5 @@
 import { STATUS_SCHEMA } from '../../common/contract.ts';
-import { batchLine, readingLine, statusLines } from '../../ingest/points.ts';
+import { batchLine, readingLine, statusLines } from '../../ingest/index.ts';
 
 /**
  * A county-sized fleet for the dashboards bench: `sites` sites of `inverters`

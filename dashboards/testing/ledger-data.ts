@@ -1,7 +1,6 @@
 import type { Db } from '../../common/ledger/index.ts';
-import { importRegistry } from '../../payout/registry/import.ts';
-import { runSettlement } from '../../payout/settle/run.ts';
-import { EXAMPLE_REGISTRY, putEnergy } from '../../payout/testing/fixture.ts';
+import { importRegistry, runSettlement } from '../../payout/index.ts';
+import { EXAMPLE_REGISTRY, putEnergy } from '../../payout/testing/index.ts';
 
 /**
  * A ledger with two months of realistic money in it, made by the real code:

@@ -1,5 +1,5 @@
 import { STATUS_SCHEMA, type DeviceHealth, type GatewayStatus, type Reading } from '../../common/contract.ts';
-import { batchLine, readingLine, statusLines } from '../../ingest/points.ts';
+import { batchLine, readingLine, statusLines } from '../../ingest/index.ts';
 
 /**
  * A deterministic simulated day of telemetry as contract messages (Reading,

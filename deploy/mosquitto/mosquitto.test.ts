@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import mqtt, { type MqttClient } from 'mqtt';
 import { parse as parseYaml } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mosquittoAvailable, waitFor } from '../../common/testing/servers.ts';
+import { mosquittoAvailable, waitFor } from '../../common/testing/index.ts';
 import { startComposeBroker, type ComposeBroker } from './test-broker.ts';
 
 /**

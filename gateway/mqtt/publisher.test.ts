@@ -1,14 +1,13 @@
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { STATUS_SCHEMA, TOPIC_ROOT, type Reading } from '../../common/contract.ts';
 import { silentLogger } from '../../common/log.ts';
 import { freePort, startMosquitto, SYSTEM_MOSQUITTO_URL, systemMosquittoAvailable, mosquittoAvailable, waitFor } from '../../common/testing/index.ts';
 import { parseGatewayConfig } from '../config.ts';
 import { startAedes } from '../testing/aedes.ts';
-import { collect, PERSISTENT_MOSQUITTO } from '../testing/collector.ts';
+import { collect } from '../testing/collector.ts';
 import { removeTestSpools, testConfig } from '../testing/config.ts';
 import { makeTestPki, type TestPki } from '../testing/tls.ts';
 import { Publisher } from './publisher.ts';
@@ -159,49 +158,4 @@ describe.skipIf(!mosquittoAvailable())('publisher against a private Mosquitto wi
       pki.destroy();
     }
   });
-});
-
-describe.skipIf(!mosquittoAvailable())('outage: broker down for many poll cycles', () => {
-
-  async function outage(killGatewayDuringOutage: boolean) {
-    const broker = await startMosquitto(PERSISTENT_MOSQUITTO);
-    const raw = testConfig(broker.url);
-    const col = await collect(broker.url, prefix(raw), { clean: false, clientId: `col-${raw.site}` });
-    const child = fileURLToPath(new URL('../testing/publisher-child.ts', import.meta.url));
-    const run = () => {
-      const p = spawn(process.execPath, [child, JSON.stringify(raw), '50'], { stdio: ['ignore', 'pipe', 'inherit'] });
-      const state = { last: -1 };
-      p.stdout.on('data', (d: Buffer) => {
-        for (const l of d.toString().split('\n')) if (l !== '') state.last = Number(l);
-      });
-      return { p, state };
-    };
-    let gw = run();
-    try {
-      await waitFor(async () => col.batches.length >= 10, 'first batches', 20_000);
-      await broker.stop();
-      const downAt = gw.state.last;
-      await waitFor(async () => gw.state.last >= downAt + 40, '40 cycles while the broker is down', 20_000);
-      if (killGatewayDuringOutage) {
-        gw.p.kill('SIGKILL');
-        await new Promise((r) => gw.p.once('exit', r));
-        gw = run();
-        await waitFor(async () => gw.state.last >= downAt + 60, 'cycles after the restart', 20_000);
-      }
-      await broker.start();
-      const upAt = gw.state.last;
-      await waitFor(async () => gw.state.last >= upAt + 20, 'live cycles after the outage', 20_000);
-      const last = gw.state.last;
-      await waitFor(async () => col.missing(last).length === 0, `every seq up to ${last}`, 30_000).catch(() => undefined);
-      expect(col.missing(last)).toEqual([]);
-      expect(col.invalid).toEqual([]);
-    } finally {
-      gw.p.kill('SIGKILL');
-      await col.close();
-      await broker.destroy();
-    }
-  }
-
-  it('every seq arrives after the broker comes back', () => outage(false));
-  it('every seq arrives when the gateway was also killed -9 during the outage', () => outage(true));
 });

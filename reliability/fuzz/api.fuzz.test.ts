@@ -3,10 +3,9 @@ import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openLedger, type Db } from '../../common/ledger/index.ts';
 import { silentLogger } from '../../common/log.ts';
-import { buildApp, createToken } from '../../api/index.ts';
-import { payoutServiceFor } from '../../api/payout-wiring.ts';
+import { buildApp, createToken, payoutServiceFor } from '../../api/index.ts';
 import { importRegistry } from '../../payout/index.ts';
-import { EXAMPLE_REGISTRY } from '../../payout/testing/fixture.ts';
+import { EXAMPLE_REGISTRY } from '../../payout/testing/index.ts';
 
 const SEED = 31_337;
 const CASES = 2500;

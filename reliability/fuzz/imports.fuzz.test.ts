@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SunshareError } from '../../common/errors.ts';
 import { openLedger, type Db } from '../../common/ledger/index.ts';
 import { importMeterReads, importRegistry } from '../../payout/index.ts';
-import { EXAMPLE_REGISTRY, EXAMPLES_DIR } from '../../payout/testing/fixture.ts';
+import { EXAMPLE_REGISTRY, EXAMPLES_DIR } from '../../payout/testing/index.ts';
 
 const SEED = 424_242;
 const CSV_CASES = 250;

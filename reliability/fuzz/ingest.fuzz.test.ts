@@ -10,7 +10,7 @@ import { createLogger, silentLogger } from '../../common/log.ts';
 import { influxAvailable, startInflux, waitFor, type InfluxServer } from '../../common/testing/index.ts';
 import { startBroker, type BrokerHandle } from '../../broker/index.ts';
 import { startIngest, type IngestHandle } from '../../ingest/index.ts';
-import { connectClient, ingestConfig, inverterReading, pointKeys, publishBatch, seedRegistry, telemetry, uid } from '../../ingest/testing.ts';
+import { connectClient, ingestConfig, inverterReading, pointKeys, publishBatch, seedRegistry, telemetry, uid } from '../../ingest/testing/index.ts';
 import { hostileMessage, type HostileContext, type HostileMessage } from './hostile-payloads.ts';
 
 const SEED = 20_261_128;

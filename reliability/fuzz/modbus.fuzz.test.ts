@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../common/log.ts';
 import { socatAvailable, startPtyPair, type PtyPair } from '../../common/testing/index.ts';
-import { ModbusException, ModbusLine } from '../../gateway/modbus/line.ts';
+import { ModbusException, ModbusLine } from '../../gateway/index.ts';
 import { behaviourSchedule, BEHAVIOURS, registerValue, startHostileRtu, startHostileTcp, type Behaviour, type HostileServer } from './hostile-modbus.ts';
 
 const SEED = 8_0808;

@@ -5,10 +5,9 @@ import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openLedger, type Db } from '../../common/ledger/index.ts';
 import { createLogger } from '../../common/log.ts';
-import { buildApp, createToken } from '../../api/index.ts';
-import { payoutServiceFor } from '../../api/payout-wiring.ts';
+import { buildApp, createToken, payoutServiceFor } from '../../api/index.ts';
 import { exportRegistry, importRegistry, runSettlement } from '../../payout/index.ts';
-import { EXAMPLE_REGISTRY, putEnergy } from '../../payout/testing/fixture.ts';
+import { EXAMPLE_REGISTRY, putEnergy } from '../../payout/testing/index.ts';
 
 /** The logger of common/log.ts, writing into a string this test can search. */
 function capturingLogger() {

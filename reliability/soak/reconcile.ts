@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { openLedger, type Db } from '../../common/ledger/index.ts';
 import { addDays, dayStart, localDay } from '../../common/index.ts';
 import type { InfluxServer } from '../../common/testing/index.ts';
-import { seedRegistry, type DemoSite } from '../../demo/seed.ts';
+import { seedDemoRegistry, type DemoSite } from '../../demo/index.ts';
 import { closeEnergyDays } from '../../ingest/index.ts';
 import { runSettlement } from '../../payout/index.ts';
 import { DATABASE, TIME_ZONE } from './system.ts';
@@ -120,7 +120,7 @@ export async function reconcileSettlements(ledger: string, truthLedger: string, 
   const reference = await openLedger(truthLedger);
   const soak = await openLedger(ledger);
   try {
-    await seedRegistry(reference, sites, 200, 10, start.slice(0, 10));
+    await seedDemoRegistry(reference, sites, 200, 10, start.slice(0, 10));
     const now = new Date(midnight(nextDay(days.at(-1)!)) + 86_400_000);
     await reference.runMany(
       'INSERT INTO daily_energy (site_id, device_id, counter, day, revision, energy_wh, method, flags, readings, computed_at) VALUES (?, ?, ?, ?, 1, ?, ?, ?, ?, ?)',

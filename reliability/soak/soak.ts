@@ -1,7 +1,7 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Spool } from '../../gateway/spool/index.ts';
+import { Spool } from '../../gateway/index.ts';
 import { fireFault, FAULTS, spoolBytes, type FaultName } from './faults.ts';
 import { completeDays, reconcileEnergy, reconcileReadings, reconcileSettlements, type EnergyDifference, type GatewayReconciliation } from './reconcile.ts';
 import { startSoakSystem, type SoakSystem } from './system.ts';

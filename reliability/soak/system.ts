@@ -3,8 +3,7 @@ import { join } from 'node:path';
 import { openLedger } from '../../common/ledger/index.ts';
 import { fakeClock, freePort, startInflux, waitFor, type FakeClock, type InfluxServer } from '../../common/testing/index.ts';
 import { startBroker, type BrokerHandle } from '../../broker/index.ts';
-import { demoSites, seedRegistry, type DemoSite } from '../../demo/seed.ts';
-import { translateTimestamps } from '../../demo/sim-time.ts';
+import { demoSites, seedDemoRegistry, translateTimestamps, type DemoSite } from '../../demo/index.ts';
 import { startSim, type SimHandle } from '../../firmware-sim/index.ts';
 import { ComponentProcess } from './children.ts';
 import { startLinkProxy, type LinkProxy } from './proxy.ts';
@@ -59,7 +58,7 @@ export async function startSoakSystem(o: SoakSystemOptions): Promise<SoakSystem>
   const sites = demoSites(o.sites, 200, 100);
   const ledger = join(o.dir, 'ledger.sqlite');
   const db = await openLedger(ledger);
-  await seedRegistry(db, sites, 200, 10, o.start.slice(0, 10));
+  await seedDemoRegistry(db, sites, 200, 10, o.start.slice(0, 10));
   await db.close();
 
   const sims = new Map<string, SimHandle>();

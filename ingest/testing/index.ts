@@ -1,21 +1,18 @@
 import { Value } from '@sinclair/typebox/value';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
-import { TELEMETRY_SCHEMA, topics, type Reading, type TelemetryBatch } from '../common/contract.ts';
-import type { Db } from '../common/ledger/index.ts';
-import type { InfluxServer } from '../common/testing/index.ts';
-import { IngestConfig } from './config.ts';
-import { DEFAULT_TIME_ZONE } from '../common/index.ts';
+import { TELEMETRY_SCHEMA, topics, type Reading, type TelemetryBatch } from '../../common/contract.ts';
+import { DEFAULT_TIME_ZONE } from '../../common/index.ts';
+import type { Db } from '../../common/ledger/index.ts';
+import type { InfluxServer } from '../../common/testing/index.ts';
+import { seedRegistry as seedSites } from '../../payout/testing/index.ts';
+import { IngestConfig } from '../config.ts';
 
 /** Helpers for ingest's tests and bench: registry rows, gateway-shaped messages, read-back. */
 
 export const uid = () => Math.random().toString(36).slice(2, 8);
 
 export async function seedRegistry(db: Db, site: string, devices: { id: string; kind: 'inverter' | 'meter' }[], timeZone = DEFAULT_TIME_ZONE): Promise<void> {
-  await db.run('INSERT INTO sites (id, name, capacity_w, time_zone) VALUES (?, ?, ?, ?)', [site, site, 300_000, timeZone]);
-  await db.runMany(
-    'INSERT INTO devices (site_id, id, kind) VALUES (?, ?, ?)',
-    devices.map((d) => [site, d.id, d.kind]),
-  );
+  await seedSites(db, [{ id: site, name: site, capacityW: 300_000, timeZone, devices }]);
 }
 
 export function ingestConfig(o: { mqttUrl: string; clientId: string; influxUrl: string; database: string; ledger: string; sites?: string[]; username?: string; password?: string; sharedGroup?: string }): IngestConfig {
