@@ -47,16 +47,10 @@ export function readingLine(site: string, gateway: string, r: Reading): string |
   return `${m},device=${r.device},gateway=${gateway},site=${site} ${fields.join(',')} ${r.ts}`;
 }
 
+/** One line per message (not per reading): built by hand like readingLine, ids need no escaping. */
 export function batchLine(site: string, gateway: string, seq: number, sentAt: number, readings: number, receivedAt: number): string {
-  return line(
-    new Point(MEASUREMENTS.gatewayBatch)
-      .tag('site', site)
-      .tag('gateway', gateway)
-      .intField('seq', seq)
-      .intField('readings', readings)
-      .intField('lag_ms', Math.max(0, Math.round(receivedAt - sentAt)))
-      .timestamp(sentAt),
-  );
+  const lag = Math.max(0, Math.round(receivedAt - sentAt));
+  return `${MEASUREMENTS.gatewayBatch},gateway=${gateway},site=${site} lag_ms=${lag}i,readings=${readings}i,seq=${seq}i ${sentAt}`;
 }
 
 export function statusLines(s: GatewayStatus): string[] {
