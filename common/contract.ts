@@ -25,14 +25,15 @@ export const topics = {
   allStatus: `${TOPIC_ROOT}/+/+/status`,
 } as const;
 
-/** Splits a telemetry or status topic into its parts, or returns undefined. */
+const ID_RE = new RegExp(ID_PATTERN);
+
+/** Splits a telemetry or status topic into its parts, or returns undefined (once per message: no regex compiled per call). */
 export function parseTopic(topic: string): { site: string; gateway: string; kind: 'telemetry' | 'status' } | undefined {
   const parts = topic.split('/');
   if (parts.length !== 5 || `${parts[0]}/${parts[1]}` !== TOPIC_ROOT) return undefined;
   const [, , site, gateway, kind] = parts as [string, string, string, string, string];
   if (kind !== 'telemetry' && kind !== 'status') return undefined;
-  const re = new RegExp(ID_PATTERN);
-  if (!re.test(site) || !re.test(gateway)) return undefined;
+  if (!ID_RE.test(site) || !ID_RE.test(gateway)) return undefined;
   return { site, gateway, kind };
 }
 

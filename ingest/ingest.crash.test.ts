@@ -106,7 +106,8 @@ describe.skipIf(!influxAvailable())('kill -9 of the ingest process mid-stream, t
     const perDevice = await influx.query('SELECT COUNT(ac_energy_wh) FROM inverter GROUP BY device', 'tel');
     expect(perDevice.results[0]?.series?.map((s) => s.values[0]?.[1])).toEqual(DEVICES.map(() => MINUTES));
 
-    // The ledger's counter reads are complete once InfluxDB is: each batch commits InfluxDB first, then the ledger, then acks.
+    // The ledger's counter reads are complete once InfluxDB is and the ingest has stopped: a batch is acked only once both
+    // have it, and SIGTERM finishes the batch being written.
     const disturbed = await openLedger(ledger);
     await waitFor(async () => ((await disturbed.get<{ n: number }>('SELECT COUNT(*) AS n FROM daily_energy_dirty'))?.n ?? 0) > 0, 'dirty days');
     child?.kill('SIGTERM');

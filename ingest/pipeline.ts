@@ -74,29 +74,42 @@ export class Pipeline {
     return p;
   }
 
-  /** Writes InfluxDB, then the ledger, then the dead letters; throws if any part fails (the batch is then retried whole). */
+  /**
+   * Writes InfluxDB and the ledger at the same time, then the dead letters; throws if any part fails
+   * (the batch is then retried whole: both writes are idempotent, so the part that did succeed is
+   * simply written again). Nothing is acknowledged before both have the batch.
+   */
   async commit(p: Prepared): Promise<void> {
     const { writer, db, recorder, registry, metrics, log } = this.d;
     const started = performance.now();
-    let outcome;
-    try {
-      outcome = await writer.write(p.lines);
-    } catch (err) {
-      metrics.writeFailures.inc({ store: 'influx' });
-      throw err;
-    }
-    if (outcome.rejected > 0) {
-      metrics.influxRejected.inc(outcome.rejected);
-      log.error({ lines: outcome.rejected, error: outcome.rejectError }, 'InfluxDB refused lines as malformed');
-    }
+    // Settled at once (no unhandled rejection while the ledger is written), judged below.
+    const influx = writer.write(p.lines).then(
+      (outcome) => ({ ok: true as const, outcome }),
+      (err: unknown) => ({ ok: false as const, err }),
+    );
+    let ledgerError: unknown;
     if (p.reads.length > 0) {
+      // One turn of the event loop first, so the InfluxDB request is on its way while the ledger
+      // transaction (synchronous with SQLite) holds the thread: InfluxDB works meanwhile.
+      await new Promise((r) => setImmediate(r));
       try {
         await db.transaction((tx) => recorder.record(tx, p.reads, registry.tzOf));
       } catch (err) {
         recorder.forget();
         metrics.writeFailures.inc({ store: 'ledger' });
-        throw err;
+        ledgerError = err;
       }
+    }
+    const written = await influx;
+    if (!written.ok) {
+      metrics.writeFailures.inc({ store: 'influx' });
+      throw written.err;
+    }
+    if (ledgerError !== undefined) throw ledgerError;
+    const outcome = written.outcome;
+    if (outcome.rejected > 0) {
+      metrics.influxRejected.inc(outcome.rejected);
+      log.error({ lines: outcome.rejected, error: outcome.rejectError }, 'InfluxDB refused lines as malformed');
     }
     for (const dl of p.dead) {
       const topic = topics.deadLetter(dl.site ?? '_unknown', dl.gateway ?? '_unknown');

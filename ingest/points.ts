@@ -34,30 +34,26 @@ const stringValue = (v: string) => `"${v.replace(/["\\]/g, (c) => `\\${c}`)}"`;
  * cost 8 µs of the ingest's budget of 20 µs per reading (measured, 200k readings).
  */
 export function readingLine(site: string, gateway: string, r: Reading): string | undefined {
-  const fields: string[] = [];
+  // One string grown field by field (no array and join per reading): this runs for every reading.
+  let fields = '';
   for (const f of NUMERIC_FIELDS) {
     const v = r[f];
-    if (v !== undefined) fields.push(`${f}=${v}`);
+    if (v !== undefined) fields += fields === '' ? `${f}=${v}` : `,${f}=${v}`;
   }
-  if (r.state !== undefined) fields.push(`state=${stringValue(r.state)}`);
-  if (r.alarms !== undefined) fields.push(`alarms=${stringValue(r.alarms.join(','))}`);
-  if (r.quality !== undefined && r.quality.length > 0) fields.push(`quality=${stringValue(r.quality.join(','))}`);
-  if (r.serial !== undefined) fields.push(`serial=${stringValue(r.serial)}`);
-  if (fields.length === 0) return undefined;
+  const more = (f: string) => (fields += fields === '' ? f : `,${f}`);
+  if (r.state !== undefined) more(`state=${stringValue(r.state)}`);
+  if (r.alarms !== undefined) more(`alarms=${stringValue(r.alarms.join(','))}`);
+  if (r.quality !== undefined && r.quality.length > 0) more(`quality=${stringValue(r.quality.join(','))}`);
+  if (r.serial !== undefined) more(`serial=${stringValue(r.serial)}`);
+  if (fields === '') return undefined;
   const m = r.kind === 'inverter' ? MEASUREMENTS.inverter : MEASUREMENTS.meter;
-  return `${m},device=${r.device},gateway=${gateway},site=${site} ${fields.join(',')} ${r.ts}`;
+  return `${m},device=${r.device},gateway=${gateway},site=${site} ${fields} ${r.ts}`;
 }
 
+/** One line per message (not per reading): built by hand like readingLine, ids need no escaping. */
 export function batchLine(site: string, gateway: string, seq: number, sentAt: number, readings: number, receivedAt: number): string {
-  return line(
-    new Point(MEASUREMENTS.gatewayBatch)
-      .tag('site', site)
-      .tag('gateway', gateway)
-      .intField('seq', seq)
-      .intField('readings', readings)
-      .intField('lag_ms', Math.max(0, Math.round(receivedAt - sentAt)))
-      .timestamp(sentAt),
-  );
+  const lag = Math.max(0, Math.round(receivedAt - sentAt));
+  return `${MEASUREMENTS.gatewayBatch},gateway=${gateway},site=${site} lag_ms=${lag}i,readings=${readings}i,seq=${seq}i ${sentAt}`;
 }
 
 export function statusLines(s: GatewayStatus): string[] {
