@@ -1,0 +1,87 @@
+import type { Insertable, Updateable } from 'kysely';
+import type { Db, DevicesTable, SitesTable } from '../../common/ledger/index.ts';
+import { SunshareError } from '../../common/errors.ts';
+
+/**
+ * Single-row registry writes (the API's POST/PATCH), with the checks the
+ * importer makes: payout/registry is the only writer of sites, devices,
+ * households, allocations, tariffs and site_policies (see common/ledger/README.md).
+ * Errors are 4xx SunshareErrors with a stable code.
+ */
+export type NewSite = Insertable<SitesTable>;
+export type SiteChange = Omit<Updateable<SitesTable>, 'id'>;
+export type NewDevice = Insertable<DevicesTable>;
+
+const END = '9999-12-31';
+
+export function isTimeZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function checkSite(s: SiteChange): void {
+  if (s.time_zone !== undefined && !isTimeZone(s.time_zone)) {
+    throw new SunshareError('SITE_TIME_ZONE_INVALID', `"${s.time_zone}" is not an IANA time zone (e.g. Asia/Shanghai)`, { httpStatus: 400 });
+  }
+  if (s.capacity_w !== undefined && !(Number.isInteger(s.capacity_w) && s.capacity_w > 0)) {
+    throw new SunshareError('SITE_CAPACITY_INVALID', `capacity ${String(s.capacity_w)} W is not a positive whole number of W`, { httpStatus: 400 });
+  }
+}
+
+/** The most capacity booked on a site on any day, W. */
+export async function maxAllocatedW(db: Db, site: string): Promise<number> {
+  const spans = await db.q.selectFrom('allocations').select(['share_w', 'valid_from', 'valid_to']).where('site_id', '=', site).execute();
+  let max = 0;
+  for (const day of new Set(spans.map((s) => s.valid_from))) {
+    const total = spans.filter((s) => s.valid_from <= day && (s.valid_to ?? END) >= day).reduce((a, s) => a + s.share_w, 0);
+    max = Math.max(max, total);
+  }
+  return max;
+}
+
+export async function createSite(db: Db, site: NewSite): Promise<void> {
+  checkSite(site);
+  await db.transaction(async (tx) => {
+    if (await tx.q.selectFrom('sites').select('id').where('id', '=', site.id).executeTakeFirst()) {
+      throw new SunshareError('SITE_EXISTS', `site "${site.id}" already exists; PATCH /sites/${site.id} changes it`, { httpStatus: 409 });
+    }
+    await tx.q.insertInto('sites').values(site).execute();
+  });
+}
+
+export async function updateSite(db: Db, id: string, change: SiteChange): Promise<void> {
+  checkSite(change);
+  await db.transaction(async (tx) => {
+    if (!(await tx.q.selectFrom('sites').select('id').where('id', '=', id).executeTakeFirst())) {
+      throw new SunshareError('SITE_NOT_FOUND', `there is no site "${id}"; GET /sites lists them`, { httpStatus: 404 });
+    }
+    if (change.capacity_w !== undefined) {
+      const allocated = await maxAllocatedW(tx, id);
+      if (change.capacity_w < allocated) {
+        throw new SunshareError('SITE_CAPACITY_BELOW_ALLOCATED', `site "${id}" has ${allocated / 1000} kW allocated to households; its capacity cannot go below that (${change.capacity_w / 1000} kW)`, {
+          httpStatus: 409,
+        });
+      }
+    }
+    if (Object.keys(change).length > 0) await tx.q.updateTable('sites').set(change).where('id', '=', id).execute();
+  });
+}
+
+export async function createDevice(db: Db, device: NewDevice): Promise<void> {
+  if (device.kind !== 'inverter' && device.kind !== 'meter') {
+    throw new SunshareError('DEVICE_KIND_INVALID', `"${device.kind}" is not a device kind (inverter or meter)`, { httpStatus: 400 });
+  }
+  await db.transaction(async (tx) => {
+    if (!(await tx.q.selectFrom('sites').select('id').where('id', '=', device.site_id).executeTakeFirst())) {
+      throw new SunshareError('SITE_NOT_FOUND', `there is no site "${device.site_id}"; register it first with POST /sites`, { httpStatus: 404 });
+    }
+    if (await tx.q.selectFrom('devices').select('id').where('site_id', '=', device.site_id).where('id', '=', device.id).executeTakeFirst()) {
+      throw new SunshareError('DEVICE_EXISTS', `device "${device.id}" already exists at site "${device.site_id}"`, { httpStatus: 409 });
+    }
+    await tx.q.insertInto('devices').values(device).execute();
+  });
+}
