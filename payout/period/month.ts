@@ -33,7 +33,7 @@ export async function loadMonth(db: Db, f: MonthFilter): Promise<Month> {
     .where('l.payable_month', '=', f.month)
     .$if(!!f.site, (q) => q.where('s.site_id', '=', f.site!))
     .$if(!!f.village, (q) => q.where('st.village', '=', f.village!))
-    .orderBy(['s.site_id', 'l.household_id', 's.day', 's.version'])
+    .orderBy('s.site_id').orderBy('l.household_id').orderBy('s.day').orderBy('s.version')
     .$narrowType<{ kind: 'daily' | 'adjustment' }>() // the column's CHECK constraint
     .execute();
   const sites = new Map(

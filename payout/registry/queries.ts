@@ -40,6 +40,6 @@ export async function listAllocations(db: Db, filter: { site?: string; household
     .select(['id', 'household_id', 'site_id', 'share_w', 'valid_from', 'valid_to', 'reason'])
     .$if(!!filter.site, (q) => q.where('site_id', '=', filter.site!))
     .$if(!!filter.household, (q) => q.where('household_id', '=', filter.household!))
-    .orderBy(['site_id', 'valid_from', 'id'])
+    .orderBy('site_id').orderBy('valid_from').orderBy('id')
     .execute();
 }

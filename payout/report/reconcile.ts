@@ -19,7 +19,7 @@ export async function reconcileReads(db: Db, month: string, site?: string): Prom
     .where('day', '>=', first)
     .where('day', '<=', last)
     .$if(!!site, (q) => q.where('site_id', '=', site!))
-    .orderBy(['site_id', 'day', 'revision'])
+    .orderBy('site_id').orderBy('day').orderBy('revision')
     .execute();
   const energy = await db.q
     .selectFrom('daily_energy as d')

@@ -61,7 +61,7 @@ export async function loadBatch(db: Db, sites: SiteRow[], from: string, to: stri
       .select(['site_id', 'valid_from', 'valid_to', 'grid_rate', 'subsidy_rate'])
       .where('site_id', '>=', lo)
       .where('site_id', '<=', hi)
-      .orderBy(['site_id', 'valid_from'])
+      .orderBy('site_id').orderBy('valid_from')
       .execute(),
   );
   const devices: DeviceRow[] = keep(
