@@ -5,19 +5,25 @@ import { TELEMETRY_SCHEMA } from '../common/contract.ts';
 /** A small registry for tests and the bench: `n` sites of 300 kW with 3 inverters and a revenue meter each. */
 export async function seedSites(db: Db, n: number, prefix = 's'): Promise<string[]> {
   const ids = Array.from({ length: n }, (_, i) => `${prefix}${String(i + 1).padStart(3, '0')}`);
-  await db.runMany(
-    'INSERT INTO sites (id, name, town, village, capacity_w, time_zone) VALUES (?, ?, ?, ?, ?, ?)',
-    ids.map((id, i) => [id, `Site ${id}`, `town${i % 3}`, `village${i % 7}`, 300_000, 'Asia/Shanghai']),
-  );
-  await db.runMany(
-    'INSERT INTO devices (site_id, id, kind, revenue_meter, rated_power_w) VALUES (?, ?, ?, ?, ?)',
-    ids.flatMap((id) => [
-      [id, 'inv1', 'inverter', 0, 100_000],
-      [id, 'inv2', 'inverter', 0, 100_000],
-      [id, 'inv3', 'inverter', 0, 100_000],
-      [id, 'meter', 'meter', 1, null],
-    ]),
-  );
+  // a test fixture, written directly (the registry's own writes are payout/registry's)
+  for (let i = 0; i < ids.length; i += 200) {
+    const part = ids.slice(i, i + 200);
+    await db.q
+      .insertInto('sites')
+      .values(part.map((id, j) => ({ id, name: `Site ${id}`, town: `town${(i + j) % 3}`, village: `village${(i + j) % 7}`, capacity_w: 300_000, time_zone: 'Asia/Shanghai' })))
+      .execute();
+    await db.q
+      .insertInto('devices')
+      .values(
+        part.flatMap((id) => [
+          { site_id: id, id: 'inv1', kind: 'inverter', revenue_meter: 0, rated_power_w: 100_000 },
+          { site_id: id, id: 'inv2', kind: 'inverter', revenue_meter: 0, rated_power_w: 100_000 },
+          { site_id: id, id: 'inv3', kind: 'inverter', revenue_meter: 0, rated_power_w: 100_000 },
+          { site_id: id, id: 'meter', kind: 'meter', revenue_meter: 1, rated_power_w: null },
+        ]),
+      )
+      .execute();
+  }
   return ids;
 }
 
