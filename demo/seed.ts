@@ -1,4 +1,5 @@
 import type { Db } from '../common/ledger/index.ts';
+import { insertRegistry } from '../payout/index.ts';
 
 /**
  * The demo registry: `sites` sites in Ruyuan's towns, each with its inverters
@@ -32,37 +33,36 @@ export function demoSites(sites: number, siteKw: number, inverterKw: number): De
 }
 
 export async function seedRegistry(db: Db, sites: DemoSite[], siteKw: number, households: number, from: string): Promise<void> {
-  const existing = await db.get<{ n: number }>('SELECT COUNT(*) AS n FROM sites');
-  if ((existing?.n ?? 0) > 0) return;
-  await db.transaction(async (tx) => {
-    await tx.runMany(
-      'INSERT INTO sites (id, name, town, village, capacity_w, time_zone, latitude, longitude, commissioned_on) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
-      sites.map((s, i) => [s.id, s.name, s.town, `${s.town.slice(0, 2)}村`, siteKw * 1000, 'Asia/Shanghai', 24.78 + i * 0.01, 113.28 + i * 0.01, from]),
-    );
-    await tx.runMany(
-      'INSERT INTO devices (site_id, id, kind, revenue_meter, rated_power_w, profile) VALUES (?, ?, ?, ?, ?, ?)',
-      sites.flatMap((s) => [...s.inverters.map((inv) => [s.id, inv.id, 'inverter', 0, inv.ratedW, 'sunspec']), [s.id, s.meter, 'meter', 1, null, 'sunspec']]),
-    );
-    await tx.runMany(
-      'INSERT INTO tariffs (site_id, valid_from, grid_rate, subsidy_rate) VALUES (?, ?, ?, ?)',
-      sites.map((s) => [s.id, '2016-01-01', 45_300, 52_700]),
-    );
-    const people = sites.flatMap((s, si) =>
-      Array.from({ length: households }, (_, h) => {
-        const id = `${s.id}-h${String(h + 1).padStart(2, '0')}`;
-        const name = `${SURNAMES[(si * 7 + h) % SURNAMES.length]}${'德明华秀英建国春兰'[(h * 3) % 9]}${'福安平红军梅'[(h + si) % 6]}`;
-        const idCard = `440232${1950 + ((h * 7) % 50)}0${1 + (h % 9)}${String(10 + h).slice(-2)}${String(1000 + si * 100 + h).slice(-4)}`;
-        const account = `62220202${String(100000000 + si * 1000 + h * 37).padStart(11, '0')}`;
-        return { id, name, town: s.town, village: `${s.town.slice(0, 2)}村`, idCard, account, site: s.id };
-      }),
-    );
-    await tx.runMany(
-      'INSERT INTO households (id, name, town, village, id_card, bank_account) VALUES (?, ?, ?, ?, ?, ?)',
-      people.map((p) => [p.id, p.name, p.town, p.village, p.idCard, p.account]),
-    );
-    await tx.runMany(
-      'INSERT INTO allocations (id, household_id, site_id, share_w, valid_from, reason) VALUES (?, ?, ?, ?, ?, ?)',
-      people.map((p) => [`alloc-${p.id}`, p.id, p.site, 3000, from, '首批建档立卡贫困户']),
-    );
+  const existing = await db.q.selectFrom('sites').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirst();
+  if (Number(existing?.n ?? 0) > 0) return;
+  const people = sites.flatMap((s, si) =>
+    Array.from({ length: households }, (_, h) => {
+      const id = `${s.id}-h${String(h + 1).padStart(2, '0')}`;
+      const name = `${SURNAMES[(si * 7 + h) % SURNAMES.length]}${'德明华秀英建国春兰'[(h * 3) % 9]}${'福安平红军梅'[(h + si) % 6]}`;
+      const idCard = `440232${1950 + ((h * 7) % 50)}0${1 + (h % 9)}${String(10 + h).slice(-2)}${String(1000 + si * 100 + h).slice(-4)}`;
+      const account = `62220202${String(100000000 + si * 1000 + h * 37).padStart(11, '0')}`;
+      return { id, name, town: s.town, village: `${s.town.slice(0, 2)}村`, idCard, account, site: s.id };
+    }),
+  );
+  // payout/registry owns these tables: it checks the rows and writes them in one transaction
+  await insertRegistry(db, {
+    sites: sites.map((s, i) => ({
+      id: s.id,
+      name: s.name,
+      town: s.town,
+      village: `${s.town.slice(0, 2)}村`,
+      capacity_w: siteKw * 1000,
+      time_zone: 'Asia/Shanghai',
+      latitude: 24.78 + i * 0.01,
+      longitude: 113.28 + i * 0.01,
+      commissioned_on: from,
+    })),
+    devices: sites.flatMap((s) => [
+      ...s.inverters.map((inv) => ({ site_id: s.id, id: inv.id, kind: 'inverter', revenue_meter: 0, rated_power_w: inv.ratedW, profile: 'sunspec' })),
+      { site_id: s.id, id: s.meter, kind: 'meter', revenue_meter: 1, rated_power_w: null, profile: 'sunspec' },
+    ]),
+    tariffs: sites.map((s) => ({ site_id: s.id, valid_from: '2016-01-01', grid_rate: 45_300, subsidy_rate: 52_700 })),
+    households: people.map((p) => ({ id: p.id, name: p.name, town: p.town, village: p.village, id_card: p.idCard, bank_account: p.account })),
+    allocations: people.map((p) => ({ id: `alloc-${p.id}`, household_id: p.id, site_id: p.site, share_w: 3000, valid_from: from, reason: '首批建档立卡贫困户' })),
   });
 }

@@ -10,11 +10,9 @@ import { IngestConfig } from './config.ts';
 export const uid = () => Math.random().toString(36).slice(2, 8);
 
 export async function seedRegistry(db: Db, site: string, devices: { id: string; kind: 'inverter' | 'meter' }[], timeZone = 'Asia/Shanghai'): Promise<void> {
-  await db.run('INSERT INTO sites (id, name, capacity_w, time_zone) VALUES (?, ?, ?, ?)', [site, site, 300_000, timeZone]);
-  await db.runMany(
-    'INSERT INTO devices (site_id, id, kind) VALUES (?, ?, ?)',
-    devices.map((d) => [site, d.id, d.kind]),
-  );
+  // a test fixture, written directly (the registry's own writes are payout/registry's)
+  await db.q.insertInto('sites').values({ id: site, name: site, capacity_w: 300_000, time_zone: timeZone }).execute();
+  if (devices.length > 0) await db.q.insertInto('devices').values(devices.map((d) => ({ site_id: site, id: d.id, kind: d.kind }))).execute();
 }
 
 export function ingestConfig(o: { mqttUrl: string; clientId: string; influxUrl: string; database: string; ledger: string; sites?: string[]; username?: string; password?: string; sharedGroup?: string }): IngestConfig {

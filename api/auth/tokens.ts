@@ -33,6 +33,17 @@ export async function revokeToken(db: Db, id: string, now = new Date()): Promise
   return Number(r.numUpdatedRows) > 0;
 }
 
+/** Revokes every active token whose name starts with `prefix` (the demo's tokens of an earlier run); returns how many. */
+export async function revokeTokensNamed(db: Db, prefix: string, now = new Date()): Promise<number> {
+  const r = await db.q
+    .updateTable('api_tokens')
+    .set({ revoked_at: now.toISOString() })
+    .where((eb) => eb(eb.fn<string>('substr', ['name', eb.lit(1), eb.lit(prefix.length)]), '=', prefix))
+    .where('revoked_at', 'is', null)
+    .executeTakeFirst();
+  return Number(r.numUpdatedRows);
+}
+
 /** The token's owner, or undefined for an unknown or revoked token. */
 export async function verifyToken(db: Db, token: string): Promise<TokenOwner | undefined> {
   if (!token.startsWith(TOKEN_PREFIX) || token.length > 200) return undefined;

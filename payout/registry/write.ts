@@ -1,6 +1,8 @@
 import type { Insertable, Updateable } from 'kysely';
-import type { Db, DevicesTable, SitesTable } from '../../common/ledger/index.ts';
+import type { AllocationsTable, Db, DevicesTable, HouseholdsTable, SitePoliciesTable, SitesTable, TariffsTable } from '../../common/ledger/index.ts';
 import { SunshareError } from '../../common/errors.ts';
+import { insertRows } from '../settle/insert.ts';
+import { crossCheck } from './check.ts';
 
 /**
  * Single-row registry writes (the API's POST/PATCH), with the checks the
@@ -83,5 +85,48 @@ export async function createDevice(db: Db, device: NewDevice): Promise<void> {
       throw new SunshareError('DEVICE_EXISTS', `device "${device.id}" already exists at site "${device.site_id}"`, { httpStatus: 409 });
     }
     await tx.q.insertInto('devices').values(device).execute();
+  });
+}
+
+/** New registry rows of every kind, typed by the schema (the demo's seed). */
+export interface RegistryRows {
+  sites?: NewSite[];
+  devices?: NewDevice[];
+  households?: Insertable<HouseholdsTable>[];
+  allocations?: Insertable<AllocationsTable>[];
+  tariffs?: Insertable<TariffsTable>[];
+  policies?: Insertable<SitePoliciesTable>[];
+}
+
+/**
+ * Inserts new registry rows in one transaction after the importer's checks
+ * (time zones, unknown sites and households, overlapping or overbooked
+ * allocations, overlapping tariffs): nothing is written while any problem remains.
+ */
+export async function insertRegistry(db: Db, rows: RegistryRows): Promise<void> {
+  const problems: string[] = [];
+  for (const s of rows.sites ?? []) if (s.time_zone !== undefined && !isTimeZone(s.time_zone)) problems.push(`site ${s.id}: "${s.time_zone}" is not an IANA time zone`);
+  const asParsed = <T extends object>(kind: string, list: readonly T[] | undefined) => (list ?? []).map((r, i) => ({ ...r, _where: `${kind} row ${i + 1}` }));
+  await crossCheck(
+    db,
+    {
+      sites: asParsed('sites', rows.sites),
+      devices: asParsed('devices', rows.devices),
+      households: asParsed('households', rows.households),
+      allocations: asParsed('allocations', rows.allocations),
+      tariffs: asParsed('tariffs', rows.tariffs),
+      policies: asParsed('policies', rows.policies),
+    },
+    problems,
+  );
+  if (problems.length > 0) throw new SunshareError('REGISTRY_INVALID', `nothing written: ${problems.length} problem(s) in the registry rows`, { details: problems, httpStatus: 400 });
+  await db.transaction(async (tx) => {
+    // parents first: sites and households before what references them
+    if (rows.sites?.length) await insertRows(tx.q, 'sites', rows.sites);
+    if (rows.households?.length) await insertRows(tx.q, 'households', rows.households);
+    if (rows.devices?.length) await insertRows(tx.q, 'devices', rows.devices);
+    if (rows.allocations?.length) await insertRows(tx.q, 'allocations', rows.allocations);
+    if (rows.tariffs?.length) await insertRows(tx.q, 'tariffs', rows.tariffs);
+    if (rows.policies?.length) await insertRows(tx.q, 'site_policies', rows.policies);
   });
 }
