@@ -13,6 +13,9 @@ import type { Db, Dialect } from './db.ts';
  */
 export const MIGRATIONS_DIR = join(dirname(fileURLToPath(import.meta.url)), 'migrations');
 
+/** The bookkeeping table itself, created before any migration. */
+export const SCHEMA_MIGRATIONS_DDL = 'CREATE TABLE IF NOT EXISTS schema_migrations (version TEXT PRIMARY KEY, applied_at TEXT NOT NULL)';
+
 /** The migration files that apply to a dialect, in order. */
 export function migrationFiles(dialect: Dialect, dir = MIGRATIONS_DIR): string[] {
   return readdirSync(dir)
@@ -22,7 +25,7 @@ export function migrationFiles(dialect: Dialect, dir = MIGRATIONS_DIR): string[]
 }
 
 export async function migrate(db: Db, dir = MIGRATIONS_DIR): Promise<string[]> {
-  await db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version TEXT PRIMARY KEY, applied_at TEXT NOT NULL)');
+  await db.exec(SCHEMA_MIGRATIONS_DDL);
   const done = new Set((await db.q.selectFrom('schema_migrations').select('version').execute()).map((r) => r.version));
   const applied: string[] = [];
   for (const file of migrationFiles(db.dialect, dir)) {

@@ -2,7 +2,7 @@ import Database from 'better-sqlite3';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { MIGRATIONS_DIR, migrationFiles } from './migrate.ts';
+import { MIGRATIONS_DIR, migrationFiles, SCHEMA_MIGRATIONS_DDL } from './migrate.ts';
 
 /**
  * Derives the ledger's Kysely schema from the SQL migrations: applies them to
@@ -50,7 +50,7 @@ interface PragmaColumn {
 export function migratedSchema(dir = MIGRATIONS_DIR): TableInfo[] {
   const db = new Database(':memory:');
   try {
-    db.exec('CREATE TABLE schema_migrations (version TEXT PRIMARY KEY, applied_at TEXT NOT NULL)');
+    db.exec(SCHEMA_MIGRATIONS_DDL);
     for (const file of migrationFiles('sqlite', dir)) db.exec(readFileSync(join(dir, file), 'utf8'));
     const objects = db
       .prepare("SELECT name, type FROM sqlite_schema WHERE type IN ('table', 'view') AND name NOT LIKE 'sqlite_%' ORDER BY name")
