@@ -88,17 +88,20 @@ function openSqlite(file: string): Db {
   sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 5000');
-  // Kysely runs on the same single connection: inside db.transaction its queries join the open transaction.
-  const q = new Kysely<Schema>({ dialect: new SqliteDialect({ database: sqlite }) });
   const stmts = new Map<string, Database.Statement>();
   const prepare = (sql: string) => {
     let s = stmts.get(sql);
     if (!s) {
+      // Kysely's multi-row inserts make many texts: a bounded cache
+      if (stmts.size >= 1000) stmts.clear();
       s = sqlite.prepare(sql);
       stmts.set(sql, s);
     }
     return s;
   };
+  // Kysely runs on the same single connection (inside db.transaction its queries join the open
+  // transaction), through the same prepared-statement cache.
+  const q = new Kysely<Schema>({ dialect: new SqliteDialect({ database: { prepare, close: () => sqlite.close() } }) });
   // One connection: transactions are serialized so two async callers never interleave inside one.
   let queue: Promise<unknown> = Promise.resolve();
   let depth = 0;
