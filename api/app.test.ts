@@ -147,6 +147,24 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
       expect(log.json().items).toHaveLength(3);
     });
 
+    it('checks site and device writes as the registry does: time zone, capacity under allocations, unknown site', async () => {
+      const zone = await app.inject({ method: 'POST', url: '/sites', headers: auth(tokens.admin!), payload: { id: 'tz1', name: 'x', capacityW: 1000, timeZone: 'Mars/Olympus' } });
+      expect(zone.statusCode).toBe(400);
+      expect(zone.json().error.code).toBe('SITE_TIME_ZONE_INVALID');
+      const badPatch = await app.inject({ method: 'PATCH', url: '/sites/s001', headers: auth(tokens.admin!), payload: { timeZone: 'Nowhere/Land' } });
+      expect(badPatch.json().error.code).toBe('SITE_TIME_ZONE_INVALID');
+      // s001 has 3 kW allocated (a1)
+      const shrink = await app.inject({ method: 'PATCH', url: '/sites/s001', headers: auth(tokens.admin!), payload: { capacityW: 2000 } });
+      expect(shrink.statusCode).toBe(409);
+      expect(shrink.json().error.code).toBe('SITE_CAPACITY_BELOW_ALLOCATED');
+      expect((await app.inject({ url: '/sites/s001', headers: auth(tokens.viewer!) })).json().capacityW).toBe(300_000);
+      const missing = await app.inject({ method: 'PATCH', url: '/sites/nope', headers: auth(tokens.admin!), payload: { name: 'x' } });
+      expect(missing.statusCode).toBe(404);
+      const orphan = await app.inject({ method: 'POST', url: '/sites/nope/devices', headers: auth(tokens.admin!), payload: { id: 'inv1', kind: 'inverter' } });
+      expect(orphan.statusCode).toBe(404);
+      expect(orphan.json().error.code).toBe('SITE_NOT_FOUND');
+    });
+
     it('serves OpenAPI generated from the route schemas, health and metrics', async () => {
       const spec = (await app.inject({ url: '/docs/json' })).json();
       expect(spec.openapi).toMatch(/^3/);

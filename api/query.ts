@@ -1,35 +1,23 @@
-import type { Db } from '../common/ledger/index.ts';
+import type { SelectQueryBuilder } from 'kysely';
 import { SunshareError } from '../common/errors.ts';
 import type { PageQuery } from './schemas.ts';
 
-/** Builds `WHERE a = ? AND b >= ?` from the filters that were given. */
-export class Where {
-  private readonly parts: string[] = [];
-  readonly params: unknown[] = [];
+/** A filter was given (query strings send '' for an empty field): use with Kysely's `$if`. */
+export const given = <T>(value: T | undefined | ''): value is T => value !== undefined && value !== '';
 
-  add(sql: string, value: unknown): this {
-    if (value !== undefined && value !== '') {
-      this.parts.push(sql);
-      this.params.push(value);
-    }
-    return this;
-  }
-
-  toString(): string {
-    return this.parts.length ? `WHERE ${this.parts.join(' AND ')}` : '';
-  }
-}
-
-/** One page of `SELECT <columns> FROM <from> <where> ORDER BY <order>`, with the total count. */
-export async function pageOf<T>(db: Db, columns: string, from: string, where: Where, order: string, page: PageQuery) {
+/** One page of a typed query (its select, where and order by), with the total count. */
+export async function pageOf<DB, TB extends keyof DB, O>(query: SelectQueryBuilder<DB, TB, O>, page: PageQuery) {
   // ajv coerces "1e309" to Infinity and lets it through `maximum`; the database cannot bind it
   for (const [name, v] of [['limit', page.limit], ['offset', page.offset]] as const) {
     if (!Number.isSafeInteger(v)) throw new SunshareError('REQUEST_INVALID', 'the request querystring is invalid', { details: [`querystring/${name}: must be an integer, got ${v}`] });
   }
-  const w = where.toString();
-  const [items, count] = await Promise.all([
-    db.all<T>(`SELECT ${columns} FROM ${from} ${w} ORDER BY ${order} LIMIT ? OFFSET ?`, [...where.params, page.limit, page.offset]),
-    db.get<{ n: number }>(`SELECT COUNT(*) AS n FROM ${from} ${w}`, where.params),
+  const [items, count]: [O[], unknown] = await Promise.all([
+    query.limit(page.limit).offset(page.offset).execute(),
+    query
+      .clearSelect()
+      .clearOrderBy()
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .executeTakeFirst(),
   ]);
-  return { items, total: Number(count?.n ?? 0), limit: page.limit, offset: page.offset };
+  return { items, total: Number((count as { n?: number } | undefined)?.n ?? 0), limit: page.limit, offset: page.offset };
 }

@@ -43,9 +43,7 @@ export async function tokenCreate(opts: { role: string; name: string; ledger?: s
 export async function tokenList(opts: { ledger?: string }): Promise<void> {
   const db = await openLedger(ledgerUrl(opts.ledger));
   try {
-    const rows = await db.all<{ id: string; name: string; role: string; created_at: string; revoked_at: string | null }>(
-      'SELECT id, name, role, created_at, revoked_at FROM api_tokens ORDER BY created_at',
-    );
+    const rows = await db.q.selectFrom('api_tokens').select(['id', 'name', 'role', 'created_at', 'revoked_at']).orderBy('created_at').execute();
     for (const r of rows) console.log(`${r.id}  ${r.role.padEnd(8)}  ${r.name}  created ${r.created_at}${r.revoked_at ? `  REVOKED ${r.revoked_at}` : ''}`);
   } finally {
     await db.close();

@@ -25,7 +25,7 @@ export interface RunningApi {
  */
 export async function startApi(config: ApiConfig, log: Logger, shared: { db?: Db; payout?: PayoutService } = {}): Promise<RunningApi> {
   const db = shared.db ?? (await openLedger(ledgerUrl(config.ledger)));
-  const zones = new Map((await db.all<{ id: string; time_zone: string }>('SELECT id, time_zone FROM sites')).map((r) => [r.id, r.time_zone]));
+  const zones = new Map((await db.q.selectFrom('sites').select(['id', 'time_zone']).execute()).map((r) => [r.id, r.time_zone]));
   const live = new LiveStatusStore({ offlineAfterMs: config.offlineAfterS * 1000, timeZoneOf: (s) => zones.get(s) ?? DEFAULT_TIME_ZONE });
   const seeded = await seedEnergyToday(db, live, (s) => zones.get(s) ?? DEFAULT_TIME_ZONE).catch((err: Error) => {
     log.warn({ err: err.message }, 'energy today starts from zero: counter reads unreadable');

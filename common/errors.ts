@@ -70,7 +70,8 @@ export const ERRORS = {
   INFLUX_WRITE_FAILED: { exit: EXIT.unavailable, http: 500, action: 'Check InfluxDB runs, has disk space and accepts the token; ingest keeps the messages unacknowledged and writes them again once it can.' },
 
   // Ledger and payout
-  LEDGER_OPEN_FAILED: { exit: EXIT.unavailable, http: 500, action: 'Check the --db path or DATABASE_URL, that PostgreSQL runs, and the credentials.' },
+  LEDGER_SCHEMA_UNSUPPORTED: { exit: EXIT.software, http: 500, action: 'A migration uses a column type or view the schema generator cannot map: use INTEGER, BIGINT, TEXT or DOUBLE PRECISION columns and views over table columns (common/ledger/README.md), then run `npm run ledger:schema`.' },
+  LEDGER_OPEN_FAILED: { exit: EXIT.unavailable, http: 500, action: 'Check the --ledger path or DATABASE_URL, that PostgreSQL runs, and the credentials.' },
   PAYOUT_BAD_DATE: { exit: EXIT.usage, http: 400, action: 'Give dates as YYYY-MM-DD, with from on or before to.' },
   PAYOUT_BAD_MONTH: { exit: EXIT.usage, http: 400, action: 'Give the month as YYYY-MM.' },
   PAYOUT_RANGE_TOO_LONG: { exit: EXIT.usage, http: 400, action: 'Settle in ranges of at most ten years.' },
@@ -108,6 +109,10 @@ export const ERRORS = {
   SITE_NOT_FOUND: { exit: EXIT.failure, http: 404, action: 'Check the site id (GET /sites lists them) or register the site first.' },
   SITE_EXISTS: { exit: EXIT.failure, http: 409, action: 'Change the existing site with PATCH /sites/{id}, or choose another id.' },
   DEVICE_EXISTS: { exit: EXIT.failure, http: 409, action: 'Choose another device id, or change the existing device.' },
+  DEVICE_KIND_INVALID: { exit: EXIT.data, http: 400, action: 'Give the device kind as inverter or meter.' },
+  SITE_TIME_ZONE_INVALID: { exit: EXIT.data, http: 400, action: 'Give the site time zone as an IANA name (such as Asia/Shanghai); every day the site earns is counted in it.' },
+  SITE_CAPACITY_INVALID: { exit: EXIT.data, http: 400, action: 'Give the site capacity as a positive whole number of W.' },
+  SITE_CAPACITY_BELOW_ALLOCATED: { exit: EXIT.failure, http: 409, action: 'End or move allocations first (the message gives the kW allocated), or give a capacity at least that large.' },
 
   // The simulator
   SIM_CLOCK: { exit: EXIT.usage, http: 400, action: 'Fix the clock setting or request as the message says (firmware-sim/README.md).' },

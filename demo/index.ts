@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { parseConfig } from '../common/config.ts';
 import { openLedger, type Db } from '../common/ledger/index.ts';
 import { silentLogger, type Logger } from '../common/log.ts';
-import { ApiConfig, createToken, payoutServiceFor, startApi, type RunningApi } from '../api/index.ts';
+import { ApiConfig, createToken, payoutServiceFor, revokeTokensNamed, startApi, type RunningApi } from '../api/index.ts';
 import { startBroker, type BrokerHandle } from '../broker/index.ts';
 import { startGateway, parseGatewayConfig, type GatewayHandle } from '../gateway/index.ts';
 import { IngestConfig, startIngest, type IngestHandle, type IngestStats } from '../ingest/index.ts';
@@ -145,7 +145,7 @@ export async function startDemo(input: Partial<DemoConfig> = {}, log: Logger = s
     stops.push(() => closer.stop());
 
     // Tokens printed by an earlier run of the demo stop working now.
-    await db.run("UPDATE api_tokens SET revoked_at = ? WHERE name LIKE 'demo-%' AND revoked_at IS NULL", [new Date().toISOString()]);
+    await revokeTokensNamed(db, 'demo-');
     const tokens = {
       viewer: (await createToken(db, 'viewer', 'demo-viewer')).token,
       finance: (await createToken(db, 'finance', 'demo-finance')).token,

@@ -33,8 +33,8 @@ export function demoSites(sites: number, siteKw: number, inverterKw: number): De
 
 /** Seeds the demo registry into an empty ledger (a ledger that has sites is left as it is). */
 export async function seedDemoRegistry(db: Db, sites: DemoSite[], siteKw: number, households: number, from: string): Promise<void> {
-  const existing = await db.get<{ n: number }>('SELECT COUNT(*) AS n FROM sites');
-  if ((existing?.n ?? 0) > 0) return;
+  const existing = await db.q.selectFrom('sites').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirst();
+  if (Number(existing?.n ?? 0) > 0) return;
   await seedRegistry(
     db,
     sites.map((s, i) => ({

@@ -21,8 +21,12 @@ export class Registry {
   }
 
   async refresh(): Promise<void> {
-    const sites = await this.db.all<{ id: string; time_zone: string }>('SELECT id, time_zone FROM sites');
-    const devices = await this.db.all<{ site_id: string; id: string; kind: 'inverter' | 'meter' }>('SELECT site_id, id, kind FROM devices');
+    const sites = await this.db.q.selectFrom('sites').select(['id', 'time_zone']).execute();
+    const devices = await this.db.q
+      .selectFrom('devices')
+      .select(['site_id', 'id', 'kind'])
+      .$narrowType<{ kind: 'inverter' | 'meter' }>() // the column's CHECK constraint
+      .execute();
     this.sites = new Map(sites.map((s) => [s.id, { timeZone: s.time_zone }]));
     this.devices = new Map(devices.map((d) => [`${d.site_id}/${d.id}`, { kind: d.kind }]));
   }

@@ -1,10 +1,13 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openLedger, type Db } from '../common/ledger/index.ts';
+import type { Insertable } from 'kysely';
 import { addDays, daysFromTo } from '../common/index.ts';
+import { openLedger, type Database, type Db, type SettlementLinesTable, type SettlementsTable } from '../common/ledger/index.ts';
 import { insertRows } from './settle/insert.ts';
-import { LINE_COLUMNS, runSettlement, SETTLEMENT_COLUMNS } from './settle/run.ts';
+import { line, runSettlement, type LineRow, type SettlementRow } from './settle/run.ts';
+
+type Row<T extends keyof Database> = Insertable<Database[T]>;
 
 /**
  * Payout figures (JSON lines):
@@ -31,31 +34,33 @@ async function seed(db: Db, sites: number, households: number, devicesPerSite: n
   let extra = households - per * sites;
   const chunk = 2000;
   for (let s0 = 0; s0 < sites; s0 += chunk) {
-    const siteRows: unknown[][] = [];
-    const tariffRows: unknown[][] = [];
-    const allocRows: unknown[][] = [];
-    const deviceRows: unknown[][] = [];
-    const energyRows: unknown[][] = [];
+    const siteRows: Row<'sites'>[] = [];
+    const tariffRows: Row<'tariffs'>[] = [];
+    const allocRows: Row<'allocations'>[] = [];
+    const deviceRows: Row<'devices'>[] = [];
+    const energyRows: Row<'daily_energy'>[] = [];
     for (let s = s0; s < Math.min(sites, s0 + chunk); s++) {
       const id = `s${String(s).padStart(6, '0')}`;
       const n = per + (extra-- > 0 ? 1 : 0);
-      siteRows.push([id, `Site ${s}`, n * 15_000]);
-      tariffRows.push([id, '2016-01-01', ...RATE]);
-      for (let h = 0; h < n; h++) allocRows.push([`${id}-a${String(h).padStart(3, '0')}`, `${id}-h${h}`, id, h % 10 === 0 ? 4_500 : 3_000, '2016-01-01']);
+      siteRows.push({ id, name: `Site ${s}`, capacity_w: n * 15_000 });
+      tariffRows.push({ site_id: id, valid_from: '2016-01-01', grid_rate: RATE[0]!, subsidy_rate: RATE[1]! });
+      for (let h = 0; h < n; h++) {
+        allocRows.push({ id: `${id}-a${String(h).padStart(3, '0')}`, household_id: `${id}-h${h}`, site_id: id, share_w: h % 10 === 0 ? 4_500 : 3_000, valid_from: '2016-01-01' });
+      }
       for (let d = 0; d < devicesPerSite; d++) {
-        deviceRows.push([id, `inv${d}`, 'inverter']);
-        for (const day of days) energyRows.push([id, `inv${d}`, 'ac_energy_wh', day, 1, 40_000 + ((s * 7 + d * 13 + day.charCodeAt(9)) % 20_000), 'delta', '', 8640, '']);
+        deviceRows.push({ site_id: id, id: `inv${d}`, kind: 'inverter' });
+        for (const day of days) {
+          const energy_wh = 40_000 + ((s * 7 + d * 13 + day.charCodeAt(9)) % 20_000);
+          energyRows.push({ site_id: id, device_id: `inv${d}`, counter: 'ac_energy_wh', day, revision: 1, energy_wh, method: 'delta', flags: '', readings: 8640, computed_at: '' });
+        }
       }
     }
     await db.transaction(async (tx) => {
-      await tx.runMany('INSERT INTO sites (id, name, capacity_w) VALUES (?, ?, ?)', siteRows);
-      await tx.runMany('INSERT INTO tariffs (site_id, valid_from, grid_rate, subsidy_rate) VALUES (?, ?, ?, ?)', tariffRows);
-      await tx.runMany('INSERT INTO allocations (id, household_id, site_id, share_w, valid_from) VALUES (?, ?, ?, ?, ?)', allocRows);
-      await tx.runMany('INSERT INTO devices (site_id, id, kind) VALUES (?, ?, ?)', deviceRows);
-      await tx.runMany(
-        'INSERT INTO daily_energy (site_id, device_id, counter, day, revision, energy_wh, method, flags, readings, computed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
-        energyRows,
-      );
+      await insertRows(tx.q, 'sites', siteRows);
+      await insertRows(tx.q, 'tariffs', tariffRows);
+      await insertRows(tx.q, 'allocations', allocRows);
+      await insertRows(tx.q, 'devices', deviceRows);
+      await insertRows(tx.q, 'daily_energy', energyRows);
     });
   }
   await db.exec('PRAGMA foreign_keys = ON');
@@ -68,18 +73,37 @@ async function bareInsert(db: Db, settlements: number, linesPerSettlement: numbe
   const [, ms] = await timed(async () => {
     const batch = 600;
     for (let s0 = 0; s0 < settlements; s0 += batch) {
-      const sRows: unknown[][] = [];
-      const lRows: unknown[][] = [];
+      const sRows: SettlementRow[] = [];
+      const lRows: LineRow[] = [];
       for (let s = s0; s < Math.min(settlements, s0 + batch); s++) {
         const site = `s${String(s).padStart(6, '0')}`;
         const id = `${site}/2017-06-01/v1`;
-        sRows.push([id, site, '2017-06-01', 1, null, 'x'.repeat(40), 1_000_000, 'inverters', '', 100_000, ...RATE, 45_300, 52_700, 98_000, 'run', '2017-06-02T00:00:00Z']);
+        sRows.push({
+          id,
+          site_id: site,
+          day: '2017-06-01',
+          version: 1,
+          corrects_id: null,
+          inputs_hash: 'x'.repeat(40),
+          energy_wh: 1_000_000,
+          energy_source: 'inverters',
+          flags: '',
+          capacity_w: 100_000,
+          grid_rate: RATE[0]!,
+          subsidy_rate: RATE[1]!,
+          grid_fen: 45_300,
+          subsidy_fen: 52_700,
+          revenue_fen: 98_000,
+          run_id: 'run',
+          posted_at: '2017-06-02T00:00:00Z',
+        });
         const n = linesPerSettlement[s] ?? 0;
-        for (let l = 0; l < n; l++) lRows.push([id, l === n - 1 ? '' : `${site}-a${String(l).padStart(3, '0')}`, `${site}-h${l}`, 3000, 'daily', 453, 527, 980, '2017-06']);
+        for (let l = 0; l < n; l++) lRows.push(line(id, l === n - 1 ? '' : `${site}-a${String(l).padStart(3, '0')}`, `${site}-h${l}`, 3000, 'daily', 453, 527, '2017-06'));
       }
       await db.transaction(async (tx) => {
-        await insertRows(tx, 'bare_settlements', SETTLEMENT_COLUMNS, sRows);
-        await insertRows(tx, 'bare_lines', LINE_COLUMNS, lRows);
+        const bare = tx.q.withTables<{ bare_settlements: SettlementsTable; bare_lines: SettlementLinesTable }>();
+        await insertRows(bare, 'bare_settlements', sRows);
+        await insertRows(bare, 'bare_lines', lRows);
       });
     }
   });
@@ -94,7 +118,12 @@ async function national(): Promise<void> {
   const [, seedMs] = await timed(() => seed(db, sites, households, 1, [day]));
   const [r, ms] = await timed(() => runSettlement(db, { from: day, to: day, batchSiteDays: 600 }));
   const [again, rerunMs] = await timed(() => runSettlement(db, { from: day, to: day, batchSiteDays: 600 }));
-  const per = await db.all<{ n: number }>('SELECT COUNT(*) AS n FROM settlement_lines GROUP BY settlement_id ORDER BY settlement_id');
+  const per = await db.q
+    .selectFrom('settlement_lines')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .groupBy('settlement_id')
+    .orderBy('settlement_id')
+    .execute();
   const bareMs = await bareInsert(db, r.posted, per.map((p) => p.n));
   console.log(
     JSON.stringify({
@@ -124,9 +153,21 @@ async function county(): Promise<void> {
   const [first, firstMs] = await timed(() => runSettlement(db, { from: days[0]!, to: days.at(-1)! }));
   const [rerun, rerunMs] = await timed(() => runSettlement(db, { from: days[0]!, to: days.at(-1)! }));
   // one late revision per site in March: the re-run posts those as adjustments
-  await db.runMany(
-    "INSERT INTO daily_energy (site_id, device_id, counter, day, revision, energy_wh, method, flags, readings, computed_at) VALUES (?, 'inv0', 'ac_energy_wh', ?, 2, 99999, 'delta', 'late', 1, '')",
-    Array.from({ length: 150 }, (_, s) => [`s${String(s).padStart(6, '0')}`, addDays('2017-03-01', s % 28)]),
+  await insertRows(
+    db.q,
+    'daily_energy',
+    Array.from({ length: 150 }, (_, s) => ({
+      site_id: `s${String(s).padStart(6, '0')}`,
+      device_id: 'inv0',
+      counter: 'ac_energy_wh',
+      day: addDays('2017-03-01', s % 28),
+      revision: 2,
+      energy_wh: 99999,
+      method: 'delta',
+      flags: 'late',
+      readings: 1,
+      computed_at: '',
+    })),
   );
   const [late, lateMs] = await timed(() => runSettlement(db, { from: days[0]!, to: days.at(-1)! }));
   console.log(

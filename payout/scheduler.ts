@@ -44,7 +44,10 @@ export function startScheduler(db: Db, opts: SchedulerOptions = {}): Scheduler {
     if (running) return running;
     running = (async () => {
       const yesterday = addDays(todayIn(timeZone), -1);
-      const last = await db.get<{ to_day: string | null }>('SELECT MAX(to_day) AS to_day FROM settlement_runs');
+      const last = await db.q
+        .selectFrom('settlement_runs')
+        .select((eb) => eb.fn.max('to_day').as('to_day'))
+        .executeTakeFirst();
       const from = last?.to_day ? addDays(last.to_day, 1) : (opts.catchUpFrom ?? yesterday);
       if (from > yesterday) return undefined;
       try {

@@ -24,29 +24,36 @@ export async function createToken(db: Db, role: Role, name: string, now = new Da
   }
   const token = TOKEN_PREFIX + randomBytes(32).toString('base64url');
   const owner: TokenOwner = { id: randomUUID(), name, role };
-  await db.run('INSERT INTO api_tokens (id, name, role, token_sha256, created_at) VALUES (?, ?, ?, ?, ?)', [
-    owner.id,
-    name,
-    role,
-    hashToken(token),
-    now.toISOString(),
-  ]);
+  await db.q.insertInto('api_tokens').values({ id: owner.id, name, role, token_sha256: hashToken(token), created_at: now.toISOString() }).execute();
   return { token, owner };
 }
 
 export async function revokeToken(db: Db, id: string, now = new Date()): Promise<boolean> {
-  const { changes } = await db.run('UPDATE api_tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL', [now.toISOString(), id]);
-  return changes > 0;
+  const r = await db.q.updateTable('api_tokens').set({ revoked_at: now.toISOString() }).where('id', '=', id).where('revoked_at', 'is', null).executeTakeFirst();
+  return Number(r.numUpdatedRows) > 0;
+}
+
+/** Revokes every active token whose name starts with `prefix` (the demo's tokens of an earlier run); returns how many. */
+export async function revokeTokensNamed(db: Db, prefix: string, now = new Date()): Promise<number> {
+  const r = await db.q
+    .updateTable('api_tokens')
+    .set({ revoked_at: now.toISOString() })
+    .where((eb) => eb(eb.fn<string>('substr', ['name', eb.lit(1), eb.lit(prefix.length)]), '=', prefix))
+    .where('revoked_at', 'is', null)
+    .executeTakeFirst();
+  return Number(r.numUpdatedRows);
 }
 
 /** The token's owner, or undefined for an unknown or revoked token. */
 export async function verifyToken(db: Db, token: string): Promise<TokenOwner | undefined> {
   if (!token.startsWith(TOKEN_PREFIX) || token.length > 200) return undefined;
   const hash = hashToken(token);
-  const row = await db.get<{ id: string; name: string; role: Role; token_sha256: string; revoked_at: string | null }>(
-    'SELECT id, name, role, token_sha256, revoked_at FROM api_tokens WHERE token_sha256 = ?',
-    [hash],
-  );
+  const row = await db.q
+    .selectFrom('api_tokens')
+    .select(['id', 'name', 'role', 'token_sha256', 'revoked_at'])
+    .where('token_sha256', '=', hash)
+    .$narrowType<{ role: Role }>() // the column's CHECK constraint
+    .executeTakeFirst();
   if (!row || row.revoked_at !== null) return undefined;
   // The lookup already matched; the constant-time compare keeps the check itself free of timing leaks.
   if (!timingSafeEqual(Buffer.from(row.token_sha256, 'hex'), Buffer.from(hash, 'hex'))) return undefined;

@@ -21,12 +21,18 @@ interface ReadRow {
  * newest day there, so a simulated clock works too. Returns the devices seeded.
  */
 export async function seedEnergyToday(db: Db, store: LiveStatusStore, timeZoneOf: (site: string) => string): Promise<number> {
-  const newest = await db.get<{ slot: number | null }>('SELECT MAX(slot) AS slot FROM counter_reads');
+  const newest = await db.q
+    .selectFrom('counter_reads')
+    .select((eb) => eb.fn.max<number | null>('slot').as('slot'))
+    .executeTakeFirst();
   if (newest?.slot === null || newest?.slot === undefined) return 0;
-  const rows = await db.all<ReadRow>(
-    "SELECT site_id, device_id, counter, first_ts, first_wh, last_ts, last_wh FROM counter_reads WHERE slot >= ? AND counter IN ('ac_energy_wh', 'export_energy_wh') ORDER BY slot",
-    [newest.slot - SLOTS_PER_DAY - 1],
-  );
+  const rows: ReadRow[] = await db.q
+    .selectFrom('counter_reads')
+    .select(['site_id', 'device_id', 'counter', 'first_ts', 'first_wh', 'last_ts', 'last_wh'])
+    .where('slot', '>=', newest.slot - SLOTS_PER_DAY - 1)
+    .where('counter', 'in', ['ac_energy_wh', 'export_energy_wh'])
+    .orderBy('slot')
+    .execute();
   const byDevice = new Map<string, ReadRow[]>();
   for (const r of rows) {
     const key = `${r.site_id}\u0000${r.device_id}\u0000${r.counter}`;

@@ -1,7 +1,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import type { ApiContext } from '../context.ts';
-import { Where, pageOf } from '../query.ts';
+import { given, pageOf } from '../query.ts';
 import { Page, Pagination, authErrors } from '../schemas.ts';
 
 const AuditEntry = Type.Object({
@@ -19,6 +19,14 @@ export function auditRoutes(app: FastifyInstance, ctx: ApiContext): void {
     '/audit',
     { config: { permission: 'registry' }, schema: { tags: ['registry'], summary: 'Audit log: who changed what, when (admin)', querystring: AuditQuery, response: { 200: Page(AuditEntry), ...authErrors } } },
     async (req) =>
-      pageOf(ctx.db, 'at, actor, role, action, target, details', 'audit_log', new Where().add('actor = ?', req.query.actor).add('action = ?', req.query.action), 'at DESC', req.query),
+      pageOf(
+        ctx.db.q
+          .selectFrom('audit_log')
+          .select(['at', 'actor', 'role', 'action', 'target', 'details'])
+          .$if(given(req.query.actor), (b) => b.where('actor', '=', req.query.actor!))
+          .$if(given(req.query.action), (b) => b.where('action', '=', req.query.action!))
+          .orderBy('at', 'desc'),
+        req.query,
+      ),
   );
 }

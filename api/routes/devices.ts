@@ -1,10 +1,10 @@
 import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import { DeviceHealth, GatewayClockStatus } from '../../common/contract.ts';
-import { SunshareError } from '../../common/errors.ts';
 import { audit } from '../audit.ts';
 import type { ApiContext } from '../context.ts';
-import { Where } from '../query.ts';
+import { createDevice } from '../../payout/index.ts';
+import { given } from '../query.ts';
 import { ErrorResponse, IdParam, Page, Pagination, authErrors } from '../schemas.ts';
 
 interface DeviceRow {
@@ -16,6 +16,7 @@ interface DeviceRow {
   profile: string | null;
   serial: string | null;
 }
+const DEVICE_COLUMNS = ['site_id', 'id', 'kind', 'revenue_meter', 'rated_power_w', 'profile', 'serial'] as const;
 
 const Device = Type.Object({
   site: Type.String(),
@@ -96,11 +97,15 @@ export function deviceRoutes(app: FastifyInstance, ctx: ApiContext): void {
     },
     async (req) => {
       const { limit, offset, site, kind, health } = req.query;
-      const where = new Where().add('site_id = ?', site).add('kind = ?', kind);
-      const rows = await ctx.db.all<DeviceRow>(
-        `SELECT site_id, id, kind, revenue_meter, rated_power_w, profile, serial FROM devices ${where} ORDER BY site_id, id`,
-        where.params,
-      );
+      const rows = await ctx.db.q
+        .selectFrom('devices')
+        .select(DEVICE_COLUMNS)
+        .$if(given(site), (b) => b.where('site_id', '=', site!))
+        .$if(given(kind), (b) => b.where('kind', '=', kind!))
+        .orderBy('site_id')
+        .orderBy('id')
+        .$narrowType<{ kind: DeviceRow['kind'] }>() // the column's CHECK constraint
+        .execute();
       let items = rows.map(withLive);
       if (health) items = items.filter((d) => d.health === health);
       return { items: items.slice(offset, offset + limit), total: items.length, limit, offset };
@@ -123,28 +128,26 @@ export function deviceRoutes(app: FastifyInstance, ctx: ApiContext): void {
       const b = req.body;
       const site = req.params.id;
       await ctx.db.transaction(async (tx) => {
-        if (!(await tx.get('SELECT id FROM sites WHERE id = ?', [site]))) {
-          throw new SunshareError('SITE_NOT_FOUND', `there is no site "${site}"; register it first with POST /sites`);
-        }
-        if (await tx.get('SELECT id FROM devices WHERE site_id = ? AND id = ?', [site, b.id])) {
-          throw new SunshareError('DEVICE_EXISTS', `device "${b.id}" already exists at site "${site}"`);
-        }
-        await tx.run('INSERT INTO devices (site_id, id, kind, revenue_meter, rated_power_w, profile, serial) VALUES (?, ?, ?, ?, ?, ?, ?)', [
-          site,
-          b.id,
-          b.kind,
-          b.revenueMeter ? 1 : 0,
-          b.ratedPowerW ?? null,
-          b.profile ?? null,
-          b.serial ?? null,
-        ]);
+        // payout/registry owns the devices table (SITE_NOT_FOUND 404, DEVICE_EXISTS 409)
+        await createDevice(tx, {
+          site_id: site,
+          id: b.id,
+          kind: b.kind,
+          revenue_meter: b.revenueMeter ? 1 : 0,
+          rated_power_w: b.ratedPowerW ?? null,
+          profile: b.profile ?? null,
+          serial: b.serial ?? null,
+        });
         await audit(tx, req, 'device.create', `${site}/${b.id}`, b);
       });
-      const row = await ctx.db.get<DeviceRow>('SELECT site_id, id, kind, revenue_meter, rated_power_w, profile, serial FROM devices WHERE site_id = ? AND id = ?', [
-        site,
-        b.id,
-      ]);
-      return reply.status(201).send(withLive(row!));
+      const row = await ctx.db.q
+        .selectFrom('devices')
+        .select(DEVICE_COLUMNS)
+        .where('site_id', '=', site)
+        .where('id', '=', b.id)
+        .$narrowType<{ kind: DeviceRow['kind'] }>()
+        .executeTakeFirstOrThrow();
+      return reply.status(201).send(withLive(row));
     },
   );
 

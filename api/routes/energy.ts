@@ -1,7 +1,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import type { ApiContext } from '../context.ts';
-import { Where, pageOf } from '../query.ts';
+import { given, pageOf } from '../query.ts';
 import { Day, IdParam, Page, Pagination, authErrors } from '../schemas.ts';
 
 const DailyEnergy = Type.Object({
@@ -38,13 +38,18 @@ export function energyRoutes(app: FastifyInstance, ctx: ApiContext): void {
     },
     async (req) => {
       const q = req.query;
-      const where = new Where().add('site_id = ?', q.site).add('device_id = ?', q.device).add('day >= ?', q.from).add('day <= ?', q.to);
-      return pageOf<Static<typeof DailyEnergy>>(
-        ctx.db,
-        'site_id AS site, device_id AS device, counter, day, revision, energy_wh AS "energyWh", method, flags, readings',
-        'daily_energy_current',
-        where,
-        'day DESC, site_id, device_id, counter',
+      return pageOf(
+        ctx.db.q
+          .selectFrom('daily_energy_current')
+          .select(['site_id as site', 'device_id as device', 'counter', 'day', 'revision', 'energy_wh as energyWh', 'method', 'flags', 'readings'])
+          .$if(given(q.site), (b) => b.where('site_id', '=', q.site!))
+          .$if(given(q.device), (b) => b.where('device_id', '=', q.device!))
+          .$if(given(q.from), (b) => b.where('day', '>=', q.from!))
+          .$if(given(q.to), (b) => b.where('day', '<=', q.to!))
+          .orderBy('day', 'desc')
+          .orderBy('site_id')
+          .orderBy('device_id')
+          .orderBy('counter'),
         q,
       );
     },

@@ -4,7 +4,7 @@ import { SunshareError } from '../../common/errors.ts';
 import { audit } from '../audit.ts';
 import type { ApiContext } from '../context.ts';
 import type { PayoutService } from '../payout-service.ts';
-import { Where, pageOf } from '../query.ts';
+import { given, pageOf } from '../query.ts';
 import { Day, ErrorResponse, IdParam, Page, Pagination, authErrors } from '../schemas.ts';
 
 const Settlement = Type.Object({
@@ -77,11 +77,29 @@ export function payoutRoutes(app: FastifyInstance, ctx: ApiContext): void {
     async (req) => {
       const q = req.query;
       return pageOf(
-        ctx.db,
-        'id, site_id AS site, day, version, corrects_id AS "correctsId", energy_wh AS "energyWh", energy_source AS "energySource", flags, revenue_fen AS "revenueFen", grid_fen AS "gridFen", subsidy_fen AS "subsidyFen", run_id AS "runId", posted_at AS "postedAt"',
-        'settlements',
-        new Where().add('site_id = ?', q.site).add('day >= ?', q.from).add('day <= ?', q.to),
-        'day DESC, site_id, version',
+        ctx.db.q
+          .selectFrom('settlements')
+          .select([
+            'id',
+            'site_id as site',
+            'day',
+            'version',
+            'corrects_id as correctsId',
+            'energy_wh as energyWh',
+            'energy_source as energySource',
+            'flags',
+            'revenue_fen as revenueFen',
+            'grid_fen as gridFen',
+            'subsidy_fen as subsidyFen',
+            'run_id as runId',
+            'posted_at as postedAt',
+          ])
+          .$if(given(q.site), (b) => b.where('site_id', '=', q.site!))
+          .$if(given(q.from), (b) => b.where('day', '>=', q.from!))
+          .$if(given(q.to), (b) => b.where('day', '<=', q.to!))
+          .orderBy('day', 'desc')
+          .orderBy('site_id')
+          .orderBy('version'),
         q,
       );
     },
@@ -95,11 +113,11 @@ export function payoutRoutes(app: FastifyInstance, ctx: ApiContext): void {
     },
     async (req) =>
       pageOf(
-        ctx.db,
-        'id, from_day AS "from", to_day AS "to", started_at AS "startedAt", finished_at AS "finishedAt", posted, unchanged, skipped',
-        'settlement_runs',
-        new Where(),
-        'finished_at DESC, id',
+        ctx.db.q
+          .selectFrom('settlement_runs')
+          .select(['id', 'from_day as from', 'to_day as to', 'started_at as startedAt', 'finished_at as finishedAt', 'posted', 'unchanged', 'skipped'])
+          .orderBy('finished_at', 'desc')
+          .orderBy('id'),
         req.query,
       ),
   );

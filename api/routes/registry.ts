@@ -2,7 +2,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import type { ApiContext } from '../context.ts';
 import { maskAccount, maskIdCard, maskName } from '../mask.ts';
-import { Where, pageOf } from '../query.ts';
+import { given, pageOf } from '../query.ts';
 import { Day, IdParam, Page, Pagination, authErrors } from '../schemas.ts';
 
 const Household = Type.Object({
@@ -41,13 +41,14 @@ export function registryRoutes(app: FastifyInstance, ctx: ApiContext): void {
     '/households',
     { config: read, schema: { tags: ['registry'], summary: 'Households, personal data masked', querystring: HouseholdQuery, response: { 200: Page(Household), ...authErrors } } },
     async (req) => {
-      const where = new Where().add('town = ?', req.query.town).add('village = ?', req.query.village);
-      const page = await pageOf<{ id: string; name: string; town: string; village: string; id_card: string; bank_account: string }>(
-        ctx.db,
-        'id, name, town, village, id_card, bank_account',
-        'households',
-        where,
-        'id',
+      const { town, village } = req.query;
+      const page = await pageOf(
+        ctx.db.q
+          .selectFrom('households')
+          .select(['id', 'name', 'town', 'village', 'id_card', 'bank_account'])
+          .$if(given(town), (b) => b.where('town', '=', town!))
+          .$if(given(village), (b) => b.where('village', '=', village!))
+          .orderBy('id'),
         req.query,
       );
       return {
@@ -72,17 +73,16 @@ export function registryRoutes(app: FastifyInstance, ctx: ApiContext): void {
     },
     async (req) => {
       const q = req.query;
-      const where = new Where()
-        .add('site_id = ?', q.site)
-        .add('household_id = ?', q.household)
-        .add('valid_from <= ?', q.on)
-        .add('(valid_to IS NULL OR valid_to >= ?)', q.on);
       return pageOf(
-        ctx.db,
-        'id, household_id AS household, site_id AS site, share_w AS "shareW", valid_from AS "validFrom", valid_to AS "validTo", reason',
-        'allocations',
-        where,
-        'site_id, valid_from, id',
+        ctx.db.q
+          .selectFrom('allocations')
+          .select(['id', 'household_id as household', 'site_id as site', 'share_w as shareW', 'valid_from as validFrom', 'valid_to as validTo', 'reason'])
+          .$if(given(q.site), (b) => b.where('site_id', '=', q.site!))
+          .$if(given(q.household), (b) => b.where('household_id', '=', q.household!))
+          .$if(given(q.on), (b) => b.where('valid_from', '<=', q.on!).where((eb) => eb.or([eb('valid_to', 'is', null), eb('valid_to', '>=', q.on!)])))
+          .orderBy('site_id')
+          .orderBy('valid_from')
+          .orderBy('id'),
         q,
       );
     },
@@ -93,11 +93,12 @@ export function registryRoutes(app: FastifyInstance, ctx: ApiContext): void {
     { config: read, schema: { tags: ['registry'], summary: 'Feed-in tariffs by site and date range', querystring: TariffQuery, response: { 200: Page(Tariff), ...authErrors } } },
     async (req) =>
       pageOf(
-        ctx.db,
-        'site_id AS site, valid_from AS "validFrom", valid_to AS "validTo", grid_rate AS "gridRate", subsidy_rate AS "subsidyRate"',
-        'tariffs',
-        new Where().add('site_id = ?', req.query.site),
-        'site_id, valid_from',
+        ctx.db.q
+          .selectFrom('tariffs')
+          .select(['site_id as site', 'valid_from as validFrom', 'valid_to as validTo', 'grid_rate as gridRate', 'subsidy_rate as subsidyRate'])
+          .$if(given(req.query.site), (b) => b.where('site_id', '=', req.query.site!))
+          .orderBy('site_id')
+          .orderBy('valid_from'),
         req.query,
       ),
   );

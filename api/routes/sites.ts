@@ -3,9 +3,11 @@ import type { FastifyInstance } from 'fastify';
 import { SunshareError } from '../../common/errors.ts';
 import { audit } from '../audit.ts';
 import { expectedDayWh } from '../expected.ts';
-import { checkTimeZone, DEFAULT_TIME_ZONE, localDay } from '../../common/index.ts';
+import { DEFAULT_TIME_ZONE, localDay } from '../../common/index.ts';
 import type { ApiContext } from '../context.ts';
-import { Where } from '../query.ts';
+import type { Db } from '../../common/ledger/index.ts';
+import { createSite, updateSite, type SiteChange } from '../../payout/index.ts';
+import { given } from '../query.ts';
 import { IdParam, Page, Pagination, authErrors, ErrorResponse } from '../schemas.ts';
 
 interface SiteRow {
@@ -59,7 +61,7 @@ const SiteBody = Type.Object(
 );
 const SitePatch = Type.Partial(Type.Omit(SiteBody, ['id']), { additionalProperties: false, minProperties: 1 });
 
-const COLUMNS = 'id, name, town, village, capacity_w, time_zone, latitude, longitude, commissioned_on';
+const COLUMNS = ['id', 'name', 'town', 'village', 'capacity_w', 'time_zone', 'latitude', 'longitude', 'commissioned_on'] as const;
 
 export function siteRoutes(app: FastifyInstance, ctx: ApiContext): void {
   const withLive = (row: SiteRow): Static<typeof SiteStatus> => {
@@ -81,8 +83,8 @@ export function siteRoutes(app: FastifyInstance, ctx: ApiContext): void {
       expectedTodayWh: expectedDayWh(row.capacity_w, ctx.expectedYieldKwhPerKwp, day, row.latitude, row.longitude),
     };
   };
-  const getSite = async (id: string) => {
-    const row = await ctx.db.get<SiteRow>(`SELECT ${COLUMNS} FROM sites WHERE id = ?`, [id]);
+  const getSite = async (id: string, db: Db = ctx.db): Promise<SiteRow> => {
+    const row = await db.q.selectFrom('sites').select(COLUMNS).where('id', '=', id).executeTakeFirst();
     if (!row) throw new SunshareError('SITE_NOT_FOUND', `there is no site "${id}"; GET /sites lists them`);
     return row;
   };
@@ -100,9 +102,14 @@ export function siteRoutes(app: FastifyInstance, ctx: ApiContext): void {
     },
     async (req) => {
       const { limit, offset, town, village, status } = req.query;
-      const where = new Where().add('town = ?', town).add('village = ?', village);
       // The live filter needs every matching site's status, so it pages in memory (150 sites in a county).
-      const rows = await ctx.db.all<SiteRow>(`SELECT ${COLUMNS} FROM sites ${where} ORDER BY id`, where.params);
+      const rows = await ctx.db.q
+        .selectFrom('sites')
+        .select(COLUMNS)
+        .$if(given(town), (b) => b.where('town', '=', town!))
+        .$if(given(village), (b) => b.where('village', '=', village!))
+        .orderBy('id')
+        .execute();
       let items = rows.map(withLive);
       if (status) items = items.filter((s) => s.online === (status === 'online'));
       return { items: items.slice(offset, offset + limit), total: items.length, limit, offset };
@@ -141,7 +148,7 @@ export function siteRoutes(app: FastifyInstance, ctx: ApiContext): void {
       },
     },
     async () => {
-      const ids = (await ctx.db.all<{ id: string }>('SELECT id FROM sites ORDER BY id')).map((r) => r.id);
+      const ids = (await ctx.db.q.selectFrom('sites').select('id').orderBy('id').execute()).map((r) => r.id);
       return { items: ids.map((site) => ({ site, ...ctx.live.curve(site) })) };
     },
   );
@@ -154,15 +161,19 @@ export function siteRoutes(app: FastifyInstance, ctx: ApiContext): void {
     },
     async (req, reply) => {
       const b = req.body;
-      if (b.timeZone !== undefined) checkTimeZone(b.timeZone, 'timeZone', 'REQUEST_INVALID');
       await ctx.db.transaction(async (tx) => {
-        if (await tx.get('SELECT id FROM sites WHERE id = ?', [b.id])) {
-          throw new SunshareError('SITE_EXISTS', `site "${b.id}" already exists; PATCH /sites/${b.id} changes it`);
-        }
-        await tx.run(
-          'INSERT INTO sites (id, name, town, village, capacity_w, time_zone, latitude, longitude, commissioned_on) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
-          [b.id, b.name, b.town ?? '', b.village ?? '', b.capacityW, b.timeZone ?? DEFAULT_TIME_ZONE, b.latitude ?? null, b.longitude ?? null, b.commissionedOn ?? null],
-        );
+        // payout/registry owns the sites table and checks the row (SITE_EXISTS 409, SITE_TIME_ZONE_INVALID 400)
+        await createSite(tx, {
+          id: b.id,
+          name: b.name,
+          town: b.town ?? '',
+          village: b.village ?? '',
+          capacity_w: b.capacityW,
+          time_zone: b.timeZone ?? DEFAULT_TIME_ZONE,
+          latitude: b.latitude ?? null,
+          longitude: b.longitude ?? null,
+          commissioned_on: b.commissionedOn ?? null,
+        });
         await audit(tx, req, 'site.create', b.id, b);
       });
       return reply.status(201).send(withLive(await getSite(b.id)));
@@ -178,25 +189,26 @@ export function siteRoutes(app: FastifyInstance, ctx: ApiContext): void {
         summary: 'Change a site (admin; audited)',
         params: Type.Object({ id: IdParam }),
         body: SitePatch,
-        response: { 200: SiteStatus, 404: ErrorResponse, ...authErrors },
+        response: { 200: SiteStatus, 404: ErrorResponse, 409: ErrorResponse, ...authErrors },
       },
     },
     async (req) => {
-      const columns: Record<string, string> = {
-        name: 'name',
-        town: 'town',
-        village: 'village',
-        capacityW: 'capacity_w',
-        timeZone: 'time_zone',
-        latitude: 'latitude',
-        longitude: 'longitude',
-        commissionedOn: 'commissioned_on',
+      const b = req.body;
+      const change: SiteChange = {
+        name: b.name,
+        town: b.town,
+        village: b.village,
+        capacity_w: b.capacityW,
+        time_zone: b.timeZone,
+        latitude: b.latitude,
+        longitude: b.longitude,
+        commissioned_on: b.commissionedOn,
       };
-      if (req.body.timeZone !== undefined) checkTimeZone(req.body.timeZone, 'timeZone', 'REQUEST_INVALID');
-      const set = Object.entries(req.body).filter(([k, v]) => columns[k] && v !== undefined);
+      for (const k of Object.keys(change) as (keyof SiteChange)[]) if (change[k] === undefined) delete change[k];
       await ctx.db.transaction(async (tx) => {
-        const before = await getSite(req.params.id);
-        await tx.run(`UPDATE sites SET ${set.map(([k]) => `${columns[k]} = ?`).join(', ')} WHERE id = ?`, [...set.map(([, v]) => v), req.params.id]);
+        const before = await getSite(req.params.id, tx);
+        // payout/registry owns the sites table and checks the change (SITE_TIME_ZONE_INVALID 400, SITE_CAPACITY_BELOW_ALLOCATED 409)
+        await updateSite(tx, req.params.id, change);
         await audit(tx, req, 'site.update', req.params.id, { before, change: req.body });
       });
       return withLive(await getSite(req.params.id));

@@ -1,5 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
+import { sql } from 'kysely';
 import type { ApiContext } from '../context.ts';
 
 const startedAt = Date.now();
@@ -20,7 +21,7 @@ export function systemRoutes(app: FastifyInstance, ctx: ApiContext): void {
     },
     async (_req, reply) => {
       try {
-        await ctx.db.get('SELECT 1 AS ok');
+        await sql`SELECT 1`.execute(ctx.db.q);
       } catch (err) {
         return reply.status(503).send({ status: 'failing', ledger: ctx.db.dialect, reason: `ledger does not answer: ${(err as Error).message}` });
       }

@@ -46,6 +46,21 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
       expect(await db.get('SELECT id FROM sites WHERE id = ?', ['s2'])).toBeUndefined();
     });
 
+    it('runs typed queries on the transaction, nested ones joining the outer', async () => {
+      await expect(
+        db.transaction(async (tx) => {
+          await tx.q.insertInto('sites').values({ id: 's3', name: 'Site 3', capacity_w: 5_000_000_000_000 }).execute();
+          await tx.transaction(async (inner) => {
+            expect(await inner.q.selectFrom('sites').select('capacity_w').where('id', '=', 's3').executeTakeFirst()).toEqual({ capacity_w: 5_000_000_000_000 });
+          });
+          throw new Error('roll back');
+        }),
+      ).rejects.toThrow('roll back');
+      expect(await db.q.selectFrom('sites').select('id').where('id', '=', 's3').executeTakeFirst()).toBeUndefined();
+      const { n } = await db.q.selectFrom('sites').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+      expect(n).toBe(1);
+    });
+
     it('inserts many rows in one call', async () => {
       const rows = Array.from({ length: 50 }, (_, i) => ['s1', `inv${i}`, 'inverter']);
       const { changes } = await db.runMany('INSERT INTO devices (site_id, id, kind) VALUES (?, ?, ?)', rows);

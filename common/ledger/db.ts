@@ -1,6 +1,8 @@
 import Database from 'better-sqlite3';
+import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
 import pg from 'pg';
 import { SunshareError } from '../errors.ts';
+import type { Database as Schema } from './schema.ts';
 
 /**
  * The ledger's database, SQLite (a file, the default) or PostgreSQL (a
@@ -11,12 +13,23 @@ import { SunshareError } from '../errors.ts';
  * Portable SQL here means: TEXT, BIGINT, INTEGER, DOUBLE PRECISION; dates as
  * 'YYYY-MM-DD' TEXT and instants as ISO-8601 TEXT or epoch-ms BIGINT;
  * ON CONFLICT ... DO NOTHING/UPDATE; RETURNING.
+ *
+ * Queries go through `db.q`, a Kysely query builder typed by the generated
+ * `schema.ts` (see schema-gen.ts), so every table and column is checked at
+ * compile time. Inside `db.transaction(fn)`, use the `tx.q` handed to `fn`
+ * (never Kysely's own `q.transaction()`, which neither joins an outer
+ * transaction nor takes SQLite's transaction queue). The untyped
+ * `all/get/run/runMany/exec` remain for migrations and test set-up.
  */
 export type Dialect = 'sqlite' | 'postgres';
 export type Params = readonly unknown[];
 
+export type Ledger = Kysely<Schema>;
+
 export interface Db {
   readonly dialect: Dialect;
+  /** The typed query builder on this connection (inside a transaction: on the transaction). */
+  readonly q: Ledger;
   all<T = Record<string, unknown>>(sql: string, params?: Params): Promise<T[]>;
   get<T = Record<string, unknown>>(sql: string, params?: Params): Promise<T | undefined>;
   run(sql: string, params?: Params): Promise<{ changes: number }>;
@@ -79,17 +92,23 @@ function openSqlite(file: string): Db {
   const prepare = (sql: string) => {
     let s = stmts.get(sql);
     if (!s) {
+      // Kysely's multi-row inserts make many texts: a bounded cache
+      if (stmts.size >= 1000) stmts.clear();
       s = sqlite.prepare(sql);
       stmts.set(sql, s);
     }
     return s;
   };
+  // Kysely runs on the same single connection (inside db.transaction its queries join the open
+  // transaction), through the same prepared-statement cache.
+  const q = new Kysely<Schema>({ dialect: new SqliteDialect({ database: { prepare, close: () => sqlite.close() } }) });
   // One connection: transactions are serialized so two async callers never interleave inside one.
   let queue: Promise<unknown> = Promise.resolve();
   let depth = 0;
 
   const db: Db = {
     dialect: 'sqlite',
+    q,
     async all<T>(sql: string, params: Params = []) {
       return prepare(sql).all(...sqliteParams(params)) as T[];
     },
@@ -137,7 +156,7 @@ function openSqlite(file: string): Db {
     },
     async close() {
       await queue;
-      sqlite.close();
+      await q.destroy(); // closes the better-sqlite3 connection
     },
   };
   return db;
@@ -145,10 +164,20 @@ function openSqlite(file: string): Db {
 
 type PgQueryable = pg.Pool | pg.PoolClient;
 
-function pgDb(q: PgQueryable, inTx: boolean, pool: pg.Pool): Db {
+/** Kysely on one transaction's client: every query runs on it, releasing is the transaction's business. */
+function kyselyOnClient(client: pg.PoolClient): Ledger {
+  const pool = {
+    connect: async () => ({ query: client.query.bind(client), release: () => undefined }),
+    end: async () => undefined,
+  };
+  return new Kysely<Schema>({ dialect: new PostgresDialect({ pool: pool as unknown as pg.Pool }) });
+}
+
+function pgDb(q: PgQueryable, inTx: boolean, pool: pg.Pool, kysely: Ledger): Db {
   const query = async (sql: string, params: Params) => q.query(toPgPlaceholders(sql), params as unknown[]);
   const db: Db = {
     dialect: 'postgres',
+    q: kysely,
     async all<T>(sql: string, params: Params = []) {
       return (await query(sql, params)).rows as T[];
     },
@@ -176,7 +205,7 @@ function pgDb(q: PgQueryable, inTx: boolean, pool: pg.Pool): Db {
       const client = await pool.connect();
       try {
         await client.query('BEGIN');
-        const result = await fn(pgDb(client, true, pool));
+        const result = await fn(pgDb(client, true, pool, kyselyOnClient(client)));
         await client.query('COMMIT');
         return result;
       } catch (err) {
@@ -187,7 +216,7 @@ function pgDb(q: PgQueryable, inTx: boolean, pool: pg.Pool): Db {
       }
     },
     async close() {
-      if (!inTx) await pool.end();
+      if (!inTx) await kysely.destroy(); // ends the pool
     },
   };
   return db;
@@ -201,5 +230,5 @@ async function openPostgres(url: string): Promise<Db> {
     await pool.end().catch(() => undefined);
     throw new SunshareError('LEDGER_OPEN_FAILED', `cannot connect to PostgreSQL ledger: ${(err as Error).message}`, { cause: err });
   }
-  return pgDb(pool, false, pool);
+  return pgDb(pool, false, pool, new Kysely<Schema>({ dialect: new PostgresDialect({ pool }) }));
 }

@@ -1,9 +1,10 @@
 import { openDb, type Db } from './db.ts';
 import { migrate } from './migrate.ts';
 
-export type { Db, Dialect, Params } from './db.ts';
+export type { Db, Dialect, Ledger, Params } from './db.ts';
+export type * from './schema.ts';
 export { openDb, toPgPlaceholders } from './db.ts';
-export { migrate, MIGRATIONS_DIR } from './migrate.ts';
+export { migrate, migrationFiles, MIGRATIONS_DIR } from './migrate.ts';
 
 /** Default ledger location when neither --ledger nor DATABASE_URL is given. */
 export const DEFAULT_LEDGER = 'data/ledger.sqlite';

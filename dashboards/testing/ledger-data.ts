@@ -26,7 +26,7 @@ const yieldOn = (i: number) => 2.9 + 1.3 * Math.sin(i / 3) * Math.cos(i / 7);
 
 export async function fillLedger(db: Db): Promise<void> {
   await importRegistry(db, EXAMPLE_REGISTRY);
-  const devices = await db.all<{ site_id: string; id: string; kind: string; rated_power_w: number | null }>('SELECT site_id, id, kind, rated_power_w FROM devices ORDER BY site_id, id');
+  const devices = await db.q.selectFrom('devices').select(['site_id', 'id', 'kind', 'rated_power_w']).orderBy('site_id').orderBy('id').execute();
   const sites = new Map<string, number>();
   for (const d of devices) if (d.kind === 'inverter') sites.set(d.site_id, (sites.get(d.site_id) ?? 0) + Number(d.rated_power_w ?? 50_000));
   for (const [i, day] of days().entries()) {

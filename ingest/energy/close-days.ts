@@ -53,16 +53,16 @@ interface CurrentRow {
 /** Longest gap (in days) over which days without reads of their own are filled in. */
 const MAX_FILL_DAYS = 62;
 
-const SLOT_COLS = 'first_ts, first_wh, first_serial, last_ts, last_wh, last_serial';
+const SLOT_COLS = ['first_ts', 'first_wh', 'first_serial', 'last_ts', 'last_wh', 'last_serial'] as const;
 
 async function loadReads(db: Db, k: DayKey, start: number, end: number): Promise<CounterRead[]> {
   const from = Math.floor(start / SLOT_MS);
   const to = Math.ceil(end / SLOT_MS);
-  const id = [k.site, k.device, k.counter];
-  const rows = [
-    ...(await db.all<SlotRow>(`SELECT ${SLOT_COLS} FROM counter_reads WHERE site_id = ? AND device_id = ? AND counter = ? AND slot < ? ORDER BY slot DESC LIMIT 1`, [...id, from])),
-    ...(await db.all<SlotRow>(`SELECT ${SLOT_COLS} FROM counter_reads WHERE site_id = ? AND device_id = ? AND counter = ? AND slot >= ? AND slot < ? ORDER BY slot`, [...id, from, to])),
-    ...(await db.all<SlotRow>(`SELECT ${SLOT_COLS} FROM counter_reads WHERE site_id = ? AND device_id = ? AND counter = ? AND slot >= ? ORDER BY slot LIMIT 1`, [...id, to])),
+  const slots = () => db.q.selectFrom('counter_reads').select(SLOT_COLS).where('site_id', '=', k.site).where('device_id', '=', k.device).where('counter', '=', k.counter);
+  const rows: SlotRow[] = [
+    ...(await slots().where('slot', '<', from).orderBy('slot', 'desc').limit(1).execute()),
+    ...(await slots().where('slot', '>=', from).where('slot', '<', to).orderBy('slot').execute()),
+    ...(await slots().where('slot', '>=', to).orderBy('slot').limit(1).execute()),
   ];
   const all: CounterRead[] = [];
   for (const r of rows) {
@@ -106,44 +106,52 @@ async function closeDay(db: Db, k: DayKey, opts: CloseEnergyDaysOptions, extra: 
     const result = computeDay({ start, end, reads, maxGapMs: opts.maxGapMs });
     let inserted = false;
     if (result) {
-      const cur = await tx.get<CurrentRow>(
-        'SELECT revision, energy_wh, method, flags, first_ts, first_wh, last_ts, last_wh, readings FROM daily_energy WHERE site_id = ? AND device_id = ? AND counter = ? AND day = ? ORDER BY revision DESC LIMIT 1',
-        [k.site, k.device, k.counter, k.day],
-      );
+      const cur: CurrentRow | undefined = await tx.q
+        .selectFrom('daily_energy')
+        .select(['revision', 'energy_wh', 'method', 'flags', 'first_ts', 'first_wh', 'last_ts', 'last_wh', 'readings'])
+        .where('site_id', '=', k.site)
+        .where('device_id', '=', k.device)
+        .where('counter', '=', k.counter)
+        .where('day', '=', k.day)
+        .orderBy('revision', 'desc')
+        .limit(1)
+        .executeTakeFirst();
       const flags = result.flags.join(',');
       if (!cur || !same(cur, result, flags)) {
         const revision = (cur ? Number(cur.revision) : 0) + 1;
-        const { changes } = await tx.run(
-          // Two instances closing the same day compute the same row: the second insert is a no-op.
-          'INSERT INTO daily_energy (site_id, device_id, counter, day, revision, first_ts, first_wh, last_ts, last_wh, energy_wh, method, flags, readings, computed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING',
-          [
-            k.site,
-            k.device,
-            k.counter,
-            k.day,
+        // Two instances closing the same day compute the same row: the second insert is a no-op.
+        const r = await tx.q
+          .insertInto('daily_energy')
+          .values({
+            site_id: k.site,
+            device_id: k.device,
+            counter: k.counter,
+            day: k.day,
             revision,
-            result.first?.ts ?? null,
-            result.first?.wh ?? null,
-            result.last?.ts ?? null,
-            result.last?.wh ?? null,
-            result.energyWh,
-            result.method,
-            revision > 1 ? [...result.flags, 'late'].sort().join(',') : flags,
-            result.readings,
-            new Date(opts.now).toISOString(),
-          ],
-        );
-        inserted = changes > 0;
+            first_ts: result.first?.ts ?? null,
+            first_wh: result.first?.wh ?? null,
+            last_ts: result.last?.ts ?? null,
+            last_wh: result.last?.wh ?? null,
+            energy_wh: result.energyWh,
+            method: result.method,
+            flags: revision > 1 ? [...result.flags, 'late'].sort().join(',') : flags,
+            readings: result.readings,
+            computed_at: new Date(opts.now).toISOString(),
+          })
+          .onConflict((oc) => oc.doNothing())
+          .executeTakeFirst();
+        inserted = Number(r.numInsertedOrUpdatedRows ?? 0) > 0;
       }
     }
     if (k.marks !== undefined) {
-      await tx.run('DELETE FROM daily_energy_dirty WHERE site_id = ? AND device_id = ? AND counter = ? AND day = ? AND marks = ?', [
-        k.site,
-        k.device,
-        k.counter,
-        k.day,
-        k.marks,
-      ]);
+      await tx.q
+        .deleteFrom('daily_energy_dirty')
+        .where('site_id', '=', k.site)
+        .where('device_id', '=', k.device)
+        .where('counter', '=', k.counter)
+        .where('day', '=', k.day)
+        .where('marks', '=', k.marks)
+        .execute();
     }
     return inserted;
   });
@@ -156,10 +164,12 @@ async function closeDay(db: Db, k: DayKey, opts: CloseEnergyDaysOptions, extra: 
  * (Ingest's daily-energy step; payout's settle turns these days into money.)
  */
 export async function closeEnergyDays(db: Db, opts: CloseEnergyDaysOptions): Promise<CloseEnergyDaysResult> {
-  const rows = await db.all<{ site_id: string; device_id: string; counter: string; day: string; marks: number }>(
-    'SELECT site_id, device_id, counter, day, marks FROM daily_energy_dirty ORDER BY site_id, device_id, counter, day LIMIT ?',
-    [opts.limit ?? 100_000],
-  );
+  const rows = await db.q
+    .selectFrom('daily_energy_dirty')
+    .select(['site_id', 'device_id', 'counter', 'day', 'marks'])
+    .orderBy('site_id').orderBy('device_id').orderBy('counter').orderBy('day')
+    .limit(opts.limit ?? 100_000)
+    .execute();
   const queue: DayKey[] = [];
   const seen = new Set<string>();
   const enqueue = (k: DayKey) => {

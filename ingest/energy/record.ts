@@ -1,5 +1,6 @@
-import type { Db, Params } from '../../common/ledger/index.ts';
+import type { Insertable } from 'kysely';
 import { addDays, dayBounds, localDay } from '../../common/index.ts';
+import type { CounterReadsTable, DailyEnergyDirtyTable, Db } from '../../common/ledger/index.ts';
 
 /** 15-minute slots: one earliest and one latest read kept per slot (migration 101). */
 export const SLOT_MS = 900_000;
@@ -26,29 +27,55 @@ interface SlotRow {
 
 const before = (a: LedgerRead, b: LedgerRead) => a.ts < b.ts || (a.ts === b.ts && a.wh < b.wh);
 
-const UPSERT_HEAD =
-  'INSERT INTO counter_reads (site_id, device_id, counter, slot, first_ts, first_wh, first_serial, last_ts, last_wh, last_serial) VALUES ';
-const FIRST_WINS = '(excluded.first_ts < counter_reads.first_ts OR (excluded.first_ts = counter_reads.first_ts AND excluded.first_wh < counter_reads.first_wh))';
-const LAST_WINS = '(excluded.last_ts > counter_reads.last_ts OR (excluded.last_ts = counter_reads.last_ts AND excluded.last_wh > counter_reads.last_wh))';
-// Every right-hand side sees the old row (SQLite and PostgreSQL alike), so the ts columns can be updated last or first.
-const UPSERT_TAIL = ` ON CONFLICT (site_id, device_id, counter, slot) DO UPDATE SET
-  first_wh = CASE WHEN ${FIRST_WINS} THEN excluded.first_wh ELSE counter_reads.first_wh END,
-  first_serial = CASE WHEN ${FIRST_WINS} THEN excluded.first_serial ELSE counter_reads.first_serial END,
-  first_ts = CASE WHEN ${FIRST_WINS} THEN excluded.first_ts ELSE counter_reads.first_ts END,
-  last_wh = CASE WHEN ${LAST_WINS} THEN excluded.last_wh ELSE counter_reads.last_wh END,
-  last_serial = CASE WHEN ${LAST_WINS} THEN excluded.last_serial ELSE counter_reads.last_serial END,
-  last_ts = CASE WHEN ${LAST_WINS} THEN excluded.last_ts ELSE counter_reads.last_ts END`;
-
-const DIRTY_HEAD = 'INSERT INTO daily_energy_dirty (site_id, device_id, counter, day) VALUES ';
-const DIRTY_TAIL = ' ON CONFLICT (site_id, device_id, counter, day) DO UPDATE SET marks = daily_energy_dirty.marks + 1';
+type SlotInsert = Insertable<CounterReadsTable>;
+type DirtyInsert = Insertable<DailyEnergyDirtyTable>;
 
 const CHUNK = 400;
 
-async function insertChunks(db: Db, head: string, tail: string, width: number, rows: Params[]): Promise<void> {
-  const tuple = `(${Array.from({ length: width }, () => '?').join(', ')})`;
+/**
+ * Upserts slots keeping the earliest first and the latest last read. Every
+ * right-hand side sees the old row (SQLite and PostgreSQL alike), so the ts
+ * columns can be updated last or first.
+ */
+async function upsertSlots(db: Db, rows: readonly SlotInsert[]): Promise<void> {
   for (let i = 0; i < rows.length; i += CHUNK) {
-    const part = rows.slice(i, i + CHUNK);
-    await db.run(head + part.map(() => tuple).join(', ') + tail, part.flat());
+    await db.q
+      .insertInto('counter_reads')
+      .values(rows.slice(i, i + CHUNK))
+      .onConflict((oc) =>
+        oc.columns(['site_id', 'device_id', 'counter', 'slot']).doUpdateSet((eb) => {
+          const firstWins = eb.or([
+            eb('excluded.first_ts', '<', eb.ref('counter_reads.first_ts')),
+            eb.and([eb('excluded.first_ts', '=', eb.ref('counter_reads.first_ts')), eb('excluded.first_wh', '<', eb.ref('counter_reads.first_wh'))]),
+          ]);
+          const lastWins = eb.or([
+            eb('excluded.last_ts', '>', eb.ref('counter_reads.last_ts')),
+            eb.and([eb('excluded.last_ts', '=', eb.ref('counter_reads.last_ts')), eb('excluded.last_wh', '>', eb.ref('counter_reads.last_wh'))]),
+          ]);
+          const pick = <C extends 'first_wh' | 'first_serial' | 'first_ts' | 'last_wh' | 'last_serial' | 'last_ts'>(wins: typeof firstWins, c: C) =>
+            eb.case().when(wins).then(eb.ref(`excluded.${c}`)).else(eb.ref(`counter_reads.${c}`)).end();
+          return {
+            first_wh: pick(firstWins, 'first_wh'),
+            first_serial: pick(firstWins, 'first_serial'),
+            first_ts: pick(firstWins, 'first_ts'),
+            last_wh: pick(lastWins, 'last_wh'),
+            last_serial: pick(lastWins, 'last_serial'),
+            last_ts: pick(lastWins, 'last_ts'),
+          };
+        }),
+      )
+      .execute();
+  }
+}
+
+/** Marks days dirty; `marks` grows on every mark (see migration 101). */
+async function markDirty(db: Db, rows: readonly DirtyInsert[]): Promise<void> {
+  for (let i = 0; i < rows.length; i += CHUNK) {
+    await db.q
+      .insertInto('daily_energy_dirty')
+      .values(rows.slice(i, i + CHUNK))
+      .onConflict((oc) => oc.columns(['site_id', 'device_id', 'counter', 'day']).doUpdateSet((eb) => ({ marks: eb('daily_energy_dirty.marks', '+', 1) })))
+      .execute();
   }
 }
 
@@ -97,25 +124,36 @@ export class ReadRecorder {
         if (before(s.last, r)) s.last = r;
       }
     }
-    const slotRows: Params[] = [];
-    const dirty = new Map<string, Params>();
+    const slotRows: SlotInsert[] = [];
+    const dirty = new Map<string, DirtyInsert>();
     for (const s of slots.values()) {
-      slotRows.push([s.site, s.device, s.counter, s.slot, s.first.ts, s.first.wh, s.first.serial, s.last.ts, s.last.wh, s.last.serial]);
+      slotRows.push({
+        site_id: s.site,
+        device_id: s.device,
+        counter: s.counter,
+        slot: s.slot,
+        first_ts: s.first.ts,
+        first_wh: s.first.wh,
+        first_serial: s.first.serial,
+        last_ts: s.last.ts,
+        last_wh: s.last.wh,
+        last_serial: s.last.serial,
+      });
       const tz = tzOf(s.site);
       const days = new Set([localDay(s.first.ts, tz), localDay(s.last.ts, tz)]);
       for (const day of days) {
         for (const d of [addDays(day, -1), day, addDays(day, 1)]) {
           const key = `${s.site}|${s.device}|${s.counter}|${d}`;
           if (dirty.has(key) || this.cached(key, now)) continue;
-          dirty.set(key, [s.site, s.device, s.counter, d]);
+          dirty.set(key, { site_id: s.site, device_id: s.device, counter: s.counter, day: d });
         }
       }
     }
-    await insertChunks(db, UPSERT_HEAD, UPSERT_TAIL, 10, slotRows);
-    await insertChunks(db, DIRTY_HEAD, DIRTY_TAIL, 4, [...dirty.values()]);
+    await upsertSlots(db, slotRows);
+    await markDirty(db, [...dirty.values()]);
     for (const [key, row] of dirty) {
       // Only days that cannot be closed before the cache entry expires may skip the rewrite.
-      if (this.dayEnd(row[3] as string, tzOf(row[0] as string)) + this.opts.graceMs > now + this.opts.markCacheMs) {
+      if (this.dayEnd(row.day, tzOf(row.site_id)) + this.opts.graceMs > now + this.opts.markCacheMs) {
         this.marked.set(key, now + this.opts.markCacheMs);
       }
     }

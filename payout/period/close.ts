@@ -1,12 +1,13 @@
 import type { Db } from '../../common/ledger/index.ts';
 import { SunshareError } from '../../common/errors.ts';
 import { isMonth, nextMonth } from '../../common/index.ts';
+import { insertRows } from '../settle/insert.ts';
 import { acquireLock } from '../settle/lock.ts';
 import { loadMonth } from './month.ts';
 
 /** The last closed month, or undefined. */
 export async function lastClosedMonth(db: Db): Promise<string | undefined> {
-  const r = await db.get<{ month: string | null }>('SELECT MAX(month) AS month FROM payout_months');
+  const r = await db.q.selectFrom('payout_months').select((eb) => eb.fn.max('month').as('month')).executeTakeFirst();
   return r?.month ?? undefined;
 }
 
@@ -35,11 +36,22 @@ export async function closeMonth(db: Db, month: string): Promise<{ statements: n
       }
       const m = await loadMonth(tx, { month });
       const now = new Date().toISOString();
-      await tx.runMany(
-        'INSERT INTO payout_statements (month, site_id, household_id, daily_fen, adjustment_fen, deduction_fen, topup_fen, net_fen, closed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
-        m.households.map((h) => [month, h.site_id, h.household_id, h.daily_fen, h.adjustment_fen, h.deduction_fen, h.topup_fen, h.net_fen, now]),
+      await insertRows(
+        tx.q,
+        'payout_statements',
+        m.households.map((h) => ({
+          month,
+          site_id: h.site_id,
+          household_id: h.household_id,
+          daily_fen: h.daily_fen,
+          adjustment_fen: h.adjustment_fen,
+          deduction_fen: h.deduction_fen,
+          topup_fen: h.topup_fen,
+          net_fen: h.net_fen,
+          closed_at: now,
+        })),
       );
-      await tx.run('INSERT INTO payout_months (month, closed_at, statements) VALUES (?, ?, ?)', [month, now, m.households.length]);
+      await tx.q.insertInto('payout_months').values({ month, closed_at: now, statements: m.households.length }).execute();
       return { statements: m.households.length, already: false };
     });
   } finally {

@@ -25,39 +25,42 @@ interface LineRow { settlement_id: string; allocation_id: string; household_id: 
 
 export async function loadMonth(db: Db, f: MonthFilter): Promise<Month> {
   if (!isMonth(f.month)) throw new SunshareError('PAYOUT_BAD_MONTH', `--month must be YYYY-MM, got "${f.month}"`);
-  const where: string[] = ['l.payable_month = ?'];
-  const params: unknown[] = [f.month];
-  if (f.site) {
-    where.push('s.site_id = ?');
-    params.push(f.site);
-  }
-  if (f.village) {
-    where.push('st.village = ?');
-    params.push(f.village);
-  }
-  const lines = await db.all<LineRow>(
-    `SELECT l.settlement_id, l.allocation_id, l.household_id, l.share_w, l.kind, l.amount_fen, s.site_id, s.day, s.energy_wh, s.capacity_w, s.corrects_id, s.flags
-     FROM settlement_lines l JOIN settlements s ON s.id = l.settlement_id JOIN sites st ON st.id = s.site_id
-     WHERE ${where.join(' AND ')} ORDER BY s.site_id, l.household_id, s.day, s.version`,
-    params,
-  );
+  const lines: LineRow[] = await db.q
+    .selectFrom('settlement_lines as l')
+    .innerJoin('settlements as s', 's.id', 'l.settlement_id')
+    .innerJoin('sites as st', 'st.id', 's.site_id')
+    .select(['l.settlement_id', 'l.allocation_id', 'l.household_id', 'l.share_w', 'l.kind', 'l.amount_fen', 's.site_id', 's.day', 's.energy_wh', 's.capacity_w', 's.corrects_id', 's.flags'])
+    .where('l.payable_month', '=', f.month)
+    .$if(!!f.site, (q) => q.where('s.site_id', '=', f.site!))
+    .$if(!!f.village, (q) => q.where('st.village', '=', f.village!))
+    .orderBy('s.site_id').orderBy('l.household_id').orderBy('s.day').orderBy('s.version')
+    .$narrowType<{ kind: 'daily' | 'adjustment' }>() // the column's CHECK constraint
+    .execute();
   const sites = new Map(
-    (await db.all<{ id: string; name: string; village: string; capacity_w: number; maintenance_permille: number | null }>(
-      'SELECT st.id, st.name, st.village, st.capacity_w, p.maintenance_permille FROM sites st LEFT JOIN site_policies p ON p.site_id = st.id',
-    )).map((s) => [s.id, s]),
+    (
+      await db.q
+        .selectFrom('sites as st')
+        .leftJoin('site_policies as p', 'p.site_id', 'st.id')
+        .select(['st.id', 'st.name', 'st.village', 'st.capacity_w', 'p.maintenance_permille'])
+        .execute()
+    ).map((s) => [s.id, s]),
   );
-  const people = new Map((await db.all<{ id: string; name: string; village: string }>('SELECT id, name, village FROM households')).map((h) => [h.id, h]));
+  const people = new Map((await db.q.selectFrom('households').select(['id', 'name', 'village']).execute()).map((h) => [h.id, h]));
   const year = Number(f.month.slice(0, 4));
   const { last } = monthDays(f.month);
   const targets = await yearTargets(db, year, f.site);
-  const ytdRows = await db.all<{ site_id: string; household_id: string; fen: number }>(
-    `SELECT s.site_id, l.household_id, SUM(l.amount_fen) AS fen FROM settlement_lines l JOIN settlements s ON s.id = l.settlement_id
-     WHERE l.payable_month >= ? AND l.payable_month <= ? AND l.household_id <> '' GROUP BY s.site_id, l.household_id`,
-    [`${year}-01`, f.month],
-  );
+  const ytdRows = await db.q
+    .selectFrom('settlement_lines as l')
+    .innerJoin('settlements as s', 's.id', 'l.settlement_id')
+    .select((eb) => ['s.site_id', 'l.household_id', eb.fn.sum<number>('l.amount_fen').as('fen')])
+    .where('l.payable_month', '>=', `${year}-01`)
+    .where('l.payable_month', '<=', f.month)
+    .where('l.household_id', '<>', '')
+    .groupBy(['s.site_id', 'l.household_id'])
+    .execute();
   const ytd = new Map(ytdRows.map((r) => [`${r.site_id}|${r.household_id}`, Number(r.fen)]));
   const topups = new Map(
-    (await db.all<{ site_id: string; household_id: string; amount_fen: number }>('SELECT site_id, household_id, amount_fen FROM topups WHERE payable_month = ?', [f.month])).map((t) => [
+    (await db.q.selectFrom('topups').select(['site_id', 'household_id', 'amount_fen']).where('payable_month', '=', f.month).execute()).map((t) => [
       `${t.site_id}|${t.household_id}`,
       Number(t.amount_fen),
     ]),
@@ -65,12 +68,12 @@ export async function loadMonth(db: Db, f: MonthFilter): Promise<Month> {
 
   // a closed month keeps the deductions it was closed with, whatever the policy says now
   const frozen = new Map(
-    (await db.all<{ site_id: string; household_id: string; deduction_fen: number }>('SELECT site_id, household_id, deduction_fen FROM payout_statements WHERE month = ?', [f.month])).map((r) => [
+    (await db.q.selectFrom('payout_statements').select(['site_id', 'household_id', 'deduction_fen']).where('month', '=', f.month).execute()).map((r) => [
       `${r.site_id}|${r.household_id}`,
       Number(r.deduction_fen),
     ]),
   );
-  const closed = (await db.get<{ month: string }>('SELECT month FROM payout_months WHERE month = ?', [f.month])) !== undefined;
+  const closed = (await db.q.selectFrom('payout_months').select('month').where('month', '=', f.month).executeTakeFirst()) !== undefined;
   const hh = new Map<string, HouseholdMonth>();
   const siteMonths = new Map<string, SiteMonth>();
   const energyDays = new Set<string>();

@@ -12,12 +12,14 @@ export interface HouseholdTarget { site_id: string; household_id: string; target
 export async function yearTargets(db: Db, year: number, siteId?: string): Promise<Map<string, HouseholdTarget>> {
   const first = `${year}-01-01`;
   const last = `${year}-12-31`;
-  const rows = await db.all<{ site_id: string; household_id: string; share_w: number; valid_from: string; valid_to: string | null; annual_target_fen: number | null }>(
-    `SELECT a.site_id, a.household_id, a.share_w, a.valid_from, a.valid_to, p.annual_target_fen
-     FROM allocations a LEFT JOIN site_policies p ON p.site_id = a.site_id
-     WHERE a.valid_from <= ? AND (a.valid_to IS NULL OR a.valid_to >= ?)${siteId ? ' AND a.site_id = ?' : ''}`,
-    siteId ? [last, first, siteId] : [last, first],
-  );
+  const rows = await db.q
+    .selectFrom('allocations as a')
+    .leftJoin('site_policies as p', 'p.site_id', 'a.site_id')
+    .select(['a.site_id', 'a.household_id', 'a.share_w', 'a.valid_from', 'a.valid_to', 'p.annual_target_fen'])
+    .where('a.valid_from', '<=', last)
+    .where((eb) => eb.or([eb('a.valid_to', 'is', null), eb('a.valid_to', '>=', first)]))
+    .$if(!!siteId, (q) => q.where('a.site_id', '=', siteId!))
+    .execute();
   const shareDays = new Map<string, { site_id: string; household_id: string; sd: bigint; target: number }>();
   for (const r of rows) {
     const from = r.valid_from > first ? r.valid_from : first;

@@ -13,12 +13,16 @@ export interface Topup { site_id: string; household_id: string; year: string; ta
  */
 export async function computeTopups(db: Db, year: number): Promise<Topup[]> {
   const targets = await yearTargets(db, year);
-  const guaranteed = new Set((await db.all<{ site_id: string }>('SELECT site_id FROM site_policies WHERE guaranteed_minimum = 1')).map((r) => r.site_id));
-  const earned = await db.all<{ site_id: string; household_id: string; fen: number }>(
-    `SELECT s.site_id, l.household_id, SUM(l.amount_fen) AS fen FROM settlement_lines l JOIN settlements s ON s.id = l.settlement_id
-     WHERE s.day >= ? AND s.day <= ? AND l.household_id <> '' GROUP BY s.site_id, l.household_id`,
-    [`${year}-01-01`, `${year}-12-31`],
-  );
+  const guaranteed = new Set((await db.q.selectFrom('site_policies').select('site_id').where('guaranteed_minimum', '=', 1).execute()).map((r) => r.site_id));
+  const earned = await db.q
+    .selectFrom('settlement_lines as l')
+    .innerJoin('settlements as s', 's.id', 'l.settlement_id')
+    .select((eb) => ['s.site_id', 'l.household_id', eb.fn.sum<number>('l.amount_fen').as('fen')])
+    .where('s.day', '>=', `${year}-01-01`)
+    .where('s.day', '<=', `${year}-12-31`)
+    .where('l.household_id', '<>', '')
+    .groupBy(['s.site_id', 'l.household_id'])
+    .execute();
   const earnedBy = new Map(earned.map((e) => [`${e.site_id}|${e.household_id}`, Number(e.fen)]));
   const out: Topup[] = [];
   for (const [key, t] of targets) {
@@ -34,11 +38,17 @@ export async function postTopups(db: Db, year: number): Promise<{ posted: number
   const now = new Date().toISOString();
   // paid with December, or the first open month if December is already closed
   const payable = openMonth(`${year}-12`, await lastClosedMonth(db));
-  const { changes } = await db.transaction((tx) =>
-    tx.runMany(
-      'INSERT INTO topups (site_id, household_id, year, target_fen, earned_fen, amount_fen, payable_month, posted_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (site_id, household_id, year) DO NOTHING',
-      topups.map((t) => [t.site_id, t.household_id, t.year, t.target_fen, t.earned_fen, t.amount_fen, payable, now]),
-    ),
-  );
+  const changes = await db.transaction(async (tx) => {
+    let n = 0;
+    for (let i = 0; i < topups.length; i += 500) {
+      const r = await tx.q
+        .insertInto('topups')
+        .values(topups.slice(i, i + 500).map((t) => ({ ...t, payable_month: payable, posted_at: now })))
+        .onConflict((oc) => oc.columns(['site_id', 'household_id', 'year']).doNothing())
+        .executeTakeFirst();
+      n += Number(r.numInsertedOrUpdatedRows ?? 0);
+    }
+    return n;
+  });
   return { posted: changes, already: topups.length - changes, topups };
 }

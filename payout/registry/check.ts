@@ -10,10 +10,10 @@ const END = '9999-12-31';
  * allocations on one site, sites overbooked on any day, overlapping tariffs.
  */
 export async function crossCheck(db: Db, p: Parsed, problems: string[]): Promise<void> {
-  const dbSites = await db.all<{ id: string; capacity_w: number }>('SELECT id, capacity_w FROM sites');
+  const dbSites = await db.q.selectFrom('sites').select(['id', 'capacity_w']).execute();
   const capacity = new Map(dbSites.map((s) => [s.id, s.capacity_w]));
   for (const s of p.sites) if (typeof s.capacity_w === 'number') capacity.set(String(s.id), s.capacity_w);
-  const households = new Set((await db.all<{ id: string }>('SELECT id FROM households')).map((h) => h.id));
+  const households = new Set((await db.q.selectFrom('households').select('id').execute()).map((h) => h.id));
   for (const h of p.households) households.add(String(h.id));
 
   const needSite = (r: Row, kind: string) => {
@@ -34,7 +34,7 @@ export async function crossCheck(db: Db, p: Parsed, problems: string[]): Promise
 
   // allocations as they will be after the import: the ledger's, replaced by imported rows with the same id
   const spans = new Map<string, Span>();
-  for (const a of await db.all<Omit<Span, 'where'>>('SELECT id, household_id, site_id, share_w, valid_from, valid_to FROM allocations')) spans.set(a.id, { ...a, where: `ledger allocation ${a.id}` });
+  for (const a of await db.q.selectFrom('allocations').select(['id', 'household_id', 'site_id', 'share_w', 'valid_from', 'valid_to']).execute()) spans.set(a.id, { ...a, where: `ledger allocation ${a.id}` });
   for (const r of p.allocations) {
     if (typeof r.share_w !== 'number' || typeof r.valid_from !== 'string') continue;
     spans.set(String(r.id), { id: String(r.id), household_id: String(r.household_id), site_id: String(r.site_id), share_w: r.share_w, valid_from: r.valid_from, valid_to: (r.valid_to as string | null) || null, where: r._where });
@@ -66,7 +66,7 @@ export async function crossCheck(db: Db, p: Parsed, problems: string[]): Promise
   }
 
   const tariffs = new Map<string, { site: string; from: string; to: string; where: string }>();
-  for (const t of await db.all<{ site_id: string; valid_from: string; valid_to: string | null }>('SELECT site_id, valid_from, valid_to FROM tariffs')) {
+  for (const t of await db.q.selectFrom('tariffs').select(['site_id', 'valid_from', 'valid_to']).execute()) {
     tariffs.set(`${t.site_id}/${t.valid_from}`, { site: t.site_id, from: t.valid_from, to: t.valid_to ?? END, where: `ledger tariff ${t.site_id} from ${t.valid_from}` });
   }
   for (const r of p.tariffs) tariffs.set(`${String(r.site_id)}/${String(r.valid_from)}`, { site: String(r.site_id), from: String(r.valid_from), to: (r.valid_to as string | null) || END, where: r._where });

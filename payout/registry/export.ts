@@ -14,7 +14,13 @@ export async function registryTables(db: Db, opts: ExportOptions = {}): Promise<
   for (const kind of KINDS) {
     const fields = FIELDS[kind];
     const keys = Object.keys(fields);
-    const rows = await db.all<Record<string, unknown>>(`SELECT ${keys.join(', ')} FROM ${TABLES[kind]} ORDER BY ${keys[0]}, ${keys[1]}`);
+    // the field keys are columns of TABLES[kind], checked in kinds.ts
+    const rows: Record<string, unknown>[] = await db.q
+      .selectFrom(TABLES[kind])
+      .select(keys as never[])
+      .orderBy(keys[0] as never)
+      .orderBy(keys[1] as never)
+      .execute();
     tables.push({
       name: kind,
       columns: keys.map((k) => ({ key: fields[k]!.column, header: fields[k]!.column })),
@@ -33,7 +39,7 @@ export async function registryTables(db: Db, opts: ExportOptions = {}): Promise<
   }
   if (opts.finance) {
     const n = tables.find((t) => t.name === 'households')?.rows.length ?? 0;
-    await db.run('INSERT INTO finance_exports (exported_at, exported_by, what, rows) VALUES (?, ?, ?, ?)', [new Date().toISOString(), opts.finance.by, 'registry households unmasked', n]);
+    await db.q.insertInto('finance_exports').values({ exported_at: new Date().toISOString(), exported_by: opts.finance.by, what: 'registry households unmasked', rows: n }).execute();
   }
   return tables;
 }

@@ -7,6 +7,9 @@ import { parseSheets } from './parse.ts';
 
 export type ImportCounts = Record<Kind, number>;
 
+/** Rows per INSERT: well under SQLite's and PostgreSQL's bound-parameter limits. */
+const IMPORT_CHUNK = 500;
+
 /**
  * Imports registry files (CSV named after their kind, or an XLSX workbook
  * with one sheet per kind). Every problem in every file is collected first;
@@ -28,15 +31,17 @@ export async function importRegistry(db: Db, files: readonly string[], opts: { k
     for (const kind of KINDS) {
       const rows = parsed[kind];
       if (rows.length === 0) continue;
+      // FIELDS and KEYS are checked against the schema where they are declared (kinds.ts); rows are parsed and checked above.
       const cols = Object.keys(FIELDS[kind]);
       const updates = cols.filter((c) => !KEYS[kind].includes(c));
-      const sql = `INSERT INTO ${TABLES[kind]} (${cols.join(', ')}) VALUES (${cols.map(() => '?').join(', ')}) ON CONFLICT (${KEYS[kind].join(', ')}) DO UPDATE SET ${updates
-        .map((c) => `${c} = excluded.${c}`)
-        .join(', ')}`;
-      await tx.runMany(
-        sql,
-        rows.map((r) => cols.map((c) => (r[c] === '' && (c === 'valid_to' || c === 'commissioned_on') ? null : r[c]))),
-      );
+      const values = rows.map((r) => Object.fromEntries(cols.map((c) => [c, r[c] === '' && (c === 'valid_to' || c === 'commissioned_on') ? null : r[c]])));
+      for (let i = 0; i < values.length; i += IMPORT_CHUNK) {
+        await tx.q
+          .insertInto(TABLES[kind])
+          .values(values.slice(i, i + IMPORT_CHUNK) as never)
+          .onConflict((oc) => oc.columns(KEYS[kind] as never).doUpdateSet((eb) => Object.fromEntries(updates.map((c) => [c, eb.ref(`excluded.${c}` as never)])) as never))
+          .execute();
+      }
     }
   });
   return counts;

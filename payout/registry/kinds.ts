@@ -1,4 +1,5 @@
 import { DEFAULT_TIME_ZONE, isDate, isValidTimeZone } from '../../common/index.ts';
+import type { Database } from '../../common/ledger/index.ts';
 import { parseKwh, parseRate } from '../money/revenue.ts';
 
 /**
@@ -44,6 +45,20 @@ const kwOut = (v: unknown) => (Number(v) / 1000).toString();
 const rateOut = (v: unknown) => (Number(v) / 100_000).toFixed(5).replace(/0{1,3}$/, '');
 const yuanOut = (v: unknown) => (Number(v) / 100).toFixed(2);
 
+/** The ledger table behind each kind (payout/registry is the only writer of these tables). */
+export const TABLES = {
+  sites: 'sites',
+  devices: 'devices',
+  households: 'households',
+  allocations: 'allocations',
+  tariffs: 'tariffs',
+  policies: 'site_policies',
+} as const satisfies Record<Kind, keyof Database>;
+export type TableOf<K extends Kind> = (typeof TABLES)[K];
+/** A column of the table behind a kind: field keys are checked against the ledger schema. */
+export type ColumnOf<K extends Kind> = keyof Database[TableOf<K>] & string;
+
+/** Field keys are column names: `satisfies` checks them against the ledger schema. */
 export const FIELDS: Record<Kind, Record<string, Field>> = {
   sites: {
     id: { column: 'id', required: true, parse: id },
@@ -92,26 +107,17 @@ export const FIELDS: Record<Kind, Record<string, Field>> = {
     guaranteed_minimum: { column: 'guaranteed_minimum', required: false, parse: flag },
     maintenance_permille: { column: 'maintenance_permille', required: false, parse: permille },
   },
-};
+} satisfies { [K in Kind]: Partial<Record<ColumnOf<K>, Field>> };
 
 /** Columns that make a row unique, per kind. */
-export const KEYS: Record<Kind, string[]> = {
+export const KEYS: Record<Kind, readonly string[]> = {
   sites: ['id'],
   devices: ['site_id', 'id'],
   households: ['id'],
   allocations: ['id'],
   tariffs: ['site_id', 'valid_from'],
   policies: ['site_id'],
-};
-
-export const TABLES: Record<Kind, string> = {
-  sites: 'sites',
-  devices: 'devices',
-  households: 'households',
-  allocations: 'allocations',
-  tariffs: 'tariffs',
-  policies: 'site_policies',
-};
+} satisfies { [K in Kind]: readonly ColumnOf<K>[] };
 
 /** Defaults for optional columns left empty. */
 export const DEFAULTS: Partial<Record<string, unknown>> = {

@@ -12,7 +12,7 @@ import { readSheets } from '../tables/read.ts';
  */
 export async function importMeterReads(db: Db, file: string): Promise<{ inserted: number; unchanged: number }> {
   const problems: string[] = [];
-  const sites = new Set((await db.all<{ id: string }>('SELECT id FROM sites')).map((s) => s.id));
+  const sites = new Set((await db.q.selectFrom('sites').select('id').execute()).map((s) => s.id));
   const reads = new Map<string, { site: string; day: string; wh: number; where: string }>();
   for (const sheet of await readSheets(file)) {
     for (const col of ['site', 'date', 'export_kwh']) if (!sheet.headers.includes(col)) problems.push(`${sheet.source}: missing column "${col}"`);
@@ -36,15 +36,22 @@ export async function importMeterReads(db: Db, file: string): Promise<{ inserted
   const now = new Date().toISOString();
   await db.transaction(async (tx) => {
     for (const r of reads.values()) {
-      const latest = await tx.get<{ revision: number; export_wh: number }>(
-        'SELECT revision, export_wh FROM grid_meter_reads WHERE site_id = ? AND day = ? ORDER BY revision DESC LIMIT 1',
-        [r.site, r.day],
-      );
+      const latest = await tx.q
+        .selectFrom('grid_meter_reads')
+        .select(['revision', 'export_wh'])
+        .where('site_id', '=', r.site)
+        .where('day', '=', r.day)
+        .orderBy('revision', 'desc')
+        .limit(1)
+        .executeTakeFirst();
       if (latest && Number(latest.export_wh) === r.wh) {
         unchanged++;
         continue;
       }
-      await tx.run('INSERT INTO grid_meter_reads (site_id, day, revision, export_wh, source, imported_at) VALUES (?, ?, ?, ?, ?, ?)', [r.site, r.day, (latest?.revision ?? 0) + 1, r.wh, file, now]);
+      await tx.q
+        .insertInto('grid_meter_reads')
+        .values({ site_id: r.site, day: r.day, revision: (latest?.revision ?? 0) + 1, export_wh: r.wh, source: file, imported_at: now })
+        .execute();
       inserted++;
     }
   });

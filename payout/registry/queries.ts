@@ -8,36 +8,38 @@ export interface AllocationView { id: string; household_id: string; site_id: str
 
 /** Sites with what is allocated on `day` (default: every open-ended or current allocation by today's date). */
 export async function listSites(db: Db, day = new Date().toISOString().slice(0, 10)): Promise<SiteView[]> {
-  return db.all<SiteView>(
-    `SELECT s.id, s.name, s.town, s.village, s.capacity_w, s.time_zone, s.commissioned_on,
-            COALESCE(SUM(a.share_w), 0) AS allocated_w, COUNT(a.id) AS households
-     FROM sites s LEFT JOIN allocations a ON a.site_id = s.id AND a.valid_from <= ? AND (a.valid_to IS NULL OR a.valid_to >= ?)
-     GROUP BY s.id, s.name, s.town, s.village, s.capacity_w, s.time_zone, s.commissioned_on ORDER BY s.id`,
-    [day, day],
-  );
+  const columns = ['s.id', 's.name', 's.town', 's.village', 's.capacity_w', 's.time_zone', 's.commissioned_on'] as const;
+  return db.q
+    .selectFrom('sites as s')
+    .leftJoin('allocations as a', (j) =>
+      j
+        .onRef('a.site_id', '=', 's.id')
+        .on('a.valid_from', '<=', day)
+        .on((eb) => eb.or([eb('a.valid_to', 'is', null), eb('a.valid_to', '>=', day)])),
+    )
+    .select(columns)
+    .select((eb) => [eb.fn.coalesce(eb.fn.sum<number>('a.share_w'), eb.lit(0)).as('allocated_w'), eb.fn.count<number>('a.id').as('households')])
+    .groupBy(columns)
+    .orderBy('s.id')
+    .execute();
 }
 
 export async function listHouseholds(db: Db, filter: { village?: string } = {}): Promise<HouseholdView[]> {
-  const rows = await db.all<HouseholdView>(
-    `SELECT id, name, town, village, id_card, bank_account FROM households${filter.village ? ' WHERE village = ?' : ''} ORDER BY id`,
-    filter.village ? [filter.village] : [],
-  );
+  const rows = await db.q
+    .selectFrom('households')
+    .select(['id', 'name', 'town', 'village', 'id_card', 'bank_account'])
+    .$if(!!filter.village, (q) => q.where('village', '=', filter.village!))
+    .orderBy('id')
+    .execute();
   return rows.map((r) => ({ ...r, id_card: maskIdCard(r.id_card), bank_account: maskBankAccount(r.bank_account) }));
 }
 
 export async function listAllocations(db: Db, filter: { site?: string; household?: string } = {}): Promise<AllocationView[]> {
-  const where: string[] = [];
-  const params: string[] = [];
-  if (filter.site) {
-    where.push('site_id = ?');
-    params.push(filter.site);
-  }
-  if (filter.household) {
-    where.push('household_id = ?');
-    params.push(filter.household);
-  }
-  return db.all<AllocationView>(
-    `SELECT id, household_id, site_id, share_w, valid_from, valid_to, reason FROM allocations${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY site_id, valid_from, id`,
-    params,
-  );
+  return db.q
+    .selectFrom('allocations')
+    .select(['id', 'household_id', 'site_id', 'share_w', 'valid_from', 'valid_to', 'reason'])
+    .$if(!!filter.site, (q) => q.where('site_id', '=', filter.site!))
+    .$if(!!filter.household, (q) => q.where('household_id', '=', filter.household!))
+    .orderBy('site_id').orderBy('valid_from').orderBy('id')
+    .execute();
 }

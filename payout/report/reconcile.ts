@@ -13,17 +13,22 @@ export interface ReadCheck { site_id: string; day: string; grid_wh: number; mete
 export async function reconcileReads(db: Db, month: string, site?: string): Promise<ReadCheck[]> {
   if (!isMonth(month)) throw new SunshareError('PAYOUT_BAD_MONTH', `--month must be YYYY-MM, got "${month}"`);
   const { first, last } = monthDays(month);
-  const bySite = site ? ' AND site_id = ?' : '';
-  const params = site ? [first, last, site] : [first, last];
-  const reads = await db.all<{ site_id: string; day: string; revision: number; export_wh: number }>(
-    `SELECT site_id, day, revision, export_wh FROM grid_meter_reads WHERE day >= ? AND day <= ?${bySite} ORDER BY site_id, day, revision`,
-    params,
-  );
-  const energy = await db.all<{ site_id: string; device_id: string; counter: string; day: string; revision: number; energy_wh: number; revenue_meter: number | null }>(
-    `SELECT d.site_id, d.device_id, d.counter, d.day, d.revision, d.energy_wh, v.revenue_meter FROM daily_energy d
-     LEFT JOIN devices v ON v.site_id = d.site_id AND v.id = d.device_id WHERE d.day >= ? AND d.day <= ?${bySite.replace('site_id', 'd.site_id')}`,
-    params,
-  );
+  const reads = await db.q
+    .selectFrom('grid_meter_reads')
+    .select(['site_id', 'day', 'revision', 'export_wh'])
+    .where('day', '>=', first)
+    .where('day', '<=', last)
+    .$if(!!site, (q) => q.where('site_id', '=', site!))
+    .orderBy('site_id').orderBy('day').orderBy('revision')
+    .execute();
+  const energy = await db.q
+    .selectFrom('daily_energy as d')
+    .leftJoin('devices as v', (j) => j.onRef('v.site_id', '=', 'd.site_id').onRef('v.id', '=', 'd.device_id'))
+    .select(['d.site_id', 'd.device_id', 'd.counter', 'd.day', 'd.revision', 'd.energy_wh', 'v.revenue_meter'])
+    .where('d.day', '>=', first)
+    .where('d.day', '<=', last)
+    .$if(!!site, (q) => q.where('d.site_id', '=', site!))
+    .execute();
   const latest = new Map<string, (typeof energy)[number]>();
   for (const e of energy) {
     const k = `${e.site_id}|${e.day}|${e.device_id}|${e.counter}`;

@@ -36,7 +36,7 @@ function groupBy<T>(rows: T[], key: (r: T) => string): Map<string, T[]> {
 
 /** The sites a settlement run covers (all, or `only` these), with what settling needs of each. */
 export async function sitesToSettle(db: Db, only?: readonly string[]): Promise<SiteRow[]> {
-  const rows = await db.all<SiteRow>('SELECT id, capacity_w, time_zone, commissioned_on FROM sites ORDER BY id');
+  const rows: SiteRow[] = await db.q.selectFrom('sites').select(['id', 'capacity_w', 'time_zone', 'commissioned_on']).orderBy('id').execute();
   return only && only.length > 0 ? rows.filter((r) => only.includes(r.id)) : rows;
 }
 
@@ -46,22 +46,37 @@ export async function loadBatch(db: Db, sites: SiteRow[], from: string, to: stri
   const inBatch = new Set(sites.map((s) => s.id));
   // the range may hold sites outside the batch (when only some sites are settled)
   const keep = <T extends { site_id: string }>(rows: T[]) => (inBatch.size === 0 ? rows : rows.filter((r) => inBatch.has(r.site_id)));
-  const range = [lo, hi];
-  const allocations = keep(
-    await db.all<AllocationRow>(
-      'SELECT id, household_id, site_id, share_w, valid_from, valid_to FROM allocations WHERE site_id >= ? AND site_id <= ? AND valid_from <= ? AND (valid_to IS NULL OR valid_to >= ?)',
-      [...range, to, from],
-    ),
+  const allocations: AllocationRow[] = keep(
+    await db.q
+      .selectFrom('allocations')
+      .select(['id', 'household_id', 'site_id', 'share_w', 'valid_from', 'valid_to'])
+      .where('site_id', '>=', lo)
+      .where('site_id', '<=', hi)
+      .where('valid_from', '<=', to)
+      .where((eb) => eb.or([eb('valid_to', 'is', null), eb('valid_to', '>=', from)]))
+      .execute(),
   );
-  const tariffs = keep(
-    await db.all<TariffRow>('SELECT site_id, valid_from, valid_to, grid_rate, subsidy_rate FROM tariffs WHERE site_id >= ? AND site_id <= ? ORDER BY site_id, valid_from', range),
+  const tariffs: TariffRow[] = keep(
+    await db.q
+      .selectFrom('tariffs')
+      .select(['site_id', 'valid_from', 'valid_to', 'grid_rate', 'subsidy_rate'])
+      .where('site_id', '>=', lo)
+      .where('site_id', '<=', hi)
+      .orderBy('site_id').orderBy('valid_from')
+      .execute(),
   );
-  const devices = keep(await db.all<DeviceRow>('SELECT site_id, id, kind, revenue_meter FROM devices WHERE site_id >= ? AND site_id <= ?', range));
-  const energyRows = keep(
-    await db.all<EnergyRow>(
-      'SELECT site_id, device_id, counter, day, revision, energy_wh, method, flags FROM daily_energy WHERE site_id >= ? AND site_id <= ? AND day >= ? AND day <= ?',
-      [...range, from, to],
-    ),
+  const devices: DeviceRow[] = keep(
+    await db.q.selectFrom('devices').select(['site_id', 'id', 'kind', 'revenue_meter']).where('site_id', '>=', lo).where('site_id', '<=', hi).execute(),
+  );
+  const energyRows: EnergyRow[] = keep(
+    await db.q
+      .selectFrom('daily_energy')
+      .select(['site_id', 'device_id', 'counter', 'day', 'revision', 'energy_wh', 'method', 'flags'])
+      .where('site_id', '>=', lo)
+      .where('site_id', '<=', hi)
+      .where('day', '>=', from)
+      .where('day', '<=', to)
+      .execute(),
   );
   // keep the highest revision of each device counter and day
   const latest = new Map<string, EnergyRow>();
@@ -71,10 +86,14 @@ export async function loadBatch(db: Db, sites: SiteRow[], from: string, to: stri
     if (!seen || seen.revision < r.revision) latest.set(k, r);
   }
   const gridRows = keep(
-    await db.all<{ site_id: string; day: string; revision: number; export_wh: number }>(
-      'SELECT site_id, day, revision, export_wh FROM grid_meter_reads WHERE site_id >= ? AND site_id <= ? AND day >= ? AND day <= ?',
-      [...range, from, to],
-    ),
+    await db.q
+      .selectFrom('grid_meter_reads')
+      .select(['site_id', 'day', 'revision', 'export_wh'])
+      .where('site_id', '>=', lo)
+      .where('site_id', '<=', hi)
+      .where('day', '>=', from)
+      .where('day', '<=', to)
+      .execute(),
   );
   const gridReads = new Map<string, { revision: number; wh: number }>();
   for (const r of gridRows) {
@@ -82,12 +101,15 @@ export async function loadBatch(db: Db, sites: SiteRow[], from: string, to: stri
     const seen = gridReads.get(k);
     if (!seen || seen.revision < r.revision) gridReads.set(k, { revision: r.revision, wh: r.export_wh });
   }
-  const postedRows = keep(
-    await db.all<PostedRow>('SELECT id, site_id, day, version, inputs_hash FROM settlements WHERE site_id >= ? AND site_id <= ? AND day >= ? AND day <= ?', [
-      ...range,
-      from,
-      to,
-    ]),
+  const postedRows: PostedRow[] = keep(
+    await db.q
+      .selectFrom('settlements')
+      .select(['id', 'site_id', 'day', 'version', 'inputs_hash'])
+      .where('site_id', '>=', lo)
+      .where('site_id', '<=', hi)
+      .where('day', '>=', from)
+      .where('day', '<=', to)
+      .execute(),
   );
   const posted = new Map<string, PostedRow>();
   for (const r of postedRows) {
@@ -111,11 +133,13 @@ export async function loadBatch(db: Db, sites: SiteRow[], from: string, to: stri
 
 /** What was paid so far for one site-day, per allocation ('' = company), over every posted version. */
 export async function postedTotals(db: Db, site: string, day: string): Promise<Map<string, { household_id: string; grid_fen: number; subsidy_fen: number }>> {
-  const rows = await db.all<{ allocation_id: string; household_id: string; grid_fen: number; subsidy_fen: number }>(
-    `SELECT l.allocation_id, MAX(l.household_id) AS household_id, SUM(l.grid_fen) AS grid_fen, SUM(l.subsidy_fen) AS subsidy_fen
-     FROM settlement_lines l JOIN settlements s ON s.id = l.settlement_id
-     WHERE s.site_id = ? AND s.day = ? GROUP BY l.allocation_id`,
-    [site, day],
-  );
+  const rows = await db.q
+    .selectFrom('settlement_lines as l')
+    .innerJoin('settlements as s', 's.id', 'l.settlement_id')
+    .select((eb) => ['l.allocation_id', eb.fn.max('l.household_id').as('household_id'), eb.fn.sum<number>('l.grid_fen').as('grid_fen'), eb.fn.sum<number>('l.subsidy_fen').as('subsidy_fen')])
+    .where('s.site_id', '=', site)
+    .where('s.day', '=', day)
+    .groupBy('l.allocation_id')
+    .execute();
   return new Map(rows.map((r) => [r.allocation_id, { household_id: r.household_id, grid_fen: Number(r.grid_fen), subsidy_fen: Number(r.subsidy_fen) }]));
 }

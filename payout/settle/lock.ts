@@ -34,19 +34,18 @@ function deadLocalHolder(owner: string): boolean {
 export async function acquireLock(db: Db, name = SETTLEMENT_LOCK, ttlMs = 6 * 3600_000, owner = lockOwner()): Promise<RunLock> {
   const now = new Date();
   const taken = await db.transaction(async (tx) => {
-    const holder = await tx.get<{ owner: string }>('SELECT owner FROM run_locks WHERE name = ?', [name]);
-    if (holder && deadLocalHolder(holder.owner)) await tx.run('DELETE FROM run_locks WHERE name = ? AND owner = ?', [name, holder.owner]);
-    await tx.run('DELETE FROM run_locks WHERE name = ? AND expires_at < ?', [name, now.toISOString()]);
-    const r = await tx.run('INSERT INTO run_locks (name, owner, acquired_at, expires_at) VALUES (?, ?, ?, ?) ON CONFLICT (name) DO NOTHING', [
-      name,
-      owner,
-      now.toISOString(),
-      new Date(now.getTime() + ttlMs).toISOString(),
-    ]);
-    return r.changes === 1;
+    const holder = await tx.q.selectFrom('run_locks').select('owner').where('name', '=', name).executeTakeFirst();
+    if (holder && deadLocalHolder(holder.owner)) await tx.q.deleteFrom('run_locks').where('name', '=', name).where('owner', '=', holder.owner).execute();
+    await tx.q.deleteFrom('run_locks').where('name', '=', name).where('expires_at', '<', now.toISOString()).execute();
+    const r = await tx.q
+      .insertInto('run_locks')
+      .values({ name, owner, acquired_at: now.toISOString(), expires_at: new Date(now.getTime() + ttlMs).toISOString() })
+      .onConflict((oc) => oc.column('name').doNothing())
+      .executeTakeFirst();
+    return Number(r.numInsertedOrUpdatedRows ?? 0) === 1;
   });
   if (!taken) {
-    const holder = await db.get<{ owner: string; acquired_at: string; expires_at: string }>('SELECT owner, acquired_at, expires_at FROM run_locks WHERE name = ?', [name]);
+    const holder = await db.q.selectFrom('run_locks').select(['owner', 'acquired_at', 'expires_at']).where('name', '=', name).executeTakeFirst();
     throw new SunshareError(
       'PAYOUT_LOCKED',
       `another ${name} run holds the lock: ${holder?.owner ?? 'unknown'} since ${holder?.acquired_at ?? '?'} (lapses at ${holder?.expires_at ?? '?'}); wait for it to finish`,
@@ -56,7 +55,7 @@ export async function acquireLock(db: Db, name = SETTLEMENT_LOCK, ttlMs = 6 * 36
   return {
     owner,
     async release() {
-      await db.run('DELETE FROM run_locks WHERE name = ? AND owner = ?', [name, owner]);
+      await db.q.deleteFrom('run_locks').where('name', '=', name).where('owner', '=', owner).execute();
     },
   };
 }

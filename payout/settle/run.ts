@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import type { Db } from '../../common/ledger/index.ts';
+import type { Insertable } from 'kysely';
+import type { Db, SettlementLinesTable, SettlementsTable } from '../../common/ledger/index.ts';
 import { SunshareError } from '../../common/errors.ts';
 import { daysFromTo, isDate, monthOf, nextMonth, todayIn } from '../../common/index.ts';
 import { computeSiteDay, type Computed } from './compute.ts';
@@ -35,11 +36,8 @@ export interface RunResult {
   lines: number;
 }
 
-export const SETTLEMENT_COLUMNS = [
-  'id', 'site_id', 'day', 'version', 'corrects_id', 'inputs_hash', 'energy_wh', 'energy_source', 'flags', 'capacity_w',
-  'grid_rate', 'subsidy_rate', 'grid_fen', 'subsidy_fen', 'revenue_fen', 'run_id', 'posted_at',
-] as const;
-export const LINE_COLUMNS = ['settlement_id', 'allocation_id', 'household_id', 'share_w', 'kind', 'grid_fen', 'subsidy_fen', 'amount_fen', 'payable_month'] as const;
+export type SettlementRow = Insertable<SettlementsTable>;
+export type LineRow = Insertable<SettlementLinesTable>;
 
 /**
  * Settles every site for every day in [from, to]. Idempotent: a site-day
@@ -73,23 +71,26 @@ async function settle(db: Db, opts: RunOptions): Promise<RunResult> {
     const inputs = await loadBatch(db, batch, opts.from, opts.to);
     await db.transaction(async (tx) => postBatch(tx, inputs, days, opts.now ?? new Date(), await lastClosedMonth(tx), result));
   }
-  await db.run('INSERT INTO settlement_runs (id, from_day, to_day, started_at, finished_at, posted, unchanged, skipped) VALUES (?, ?, ?, ?, ?, ?, ?, ?)', [
-    result.runId,
-    opts.from,
-    opts.to,
-    startedAt,
-    new Date().toISOString(),
-    result.posted + result.adjusted,
-    result.unchanged,
-    result.skipped.length,
-  ]);
+  await db.q
+    .insertInto('settlement_runs')
+    .values({
+      id: result.runId,
+      from_day: opts.from,
+      to_day: opts.to,
+      started_at: startedAt,
+      finished_at: new Date().toISOString(),
+      posted: result.posted + result.adjusted,
+      unchanged: result.unchanged,
+      skipped: result.skipped.length,
+    })
+    .execute();
   return result;
 }
 
 async function postBatch(tx: Db, inputs: BatchInputs, days: string[], now: Date, closed: string | undefined, result: RunResult): Promise<void> {
   const postedAt = now.toISOString();
-  const settlements: unknown[][] = [];
-  const lines: unknown[][] = [];
+  const settlements: SettlementRow[] = [];
+  const lines: LineRow[] = [];
   for (const site of inputs.sites) {
     for (const day of days) {
       if (site.commissioned_on && day < site.commissioned_on) continue; // nothing to settle before the site ran
@@ -106,39 +107,71 @@ async function postBatch(tx: Db, inputs: BatchInputs, days: string[], now: Date,
       const c = outcome.value;
       const version = (previous?.version ?? 0) + 1;
       const id = `${site.id}/${day}/v${version}`;
-      settlements.push([id, site.id, day, version, previous?.id ?? null, c.inputs_hash, c.energy_wh, c.energy_source, c.flags.join(','), c.capacity_w, c.grid_rate, c.subsidy_rate, c.grid_fen, c.subsidy_fen, c.revenue_fen, result.runId, postedAt]);
+      settlements.push({
+        id,
+        site_id: site.id,
+        day,
+        version,
+        corrects_id: previous?.id ?? null,
+        inputs_hash: c.inputs_hash,
+        energy_wh: c.energy_wh,
+        energy_source: c.energy_source,
+        flags: c.flags.join(','),
+        capacity_w: c.capacity_w,
+        grid_rate: c.grid_rate,
+        subsidy_rate: c.subsidy_rate,
+        grid_fen: c.grid_fen,
+        subsidy_fen: c.subsidy_fen,
+        revenue_fen: c.revenue_fen,
+        run_id: result.runId,
+        posted_at: postedAt,
+      });
       if (previous) {
         const paidIn = openMonth([nextMonth(monthOf(day)), monthOf(todayIn(site.time_zone, now))].sort()[1]!, closed);
         lines.push(...(await adjustmentLines(tx, c, id, paidIn)));
         result.adjusted++;
       } else {
         const paidIn = openMonth(monthOf(day), closed);
-        for (const l of c.lines) lines.push([id, l.allocation_id, l.household_id, l.share_w, 'daily', l.grid_fen, l.subsidy_fen, l.grid_fen + l.subsidy_fen, paidIn]);
+        for (const l of c.lines) lines.push(line(id, l.allocation_id, l.household_id, l.share_w, 'daily', l.grid_fen, l.subsidy_fen, paidIn));
         result.posted++;
       }
     }
   }
-  await insertRows(tx, 'settlements', SETTLEMENT_COLUMNS, settlements);
-  await insertRows(tx, 'settlement_lines', LINE_COLUMNS, lines);
+  await insertRows(tx.q, 'settlements', settlements);
+  await insertRows(tx.q, 'settlement_lines', lines);
   result.lines += lines.length;
 }
 
+export function line(settlementId: string, allocationId: string, householdId: string, shareW: number, kind: 'daily' | 'adjustment', gridFen: number, subsidyFen: number, payableMonth: string): LineRow {
+  return {
+    settlement_id: settlementId,
+    allocation_id: allocationId,
+    household_id: householdId,
+    share_w: shareW,
+    kind,
+    grid_fen: gridFen,
+    subsidy_fen: subsidyFen,
+    amount_fen: gridFen + subsidyFen,
+    payable_month: payableMonth,
+  };
+}
+
 /** The difference between the new split and everything posted for the day so far, per allocation. */
-async function adjustmentLines(tx: Db, c: Computed, id: string, paidIn: string): Promise<unknown[][]> {
+async function adjustmentLines(tx: Db, c: Computed, id: string, paidIn: string): Promise<LineRow[]> {
   const paid = await postedTotals(tx, c.site_id, c.day);
-  const out: unknown[][] = [];
+  const out: LineRow[] = [];
   const seen = new Set<string>();
   for (const l of c.lines) {
     seen.add(l.allocation_id);
     const before = paid.get(l.allocation_id) ?? { grid_fen: 0, subsidy_fen: 0 };
     const grid = l.grid_fen - before.grid_fen;
     const subsidy = l.subsidy_fen - before.subsidy_fen;
-    if (grid !== 0 || subsidy !== 0) out.push([id, l.allocation_id, l.household_id, l.share_w, 'adjustment', grid, subsidy, grid + subsidy, paidIn]);
+    if (grid !== 0 || subsidy !== 0) out.push(line(id, l.allocation_id, l.household_id, l.share_w, 'adjustment', grid, subsidy, paidIn));
   }
   // allocations no longer valid that day give back what they were paid
   for (const [allocation, before] of paid) {
     if (seen.has(allocation) || (before.grid_fen === 0 && before.subsidy_fen === 0)) continue;
-    out.push([id, allocation, before.household_id, 0, 'adjustment', -before.grid_fen, -before.subsidy_fen, -(before.grid_fen + before.subsidy_fen), paidIn]);
+    out.push(line(id, allocation, before.household_id, 0, 'adjustment', -before.grid_fen, -before.subsidy_fen, paidIn));
   }
   return out;
 }

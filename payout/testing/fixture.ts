@@ -11,10 +11,21 @@ export const EXAMPLE_REGISTRY = ['sites', 'devices', 'households', 'allocations'
 export interface EnergyOpts { revision?: number; method?: string; flags?: string }
 
 export async function putEnergy(db: Db, site: string, device: string, counter: string, day: string, wh: number, o: EnergyOpts = {}): Promise<void> {
-  await db.run(
-    'INSERT INTO daily_energy (site_id, device_id, counter, day, revision, energy_wh, method, flags, readings, computed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
-    [site, device, counter, day, o.revision ?? 1, wh, o.method ?? 'delta', o.flags ?? '', 8640, new Date().toISOString()],
-  );
+  await db.q
+    .insertInto('daily_energy')
+    .values({
+      site_id: site,
+      device_id: device,
+      counter,
+      day,
+      revision: o.revision ?? 1,
+      energy_wh: wh,
+      method: o.method ?? 'delta',
+      flags: o.flags ?? '',
+      readings: 8640,
+      computed_at: new Date().toISOString(),
+    })
+    .execute();
 }
 
 /** Writes `text` to a fresh temp file named `name` and returns its path. */

@@ -96,10 +96,16 @@ export async function reconcileEnergy(ledger: string, sites: DemoSite[], truth: 
         for (const day of days) {
           const t = truth.energy(site.id, device, midnight(day), midnight(nextDay(day)));
           if (t === undefined) continue;
-          const row = await db.get<{ energy_wh: number; method: string }>(
-            'SELECT energy_wh, method FROM daily_energy WHERE site_id = ? AND device_id = ? AND counter = ? AND day = ? ORDER BY revision DESC LIMIT 1',
-            [site.id, device, counter, day],
-          );
+          const row = await db.q
+            .selectFrom('daily_energy')
+            .select(['energy_wh', 'method'])
+            .where('site_id', '=', site.id)
+            .where('device_id', '=', device)
+            .where('counter', '=', counter)
+            .where('day', '=', day)
+            .orderBy('revision', 'desc')
+            .limit(1)
+            .executeTakeFirst();
           out.push({ site: site.id, device, day, ledgerWh: row?.energy_wh ?? null, truthWh: Math.round(t), diffWh: (row?.energy_wh ?? 0) - Math.round(t), method: row?.method ?? null });
         }
       }
@@ -122,23 +128,44 @@ export async function reconcileSettlements(ledger: string, truthLedger: string, 
   try {
     await seedDemoRegistry(reference, sites, 200, 10, start.slice(0, 10));
     const now = new Date(midnight(nextDay(days.at(-1)!)) + 86_400_000);
-    await reference.runMany(
-      'INSERT INTO daily_energy (site_id, device_id, counter, day, revision, energy_wh, method, flags, readings, computed_at) VALUES (?, ?, ?, ?, 1, ?, ?, ?, ?, ?)',
-      energy.map((e) => [e.site, e.device, sites.find((s) => s.id === e.site)!.meter === e.device ? 'export_energy_wh' : 'ac_energy_wh', e.day, e.truthWh, 'delta', '', 1, now.toISOString()]),
-    );
+    // the reference ledger's daily energy is the simulators' truth, written here in place of ingest
+    const truthRows = energy.map((e) => ({
+      site_id: e.site,
+      device_id: e.device,
+      counter: sites.find((s) => s.id === e.site)!.meter === e.device ? 'export_energy_wh' : 'ac_energy_wh',
+      day: e.day,
+      revision: 1,
+      energy_wh: e.truthWh,
+      method: 'delta',
+      flags: '',
+      readings: 1,
+      computed_at: now.toISOString(),
+    }));
+    for (let i = 0; i < truthRows.length; i += 500) await reference.q.insertInto('daily_energy').values(truthRows.slice(i, i + 500)).execute();
     const opts = { from: days[0]!, to: days.at(-1)!, now };
     await runSettlement(reference, opts);
     await runSettlement(soak, opts);
     const q = async (db: Db) =>
       new Map(
         (
-          await db.all<{ k: string; fen: number }>(
-            `SELECT s.site_id || '/' || s.day || '/' || COALESCE(l.household_id, '(site)') AS k, SUM(COALESCE(l.amount_fen, s.revenue_fen)) AS fen
-             FROM settlements s LEFT JOIN settlement_lines l ON l.settlement_id = s.id GROUP BY k`,
-          )
-        ).map((r) => [r.k, Number(r.fen)]),
+          await db.q
+            .selectFrom('settlements as s')
+            .leftJoin('settlement_lines as l', 'l.settlement_id', 's.id')
+            .select((eb) => ['s.site_id', 's.day', 'l.household_id', eb.fn.sum<number>(eb.fn.coalesce('l.amount_fen', 's.revenue_fen')).as('fen')])
+            .groupBy(['s.site_id', 's.day', 'l.household_id'])
+            .execute()
+        ).map((r) => [`${r.site_id}/${r.day}/${r.household_id ?? '(site)'}`, Number(r.fen)]),
       );
-    const siteRevenue = async (db: Db) => new Map((await db.all<{ k: string; fen: number }>("SELECT site_id || '/' || day AS k, SUM(revenue_fen) AS fen FROM settlements GROUP BY k")).map((r) => [r.k, Number(r.fen)]));
+    const siteRevenue = async (db: Db) =>
+      new Map(
+        (
+          await db.q
+            .selectFrom('settlements')
+            .select((eb) => ['site_id', 'day', eb.fn.sum<number>('revenue_fen').as('fen')])
+            .groupBy(['site_id', 'day'])
+            .execute()
+        ).map((r) => [`${r.site_id}/${r.day}`, Number(r.fen)]),
+      );
     const [a, b, ra, rb] = [await q(soak), await q(reference), await siteRevenue(soak), await siteRevenue(reference)];
     let fen = 0;
     const differences: string[] = [];
