@@ -7,14 +7,20 @@ import { silentLogger } from '../common/log.ts';
 import { createPgDatabase, postgresAvailable, type PgDatabase } from '../common/testing/index.ts';
 import { buildApp } from './app.ts';
 import { createToken, hashToken } from './auth/tokens.ts';
+import type { ErrorBody } from './errors.ts';
 import { batchFor, seedSites } from './fixtures.ts';
 import { LiveStatusStore } from './live/store.ts';
+import type { PayoutRun } from './payout-service.ts';
 import { payoutServiceFor } from './payout-wiring.ts';
 import ExcelJS from 'exceljs';
 
 const pgUp = await postgresAvailable();
 const tmpdirName = () => tmpdir();
 const auth = (token: string) => ({ authorization: `Bearer ${token}` });
+
+/** The JSON answers as the tests read them (only the fields they look at). */
+interface Page<T> { total: number; items: T[] }
+interface OpenApi { openapi: string; security: unknown; paths: Record<string, Record<string, { parameters?: { name: string }[]; requestBody?: unknown; security?: unknown }>> }
 
 for (const dialect of ['sqlite', 'postgres'] as const) {
   describe.skipIf(dialect === 'postgres' && !pgUp)(`API over a ${dialect} ledger`, () => {
@@ -46,14 +52,14 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
     it('refuses a missing token with 401 and a stable code, a bad one with 401, the wrong role with 403', async () => {
       const none = await app.inject({ url: '/sites', remoteAddress: '10.0.0.1' });
       expect(none.statusCode).toBe(401);
-      expect(none.json().error.code).toBe('AUTH_MISSING');
+      expect(none.json<ErrorBody>().error.code).toBe('AUTH_MISSING');
       const bad = await app.inject({ url: '/sites', headers: auth('ssk_not-a-real-token'), remoteAddress: '10.0.0.1' });
       expect(bad.statusCode).toBe(401);
-      expect(bad.json().error.code).toBe('AUTH_INVALID');
+      expect(bad.json<ErrorBody>().error.code).toBe('AUTH_INVALID');
       const wrongRole = await app.inject({ method: 'POST', url: '/sites', headers: auth(tokens.viewer!), payload: { id: 'x1', name: 'X', capacityW: 1 } });
       expect(wrongRole.statusCode).toBe(403);
-      expect(wrongRole.json().error).toMatchObject({ code: 'AUTH_FORBIDDEN' });
-      expect(wrongRole.json().error.message).toContain('admin');
+      expect(wrongRole.json<ErrorBody>().error).toMatchObject({ code: 'AUTH_FORBIDDEN' });
+      expect(wrongRole.json<ErrorBody>().error.message).toContain('admin');
       const gw = await app.inject({ url: '/gateways', headers: auth(tokens.viewer!) });
       expect(gw.statusCode).toBe(403);
       expect((await app.inject({ url: '/gateways', headers: auth(tokens.operator!) })).statusCode).toBe(200);
@@ -70,7 +76,7 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
       for (let i = 0; i < 5; i++) expect((await app.inject({ url: '/sites', headers: auth(`ssk_guess${i}`), remoteAddress: ip })).statusCode).toBe(401);
       const limited = await app.inject({ url: '/sites', headers: auth(tokens.viewer!), remoteAddress: ip });
       expect(limited.statusCode).toBe(429);
-      expect(limited.json().error.code).toBe('AUTH_RATE_LIMITED');
+      expect(limited.json<ErrorBody>().error.code).toBe('AUTH_RATE_LIMITED');
       expect(limited.headers['retry-after']).toBeDefined();
       expect((await app.inject({ url: '/sites', headers: auth(tokens.viewer!), remoteAddress: '10.9.9.10' })).statusCode).toBe(200);
     });
@@ -79,20 +85,20 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
       const page = await app.inject({ url: '/sites?limit=2&offset=1', headers: auth(tokens.viewer!) });
       expect(page.statusCode).toBe(200);
       expect(page.json()).toMatchObject({ total: 5, limit: 2, offset: 1 });
-      expect(page.json().items.map((s: { id: string }) => s.id)).toEqual(['s002', 's003']);
+      expect(page.json<Page<{ id: string }>>().items.map((s) => s.id)).toEqual(['s002', 's003']);
       const town = await app.inject({ url: '/sites?town=town1', headers: auth(tokens.viewer!) });
-      expect(town.json().items.map((s: { id: string }) => s.id)).toEqual(['s002', 's005']);
+      expect(town.json<Page<{ id: string }>>().items.map((s) => s.id)).toEqual(['s002', 's005']);
     });
 
     it('says which parameter is wrong and why', async () => {
       const res = await app.inject({ url: '/sites?limit=5000&status=maybe', headers: auth(tokens.viewer!) });
       expect(res.statusCode).toBe(400);
-      const err = res.json().error;
+      const err = res.json<ErrorBody>().error;
       expect(err.code).toBe('REQUEST_INVALID');
       expect(err.details.join('\n')).toMatch(/limit.*500/);
       const missing = await app.inject({ url: '/sites/nope', headers: auth(tokens.viewer!) });
       expect(missing.statusCode).toBe(404);
-      expect(missing.json().error.code).toBe('SITE_NOT_FOUND');
+      expect(missing.json<ErrorBody>().error.code).toBe('SITE_NOT_FOUND');
     });
 
     it('shows live status from gateway status and telemetry', async () => {
@@ -105,28 +111,28 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
       const online = await app.inject({ url: '/sites?status=online', headers: auth(tokens.viewer!) });
       expect(online.json()).toMatchObject({ total: 1, items: [{ id: 's001' }] });
       const failing = await app.inject({ url: '/devices?site=s001&health=failing', headers: auth(tokens.viewer!) });
-      expect(failing.json().items).toMatchObject([{ id: 'inv2', health: 'failing', consecutiveErrors: 4, acPowerW: 60_000 }]);
+      expect(failing.json<Page<unknown>>().items).toMatchObject([{ id: 'inv2', health: 'failing', consecutiveErrors: 4, acPowerW: 60_000 }]);
       const gateways = await app.inject({ url: '/gateways?site=s001', headers: auth(tokens.operator!) });
-      expect(gateways.json().items).toMatchObject([{ site: 's001', gateway: 'gw1', online: true, lastSeq: 2, clock: { jumps: 1, lastStepMs: -3_600_000, held: 7_200 } }]);
+      expect(gateways.json<Page<unknown>>().items).toMatchObject([{ site: 's001', gateway: 'gw1', online: true, lastSeq: 2, clock: { jumps: 1, lastStepMs: -3_600_000, held: 7_200 } }]);
       const curve = await app.inject({ url: '/live/power', headers: auth(tokens.viewer!) });
-      expect(curve.json().items.find((c: { site: string }) => c.site === 's001').points.length).toBeGreaterThan(0);
+      expect(curve.json<Page<{ site: string; points: unknown[] }>>().items.find((c) => c.site === 's001')!.points.length).toBeGreaterThan(0);
     });
 
     it('serves daily energy (current revision) with filters', async () => {
       const res = await app.inject({ url: '/daily-energy?site=s001', headers: auth(tokens.viewer!) });
       expect(res.json()).toMatchObject({ total: 1, items: [{ site: 's001', day: '2026-06-01', revision: 2, energyWh: 1200 }] });
       const range = await app.inject({ url: '/daily-energy?from=2026-06-02&to=2026-06-30', headers: auth(tokens.viewer!) });
-      expect(range.json().items.map((r: { site: string }) => r.site)).toEqual(['s002']);
+      expect(range.json<Page<{ site: string }>>().items.map((r) => r.site)).toEqual(['s002']);
     });
 
     it('masks personal data of households', async () => {
       const res = await app.inject({ url: '/households', headers: auth(tokens.admin!) });
-      expect(res.json().items[0]).toEqual({ id: 'h1', name: '张**', town: 'town0', village: 'village0', idCard: '440***********1234', bankAccount: '***************3445' });
+      expect(res.json<Page<unknown>>().items[0]).toEqual({ id: 'h1', name: '张**', town: 'town0', village: 'village0', idCard: '440***********1234', bankAccount: '***************3445' });
       expect(res.body).not.toContain('199001');
       const allocs = await app.inject({ url: '/allocations?site=s001&on=2026-06-01', headers: auth(tokens.viewer!) });
-      expect(allocs.json().items).toEqual([{ id: 'a1', household: 'h1', site: 's001', shareW: 3000, validFrom: '2026-01-01', validTo: null, reason: '' }]);
+      expect(allocs.json<Page<unknown>>().items).toEqual([{ id: 'a1', household: 'h1', site: 's001', shareW: 3000, validFrom: '2026-01-01', validTo: null, reason: '' }]);
       const tariffs = await app.inject({ url: '/tariffs', headers: auth(tokens.viewer!) });
-      expect(tariffs.json().items[0]).toMatchObject({ site: 's001', gridRate: 45000, subsidyRate: 53000 });
+      expect(tariffs.json<Page<unknown>>().items[0]).toMatchObject({ site: 's001', gridRate: 45000, subsidyRate: 53000 });
     });
 
     it('records registry changes in the audit log: who, what, when', async () => {
@@ -136,42 +142,42 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
       const dup = await app.inject({ method: 'POST', url: '/sites', headers: auth(tokens.admin!), payload: { id: 'new1', name: 'again', capacityW: 1 } });
       expect(dup.statusCode).toBe(409);
       const patched = await app.inject({ method: 'PATCH', url: '/sites/new1', headers: auth(tokens.admin!), payload: { capacityW: 330_000 } });
-      expect(patched.json().capacityW).toBe(330_000);
+      expect(patched.json<{ capacityW: number }>().capacityW).toBe(330_000);
       const dev = await app.inject({ method: 'POST', url: '/sites/new1/devices', headers: auth(tokens.admin!), payload: { id: 'inv1', kind: 'inverter', ratedPowerW: 110_000 } });
       expect(dev.statusCode).toBe(201);
       const extra = await app.inject({ method: 'POST', url: '/sites', headers: auth(tokens.admin!), payload: { id: 'x', name: 'x', capacityW: 1, color: 'red' } });
       expect(extra.statusCode).toBe(400);
       const log = await app.inject({ url: '/audit', headers: auth(tokens.admin!) });
-      const actions = log.json().items.map((e: { action: string; actor: string; target: string }) => `${e.actor} ${e.action} ${e.target}`);
+      const actions = log.json<Page<{ action: string; actor: string; target: string }>>().items.map((e) => `${e.actor} ${e.action} ${e.target}`);
       expect(actions).toEqual(expect.arrayContaining(['admin-test site.create new1', 'admin-test site.update new1', 'admin-test device.create new1/inv1']));
-      expect(log.json().items).toHaveLength(3);
+      expect(log.json<Page<unknown>>().items).toHaveLength(3);
     });
 
     it('checks site and device writes as the registry does: time zone, capacity under allocations, unknown site', async () => {
       const zone = await app.inject({ method: 'POST', url: '/sites', headers: auth(tokens.admin!), payload: { id: 'tz1', name: 'x', capacityW: 1000, timeZone: 'Mars/Olympus' } });
       expect(zone.statusCode).toBe(400);
-      expect(zone.json().error.code).toBe('SITE_TIME_ZONE_INVALID');
+      expect(zone.json<ErrorBody>().error.code).toBe('SITE_TIME_ZONE_INVALID');
       const badPatch = await app.inject({ method: 'PATCH', url: '/sites/s001', headers: auth(tokens.admin!), payload: { timeZone: 'Nowhere/Land' } });
-      expect(badPatch.json().error.code).toBe('SITE_TIME_ZONE_INVALID');
+      expect(badPatch.json<ErrorBody>().error.code).toBe('SITE_TIME_ZONE_INVALID');
       // s001 has 3 kW allocated (a1)
       const shrink = await app.inject({ method: 'PATCH', url: '/sites/s001', headers: auth(tokens.admin!), payload: { capacityW: 2000 } });
       expect(shrink.statusCode).toBe(409);
-      expect(shrink.json().error.code).toBe('SITE_CAPACITY_BELOW_ALLOCATED');
-      expect((await app.inject({ url: '/sites/s001', headers: auth(tokens.viewer!) })).json().capacityW).toBe(300_000);
+      expect(shrink.json<ErrorBody>().error.code).toBe('SITE_CAPACITY_BELOW_ALLOCATED');
+      expect((await app.inject({ url: '/sites/s001', headers: auth(tokens.viewer!) })).json<{ capacityW: number }>().capacityW).toBe(300_000);
       const missing = await app.inject({ method: 'PATCH', url: '/sites/nope', headers: auth(tokens.admin!), payload: { name: 'x' } });
       expect(missing.statusCode).toBe(404);
       const orphan = await app.inject({ method: 'POST', url: '/sites/nope/devices', headers: auth(tokens.admin!), payload: { id: 'inv1', kind: 'inverter' } });
       expect(orphan.statusCode).toBe(404);
-      expect(orphan.json().error.code).toBe('SITE_NOT_FOUND');
+      expect(orphan.json<ErrorBody>().error.code).toBe('SITE_NOT_FOUND');
     });
 
     it('serves OpenAPI generated from the route schemas, health and metrics', async () => {
-      const spec = (await app.inject({ url: '/docs/json' })).json();
+      const spec = (await app.inject({ url: '/docs/json' })).json<OpenApi>();
       expect(spec.openapi).toMatch(/^3/);
-      const params = spec.paths['/sites'].get.parameters.map((p: { name: string }) => p.name);
+      const params = spec.paths['/sites']!.get!.parameters!.map((p) => p.name);
       expect(params).toEqual(expect.arrayContaining(['limit', 'offset', 'town', 'status']));
-      expect(spec.paths['/payout-runs'].post.requestBody).toBeDefined();
-      expect(spec.paths['/health'].get.security).toEqual([]); // public
+      expect(spec.paths['/payout-runs']!.post!.requestBody).toBeDefined();
+      expect(spec.paths['/health']!.get!.security).toEqual([]); // public
       expect(spec.security).toEqual([{ bearer: [] }]);
       expect((await app.inject({ url: '/docs' })).statusCode).toBeLessThan(400);
       expect((await app.inject({ url: '/health' })).json()).toMatchObject({ status: 'ok', ledger: dialect });
@@ -187,19 +193,19 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
         expect(denied.statusCode).toBe(403);
         const started = await withPayout.inject({ method: 'POST', url: '/payout-runs', headers: auth(tokens.finance!), payload: { from: '2026-06-01', to: '2026-06-02', sites: ['s001'] } });
         expect(started.statusCode).toBe(202);
-        const id = started.json().id as string;
-        let run = started.json();
+        const id = started.json<PayoutRun>().id;
+        let run = started.json<PayoutRun>();
         for (let i = 0; i < 100 && run.state === 'running'; i++) {
           await new Promise((r) => setTimeout(r, 50));
-          run = (await withPayout.inject({ url: `/payout-runs/${id}`, headers: auth(tokens.viewer!) })).json();
+          run = (await withPayout.inject({ url: `/payout-runs/${id}`, headers: auth(tokens.viewer!) })).json<PayoutRun>();
         }
         expect(run).toMatchObject({ state: 'done', daysTotal: 2, daysDone: 2, startedBy: 'finance-test' });
-        expect(run.result.posted).toBe(2); // one site, two days
-        const settlements = (await withPayout.inject({ url: '/settlements?site=s001&from=2026-06-01&to=2026-06-01', headers: auth(tokens.viewer!) })).json();
+        expect(run.result?.posted).toBe(2); // one site, two days
+        const settlements = (await withPayout.inject({ url: '/settlements?site=s001&from=2026-06-01&to=2026-06-01', headers: auth(tokens.viewer!) })).json<Page<{ revenueFen: number }>>();
         expect(settlements).toMatchObject({ total: 1, items: [{ site: 's001', day: '2026-06-01', version: 1, energyWh: 1200, energySource: 'revenue_meter' }] });
-        expect(settlements.items[0].revenueFen).toBeGreaterThan(0);
-        const runs = (await withPayout.inject({ url: '/settlement-runs?limit=1', headers: auth(tokens.viewer!) })).json();
-        expect(runs.items[0].id).toBe(run.settlementRunIds.at(-1));
+        expect(settlements.items[0]!.revenueFen).toBeGreaterThan(0);
+        const runs = (await withPayout.inject({ url: '/settlement-runs?limit=1', headers: auth(tokens.viewer!) })).json<Page<{ id: string }>>();
+        expect(runs.items[0]!.id).toBe(run.settlementRunIds.at(-1));
         const audit = await db.all<{ action: string; actor: string }>("SELECT action, actor FROM audit_log WHERE action = 'payout.run'");
         expect(audit).toEqual([{ action: 'payout.run', actor: 'finance-test' }]);
 
@@ -217,11 +223,11 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
         await wb.xlsx.load(xlsx.rawPayload as unknown as ArrayBuffer);
         expect(wb.worksheets.length).toBe(5);
         const csvWorkbook = await withPayout.inject({ url: '/reports/workbook?month=2026-06&format=csv', headers: auth(tokens.finance!) });
-        expect(csvWorkbook.json().error.code).toBe('REPORT_FORMAT_UNSUPPORTED');
+        expect(csvWorkbook.json<ErrorBody>().error.code).toBe('REPORT_FORMAT_UNSUPPORTED');
         const unknown = await withPayout.inject({ url: '/reports/nope?month=2026-06', headers: auth(tokens.finance!) });
-        expect(unknown.json().error).toMatchObject({ code: 'REPORT_NOT_FOUND' });
+        expect(unknown.json<ErrorBody>().error).toMatchObject({ code: 'REPORT_NOT_FOUND' });
         const badMonth = await withPayout.inject({ url: '/reports/households?month=2026-13', headers: auth(tokens.finance!) });
-        expect(badMonth.json().error.code).toBe('REQUEST_INVALID');
+        expect(badMonth.json<ErrorBody>().error.code).toBe('REQUEST_INVALID');
       } finally {
         await withPayout.close();
       }
@@ -234,20 +240,20 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
       expect((await post(csv, tokens.finance!)).statusCode).toBe(403);
       const bad = await post('id,name,shoe_size\nh9,x,42\nbad id!,y,1\n', tokens.admin!);
       expect(bad.statusCode).toBe(400);
-      const err = bad.json().error;
+      const err = bad.json<ErrorBody>().error;
       expect(err.code).toBe('REGISTRY_INVALID');
       expect(err.details.join('\n')).toMatch(/shoe_size/);
       expect(err.details.join('\n')).toMatch(/line 3/);
       expect(err.details.join('\n')).not.toContain(tmpdirName());
-      expect((await app.inject({ url: '/households', headers: auth(tokens.viewer!) })).json().total).toBe(1);
+      expect((await app.inject({ url: '/households', headers: auth(tokens.viewer!) })).json<Page<unknown>>().total).toBe(1);
       const noKind = await post(csv, tokens.admin!, '/registry/import');
-      expect(noKind.json().error.code).toBe('REGISTRY_KIND_MISSING');
+      expect(noKind.json<ErrorBody>().error.code).toBe('REGISTRY_KIND_MISSING');
       const good = await post(csv, tokens.admin!);
       expect(good.statusCode).toBe(200);
-      expect(good.json().imported.households).toBe(2);
-      const list = (await app.inject({ url: '/households', headers: auth(tokens.viewer!) })).json();
+      expect(good.json<{ imported: Record<string, number> }>().imported.households).toBe(2);
+      const list = (await app.inject({ url: '/households', headers: auth(tokens.viewer!) })).json<Page<{ id: string }>>();
       expect(list.total).toBe(3);
-      expect(list.items.find((h: { id: string }) => h.id === 'h2')).toMatchObject({ name: '李*', idCard: '440***********1111' });
+      expect(list.items.find((h) => h.id === 'h2')).toMatchObject({ name: '李*', idCard: '440***********1111' });
       const entry = await db.get<{ actor: string; target: string }>("SELECT actor, target FROM audit_log WHERE action = 'registry.import'");
       expect(entry).toEqual({ actor: 'admin-test', target: 'households' });
     });
@@ -255,7 +261,7 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
     it('answers 503 with a code when the payout service is not wired', async () => {
       const res = await app.inject({ method: 'POST', url: '/payout-runs', headers: auth(tokens.finance!), payload: { from: '2026-06-01', to: '2026-06-01' } });
       expect(res.statusCode).toBe(503);
-      expect(res.json().error.code).toBe('PAYOUT_UNAVAILABLE');
+      expect(res.json<ErrorBody>().error.code).toBe('PAYOUT_UNAVAILABLE');
     });
   });
 }

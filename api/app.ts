@@ -36,8 +36,10 @@ export interface BuildAppOptions {
 /** The API as a fastify app, not listening: tests call `app.inject()`, server.ts calls `listen`. */
 export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> {
   const log = opts.log ?? silentLogger;
+  // fastify's own logger type: the app is a FastifyInstance with FastifyBaseLogger, not with pino's Logger
+  const loggerInstance: FastifyBaseLogger = log;
   const app = Fastify({
-    loggerInstance: log as FastifyBaseLogger,
+    loggerInstance,
     trustProxy: opts.trustProxy ?? false,
     // request lines are counted in /metrics; logging each one would cost more than answering it
     logController: new LogController({ disableRequestLogging: true }),

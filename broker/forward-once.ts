@@ -31,9 +31,9 @@ const remembersNothing: Record<string, number> = new Proxy(Object.create(null) a
 
 export interface ForwardOnce {
   /** aedes preConnect: turns off the ordered check for this client. */
-  preConnect(client: Client, packet: unknown, done: (error: Error | null, success: boolean) => void): void;
+  preConnect: (client: Client, packet: unknown, done: (error: Error | null, success: boolean) => void) => void;
   /** aedes authorizeForward: the exact check. */
-  authorizeForward(client: Client, packet: AedesPublishPacket): AedesPublishPacket | null;
+  authorizeForward: (client: Client, packet: AedesPublishPacket) => AedesPublishPacket | null;
 }
 
 export function forwardOnce(): ForwardOnce {
@@ -44,7 +44,7 @@ export function forwardOnce(): ForwardOnce {
       done(null, true);
     },
     authorizeForward(client, packet) {
-      const { brokerId, brokerCounter } = packet as AedesPublishPacket & { brokerId?: string; brokerCounter?: number };
+      const { brokerId, brokerCounter } = packet;
       if (packet.messageId !== undefined || !brokerId || !brokerCounter) return packet;
       const key = `${brokerId}:${brokerCounter}`;
       let seen = forwarded.get(client);

@@ -32,7 +32,7 @@ type BrokerInput = Partial<BrokerOptions> & { users?: BrokerUser[]; log?: Logger
 
 // aedes answers the client with returnCode (a CONNACK code), never a person: the log line before it is what an operator reads.
 // eslint-disable-next-line no-restricted-syntax
-const authError = (code: number, message: string): AuthenticateError => Object.assign(new Error(message), { returnCode: code }) as AuthenticateError;
+const authError = (code: AuthenticateError['returnCode'], message: string): AuthenticateError => Object.assign(new Error(message), { returnCode: code });
 
 function listen(server: Server, port: number, host: string): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -120,7 +120,8 @@ export async function startBroker(input: BrokerInput = {}): Promise<BrokerHandle
     stats: () => ({ ...stats, connectedClients: aedes.connectedClients }),
     async stop() {
       await new Promise<void>((r) => aedes.close(() => r()));
-      await Promise.all([tcp, tls].map((s) => (s ? new Promise<void>((r) => s.close(() => r())) : undefined)));
+      const servers = [tcp, tls].filter((s) => s !== undefined);
+      await Promise.all(servers.map((s) => new Promise<void>((r) => s.close(() => r()))));
       await store?.close();
     },
   };

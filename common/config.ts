@@ -3,6 +3,7 @@ import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
 import { SunshareError } from './errors.ts';
+import { textOf } from './text.ts';
 import { compiled } from './validate.ts';
 
 /**
@@ -98,7 +99,7 @@ export function parseConfig<T extends TSchema>(raw: unknown, schema: T, source =
   if (!isObject(raw)) {
     const problems = schemaProblems(schema, raw, () => '');
     if (problems.length > 0) throw new SunshareError('CONFIG_INVALID', `${source} is invalid (${plural(problems.length, 'problem')})`, { details: problems });
-    return raw as Static<T>;
+    return raw;
   }
   return loadConfig({ name: source, schema }, { base: raw });
 }
@@ -118,7 +119,7 @@ export function describeConfig(config: unknown, schema?: TSchema): string {
       const keys = [...order.filter((k) => k in v), ...Object.keys(v).filter((k) => !order.includes(k))];
       for (const k of keys) walk(v[k], path ? `${path}.${k}` : k, (s?.properties as Record<string, TSchema> | undefined)?.[k]);
     } else if (Array.isArray(v)) out.push(`${path}=[${v.length}]`);
-    else if (v !== undefined) out.push(`${path}=${isSecret(path) ? '***' : maskUrl(String(v))}`);
+    else if (v !== undefined) out.push(`${path}=${isSecret(path) ? '***' : maskUrl(textOf(v))}`);
   };
   walk(config, '', schema);
   return out.join(' ');
@@ -195,7 +196,7 @@ function schemaAt(schema: TSchema, path: string): TSchema | undefined {
 function coerce(schema: TSchema, path: string, value: unknown): unknown {
   if (typeof value !== 'string') return value;
   const s = schemaAt(schema, path);
-  const t = s?.type;
+  const t: unknown = s?.type;
   if ((t === 'integer' || t === 'number') && /^\s*[-+]?(\d+\.?\d*|\.\d+)(e[-+]?\d+)?\s*$/i.test(value)) return Number(value);
   if (t === 'boolean' && /^(true|false|1|0|yes|no)$/i.test(value)) return /^(true|1|yes)$/i.test(value);
   if (s?.anyOf && (s.anyOf as TSchema[]).every((m) => typeof m.const === 'number') && /^\d+$/.test(value)) return Number(value);
@@ -282,7 +283,7 @@ const maskUrl = (s: string) => s.replace(/^([a-z][a-z0-9+.-]*:\/\/[^/:@]*):[^/@]
 function shown(value: unknown, path = ''): string {
   if (value === undefined) return 'nothing';
   if (isSecret(path)) return '***';
-  const text = typeof value === 'string' ? JSON.stringify(maskUrl(value)) : Array.isArray(value) ? `a list of ${value.length}` : isObject(value) ? 'a mapping' : String(value);
+  const text = typeof value === 'string' ? JSON.stringify(maskUrl(value)) : Array.isArray(value) ? `a list of ${value.length}` : isObject(value) ? 'a mapping' : textOf(value);
   return text.length > 60 ? `${text.slice(0, 57)}...` : text;
 }
 

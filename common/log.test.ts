@@ -5,7 +5,7 @@ import { createLogger, redact } from './log.ts';
 function capture() {
   let text = '';
   const stream = new Writable({
-    write(chunk, _enc, done) {
+    write(chunk: Buffer, _enc, done) {
       text += chunk.toString();
       done();
     },

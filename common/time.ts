@@ -41,7 +41,7 @@ function formatter(timeZone: string): Intl.DateTimeFormat {
 function wallClock(t: number, timeZone: string): number {
   const p: Record<string, number> = {};
   for (const part of formatter(timeZone).formatToParts(t)) if (part.type !== 'literal') p[part.type] = Number(part.value);
-  return Date.UTC(p.year!, p.month! - 1, p.day!, p.hour!, p.minute!, p.second!);
+  return Date.UTC(p.year!, p.month! - 1, p.day, p.hour, p.minute, p.second);
 }
 
 /** True when Intl knows `timeZone` as an IANA zone name (e.g. 'Europe/Berlin', 'UTC'). */

@@ -171,7 +171,7 @@ describe.skipIf(!hasCompose)('docker-compose.yml, resolved by docker-compose con
         expect(table.has(v), `${template} reads ${v}: list it in docs/deploy.md`).toBe(true);
         if (required) expect(table.get(v), `${template} needs ${v}: docs/deploy.md should name ${name}`).toContain(name);
       }
-      const rendered = parseYaml(renderTemplate(text, s.environment as Record<string, string>, template));
+      const rendered: unknown = parseYaml(renderTemplate(text, s.environment as Record<string, string>, template));
       const validate = await schemas[s.command![0]!]!();
       expect(() => validate(rendered, template), `${template} rendered for ${name}`).not.toThrow();
       checked++;

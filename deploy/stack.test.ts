@@ -53,7 +53,7 @@ describe.skipIf(!mosquittoAvailable() || !influxAvailable())('the compose config
     const simCfg = render('sim-demo.yaml', { DEMO_SITE: SITE }) as { tcp: object; clock: object };
     sim = await startSim(parseSimConfig({ ...simCfg, tcp: { host: '127.0.0.1', port: 0 }, clock: { start: '2026-06-21T12:00', speed: 1 } }, 'sim-demo.yaml'));
 
-    const env = { MQTT_URL: broker.url, DEMO_SITE: SITE, DEMO_SIM_HOST: '127.0.0.1', MQTT_GATEWAY_PASSWORD: PASSWORDS[SITE]! };
+    const env = { MQTT_URL: broker.url, DEMO_SITE: SITE, DEMO_SIM_HOST: '127.0.0.1', MQTT_GATEWAY_PASSWORD: PASSWORDS[SITE] };
     const gwCfg = render('gateway-demo.yaml', env) as { devices: object[]; spool: object };
     gateway = await startGateway(
       parseGatewayConfig({ ...gwCfg, pollIntervalMs: 1000, spool: { ...gwCfg.spool, dir: join(dir, 'spool') }, devices: gwCfg.devices.map((d) => ({ ...d, port: sim.ports[0] })) }, 'gateway-demo.yaml'),
@@ -102,7 +102,7 @@ describe.skipIf(!mosquittoAvailable() || !influxAvailable())('the compose config
     expect(await ingest.stats()).toMatchObject({ deadLetters: 0, writeFailures: 0 });
 
     // the compose health checks of ingest (its /health) and of the demo gateways (their spool)
-    const ingestCheck = (compose0().services.ingest!.healthcheck.test as string[]).slice(1);
+    const ingestCheck = (compose0().services.ingest!.healthcheck.test).slice(1);
     // async: ingest serves /health from this very process, which spawnSync would block
     const args = ingestCheck.slice(1).map((a) => a.replace('127.0.0.1:9102', `127.0.0.1:${ingest.httpPort}`));
     await expect(promisify(execFile)(ingestCheck[0]!, args, { timeout: 15_000 })).resolves.toBeDefined();

@@ -17,7 +17,7 @@ function child(args: string[]): Promise<{ proc: ChildProcess; first: Record<stri
   const proc = spawn(process.execPath, ['--expose-gc', script, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
   return new Promise((resolve, reject) => {
     let buf = '';
-    proc.stdout!.on('data', (d: Buffer) => {
+    proc.stdout.on('data', (d: Buffer) => {
       buf += d.toString();
       const i = buf.indexOf('\n');
       if (i >= 0) resolve({ proc, first: JSON.parse(buf.slice(0, i)) as Record<string, number> });

@@ -25,7 +25,7 @@ function run(script: string, args: string[], onLine: (l: string) => void, nodeFl
   const p = spawn(process.execPath, [...nodeFlags, '--expose-gc', here(script), ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
   children.push(p);
   let buf = '';
-  p.stdout!.on('data', (d: Buffer) => {
+  p.stdout.on('data', (d: Buffer) => {
     buf += d.toString();
     let i;
     while ((i = buf.indexOf('\n')) >= 0) {

@@ -8,7 +8,7 @@ import { removeTestSpools, testConfig } from './testing/config.ts';
 import { twoInverterSite } from './testing/two-inverters.ts';
 
 afterAll(removeTestSpools);
-const cleanups: (() => Promise<unknown> | unknown)[] = [];
+const cleanups: (() => unknown)[] = [];
 afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });

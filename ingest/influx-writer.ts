@@ -35,7 +35,7 @@ function v1Transport(base: Transport, o: InfluxOptions): Transport {
     if (o.retentionPolicy) v1.set('rp', o.retentionPolicy);
     if (o.username) v1.set('u', o.username);
     if (o.password) v1.set('p', o.password);
-    base.send(`/write?${v1}`, body, options, callbacks);
+    base.send(`/write?${v1.toString()}`, body, options, callbacks);
   };
   return t;
 }
@@ -76,6 +76,14 @@ export function createInfluxWriter(o: InfluxOptions, onFailure: (err: Error, att
   let rejected = 0;
   let rejectError: string | undefined;
   let settle: (() => void) | undefined;
+  // A function, not assignments inline in writeOnce: there TypeScript would take `failure` to stay undefined
+  // across the await, while the hooks above set it meanwhile (and `throw failure` would type as throwing never).
+  const reset = (lines: number) => {
+    outstanding = lines;
+    failure = undefined;
+    rejected = 0;
+    rejectError = undefined;
+  };
   const done = (n: number) => {
     outstanding -= n;
     if (outstanding <= 0) settle?.();
@@ -119,10 +127,7 @@ export function createInfluxWriter(o: InfluxOptions, onFailure: (err: Error, att
   let chain: Promise<unknown> = Promise.resolve();
   const writeOnce = async (lines: readonly string[]): Promise<WriteOutcome> => {
     if (lines.length === 0) return { rejected: 0 };
-    outstanding = lines.length;
-    failure = undefined;
-    rejected = 0;
-    rejectError = undefined;
+    reset(lines.length);
     const settled = new Promise<void>((resolve) => (settle = resolve));
     api.writeRecords(lines as string[]);
     // Sends what is left in the buffer; failures arrive through writeFailed, not this promise.

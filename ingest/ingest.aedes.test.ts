@@ -46,7 +46,7 @@ describe.skipIf(!influxAvailable())('ingest through aedes into the real InfluxDB
     gateway = await connectClient(broker.url, { username: 'gw', password: 'gw-secret', clientId: `gw-${uid()}` });
     watcher = await connectClient(broker.url, { username: 'ingest', password: 'ingest-secret', clientId: `watch-${uid()}` });
     await watcher.subscribeAsync(`sunshare/v1/_deadletter/#`, { qos: 1 });
-    watcher.on('message', (topic, payload) => deadLetters.push({ topic, body: JSON.parse(payload.toString()) }));
+    watcher.on('message', (topic, payload) => deadLetters.push({ topic, body: JSON.parse(payload.toString()) as (typeof deadLetters)[number]['body'] }));
   });
 
   afterAll(async () => {

@@ -80,7 +80,7 @@ export function decodeMessage(topic: string, payload: Buffer, registry: Registry
   raw.readings.forEach((r, i) => {
     const p = reading.problems(r);
     if (p.length > 0) return void rejected.push({ reason: 'invalid', problems: p.map((x) => `/readings/${i}${x}`), site, gateway, rejected: r });
-    const rd = r as ReadingT;
+    const rd = r;
     const known = registry.device(site, rd.device);
     if (!known) return void rejected.push({ reason: 'unknown_device', problems: [`/readings/${i}/device: ${rd.device} is not a device of site ${site}`], site, gateway, rejected: r });
     if (known.kind !== rd.kind) return void rejected.push({ reason: 'invalid', problems: [`/readings/${i}/kind: ${rd.device} is registered as ${known.kind}, not ${rd.kind}`], site, gateway, rejected: r });

@@ -1,4 +1,4 @@
-import { topics, type GatewayStatus, type Reading } from '../common/contract.ts';
+import { topics, type Reading } from '../common/contract.ts';
 import type { Db } from '../common/ledger/index.ts';
 import type { Logger } from '../common/log.ts';
 import type { Inbound } from './consumer.ts';
@@ -68,7 +68,7 @@ export class Pipeline {
         p.seqs.push({ gateway: `${b.site}/${b.gateway}`, seq: b.seq, dup: m.dup, sentAt: b.sentAt, receivedAt: m.receivedAt });
         p.newestSentAt = Math.max(p.newestSentAt, b.sentAt);
       } else if (v.kind === 'status') {
-        p.lines.push(...statusLines(v.status as GatewayStatus));
+        p.lines.push(...statusLines(v.status));
       }
     }
     return p;
@@ -87,7 +87,7 @@ export class Pipeline {
       (outcome) => ({ ok: true as const, outcome }),
       (err: unknown) => ({ ok: false as const, err }),
     );
-    let ledgerError: unknown;
+    let ledgerFailed: { err: unknown } | undefined;
     if (p.reads.length > 0) {
       // One turn of the event loop first, so the InfluxDB request is on its way while the ledger
       // transaction (synchronous with SQLite) holds the thread: InfluxDB works meanwhile.
@@ -97,7 +97,7 @@ export class Pipeline {
       } catch (err) {
         recorder.forget();
         metrics.writeFailures.inc({ store: 'ledger' });
-        ledgerError = err;
+        ledgerFailed = { err };
       }
     }
     const written = await influx;
@@ -105,7 +105,7 @@ export class Pipeline {
       metrics.writeFailures.inc({ store: 'influx' });
       throw written.err;
     }
-    if (ledgerError !== undefined) throw ledgerError;
+    if (ledgerFailed) throw ledgerFailed.err;
     const outcome = written.outcome;
     if (outcome.rejected > 0) {
       metrics.influxRejected.inc(outcome.rejected);

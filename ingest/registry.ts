@@ -32,7 +32,9 @@ export class Registry {
   }
 
   start(everyMs: number, onError: (err: unknown) => void): void {
-    this.timer = setInterval(() => this.refresh().catch(onError), everyMs);
+    this.timer = setInterval(() => {
+      this.refresh().catch(onError);
+    }, everyMs);
     this.timer.unref();
   }
 

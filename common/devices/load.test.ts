@@ -59,7 +59,7 @@ describe('shipped device maps', () => {
   });
 
   it('maps the fields the gateway normalizes', () => {
-    const fields = (id: number) => Object.fromEntries(loadSunSpecModel(id).points.filter((p) => p.field).map((p) => [p.field, p.name]));
+    const fields = (id: number) => Object.fromEntries(loadSunSpecModel(id).points.flatMap((p) => (p.field ? [[p.field, p.name] as const] : [])));
     expect(fields(103)).toMatchObject({ ac_power_w: 'W', ac_energy_wh: 'WH', state: 'St', alarms: 'Evt1', temperature_c: 'TmpCab' });
     expect(fields(203)).toMatchObject({ export_energy_wh: 'TotWhExp', import_energy_wh: 'TotWhImp', ac_power_w: 'W' });
     const st = sunSpecPoint(loadSunSpecModel(113), 'St');

@@ -32,16 +32,16 @@ function readYaml(file: string): unknown {
 }
 
 function parseWith<T extends TSchema>(schema: T, raw: unknown, file: string, semantic: (v: Static<T>) => string[]): Static<T> {
-  const value = Value.Default(schema, structuredClone(raw)) as unknown;
+  const value = Value.Default(schema, structuredClone(raw));
   const v = validator(schema);
   const problems = v.problems(value);
-  const all = problems.length > 0 ? problems : semantic(value as Static<T>);
+  const all = problems.length > 0 ? problems : semantic(value);
   if (all.length > 0) {
     throw new SunshareError('DEVICE_MAP_INVALID', `device map ${file} is invalid (${all.length} problem${all.length === 1 ? '' : 's'})`, {
       details: all,
     });
   }
-  return value as Static<T>;
+  return value;
 }
 
 /** A point's `sim` gives either a quantity or a value. */

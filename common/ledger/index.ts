@@ -17,8 +17,8 @@ export function ledgerUrl(explicit?: string): string {
 export async function openLedger(url = ledgerUrl()): Promise<Db> {
   if (!/^postgres/.test(url) && url !== ':memory:') {
     const { mkdirSync } = await import('node:fs');
-    const { dirname } = await import('node:path');
-    mkdirSync(dirname(url), { recursive: true });
+    const path = await import('node:path');
+    mkdirSync(path.dirname(url), { recursive: true });
   }
   const db = await openDb(url);
   await migrate(db);

@@ -140,7 +140,7 @@ bind-address = "127.0.0.1:${rpcPort}"
     const params = new URLSearchParams({ q });
     if (db) params.set('db', db);
     const isRead = /^\s*(select|show)/i.test(q);
-    const res = await fetch(`${url}/query?${params}`, { method: isRead ? 'GET' : 'POST' });
+    const res = await fetch(`${url}/query?${params.toString()}`, { method: isRead ? 'GET' : 'POST' });
     if (!res.ok) throw new Error(`InfluxQL ${q} failed: ${res.status} ${await res.text()}`);
     return (await res.json()) as InfluxQueryResult;
   };

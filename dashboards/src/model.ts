@@ -92,7 +92,8 @@ export interface Dashboard {
   title: string;
   description: string;
   tags: string[];
-  timezone: 'browser' | 'utc' | string;
+  /** 'browser', 'utc' or an IANA time zone name. */
+  timezone: string;
   editable: boolean;
   graphTooltip: 1;
   refresh: string;

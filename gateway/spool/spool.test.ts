@@ -24,7 +24,7 @@ const payload = (seq: number) => Buffer.from(JSON.stringify({ seq, data: 'y'.rep
 function drain(spool: Spool): number[] {
   const seqs: number[] = [];
   for (let e = spool.next(); e; e = spool.next()) {
-    expect(JSON.parse(spool.read(e).toString()).seq).toBe(e.seq);
+    expect((JSON.parse(spool.read(e).toString()) as { seq: number }).seq).toBe(e.seq);
     seqs.push(e.seq);
     spool.ack(e);
   }

@@ -22,7 +22,7 @@ export async function startAedes(opts: { username?: string; password?: string; t
       const ok = username === opts.username && password?.toString() === opts.password;
       if (ok) return done(null, true);
       const err = Object.assign(new Error('bad credentials'), { returnCode: 4 });
-      return done(err as never, false);
+      return done(err, false);
     },
   });
   const server: Server = opts.tls ? createTlsServer({ key: opts.tls.key, cert: opts.tls.cert, ...(opts.tls.ca ? { ca: opts.tls.ca, requestCert: true, rejectUnauthorized: true } : {}) }, broker.handle) : createServer(broker.handle);

@@ -54,7 +54,7 @@ export async function startRegisterServer(units: Map<number, UnitRegisters>, ser
     getMultipleInputRegisters: input,
     getHoldingRegister: (a: number, unit: number, cb: (e: Error | null, v: number) => void) => holding(a, 1, unit, (e, v) => cb(e, v[0] ?? 0)),
     getInputRegister: (a: number, unit: number, cb: (e: Error | null, v: number) => void) => input(a, 1, unit, (e, v) => cb(e, v[0] ?? 0)),
-  } as IServiceVector;
+  };
   let server: ServerTCPType | ServerSerialType;
   let port = 0;
   if (serialPath) {

@@ -1,4 +1,5 @@
 import type { Db } from '../../common/ledger/index.ts';
+import { textOf } from '../../common/text.ts';
 import type { Parsed, Row } from './parse.ts';
 
 interface Span { id: string; household_id: string; site_id: string; share_w: number; valid_from: string; valid_to: string | null; where: string }
@@ -17,14 +18,14 @@ export async function crossCheck(db: Db, p: Parsed, problems: string[]): Promise
   for (const h of p.households) households.add(String(h.id));
 
   const needSite = (r: Row, kind: string) => {
-    if (r.site_id !== undefined && !capacity.has(String(r.site_id))) problems.push(`${r._where}: unknown site "${String(r.site_id)}" for this ${kind}`);
+    if (r.site_id !== undefined && !capacity.has(textOf(r.site_id))) problems.push(`${r._where}: unknown site "${textOf(r.site_id)}" for this ${kind}`);
   };
   p.devices.forEach((r) => needSite(r, 'device'));
   p.tariffs.forEach((r) => needSite(r, 'tariff'));
   p.policies.forEach((r) => needSite(r, 'policy'));
   for (const r of p.allocations) {
     needSite(r, 'allocation');
-    if (r.household_id !== undefined && !households.has(String(r.household_id))) problems.push(`${r._where}: unknown household "${String(r.household_id)}"`);
+    if (r.household_id !== undefined && !households.has(textOf(r.household_id))) problems.push(`${r._where}: unknown household "${textOf(r.household_id)}"`);
   }
   for (const r of [...p.allocations, ...p.tariffs]) {
     if (typeof r.valid_to === 'string' && typeof r.valid_from === 'string' && r.valid_to < r.valid_from) {

@@ -38,8 +38,8 @@ export async function importRegistry(db: Db, files: readonly string[], opts: { k
       for (let i = 0; i < values.length; i += IMPORT_CHUNK) {
         await tx.q
           .insertInto(TABLES[kind])
-          .values(values.slice(i, i + IMPORT_CHUNK) as never)
-          .onConflict((oc) => oc.columns(KEYS[kind] as never).doUpdateSet((eb) => Object.fromEntries(updates.map((c) => [c, eb.ref(`excluded.${c}` as never)])) as never))
+          .values(values.slice(i, i + IMPORT_CHUNK))
+          .onConflict((oc) => oc.columns(KEYS[kind] as never).doUpdateSet((eb) => Object.fromEntries(updates.map((c) => [c, eb.ref(`excluded.${c}` as never)]))))
           .execute();
       }
     }

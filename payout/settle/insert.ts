@@ -10,7 +10,7 @@ export async function insertRows<DB, T extends keyof DB & string>(q: Kysely<DB>,
     // the generic DB hides the table's row type from Kysely: `rows` was checked against it in the signature
     await q
       .insertInto(table)
-      .values(rows.slice(i, i + rowsPerStatement) as never)
+      .values(rows.slice(i, i + rowsPerStatement))
       .execute();
   }
 }

@@ -46,7 +46,7 @@ function cellText(v: ExcelJS.CellValue): string {
   // an ID card or account typed as a number in Excel has lost its last digits: refuse it rather than import a wrong one
   if (typeof v === 'number' && Number.isInteger(v) && !Number.isSafeInteger(v)) return `${v} (a number too long for Excel to keep exact; format the cell as text)`;
   if (typeof v === 'object') {
-    if ('result' in v) return cellText(v.result as ExcelJS.CellValue);
+    if ('result' in v) return cellText(v.result);
     if ('richText' in v) return v.richText.map((t) => t.text).join('');
     if ('text' in v) return String(v.text);
     return '';

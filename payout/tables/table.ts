@@ -1,5 +1,6 @@
 import ExcelJS from 'exceljs';
 import { stringify } from 'csv-stringify/sync';
+import { textOf } from '../../common/text.ts';
 import { formatKwh, formatYuan } from '../money/revenue.ts';
 
 /**
@@ -27,9 +28,11 @@ function textCell(col: Column, v: unknown): string {
     case 'kw':
       return formatKwh(Number(v)); // W -> kW with 3 decimals
     case 'int':
-      return String(v);
-    default:
-      return LONG_DIGITS.test(String(v)) ? `\t${String(v)}` : neutralise(String(v));
+      return textOf(v);
+    default: {
+      const text = textOf(v);
+      return LONG_DIGITS.test(text) ? `\t${text}` : neutralise(text);
+    }
   }
 }
 
@@ -70,7 +73,7 @@ function addSheet(wb: ExcelJS.Workbook, table: Table): void {
           case 'int':
             return Number(v);
           default:
-            return neutralise(String(v));
+            return neutralise(textOf(v));
         }
       }),
     );

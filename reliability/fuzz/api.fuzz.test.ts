@@ -57,7 +57,7 @@ describe('every API route under hostile parameters, queries and bodies', () => {
     await importRegistry(db, EXAMPLE_REGISTRY);
     for (const role of ['viewer', 'operator', 'finance', 'admin'] as const) tokens[role] = (await createToken(db, role, `fuzz-${role}`)).token;
     app = await buildApp({ db, payout: await payoutServiceFor(db, silentLogger), authFailuresPerMinute: 1_000_000 });
-    const spec = (await app.inject({ url: '/docs/json' })).json() as { paths: Record<string, Record<string, { parameters?: { in: string; name: string }[]; requestBody?: unknown }>> };
+    const spec = (await app.inject({ url: '/docs/json' })).json<{ paths: Record<string, Record<string, { parameters?: { in: string; name: string }[]; requestBody?: unknown }>> }>();
     routes = Object.entries(spec.paths).flatMap(([path, ops]) =>
       Object.entries(ops).map(([method, op]) => ({
         method: method.toUpperCase(),
@@ -96,14 +96,14 @@ describe('every API route under hostile parameters, queries and bodies', () => {
       if (c.role === 'garbage') headers.authorization = `Bearer ssk_${c.params[0]}`;
       else if (c.role !== 'none') headers.authorization = `Bearer ${tokens[c.role]}`;
       const payload = r.body && r.method !== 'GET' ? (typeof c.body === 'string' && c.body.startsWith('{"broken') ? c.body : JSON.stringify(c.body)) : undefined;
-      const res = await app.inject({ method: r.method as 'GET', url: `${url}?${query}`, headers, ...(payload !== undefined ? { payload } : {}) });
+      const res = await app.inject({ method: r.method as 'GET', url: `${url}?${query.toString()}`, headers, ...(payload !== undefined ? { payload } : {}) });
       statuses[res.statusCode] = (statuses[res.statusCode] ?? 0) + 1;
-      const where = `${r.method} ${`${url}?${query}`.slice(0, 120)} ${payload?.slice(0, 100) ?? ''} -> ${res.statusCode}`;
+      const where = `${r.method} ${`${url}?${query.toString()}`.slice(0, 120)} ${payload?.slice(0, 100) ?? ''} -> ${res.statusCode}`;
       if (res.statusCode >= 500) failures.push(`${where}: ${res.body.slice(0, 300)}`);
       else if (res.statusCode >= 400) {
         const body = (() => {
           try {
-            return res.json() as { error?: { code?: unknown; message?: unknown } };
+            return res.json<{ error?: { code?: unknown; message?: unknown } }>();
           } catch {
             return undefined;
           }

@@ -70,7 +70,7 @@ export function hostileMessage(c: () => HostileContext): fc.Arbitrary<HostileMes
       const ctx = c();
       return { kind: `wrong_type_${field}`, payload: JSON.stringify(batch(ctx, [good(ctx, ctx.devices[0]!)], { [field]: value === undefined ? null : value })), good: [] };
     }).filter((m) => {
-      const o = JSON.parse(m.payload as string) as Record<string, unknown>;
+      const o = JSON.parse(m.payload) as Record<string, unknown>;
       return !(o.schema === TELEMETRY_SCHEMA && Number.isInteger(o.seq) && Number.isInteger(o.sentAt) && Array.isArray(o.readings) && o.site === c().site && o.gateway === c().gateway);
     }),
     fc.tuple(badReadingField, fc.integer({ min: 0, max: 3 })).map(([{ f, v }, goodCount]) => {

@@ -70,7 +70,7 @@ describe('the gateway Modbus line against a hostile server', () => {
     expect(outcomes.filter((o) => o.wrongData).map((o) => `${o.behaviours.join('+')}: ${JSON.stringify(o.wrongData)}`)).toEqual([]);
     for (const o of outcomes) {
       if (o.behaviours.length === 1 && o.behaviours[0] === 'exception') expect(o.error).toBeInstanceOf(ModbusException);
-      if (o.behaviours.length === 1 && o.behaviours[0] === 'ok') expect(o.ok, `an honest answer after ${o.behaviours}`).toBe(true);
+      if (o.behaviours.length === 1 && o.behaviours[0] === 'ok') expect(o.ok, `an honest answer after ${o.behaviours.join('+')}`).toBe(true);
       if (o.error) expect(o.error.message).toMatch(/unit \d+/); // every failure names the unit and what was read
     }
     expect(outcomes.slice(-20).every((o) => o.ok)).toBe(true);

@@ -70,7 +70,7 @@ describe('personal data and spreadsheet safety in exports, reports, API response
     for (const [name, body] of csv) {
       const text = body.toString('utf8');
       for (const p of personal) expect(text, `${name} leaks ${p}`).not.toContain(p);
-      const cells = (parse(body, { bom: true, relax_column_count: true }) as string[][]).flat();
+      const cells = parse(body, { bom: true, relax_column_count: true }).flat();
       expect(cells.filter((c) => FORMULA_START.test(c)), name).toEqual([]);
     }
     expect(csv.get('households.csv')!.toString()).toContain(`'${FORMULAS[0]!.slice(0, 10)}`);
@@ -90,14 +90,14 @@ describe('personal data and spreadsheet safety in exports, reports, API response
   });
 
   it('every payout report (CSV and XLSX) is formula-safe and masks personal data', async () => {
-    const list = (await app.inject({ url: '/reports', headers: { authorization: `Bearer ${tokens.finance}` } })).json() as { items: { kind: string; formats: string[] }[] };
+    const list = (await app.inject({ url: '/reports', headers: { authorization: `Bearer ${tokens.finance}` } })).json<{ items: { kind: string; formats: string[] }[] }>();
     expect(list.items.length).toBeGreaterThan(2);
     let checked = 0;
     for (const r of list.items) {
       for (const format of r.formats) {
         const res = await app.inject({ url: `/reports/${r.kind}?month=2017-07&format=${format}`, headers: { authorization: `Bearer ${tokens.finance}` } });
         expect(res.statusCode, `${r.kind}.${format}: ${res.body.slice(0, 200)}`).toBe(200);
-        const cells = format === 'xlsx' ? await xlsxCells(res.rawPayload) : (parse(res.rawPayload, { bom: true, relax_column_count: true }) as string[][]).flat().map((text) => ({ text, formula: false }));
+        const cells = format === 'xlsx' ? await xlsxCells(res.rawPayload) : parse(res.rawPayload, { bom: true, relax_column_count: true }).flat().map((text) => ({ text, formula: false }));
         expect(cells.filter((c) => c.formula), `${r.kind}.${format}`).toEqual([]);
         expect(cells.filter((c) => FORMULA_START.test(c.text) && !/^-\d/.test(c.text)), `${r.kind}.${format}`).toEqual([]);
         for (const p of personal) expect(cells.some((c) => c.text.includes(p)), `${r.kind}.${format} leaks ${p}`).toBe(false);
