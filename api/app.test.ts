@@ -2,9 +2,9 @@ import { tmpdir } from 'node:os';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { STATUS_SCHEMA } from '../common/contract.ts';
-import { openLedger, type Db } from '../common/ledger/index.ts';
+import type { Db } from '../common/ledger/index.ts';
 import { silentLogger } from '../common/log.ts';
-import { createPgDatabase, postgresAvailable, type PgDatabase } from '../common/testing/index.ts';
+import { openTestLedger, postgresAvailable, type TestLedger } from '../common/testing/index.ts';
 import { buildApp } from './app.ts';
 import { createToken, hashToken } from './auth/tokens.ts';
 import type { ErrorBody } from './errors.ts';
@@ -25,14 +25,14 @@ interface OpenApi { openapi: string; security: unknown; paths: Record<string, Re
 for (const dialect of ['sqlite', 'postgres'] as const) {
   describe.skipIf(dialect === 'postgres' && !pgUp)(`API over a ${dialect} ledger`, () => {
     let db: Db;
-    let pgDb: PgDatabase | undefined;
+    let ledger: TestLedger | undefined;
     let app: FastifyInstance;
     const live = new LiveStatusStore();
     const tokens: Record<string, string> = {};
 
     beforeAll(async () => {
-      if (dialect === 'postgres') pgDb = await createPgDatabase();
-      db = await openLedger(pgDb?.url ?? ':memory:');
+      ledger = await openTestLedger(dialect);
+      db = ledger.db;
       await seedSites(db, 5);
       await db.run("INSERT INTO households (id, name, town, village, id_card, bank_account) VALUES ('h1', '张三丰', 'town0', 'village0', '440232199001011234', '6222020200112233445')");
       await db.run("INSERT INTO allocations (id, household_id, site_id, share_w, valid_from) VALUES ('a1', 'h1', 's001', 3000, '2026-01-01')");
@@ -45,8 +45,7 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
     });
     afterAll(async () => {
       await app?.close();
-      await db?.close();
-      await pgDb?.drop();
+      await ledger?.close();
     });
 
     it('refuses a missing token with 401 and a stable code, a bad one with 401, the wrong role with 403', async () => {

@@ -16,8 +16,8 @@ import { SunSpecProfile } from './profiles/sunspec.ts';
 import { rtuWireMs } from './testing/register-server.ts';
 
 const here = (f: string) => fileURLToPath(new URL(f, import.meta.url));
-/** The V8 flags deploy/sunshare-gateway.service runs the gateway with (small young generation, no optimizing compiler). */
-const SITE_NODE_FLAGS = ['--max-semi-space-size=1', '--optimize-for-size', '--no-opt'];
+/** The V8 flags deploy/sunshare-gateway.service runs the gateway with (small young generation, neither optimizing compiler). */
+const SITE_NODE_FLAGS = ['--max-semi-space-size=1', '--optimize-for-size', '--no-opt', '--no-maglev'];
 const children: ChildProcess[] = [];
 const Client = ModbusSerial as unknown as typeof ModbusRTU;
 

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createPgDatabase, postgresAvailable, type PgDatabase } from '../testing/index.ts';
-import { openLedger, toPgPlaceholders, type Db } from './index.ts';
+import { openTestLedger, postgresAvailable, type TestLedger } from '../testing/index.ts';
+import { toPgPlaceholders, type Db } from './index.ts';
 
 const pgUp = await postgresAvailable();
 
@@ -13,14 +13,13 @@ describe('placeholders', () => {
 for (const dialect of ['sqlite', 'postgres'] as const) {
   describe.skipIf(dialect === 'postgres' && !pgUp)(`ledger database on ${dialect}`, () => {
     let db: Db;
-    let pgDb: PgDatabase | undefined;
+    let ledger: TestLedger | undefined;
     beforeAll(async () => {
-      if (dialect === 'postgres') pgDb = await createPgDatabase();
-      db = await openLedger(pgDb?.url ?? ':memory:');
+      ledger = await openTestLedger(dialect);
+      db = ledger.db;
     });
     afterAll(async () => {
-      await db?.close();
-      await pgDb?.drop();
+      await ledger?.close();
     });
 
     it('applies migrations once', async () => {

@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createPgDatabase, postgresAvailable, type PgDatabase } from '../testing/index.ts';
-import { openLedger, type Db } from './index.ts';
+import { openTestLedger, postgresAvailable, type TestLedger } from '../testing/index.ts';
+import type { Db } from './index.ts';
 import { migratedSchema, renderSchema, SCHEMA_FILE, tsTypeOf, type TableInfo } from './schema-gen.ts';
 
 const pgUp = await postgresAvailable();
@@ -22,14 +22,13 @@ describe('ledger schema', () => {
   for (const dialect of ['sqlite', 'postgres'] as const) {
     describe.skipIf(dialect === 'postgres' && !pgUp)(`matches the migrated ${dialect} ledger`, () => {
       let db: Db;
-      let pgDb: PgDatabase | undefined;
+      let ledger: TestLedger | undefined;
       beforeAll(async () => {
-        if (dialect === 'postgres') pgDb = await createPgDatabase();
-        db = await openLedger(pgDb?.url ?? ':memory:');
+        ledger = await openTestLedger(dialect);
+        db = ledger.db;
       });
       afterAll(async () => {
-        await db?.close();
-        await pgDb?.drop();
+        await ledger?.close();
       });
 
       it('has the declared tables, columns, types and nullability', async () => {

@@ -4,6 +4,7 @@ import { createServer, connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
+import { openLedger, type Db } from '../ledger/index.ts';
 
 /**
  * Real servers for tests: each test file starts what it needs on a free port
@@ -268,6 +269,24 @@ export async function createPgDatabase(prefix = 'sunshare_test'): Promise<PgData
       } finally {
         await c.end();
       }
+    },
+  };
+}
+
+/** A migrated ledger of a test's own: SQLite in memory, or a fresh PostgreSQL database (dropped on close). */
+export interface TestLedger {
+  readonly db: Db;
+  close(): Promise<void>;
+}
+
+export async function openTestLedger(dialect: 'sqlite' | 'postgres', prefix?: string): Promise<TestLedger> {
+  const pgDb = dialect === 'postgres' ? await createPgDatabase(prefix) : undefined;
+  const db = await openLedger(pgDb?.url ?? ':memory:');
+  return {
+    db,
+    close: async () => {
+      await db.close();
+      await pgDb?.drop();
     },
   };
 }

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openLedger, type Db } from '../../common/ledger/index.ts';
-import { createPgDatabase, postgresAvailable, type PgDatabase } from '../../common/testing/index.ts';
+import type { Db } from '../../common/ledger/index.ts';
+import { openTestLedger, postgresAvailable, type TestLedger } from '../../common/testing/index.ts';
 import { ReadRecorder, type LedgerRead } from './record.ts';
 import { closeEnergyDays } from './close-days.ts';
 import { dayBounds } from '../../common/index.ts';
@@ -36,7 +36,7 @@ function shuffle<T>(a: T[], seed = 7): T[] {
 for (const dialect of ['sqlite', 'postgres'] as const) {
   describe.skipIf(dialect === 'postgres' && !pgUp)(`daily energy in the ledger on ${dialect}`, () => {
     let db: Db;
-    let pg: PgDatabase | undefined;
+    let ledger: TestLedger | undefined;
     const recorder = new ReadRecorder({ graceMs: 15 * 60_000, markCacheMs: 60_000 });
     const record = (rs: LedgerRead[], now = afterDay(3)) => db.transaction((tx) => recorder.record(tx, rs, tzOf, now));
     const rows = (device: string) =>
@@ -46,12 +46,11 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
       );
 
     beforeAll(async () => {
-      if (dialect === 'postgres') pg = await createPgDatabase();
-      db = await openLedger(pg?.url ?? ':memory:');
+      ledger = await openTestLedger(dialect);
+      db = ledger.db;
     });
     afterAll(async () => {
-      await db?.close();
-      await pg?.drop();
+      await ledger?.close();
     });
 
     it('in order, shuffled, and delivered twice give the same days', async () => {

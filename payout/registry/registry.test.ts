@@ -2,7 +2,7 @@ import { writeFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createPgDatabase, postgresAvailable, type PgDatabase } from '../../common/testing/index.ts';
+import { openTestLedger, postgresAvailable, type TestLedger } from '../../common/testing/index.ts';
 import { openLedger, type Db } from '../../common/ledger/index.ts';
 import { SunshareError } from '../../common/errors.ts';
 import { EXAMPLE_REGISTRY, tempFile } from '../testing/fixture.ts';
@@ -33,14 +33,13 @@ function writeAll(files: Map<string, Buffer>): string[] {
 for (const dialect of ['sqlite', 'postgres'] as const) {
   describe.skipIf(dialect === 'postgres' && !pgUp)(`registry on ${dialect}`, () => {
     let db: Db;
-    let pgDb: PgDatabase | undefined;
+    let ledger: TestLedger | undefined;
     beforeAll(async () => {
-      if (dialect === 'postgres') pgDb = await createPgDatabase('sunshare_registry');
-      db = await openLedger(pgDb?.url ?? ':memory:');
+      ledger = await openTestLedger(dialect, 'sunshare_registry');
+      db = ledger.db;
     });
     afterAll(async () => {
-      await db?.close();
-      await pgDb?.drop();
+      await ledger?.close();
     });
 
     it('imports the example county registry', async () => {

@@ -1,7 +1,7 @@
 import ExcelJS from 'exceljs';
 import { parse } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createPgDatabase, postgresAvailable, type PgDatabase } from '../../common/testing/index.ts';
+import { openTestLedger, postgresAvailable, type TestLedger } from '../../common/testing/index.ts';
 import { openLedger, type Db } from '../../common/ledger/index.ts';
 import { daysFromTo } from '../../common/index.ts';
 import { postTopups } from '../period/topup.ts';
@@ -21,13 +21,13 @@ const csvRows = (b: Buffer) => parse(b, { bom: true, relax_column_count: true })
 for (const dialect of ['sqlite', 'postgres'] as const) {
   describe.skipIf(dialect === 'postgres' && !pgUp)(`payout reports on ${dialect}`, () => {
     let db: Db;
-    let pgDb: PgDatabase | undefined;
+    let ledger: TestLedger | undefined;
     const ledgerSum = async (month: string) =>
       Number((await db.get<{ n: number }>('SELECT SUM(amount_fen) AS n FROM settlement_lines WHERE payable_month = ?', [month]))!.n);
 
     beforeAll(async () => {
-      if (dialect === 'postgres') pgDb = await createPgDatabase('sunshare_report');
-      db = await openLedger(pgDb?.url ?? ':memory:');
+      ledger = await openTestLedger(dialect, 'sunshare_report');
+      db = ledger.db;
       await importRegistry(db, EXAMPLE_REGISTRY);
       // 2017: the pilot's meter reads 500 kWh a day (49,000 fen); the second site's three inverters 100 kWh each
       for (const day of daysFromTo('2017-01-01', '2017-12-31')) {
@@ -40,8 +40,7 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
       await runSettlement(db, { from: '2017-06-10', to: '2017-06-10', now: new Date('2017-07-05T01:00:00Z') });
     });
     afterAll(async () => {
-      await db?.close();
-      await pgDb?.drop();
+      await ledger?.close();
     });
 
     it('writes Excel-safe CSV whose totals reconcile with the ledger to the fen', async () => {

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createPgDatabase, postgresAvailable, type PgDatabase } from '../../common/testing/index.ts';
-import { openLedger, type Db } from '../../common/ledger/index.ts';
+import { openTestLedger, postgresAvailable, type TestLedger } from '../../common/testing/index.ts';
+import type { Db } from '../../common/ledger/index.ts';
 import { importRegistry } from '../registry/import.ts';
 import { importMeterReads } from '../registry/meter-reads.ts';
 import { EXAMPLE_REGISTRY, putEnergy, tempFile } from '../testing/fixture.ts';
@@ -17,15 +17,15 @@ interface LineRow { allocation_id: string; household_id: string; kind: string; a
 for (const dialect of ['sqlite', 'postgres'] as const) {
   describe.skipIf(dialect === 'postgres' && !pgUp)(`settlement on ${dialect}`, () => {
     let db: Db;
-    let pgDb: PgDatabase | undefined;
+    let ledger: TestLedger | undefined;
     const settlement = (site: string, day: string) =>
       db.all<SettlementRow>('SELECT * FROM settlements WHERE site_id = ? AND day = ? ORDER BY version', [site, day]);
     const lines = (id: string) => db.all<LineRow>('SELECT * FROM settlement_lines WHERE settlement_id = ? ORDER BY allocation_id', [id]);
     const count = async (table: string) => Number((await db.get<{ n: number }>(`SELECT COUNT(*) AS n FROM ${table}`))!.n);
 
     beforeAll(async () => {
-      if (dialect === 'postgres') pgDb = await createPgDatabase('sunshare_payout');
-      db = await openLedger(pgDb?.url ?? ':memory:');
+      ledger = await openTestLedger(dialect, 'sunshare_payout');
+      db = ledger.db;
       await importRegistry(db, EXAMPLE_REGISTRY);
       // tariff change mid-month: from 2017-06-20 the pilot's subsidy part drops
       await importRegistry(db, [
@@ -42,8 +42,7 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
       }
     });
     afterAll(async () => {
-      await db?.close();
-      await pgDb?.drop();
+      await ledger?.close();
     });
 
     it('posts every site-day once, with lines that sum exactly to the revenue', async () => {
