@@ -11,10 +11,13 @@ export function givenFlags(cmd: Command): Record<string, unknown> {
 /** `payout schedule` for a subcommand, `gateway` for a command. */
 const commandPath = (cmd: Command): string => (cmd.parent?.parent ? `${commandPath(cmd.parent)} ${cmd.name()}` : cmd.name());
 
-/** Loads the command's config (`--config` file, environment, flags) once, validated against the component's schema. */
-export function loadCommandConfig<T extends TSchema>(cmd: Command, spec: ConfigSpec<T>): Static<T> {
+/**
+ * Loads the command's config (`--config` file, environment, flags) once, validated against the
+ * component's schema. `base` is what the command itself starts from, under the file.
+ */
+export function loadCommandConfig<T extends TSchema>(cmd: Command, spec: ConfigSpec<T>, base?: unknown): Static<T> {
   const { config } = cmd.opts<{ config?: string }>();
-  return loadConfig(spec, { file: config, flags: givenFlags(cmd), env: process.env });
+  return loadConfig(spec, { file: config, flags: givenFlags(cmd), env: process.env, base });
 }
 
 /**

@@ -1,13 +1,12 @@
 import type { Command } from 'commander';
-import { givenFlags, loadConfig, runService } from '../common/index.ts';
+import { givenFlags, loadCommandConfig, runService } from '../common/index.ts';
 import { quickDevices, SIM_CONFIG } from './config.ts';
 import { startSim } from './sim.ts';
 
 /** `sunshare sim`: the --config file, or the site the quick flags describe, with the flags given laid over it. */
 export async function runSimCommand(cmd: Command): Promise<void> {
-  const flags = givenFlags(cmd);
   const file = cmd.opts<{ config?: string }>().config;
-  const cfg = loadConfig(SIM_CONFIG, { file, flags, env: process.env, base: file ? undefined : { devices: quickDevices(flags) } });
+  const cfg = loadCommandConfig(cmd, SIM_CONFIG, file ? undefined : { devices: quickDevices(givenFlags(cmd)) });
   await runService(
     cmd,
     SIM_CONFIG,

@@ -1,18 +1,9 @@
 import type { Command } from 'commander';
-import { givenFlags, loadConfig, runService } from '../common/index.ts';
+import { loadCommandConfig, runService } from '../common/index.ts';
 import { ledgerUrl, openLedger } from '../common/ledger/index.ts';
-import { INGEST_CONFIG, type IngestConfig } from './config.ts';
+import { INGEST_CONFIG } from './config.ts';
 import { closeEnergyDays, type CloseEnergyDaysResult } from './energy/close-days.ts';
 import { Registry } from './registry.ts';
-
-/**
- * The config file (if any), then the environment, then the flags given,
- * validated once. The command serves /health and /metrics (http: on
- * 127.0.0.1:9102 unless the file or --http-port says otherwise).
- */
-export function loadIngestConfig(input: { file?: string | undefined; flags?: Readonly<Record<string, unknown>>; env?: Readonly<Record<string, string | undefined>> } = {}): IngestConfig {
-  return loadConfig(INGEST_CONFIG, { ...input, base: { http: {} } });
-}
 
 export async function runCloseEnergyDaysCommand(ledger: string | undefined, graceMs: number): Promise<CloseEnergyDaysResult> {
   const db = await openLedger(ledgerUrl(ledger));
@@ -25,10 +16,13 @@ export async function runCloseEnergyDaysCommand(ledger: string | undefined, grac
   }
 }
 
-/** `sunshare ingest`: load and validate once, then run until SIGINT/SIGTERM. */
+/**
+ * `sunshare ingest`: the config file (if any), then the environment, then the flags given, validated
+ * once; then run until SIGINT/SIGTERM. The command serves /health and /metrics (on 127.0.0.1:9102
+ * unless the file or --http-port says otherwise).
+ */
 export async function runIngestCommand(cmd: Command): Promise<void> {
   const [{ startIngest }, { createLogger }] = await Promise.all([import('./index.ts'), import('../common/log.ts')]);
-  const { config: file } = cmd.opts<{ config?: string }>();
-  const config = loadIngestConfig({ file, flags: givenFlags(cmd), env: process.env });
+  const config = loadCommandConfig(cmd, INGEST_CONFIG, { http: {} });
   await runService(cmd, INGEST_CONFIG, (cfg) => startIngest(cfg, { log: createLogger('ingest', cfg.logLevel) }), config);
 }
