@@ -5,6 +5,14 @@ import type { Parsed, Row } from './parse.ts';
 interface Span { id: string; household_id: string; site_id: string; share_w: number; valid_from: string; valid_to: string | null; where: string }
 const END = '9999-12-31';
 
+/** A site's booked total on each day one of its allocations starts: the total only changes there. */
+export function bookedByStartDay<S extends { share_w: number; valid_from: string; valid_to: string | null }>(list: readonly S[]): { day: string; total: number; live: S[] }[] {
+  return [...new Set(list.map((s) => s.valid_from))].map((day) => {
+    const live = list.filter((s) => s.valid_from <= day && (s.valid_to ?? END) >= day);
+    return { day, total: live.reduce((a, s) => a + s.share_w, 0), live };
+  });
+}
+
 /**
  * Checks the import against itself and the ledger's registry: unknown sites
  * and households, date ranges backwards, a household's overlapping
@@ -56,10 +64,7 @@ export async function crossCheck(db: Db, p: Parsed, problems: string[]): Promise
     }
     const cap = capacity.get(site);
     if (cap === undefined) continue;
-    // the booked total only changes where an allocation starts: check each start day
-    for (const day of new Set(list.map((s) => s.valid_from))) {
-      const live = list.filter((s) => s.valid_from <= day && (s.valid_to ?? END) >= day);
-      const total = live.reduce((a, s) => a + s.share_w, 0);
+    for (const { day, total, live } of bookedByStartDay(list)) {
       if (total > cap) {
         problems.push(`site ${site} is overbooked on ${day}: allocations ${live.map((s) => s.id).join(', ')} total ${total / 1000} kW over its capacity ${cap / 1000} kW`);
       }

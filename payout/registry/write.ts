@@ -3,7 +3,7 @@ import type { AllocationsTable, Db, DevicesTable, HouseholdsTable, SitePoliciesT
 import { SunshareError } from '../../common/errors.ts';
 import { checkTimeZone, isValidTimeZone } from '../../common/index.ts';
 import { insertRows } from '../settle/insert.ts';
-import { crossCheck } from './check.ts';
+import { bookedByStartDay, crossCheck } from './check.ts';
 
 /**
  * Single-row registry writes (the API's POST/PATCH), with the checks the
@@ -15,8 +15,6 @@ export type NewSite = Insertable<SitesTable>;
 export type SiteChange = Omit<Updateable<SitesTable>, 'id'>;
 export type NewDevice = Insertable<DevicesTable>;
 
-const END = '9999-12-31';
-
 function checkSite(s: SiteChange): void {
   if (s.time_zone !== undefined) checkTimeZone(s.time_zone, 'site time zone', 'SITE_TIME_ZONE_INVALID');
   if (s.capacity_w !== undefined && !(Number.isInteger(s.capacity_w) && s.capacity_w > 0)) {
@@ -27,12 +25,7 @@ function checkSite(s: SiteChange): void {
 /** The most capacity booked on a site on any day, W. */
 export async function maxAllocatedW(db: Db, site: string): Promise<number> {
   const spans = await db.q.selectFrom('allocations').select(['share_w', 'valid_from', 'valid_to']).where('site_id', '=', site).execute();
-  let max = 0;
-  for (const day of new Set(spans.map((s) => s.valid_from))) {
-    const total = spans.filter((s) => s.valid_from <= day && (s.valid_to ?? END) >= day).reduce((a, s) => a + s.share_w, 0);
-    max = Math.max(max, total);
-  }
-  return max;
+  return Math.max(0, ...bookedByStartDay(spans).map((b) => b.total));
 }
 
 export async function createSite(db: Db, site: NewSite): Promise<void> {
