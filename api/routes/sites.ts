@@ -3,10 +3,10 @@ import type { FastifyInstance } from 'fastify';
 import { SunshareError } from '../../common/errors.ts';
 import { audit } from '../audit.ts';
 import { expectedDayWh } from '../expected.ts';
-import { DEFAULT_TIME_ZONE, localDay } from '../../common/index.ts';
+import { localDay } from '../../common/index.ts';
 import type { ApiContext } from '../context.ts';
 import type { Db } from '../../common/ledger/index.ts';
-import { createSite, updateSite, type SiteChange } from '../../payout/index.ts';
+import { createSite, siteRow, updateSite, type SiteChange } from '../../payout/index.ts';
 import { given } from '../query.ts';
 import { IdParam, Page, Pagination, authErrors, ErrorResponse } from '../schemas.ts';
 
@@ -163,17 +163,7 @@ export function siteRoutes(app: FastifyInstance, ctx: ApiContext): void {
       const b = req.body;
       await ctx.db.transaction(async (tx) => {
         // payout/registry owns the sites table and checks the row (SITE_EXISTS 409, SITE_TIME_ZONE_INVALID 400)
-        await createSite(tx, {
-          id: b.id,
-          name: b.name,
-          town: b.town ?? '',
-          village: b.village ?? '',
-          capacity_w: b.capacityW,
-          time_zone: b.timeZone ?? DEFAULT_TIME_ZONE,
-          latitude: b.latitude ?? null,
-          longitude: b.longitude ?? null,
-          commissioned_on: b.commissionedOn ?? null,
-        });
+        await createSite(tx, siteRow(b));
         await audit(tx, req, 'site.create', b.id, b);
       });
       return reply.status(201).send(withLive(await getSite(b.id)));

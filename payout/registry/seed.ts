@@ -1,6 +1,5 @@
-import { DEFAULT_TIME_ZONE } from '../../common/index.ts';
 import type { Db } from '../../common/ledger/index.ts';
-import { insertRegistry } from './write.ts';
+import { insertRegistry, siteRow, type SiteInput } from './write.ts';
 
 /**
  * The one registry seeder, for the demo, tests, benches and the soak: writes
@@ -17,16 +16,7 @@ export interface SeedDevice {
   profile?: string;
 }
 
-export interface SeedSite {
-  id: string;
-  name: string;
-  capacityW: number;
-  town?: string;
-  village?: string;
-  timeZone?: string;
-  latitude?: number;
-  longitude?: number;
-  commissionedOn?: string;
+export interface SeedSite extends SiteInput {
   devices: SeedDevice[];
 }
 
@@ -54,17 +44,7 @@ export async function seedRegistry(db: Db, sites: readonly SeedSite[], o: SeedOp
       );
   const tariff = o.tariff;
   await insertRegistry(db, {
-    sites: sites.map((s) => ({
-      id: s.id,
-      name: s.name,
-      town: s.town ?? '',
-      village: s.village ?? '',
-      capacity_w: s.capacityW,
-      time_zone: s.timeZone ?? DEFAULT_TIME_ZONE,
-      latitude: s.latitude ?? null,
-      longitude: s.longitude ?? null,
-      commissioned_on: s.commissionedOn ?? null,
-    })),
+    sites: sites.map(siteRow),
     devices: sites.flatMap((s) =>
       s.devices.map((d) => ({ site_id: s.id, id: d.id, kind: d.kind, revenue_meter: d.revenueMeter ? 1 : 0, rated_power_w: d.ratedW ?? null, profile: d.profile ?? null })),
     ),

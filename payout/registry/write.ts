@@ -1,7 +1,7 @@
 import type { Insertable, Updateable } from 'kysely';
 import type { AllocationsTable, Db, DevicesTable, HouseholdsTable, SitePoliciesTable, SitesTable, TariffsTable } from '../../common/ledger/index.ts';
 import { SunshareError } from '../../common/errors.ts';
-import { checkTimeZone, isValidTimeZone } from '../../common/index.ts';
+import { checkTimeZone, DEFAULT_TIME_ZONE, isValidTimeZone } from '../../common/index.ts';
 import { insertRows } from '../settle/insert.ts';
 import { bookedByStartDay, crossCheck } from './check.ts';
 
@@ -14,6 +14,33 @@ import { bookedByStartDay, crossCheck } from './check.ts';
 export type NewSite = Insertable<SitesTable>;
 export type SiteChange = Omit<Updateable<SitesTable>, 'id'>;
 export type NewDevice = Insertable<DevicesTable>;
+
+/** A site as the API and the seeder describe it; left out: empty town and village, the default zone, no position or date. */
+export interface SiteInput {
+  id: string;
+  name: string;
+  capacityW: number;
+  town?: string;
+  village?: string;
+  timeZone?: string;
+  latitude?: number;
+  longitude?: number;
+  commissionedOn?: string;
+}
+
+export function siteRow(s: SiteInput): NewSite {
+  return {
+    id: s.id,
+    name: s.name,
+    town: s.town ?? '',
+    village: s.village ?? '',
+    capacity_w: s.capacityW,
+    time_zone: s.timeZone ?? DEFAULT_TIME_ZONE,
+    latitude: s.latitude ?? null,
+    longitude: s.longitude ?? null,
+    commissioned_on: s.commissionedOn ?? null,
+  };
+}
 
 function checkSite(s: SiteChange): void {
   if (s.time_zone !== undefined) checkTimeZone(s.time_zone, 'site time zone', 'SITE_TIME_ZONE_INVALID');
