@@ -18,11 +18,12 @@ export function register(program: Command): void {
     .option('--host <address>', 'address for the API and the broker (default 127.0.0.1)')
     .option('--api-port <port>', 'API and status page port (default 8080; 0 = any free port)')
     .option('--mqtt-port <port>', 'embedded MQTT broker port (default 1884; 0 = any free port)')
-    .option('--keep', 'keep the data dir from the last run instead of starting fresh')
+    .option('--fresh', 'start over: move the data dir aside to <data-dir>-<UTC time> (nothing is deleted) and print where it went; by default a run resumes the last one')
+    .option('--keep', 'deprecated, no effect: resuming is the default now')
     .option('--log-level <level>', 'trace, debug, info, warn or error (default: $LOG_LEVEL or warn)')
     .addHelpText(
       'after',
-      '\nInfluxDB (optional): set INFLUX_URL and INFLUX_DATABASE (1.x), or INFLUX_URL, INFLUX_ORG, INFLUX_BUCKET and INFLUX_TOKEN (2.x).\nCtrl-C stops every part in order: gateways flush, ingest finishes its batch, the ledger closes.',
+      '\nInfluxDB (optional): set INFLUX_URL and INFLUX_DATABASE (1.x), or INFLUX_URL, INFLUX_ORG, INFLUX_BUCKET and INFLUX_TOKEN (2.x).\nCtrl-C stops every part in order: gateways flush, ingest finishes its batch, the ledger closes; the next start resumes from there.',
     )
     .action(async (_opts: unknown, cmd: Command) => {
       const { runDemoCommand } = await import('./run.ts');

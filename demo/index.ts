@@ -1,4 +1,4 @@
-import { mkdirSync, rmSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseConfig } from '../common/config.ts';
 import { openLedger, type Db } from '../common/ledger/index.ts';
@@ -9,6 +9,7 @@ import { startGateway, parseGatewayConfig, type GatewayHandle } from '../gateway
 import { IngestConfig, startIngest, type IngestHandle, type IngestStats } from '../ingest/index.ts';
 import { runSettlement } from '../payout/index.ts';
 import { DemoConfig } from './config.ts';
+import { moveAside } from './data-dir.ts';
 import { startDayCloser, type DayCloser } from './day-closer.ts';
 import { demoInflux } from './influx.ts';
 import type { InfluxSink } from './influx-sink.ts';
@@ -29,6 +30,10 @@ export interface Demo {
   readonly influx: string;
   /** The simulated time the demo started (or resumed) at. */
   readonly simStart: number;
+  /** True when this run went on from the last one's data (the default). */
+  readonly resumed: boolean;
+  /** With `fresh`: where the previous run's data dir was moved (undefined when there was none). */
+  readonly movedAside?: string;
   readonly settledDays: readonly string[];
   /** simulated ms per real ms */
   readonly simSpeed: number;
@@ -67,7 +72,9 @@ async function drainIngest(ingest: IngestHandle, maxMs = 10_000): Promise<void> 
  */
 export async function startDemo(input: Partial<DemoConfig> = {}, log: Logger = silentLogger, given: { influxSink?: InfluxSink; env?: NodeJS.ProcessEnv } = {}): Promise<Demo> {
   const cfg = parseConfig(input, DemoConfig, 'demo options');
-  if (cfg.fresh) rmSync(cfg.dataDir, { recursive: true, force: true });
+  // Nothing of an earlier run is ever deleted: by default it goes on, `fresh` moves it aside.
+  const movedAside = cfg.fresh ? moveAside(cfg.dataDir) : undefined;
+  if (movedAside) log.warn({ movedAside }, "demo: the previous run's data was moved aside");
   mkdirSync(cfg.dataDir, { recursive: true });
   const speed = 86_400 / cfg.daySeconds;
   const resumed = cfg.fresh ? undefined : loadState(cfg.dataDir);
@@ -159,6 +166,8 @@ export async function startDemo(input: Partial<DemoConfig> = {}, log: Logger = s
       settledDays: closer.settledDays,
       simSpeed: speed,
       simStart: start,
+      resumed: resumed !== undefined,
+      ...(movedAside ? { movedAside } : {}),
       simNow: () => sims.now(),
       ingestStats: () => ingest.stats(),
       stop: stopAll,

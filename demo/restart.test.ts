@@ -5,7 +5,7 @@ import { waitFor } from '../common/testing/index.ts';
 import type { Demo } from './index.ts';
 import { restartableDemo } from './testing.ts';
 
-describe('stopping the demo and starting it again with --keep', () => {
+describe('stopping the demo and starting it again (it resumes by default)', () => {
   const demo = restartableDemo('sunshare-demo-restart-');
 
   it('loses no telemetry batch, and time and counters go on where they stopped', async () => {

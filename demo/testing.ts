@@ -8,7 +8,7 @@ import { startDemo, type Demo } from './index.ts';
 export interface RestartableDemo {
   /** The data dir every run shares (ledger, spools, broker sessions, state). */
   readonly dataDir: string;
-  /** Starts a run: fresh the first time, then resuming the data dir (`--keep`). */
+  /** Starts a run: on an empty data dir the first time, then resuming it (the default). */
   start(): Promise<Demo>;
   /** Stops the current run. */
   stop(): Promise<void>;
@@ -45,7 +45,7 @@ export function restartableDemo(prefix: string): RestartableDemo {
     dataDir,
     async start() {
       sink ??= await startInfluxSink();
-      running = await startDemo(runs++ === 0 ? opts : { ...opts, fresh: false }, undefined, { influxSink: sink });
+      running = await startDemo(runs++ === 0 ? { ...opts, fresh: true } : opts, undefined, { influxSink: sink });
       return running;
     },
     stop,
