@@ -137,6 +137,15 @@ export const GatewayStatus = Type.Object(
           bytes: Type.Integer({ minimum: 0 }),
           batches: Type.Integer({ minimum: 0 }),
           evictedBatches: Type.Integer({ minimum: 0 }),
+          /** Batches the spool could not take (disk full, read-only, I/O error), held in memory. */
+          memoryBatches: Type.Optional(Type.Integer({ minimum: 0 })),
+          memoryBytes: Type.Optional(Type.Integer({ minimum: 0 })),
+          /** Dropped from the full memory buffer, oldest first, and their readings (since the gateway started). */
+          memoryEvictedBatches: Type.Optional(Type.Integer({ minimum: 0 })),
+          memoryEvictedReadings: Type.Optional(Type.Integer({ minimum: 0 })),
+          /** Failed writes to the spool directory since the gateway started, and the last error while they go on. */
+          writeFailures: Type.Optional(Type.Integer({ minimum: 0 })),
+          writeError: Type.Optional(Type.String({ maxLength: 200 })),
         },
         { additionalProperties: false },
       ),
@@ -159,6 +168,8 @@ export type GatewayStatus = Static<typeof GatewayStatus>;
  *                   quality (string, comma-separated flags, only when any), serial (string)
  * gateway           tags: site, gateway; time: status ts
  *                   fields: online (bool), spool_bytes, spool_batches, spool_evicted_batches,
+ *                   spool_memory_batches, spool_memory_bytes, spool_memory_evicted_batches,
+ *                   spool_memory_evicted_readings, spool_write_failures (int, when the gateway sends them),
  *                   clock_jumps, clock_last_step_ms, clock_held (int)
  * device_health     tags: site, gateway, device; time: status ts
  *                   fields: ok (bool), consecutive_errors (int), latency_ms (float), last_error (string)

@@ -34,6 +34,8 @@ const Spool = Type.Object(
     }),
     replayBatchesPerSecond: Type.Number({ exclusiveMinimum: 0, default: 20, description: 'bound on replay after an outage' }),
     maxInFlight: Type.Integer({ minimum: 1, maximum: 1000, default: 16, description: 'unacknowledged batches at once' }),
+    memoryBytes: Type.Integer({ minimum: 0, default: 8 * 1024 * 1024, description: 'batches the spool cannot take (disk full, read-only, I/O error) are held in memory up to this many payload bytes; beyond it the oldest not in flight are evicted and counted' }),
+    retryMs: Type.Integer({ minimum: 50, default: 1_000, description: 'how often a failed spool write is tried again while batches are held in memory' }),
   },
   { additionalProperties: false },
 );

@@ -55,7 +55,6 @@ export async function startGateway(cfg: GatewayConfig, opts: GatewayOptions = {}
   const publisher = new Publisher(cfg, log, opts.clientIdSuffix);
   const clock = new ReadingClock(cfg.spool.dir, cfg.spool.fsync === 'always', log);
   const status = (online = true): GatewayStatus => {
-    const s = publisher.spoolStats();
     return {
       schema: STATUS_SCHEMA,
       site: cfg.site,
@@ -63,7 +62,7 @@ export async function startGateway(cfg: GatewayConfig, opts: GatewayOptions = {}
       online,
       ts: Date.now(),
       version: GATEWAY_VERSION,
-      spool: { bytes: s.bytes, batches: s.batches, evictedBatches: s.evictedBatches },
+      spool: publisher.spoolStatus(),
       clock: clock.status(),
       devices: pollers.map((p) => p.health()),
     };
@@ -95,14 +94,16 @@ export async function startGateway(cfg: GatewayConfig, opts: GatewayOptions = {}
     buffer = [];
     cycles++;
     readings += batch.length;
+    // the batch's sentAt comes from the same clock: gateway_batch points (time = sentAt) never collide
+    const sentAt = clock.stamp();
     try {
-      // the batch's sentAt comes from the same clock: gateway_batch points (time = sentAt) never collide
-      const sentAt = clock.stamp();
       clock.save();
-      publisher.publish(batch, sentAt);
     } catch (err) {
-      log.error({ err: (err as Error).message }, 'cannot spool a batch: the disk is full or the spool directory is gone');
+      // the floor stays in memory (and is saved again next cycle); only a restart meanwhile would forget it
+      publisher.noteWriteFailure(err, 'last-ts');
     }
+    // a spool that cannot be written does not throw here: the publisher holds the batch in memory
+    publisher.publish(batch, sentAt);
     publisher.publishStatus(status());
     return lastCycleMs;
   };

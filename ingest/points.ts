@@ -59,6 +59,8 @@ export function batchLine(site: string, gateway: string, seq: number, sentAt: nu
 export function statusLines(s: GatewayStatus): string[] {
   const g = new Point(MEASUREMENTS.gateway).tag('site', s.site).tag('gateway', s.gateway).booleanField('online', s.online);
   if (s.spool) g.intField('spool_bytes', s.spool.bytes).intField('spool_batches', s.spool.batches).intField('spool_evicted_batches', s.spool.evictedBatches);
+  const fromMemory = { spool_memory_batches: s.spool?.memoryBatches, spool_memory_bytes: s.spool?.memoryBytes, spool_memory_evicted_batches: s.spool?.memoryEvictedBatches, spool_memory_evicted_readings: s.spool?.memoryEvictedReadings, spool_write_failures: s.spool?.writeFailures };
+  for (const [field, v] of Object.entries(fromMemory)) if (v !== undefined) g.intField(field, v);
   if (s.clock) g.intField('clock_jumps', s.clock.jumps).intField('clock_last_step_ms', s.clock.lastStepMs).intField('clock_held', s.clock.held);
   const lines = [line(g.timestamp(s.ts))];
   for (const d of s.devices ?? []) {

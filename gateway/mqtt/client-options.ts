@@ -32,6 +32,9 @@ export function mqttClientOptions(cfg: GatewayConfig, clientIdSuffix = ''): ICli
     keepalive: m.keepaliveSec,
     connectTimeout: m.connectTimeoutMs,
     reconnectPeriod: m.reconnectPeriodMs,
+    // mqtt.js gives up for good after a refused CONNACK (bad credentials, not authorized): an
+    // unattended gateway must keep trying, e.g. while the broker's password file is being fixed.
+    reconnectOnConnackError: true,
     // mqtt-packet otherwise builds a table of 65,536 two-byte Buffers for message ids on the first
     // packet: 7-8 MB of heap for a box that sends a few packets a second (gateway.memory bench).
     writeCache: false,

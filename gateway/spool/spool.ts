@@ -1,4 +1,4 @@
-import { closeSync, existsSync, fstatSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { encodeRecord, HEADER_BYTES, scanSegment } from './record.ts';
 
@@ -13,6 +13,10 @@ import { encodeRecord, HEADER_BYTES, scanSegment } from './record.ts';
  * - The cursor file names the first record not yet acknowledged; it is
  *   replaced atomically (write + rename).
  * - Beyond maxBytes the oldest segment is evicted and its unsent batches counted.
+ * - No file is held open for writing between appends (each append opens, writes, fsyncs and
+ *   closes): a filesystem remounted read-only after a power cut is never kept busy by the spool,
+ *   and a failed append (ENOSPC, EROFS, EIO) throws with the segment cut back to its last whole
+ *   record, so the caller can keep the batch elsewhere and append it again later.
  */
 export interface SpoolOptions {
   dir: string;
@@ -78,7 +82,7 @@ export class Spool {
   private entries: SpoolEntry[] = [];
   private head = 0;
   private readPtr = 0;
-  private active: { seg: Segment; fd: number } | undefined;
+  private active: Segment | undefined;
   private readFd: { seg: number; fd: number } | undefined;
   private evicted = 0;
   private damaged = 0;
@@ -111,7 +115,11 @@ export class Spool {
     for (const id of ids) {
       const file = join(this.opts.dir, segName(id));
       if (id < cursor.seg) {
-        unlinkSync(file);
+        try {
+          unlinkSync(file);
+        } catch {
+          // a read-only filesystem: the segment stays until a later start can delete it
+        }
         continue;
       }
       const buf = readSegment(file);
@@ -139,15 +147,31 @@ export class Spool {
     return { seg: 0, off: 0, evicted: 0 };
   }
 
-  /** Appends a batch; it is on disk (fsync policy permitting) when this returns. */
+  /**
+   * Appends a batch; it is on disk (fsync policy permitting) when this returns. Throws the
+   * filesystem's error (ENOSPC, EROFS, EIO...) when it cannot be written; the spool is then as
+   * before the call.
+   */
   append(seq: number, payload: Buffer): SpoolEntry {
     const rec = encodeRecord(seq, payload);
-    const active = this.activeSegment(rec.length);
-    const off = active.seg.bytes;
-    writeSync(active.fd, rec, 0, rec.length, off);
-    if (this.opts.fsync === 'always') fsyncSync(active.fd);
-    active.seg.bytes += rec.length;
-    const entry: SpoolEntry = { seg: active.seg.id, off, end: off + rec.length, seq, state: 'pending' };
+    const seg = this.activeSegment(rec.length);
+    const off = seg.bytes;
+    const fd = openSync(join(this.opts.dir, segName(seg.id)), 'r+');
+    try {
+      for (let done = 0; done < rec.length; ) done += writeSync(fd, rec, done, rec.length - done, off + done);
+      if (this.opts.fsync === 'always') fsyncSync(fd);
+    } catch (err) {
+      try {
+        ftruncateSync(fd, off); // a partly written record would otherwise sit under the next one
+      } catch {
+        // the scan on the next start skips a torn record anyway
+      }
+      throw err;
+    } finally {
+      closeSync(fd);
+    }
+    seg.bytes += rec.length;
+    const entry: SpoolEntry = { seg: seg.id, off, end: off + rec.length, seq, state: 'pending' };
     this.entries.push(entry);
     this.pendingCount++;
     this.maxSeq = Math.max(this.maxSeq, seq);
@@ -155,17 +179,15 @@ export class Spool {
     return entry;
   }
 
-  private activeSegment(nextRecordBytes: number): { seg: Segment; fd: number } {
-    if (this.active && this.active.seg.bytes + nextRecordBytes <= this.opts.segmentBytes) return this.active;
-    if (this.active && this.active.seg.bytes === 0) return this.active;
-    if (this.active) closeSync(this.active.fd);
+  private activeSegment(nextRecordBytes: number): Segment {
+    if (this.active && (this.active.bytes + nextRecordBytes <= this.opts.segmentBytes || this.active.bytes === 0)) return this.active;
     const id = (this.segments.at(-1)?.id ?? 0) + 1;
-    const fd = openSync(join(this.opts.dir, segName(id)), 'wx');
-    if (this.opts.fsync === 'always') this.syncDir();
+    closeSync(openSync(join(this.opts.dir, segName(id)), 'wx'));
     const seg = { id, bytes: 0 };
     this.segments.push(seg);
-    this.active = { seg, fd };
-    return this.active;
+    this.active = seg;
+    if (this.opts.fsync === 'always') this.syncDir();
+    return seg;
   }
 
   private syncDir(): void {
@@ -246,8 +268,8 @@ export class Spool {
     while (this.head < this.entries.length && (this.entries[this.head] as SpoolEntry).state === 'done') this.head++;
     if (this.head === before) return;
     this.cursorDirty = true;
-    const firstLive = this.entries[this.head]?.seg ?? this.active?.seg.id ?? Infinity;
-    while (this.segments.length > 0 && (this.segments[0] as Segment).id < firstLive && (this.segments[0] as Segment) !== this.active?.seg) {
+    const firstLive = this.entries[this.head]?.seg ?? this.active?.id ?? Infinity;
+    while (this.segments.length > 0 && (this.segments[0] as Segment).id < firstLive && (this.segments[0] as Segment) !== this.active) {
       this.deleteSegmentFile((this.segments.shift() as Segment).id);
     }
     this.compact();
@@ -269,26 +291,30 @@ export class Spool {
     this.head = 0;
   }
 
-  /** Persists the cursor when it moved; cheap to call often. */
+  /** Persists the cursor when it moved; cheap to call often. Throws when it cannot be written (it is tried again on the next call). */
   saveCursor(): void {
     if (!this.cursorDirty) return;
-    this.cursorDirty = false;
     const first = this.entries[this.head];
-    const cursor = first ? { seg: first.seg, off: first.off } : { seg: this.active?.seg.id ?? (this.segments.at(-1)?.id ?? 0) + 1, off: this.active?.seg.bytes ?? 0 };
+    const cursor = first ? { seg: first.seg, off: first.off } : { seg: this.active?.id ?? (this.segments.at(-1)?.id ?? 0) + 1, off: this.active?.bytes ?? 0 };
     const file = join(this.opts.dir, CURSOR_FILE);
     // Not fsynced on purpose: a cursor that lags after power loss only means batches are sent again
     // (ingest is idempotent), and an fsync here would stall polling on slow flash.
     writeFileSync(`${file}.tmp`, JSON.stringify({ ...cursor, evicted: this.evicted }));
     renameSync(`${file}.tmp`, file);
+    this.cursorDirty = false;
   }
 
   stats(): SpoolStats {
     return { bytes: this.bytes(), batches: this.pendingCount, evictedBatches: this.evicted, damagedRecords: this.damaged };
   }
 
+  /** Closes the spool; a cursor that cannot be written (read-only filesystem) only means batches are sent again. */
   close(): void {
-    this.saveCursor();
-    if (this.active) closeSync(this.active.fd);
+    try {
+      this.saveCursor();
+    } catch {
+      // see above
+    }
     if (this.readFd) closeSync(this.readFd.fd);
     this.active = undefined;
     this.readFd = undefined;

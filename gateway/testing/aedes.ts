@@ -6,18 +6,25 @@ import { freePort } from '../../common/testing/index.ts';
 export interface AedesBroker {
   url: string;
   port: number;
+  /** Drops a client's connection now (as a broken link would); undefined when it is not connected. */
+  kick(clientId: string): void;
   stop(): Promise<void>;
 }
 
-/** A bare aedes on a free port (plain, or TLS with the given PEMs; with `ca` a client certificate is required), optionally requiring a username/password. */
-export async function startAedes(opts: { username?: string; password?: string; tls?: { key: Buffer; cert: Buffer; ca?: Buffer }; port?: number; blackHole?: (topic: string) => boolean } = {}): Promise<AedesBroker> {
+/**
+ * A bare aedes on a free port (plain, or TLS with the given PEMs; with `ca` a client certificate is required), optionally requiring a username/password.
+ * `admit` decides per client id whether a connection is accepted (refused ones retry): a test can keep a publisher
+ * away until its subscriber is listening.
+ */
+export async function startAedes(opts: { username?: string; password?: string; tls?: { key: Buffer; cert: Buffer; ca?: Buffer }; port?: number; blackHole?: (topic: string) => boolean; admit?: (clientId: string) => boolean } = {}): Promise<AedesBroker> {
   const broker = await Aedes.createBroker({
     // blackHole: the publish is neither delivered nor acknowledged (a stuck session upstream)
     authorizePublish: (_client, packet, done) => {
       if (opts.blackHole?.(packet.topic)) return;
       done(null);
     },
-    authenticate: (_client, username, password, done) => {
+    authenticate: (client, username, password, done) => {
+      if (opts.admit && !opts.admit(client.id)) return done(Object.assign(new Error('not admitted yet'), { returnCode: 5 }), false);
       if (opts.username === undefined) return done(null, true);
       const ok = username === opts.username && password?.toString() === opts.password;
       if (ok) return done(null, true);
@@ -31,6 +38,7 @@ export async function startAedes(opts: { username?: string; password?: string; t
   return {
     url: `${opts.tls ? 'mqtts' : 'mqtt'}://127.0.0.1:${port}`,
     port,
+    kick: (clientId) => (broker as unknown as { clients: Record<string, { close(): void } | undefined> }).clients[clientId]?.close(),
     stop: async () => {
       await new Promise<void>((resolve) => broker.close(() => resolve()));
       await new Promise<void>((resolve) => server.close(() => resolve()));

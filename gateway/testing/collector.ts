@@ -12,6 +12,8 @@ export interface Collector {
   batches: TelemetryBatch[];
   statuses: GatewayStatus[];
   invalid: string[];
+  /** When each seq first arrived (performance.now(), taken as the message is received). */
+  arrivals: Map<number, number>;
   seqs(): Set<number>;
   /** seqs from 0..last that never arrived. */
   missing(last: number): number[];
@@ -25,6 +27,7 @@ export async function collect(url: string, topicPrefix: string, opts: IClientOpt
     batches: [],
     statuses: [],
     invalid: [],
+    arrivals: new Map(),
     seqs: () => new Set(c.batches.map((b) => b.seq)),
     missing: (last) => {
       const have = c.seqs();
@@ -37,7 +40,10 @@ export async function collect(url: string, topicPrefix: string, opts: IClientOpt
   client.on('message', (topic, payload) => {
     const msg: unknown = JSON.parse(payload.toString());
     if (topic.endsWith('/telemetry')) {
-      if (telemetry.check(msg)) c.batches.push(msg);
+      if (telemetry.check(msg)) {
+        c.batches.push(msg);
+        if (!c.arrivals.has(msg.seq)) c.arrivals.set(msg.seq, performance.now());
+      }
       else c.invalid.push(telemetry.problems(msg).join('; '));
     } else if (topic.endsWith('/status')) {
       if (status.check(msg)) c.statuses.push(msg);
