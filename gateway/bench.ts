@@ -1,5 +1,6 @@
 // `npm run bench -- gateway`: poll cycle vs a bare client (32 SunSpec inverters over TCP), RTU at
-// 9600 baud vs the line-rate bound (8 inverters), RSS with 32 devices and a 100 MB spool, replay rate.
+// 9600 baud vs the line-rate bound (8 inverters), RSS with 32 devices and a 100 MB spool, replay rate,
+// one spool append and a full memory buffer.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -42,6 +43,9 @@ const round = (x: number, d = 2) => Math.round(x * 10 ** d) / 10 ** d;
 const benchDir = mkdtempSync(join(tmpdir(), 'sunshare-bench-gw-'));
 const broker = await startMosquitto('max_queued_messages 0\nmax_inflight_messages 0\n');
 try {
+  // ---- spool append cost and a full memory buffer (gateway/testing/bench-spool.ts)
+  await run('testing/bench-spool.ts', [benchDir], (l) => console.log(l));
+
   // ---- 32 inverters over TCP
   let ports: number[] = [];
   void run('testing/bench-servers.ts', ['tcp', '32'], (l) => (ports = (JSON.parse(l) as { ports: number[] }).ports));

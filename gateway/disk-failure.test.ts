@@ -1,4 +1,4 @@
-import { rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { TOPIC_ROOT } from '../common/contract.ts';
@@ -130,6 +130,8 @@ describe.skipIf(!tmpfsAvailable())('the spool filesystem fails under a running g
 
     fs.remount('rw'); // repaired
     await waitFor(async () => gw.stats().publisher.memory.batches === 0 && gw.stats().publisher.spool.batches === 4, 'held batches moved to the spool', 10_000);
+    // the seq counter, unwritable meanwhile, was written again without waiting for a new batch
+    await waitFor(async () => readFileSync(join(fs.dir, 'spool', 'seq'), 'utf8').trim() === '9', 'seq file caught up', 10_000);
     expect(gw.stats().publisher.disk.writeError).toBeUndefined();
     expect(gw.status().spool?.writeError).toBeUndefined();
     admit(true);
@@ -144,4 +146,18 @@ describe.skipIf(!tmpfsAvailable())('the spool filesystem fails under a running g
     expect(gw.stats().publisher.memory.evictedBatches).toBe(0);
     expect(col.invalid).toEqual([]);
   }, 60_000);
+
+  it('a clean stop while neither the spool nor the broker can take the held batches logs their seqs as lost', async () => {
+    const fs = mountTmpfs('256k');
+    cleanups.push(() => fs.unmount());
+    const spoolDir = join(fs.dir, 'spool');
+    const { gw, logged } = await site(1, spoolDir, {});
+    fs.remount('ro');
+    await gw.runCycle();
+    await gw.runCycle();
+    expect(gw.stats().publisher.memory.batches).toBe(2);
+    await gw.stop();
+    const lost = logged.find((l) => l.msg === 'stopping with batches that neither the spool nor the broker took: they are lost');
+    expect(lost).toMatchObject({ level: 50, batches: 2, seqs: [0, 1] });
+  }, 30_000);
 });
