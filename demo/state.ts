@@ -3,7 +3,7 @@ import { join } from 'node:path';
 
 /**
  * Where the simulated world stood when the demo stopped: the simulated time
- * and every device's lifetime counter. `--keep` resumes from it, so time
+ * and every device's lifetime counter. The next start resumes from it (the default), so time
  * and counters go on instead of starting over (which would look like a
  * clock going backwards and every counter resetting).
  */
