@@ -31,7 +31,7 @@ const inverter = (serial: string) =>
   ]).regs;
 
 /** A gateway with `units` inverters whose spool is in `spoolDir`; the broker admits it only once `admit(true)`. */
-async function site(units: number, spoolDir: string, spool: Record<string, unknown>) {
+async function site(units: number, spoolDir: string, spool: Record<string, unknown>, siteId?: string) {
   const ids = Array.from({ length: units }, (_, i) => i + 1);
   const srv = await startRegisterServer(new Map(ids.map((u) => [u, { holding: inverter(`SN-${u}`), input: new Map() }])));
   cleanups.push(() => srv.stop());
@@ -39,14 +39,14 @@ async function site(units: number, spoolDir: string, spool: Record<string, unkno
   const broker = await startAedes({ port: await freePort(), admit: (id) => admitted || id.startsWith('collector-') });
   cleanups.push(() => broker.stop());
   const devices = ids.map((u) => ({ id: `inv${u}`, transport: 'tcp', host: '127.0.0.1', port: srv.port, unit: u, profile: 'sunspec' }));
-  const raw = testConfig(broker.url, { pollIntervalMs: 1000, spool: { dir: spoolDir, fsync: 'always', retryMs: 100, replayBatchesPerSecond: 500, ...spool } }, devices);
+  const raw = testConfig(broker.url, { pollIntervalMs: 1000, spool: { dir: spoolDir, fsync: 'always', retryMs: 100, replayBatchesPerSecond: 500, ...spool }, ...(siteId ? { site: siteId } : {}) }, devices);
   const col: Collector = await collect(broker.url, `${TOPIC_ROOT}/${raw.site}/${raw.gateway}`);
   cleanups.push(() => col.close());
   const logged: Record<string, unknown>[] = [];
   const log = createLogger('gateway', 'warn', { write: (line: string) => void logged.push(JSON.parse(line) as Record<string, unknown>) });
   const gw = await startGateway(parseGatewayConfig(raw), { log, manualCycles: true });
   cleanups.push(() => gw.stop());
-  return { gw, col, broker, logged, clientId: `sunshare-gw-${raw.site}-${raw.gateway}`, admit: (yes: boolean) => (admitted = yes) };
+  return { gw, col, broker, logged, site: raw.site, clientId: `sunshare-gw-${raw.site}-${raw.gateway}`, admit: (yes: boolean) => (admitted = yes) };
 }
 
 const timesEachSeq = (col: Collector) => {
@@ -159,5 +159,26 @@ describe.skipIf(!tmpfsAvailable())('the spool filesystem fails under a running g
     await gw.stop();
     const lost = logged.find((l) => l.msg === 'stopping with batches that neither the spool nor the broker took: they are lost');
     expect(lost).toMatchObject({ level: 50, batches: 2, seqs: [0, 1] });
+  }, 30_000);
+
+  it('starts on a spool filesystem that is already read-only (the box rebooted after a power cut): the old spool and the new batches all arrive', async () => {
+    const fs = mountTmpfs('256k');
+    cleanups.push(() => fs.unmount());
+    const spoolDir = join(fs.dir, 'spool');
+    const first = await site(1, spoolDir, {});
+    for (let i = 0; i < 3; i++) await first.gw.runCycle(); // the broker never admits it: all spooled
+    await first.gw.stop();
+    fs.remount('ro');
+
+    const { gw, col, admit } = await site(1, spoolDir, {}, first.site); // the same gateway, restarted
+    expect(gw.stats().publisher.spool.batches).toBe(3);
+    for (let i = 0; i < 2; i++) await gw.runCycle();
+    expect(gw.stats().publisher.memory.batches).toBe(2);
+    expect(gw.stats().publisher.disk.writeError).toMatch(/EROFS|read-only/i);
+    admit(true);
+    await waitFor(async () => col.missing(4).length === 0, 'the old spool and the new batches', 10_000);
+    await waitFor(async () => gw.stats().publisher.memory.batches === 0 && gw.stats().publisher.spool.batches === 0, 'all acknowledged', 10_000);
+    expect(col.batches.map((b) => b.seq).sort((a, b) => a - b)).toEqual([0, 1, 2, 3, 4]);
+    expect(col.batches.every((b) => b.site === first.site && b.readings.length === 1)).toBe(true);
   }, 30_000);
 });
