@@ -71,6 +71,8 @@ export const ERRORS = {
 
   // Ledger and payout
   LEDGER_SCHEMA_UNSUPPORTED: { exit: EXIT.software, http: 500, action: 'A migration uses a column type or view the schema generator cannot map: use INTEGER, BIGINT, TEXT or DOUBLE PRECISION columns and views over table columns (common/ledger/README.md), then run `npm run ledger:schema`.' },
+  LEDGER_MISSING: { exit: EXIT.failure, http: 500, action: 'Create the ledger once with `sunshare ledger create --ledger PATH` (or a postgres:// URL), or point --ledger or DATABASE_URL at the existing one; no command but create makes a ledger.' },
+  LEDGER_EXISTS: { exit: EXIT.failure, http: 409, action: 'The ledger is already there: use it as it is (every command brings its schema up to date), or give another path to create a new one.' },
   LEDGER_OPEN_FAILED: { exit: EXIT.unavailable, http: 500, action: 'Check the --ledger path or DATABASE_URL, that PostgreSQL runs, and the credentials.' },
   PAYOUT_BAD_DATE: { exit: EXIT.usage, http: 400, action: 'Give dates as YYYY-MM-DD, with from on or before to.' },
   PAYOUT_BAD_MONTH: { exit: EXIT.usage, http: 400, action: 'Give the month as YYYY-MM.' },

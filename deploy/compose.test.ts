@@ -185,6 +185,9 @@ describe.skipIf(!hasCompose)('docker-compose.yml, resolved by docker-compose con
       const registry = compose.services['demo-registry']!.command!;
       const files = registry.slice(2).map((f) => f.replace('/etc/sunshare/', 'deploy/sunshare/'));
       const db = join(dir, 'ledger.sqlite');
+      const create = compose.services['ledger-create']!.command!;
+      const made = spawnSync('node', ['bin/sunshare.js', ...create, '--ledger', db], { cwd: ROOT, encoding: 'utf8' });
+      expect(made.status, made.stderr).toBe(0);
       const res = spawnSync('node', ['bin/sunshare.js', ...registry.slice(0, 2), ...files, '--ledger', db], { cwd: ROOT, encoding: 'utf8' });
       expect(res.status, res.stderr).toBe(0);
       const { openLedger } = await import('../common/ledger/index.ts');

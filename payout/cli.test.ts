@@ -31,7 +31,36 @@ describe('sunshare payout and registry commands', () => {
   const dir = mkdtempSync(join(tmpdir(), 'sunshare-payout-cli-'));
   const db = join(dir, 'ledger.sqlite');
 
+  it('makes a ledger only with `ledger create`; every other command refuses a missing one, naming it, and creates nothing', () => {
+    const missing = join(dir, 'no-such', 'ledger.sqlite');
+    for (const args of [
+      ['payout', 'run', '--date', '2017-07-01'],
+      ['payout', 'report', '--month', '2017-07', '--out', join(dir, 'nothing')],
+      ['payout', 'close', '--month', '2017-07'],
+      ['registry', 'import', ...EXAMPLE_REGISTRY],
+      ['registry', 'list', 'sites'],
+    ]) {
+      const r = sunshare(...args, '--ledger', missing);
+      expect(r.code, args.join(' ')).toBe(ERRORS.LEDGER_MISSING.exit);
+      expect(r.err).toContain(`LEDGER_MISSING: ledger ${missing} does not exist; create it first with \`sunshare ledger create --ledger ${missing}\``);
+    }
+    expect(existsSync(missing)).toBe(false);
+    expect(existsSync(join(dir, 'nothing'))).toBe(false);
+    // and without --ledger: the default path in a folder without a ledger
+    const cwd = mkdtempSync(join(tmpdir(), 'sunshare-no-ledger-'));
+    const r = spawnSync(process.execPath, [join(process.cwd(), 'bin/sunshare.ts'), 'payout', 'run', '--date', '2017-07-01'], { cwd, encoding: 'utf8', env: { ...process.env, DATABASE_URL: '' } });
+    expect(r.status).toBe(ERRORS.LEDGER_MISSING.exit);
+    expect(r.stderr).toContain('ledger data/ledger.sqlite does not exist');
+    expect(readdirSync(cwd)).toEqual([]);
+    expectDone(sunshare('ledger', 'create', '--ledger', db), `created ledger ${db}`);
+    const again = sunshare('ledger', 'create', '--ledger', db);
+    expect(again.code).toBe(ERRORS.LEDGER_EXISTS.exit);
+    expect(again.err).toContain(`LEDGER_EXISTS: ledger ${db} already exists; nothing changed`);
+    expectDone(sunshare('ledger', 'create', '--exists-ok', '--ledger', db), `ledger already there: ${db}`);
+  });
+
   it('imports, settles, re-settles as a no-op and writes the month report', () => {
+    if (!existsSync(db)) expectDone(sunshare('ledger', 'create', '--ledger', db), 'created ledger');
     expectDone(sunshare('registry', 'import', ...EXAMPLE_REGISTRY, '--ledger', db), '25 households');
     expectDone(sunshare('registry', 'import-reads', join(EXAMPLES_DIR, 'meter-reads.csv'), '--ledger', db), '7 new');
     expectDone(sunshare('payout', 'run', '--from', '2017-07-01', '--to', '2017-07-07', '--ledger', db), '14 posted');

@@ -4,6 +4,15 @@ const LEDGER_HELP = 'ledger: a SQLite file or postgres:// URL (default: $DATABAS
 const collect = (v: string, prev: string[] = []) => [...prev, v];
 
 export function register(program: Command): void {
+  program
+    .command('ledger')
+    .description('The ledger itself: `ledger create` is the only command that makes one; every other command refuses a ledger that does not exist')
+    .command('create')
+    .description('Create an empty ledger (a SQLite file, or the tables in an empty PostgreSQL database); refuses one that already exists')
+    .option('--ledger <url>', LEDGER_HELP)
+    .option('--exists-ok', 'a ledger already there is not an error: bring its schema up to date and leave it (for deployments that run this on every start)')
+    .action(async (o: { ledger?: string; existsOk?: boolean }) => (await import('./commands.ts')).createLedgerCommand(o));
+
   const payout = program
     .command('payout')
     .description('Settle days into the ledger (to the fen, append-only) and produce payout reports and statements');

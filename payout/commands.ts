@@ -4,7 +4,7 @@ import type { Command } from 'commander';
 import { DEFAULT_TIME_ZONE, isDate, LogLevel, runService, type ConfigSpec } from '../common/index.ts';
 import { join } from 'node:path';
 import { userInfo } from 'node:os';
-import { openLedger, ledgerUrl, type Db } from '../common/ledger/index.ts';
+import { createLedger, describeLedger, openLedger, ledgerUrl, type Db } from '../common/ledger/index.ts';
 import { SunshareError } from '../common/errors.ts';
 import { createLogger } from '../common/log.ts';
 import { formatYuan } from './money/revenue.ts';
@@ -21,12 +21,19 @@ import { runSettlement } from './settle/run.ts';
 
 /** The CLI's actions (loaded only when a payout or registry command runs). */
 async function withLedger<T>(url: string | undefined, fn: (db: Db) => Promise<T>): Promise<T> {
-  const db = await openLedger(ledgerUrl(url));
+  const db = await openLedger(ledgerUrl(url), { mustExist: true });
   try {
     return await fn(db);
   } finally {
     await db.close();
   }
+}
+
+/** `sunshare ledger create`: the one step that makes a ledger (every other command refuses a missing one). */
+export async function createLedgerCommand(o: { ledger?: string; existsOk?: boolean }): Promise<void> {
+  const url = ledgerUrl(o.ledger);
+  const { created, applied } = await createLedger(url, { existsOk: o.existsOk });
+  console.log(`${created ? 'created ledger' : 'ledger already there:'} ${describeLedger(url)} (${applied.length} migrations applied)`);
 }
 
 function format(v: string): ReportFormat {
@@ -105,7 +112,7 @@ export const SCHEDULE_CONFIG = {
 
 export async function scheduleCommand(cmd: Command): Promise<void> {
   await runService(cmd, SCHEDULE_CONFIG, async (c) => {
-    const db = await openLedger(ledgerUrl(c.ledger));
+    const db = await openLedger(ledgerUrl(c.ledger), { mustExist: true });
     const s = startScheduler(db, { at: c.at, timeZone: c.tz, catchUpFrom: c.catchUpFrom, log: createLogger('payout', c.logLevel) });
     return { stop: () => s.stop().then(() => db.close()) };
   });
