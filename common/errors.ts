@@ -81,6 +81,7 @@ export const ERRORS = {
   PAYOUT_LOCKED: { exit: EXIT.tempfail, http: 409, action: 'Another payout run is in progress; wait for it to finish (the lock lapses on its own if that run died) and start again.' },
   PAYOUT_MONTH_ORDER: { exit: EXIT.failure, http: 409, action: 'Close the earlier month the message names first: months close in order.' },
   PAYOUT_SKIPPED: { exit: EXIT.data, http: 500, action: 'Complete the registry for the site-days listed (allocations, tariff) and run again; settled days are kept.' },
+  PAYOUT_DATA_MISSING: { exit: EXIT.data, http: 422, action: 'Some site-days were settled with missing or partial data (listed by site and day): import the grid company\'s reads or let late telemetry arrive, then run again; the differences are posted as adjustments.' },
   PAYOUT_UNAVAILABLE: { exit: EXIT.unavailable, http: 503, action: 'Start the API with the ledger the payout service settles (see docs/api.md).' },
   PAYOUT_RUN_NOT_FOUND: { exit: EXIT.failure, http: 404, action: 'Check the run id; the API keeps its last 50 runs, finished ones are in /settlement-runs.' },
   PAYOUT_RUN_FAILED: { exit: EXIT.software, http: 500, action: 'The run stopped; the server log has the cause under the run id. Fix it and start the run again: days already settled are kept.' },

@@ -72,6 +72,19 @@ describe('sunshare payout and registry commands', () => {
     expect(existsSync(join(out, 'statement-2017-07-hh001.csv'))).toBe(true);
   });
 
+  it('lists missing data in words in the run summary, and exits 65 with --fail-on-missing', () => {
+    // the example meter reads cover 2017-07-01..07 only, and no telemetry was ingested: the 8th has no data
+    const plain = sunshare('payout', 'run', '--date', '2017-07-08', '--ledger', db);
+    expectDone(plain, '缺数据 站点 ry-dq-01 2017-07-08：无任何电量数据，各户按 0.00 元入账 / missing data: site ry-dq-01 2017-07-08: no energy data at all, every household credited 0.00');
+    const strict = sunshare('payout', 'run', '--date', '2017-07-08', '--fail-on-missing', '--ledger', db);
+    expect(strict.code).toBe(ERRORS.PAYOUT_DATA_MISSING.exit);
+    expect(strict.out).toContain('site-days with missing data: 2, with partial data: 0');
+    expect(strict.err).toContain('PAYOUT_DATA_MISSING: 2 site-day(s) settled with missing (2) or partial (0) data');
+    const complete = sunshare('payout', 'run', '--date', '2017-07-03', '--site', 'ry-dq-01', '--fail-on-missing', '--ledger', db); // the grid company's read
+    expect(complete.code, complete.err).toBe(0);
+    expect(complete.out).not.toContain('missing data');
+  });
+
   it('lets two runs started at once post only once between them', async () => {
     const [a, b] = await Promise.all([0, 1].map(() => sunshareAsync('payout', 'run', '--from', '2017-01-01', '--to', '2021-12-31', '--ledger', db)));
     const outcomes = [a!, b!].map((r) => (r.code === 0 && /[1-9]\d* posted/.test(r.out) ? 'posted' : r.code === 0 && r.out.includes(' 0 posted') ? 'unchanged' : /PAYOUT_LOCKED: .*pid \d+/.test(r.err) ? 'locked' : `??? ${r.code} ${r.out} ${r.err}`));
@@ -95,7 +108,9 @@ describe('sunshare payout and registry commands', () => {
     expect(again.code, again.err).toBe(0);
     const broken = `SELECT COUNT(*) FROM settlements s WHERE s.day >= '2022-01-01' AND COALESCE((SELECT SUM(amount_fen) FROM settlement_lines l WHERE l.settlement_id = s.id), -1) <> s.revenue_fen`;
     expect(await count(broken)).toBe(0);
-    expect(await count("SELECT COUNT(*) FROM settlements WHERE day >= '2022-01-01'")).toBe(2 * 3652);
+    // every day up to yesterday in the sites' time zone; today and later have not ended and are not settled
+    const { daysBetween, todayIn, DEFAULT_TIME_ZONE } = await import('../common/index.ts');
+    expect(await count("SELECT COUNT(*) FROM settlements WHERE day >= '2022-01-01'")).toBe(2 * daysBetween('2022-01-01', todayIn(DEFAULT_TIME_ZONE)));
     await ledger.close();
   });
 

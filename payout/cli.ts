@@ -24,10 +24,13 @@ export function register(program: Command): void {
     .option('--from <YYYY-MM-DD>', 'first day of a range')
     .option('--to <YYYY-MM-DD>', 'last day of a range (inclusive)')
     .option('--site <id>', 'settle only this site (repeatable)', collect)
+    .option('--fail-on-missing', 'exit 65 (PAYOUT_DATA_MISSING) when any site-day had missing or partial data (it is still settled and listed)')
     .option('--ledger <url>', LEDGER_HELP)
     .addHelpText(
       'after',
       `
+The summary lists, by site and day and in Chinese and English, the site-days settled with missing
+data (credited 0.00) or partial data. A day that has not ended in the site's time zone is not settled.
 Site energy is the grid company's read if imported, else the revenue meter's, else the sum of the
 inverters'. A day already posted with the same inputs is left alone; a changed input (late data, a
 corrected read, a registry fix) posts a new version whose adjustment lines are paid next period.
@@ -36,7 +39,7 @@ Examples:
   sunshare payout run --date 2017-06-30
   sunshare payout run --from 2017-01-01 --to 2017-12-31 --ledger postgres://finance@db/ledger`,
     )
-    .action(async (o: { date?: string; from?: string; to?: string; site?: string[]; ledger?: string }) => (await import('./commands.ts')).runCommand(o));
+    .action(async (o: { date?: string; from?: string; to?: string; site?: string[]; ledger?: string; failOnMissing?: boolean }) => (await import('./commands.ts')).runCommand(o));
 
   payout
     .command('report')

@@ -17,6 +17,7 @@ import { importMeterReads } from './registry/meter-reads.ts';
 import { listAllocations, listHouseholds, listSites } from './registry/queries.ts';
 import { buildReconciliation, buildReport, buildStatement, type ReportFormat } from './report/build.ts';
 import { startScheduler } from './scheduler.ts';
+import { describeGaps } from './settle/gaps.ts';
 import { runSettlement } from './settle/run.ts';
 
 /** The CLI's actions (loaded only when a payout or registry command runs). */
@@ -49,14 +50,22 @@ function writeFiles(dir: string, files: Map<string, Buffer>): void {
   }
 }
 
-export async function runCommand(o: { date?: string; from?: string; to?: string; site?: string[]; ledger?: string }): Promise<void> {
+export async function runCommand(o: { date?: string; from?: string; to?: string; site?: string[]; ledger?: string; failOnMissing?: boolean }): Promise<void> {
   const from = o.date ?? o.from;
   const to = o.date ?? o.to ?? o.from;
   if (!from || !to || (o.date && (o.from || o.to))) throw new SunshareError('OPTION_INVALID', 'give either --date D or --from D1 [--to D2]');
   const r = await withLedger(o.ledger, (db) => runSettlement(db, { from, to, sites: o.site }));
   console.log(`settled ${r.from}..${r.to}: ${r.posted} posted, ${r.adjusted} adjusted (new versions), ${r.unchanged} unchanged, ${r.lines} lines (run ${r.runId})`);
+  const missing = r.gaps.filter((g) => g.kind === 'missing').length;
+  if (r.gaps.length > 0 || r.notEnded.length > 0) {
+    console.log(`缺数据 ${missing} 个站点日，数据不全 ${r.gaps.length - missing} 个 / site-days with missing data: ${missing}, with partial data: ${r.gaps.length - missing}`);
+    for (const l of describeGaps(r.gaps, r.notEnded)) console.log(`  ${l}`);
+  }
   if (r.skipped.length > 0) {
     throw new SunshareError('PAYOUT_SKIPPED', `${r.skipped.length} site-day(s) could not be settled; fix the registry and run again`, { details: r.skipped });
+  }
+  if (o.failOnMissing && r.gaps.length > 0) {
+    throw new SunshareError('PAYOUT_DATA_MISSING', `${r.gaps.length} site-day(s) settled with missing (${missing}) or partial (${r.gaps.length - missing}) data (listed above); what was settled is kept`);
   }
 }
 
