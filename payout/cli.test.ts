@@ -120,7 +120,7 @@ describe('sunshare payout and registry commands', () => {
     expect(r.code).toBe(ERRORS.REGISTRY_INVALID.exit);
     expect(r.err).toContain('REGISTRY_INVALID: nothing imported: 2 problems');
     expect(r.err).toContain('allocations.csv line 2 column valid_from: "2017-13-01" is not a date YYYY-MM-DD');
-    expect(r.err).toContain('allocations.csv line 2: unknown household "nobody"');
+    expect(r.err).toContain('allocations.csv line 2 column household_id: unknown household "nobody"');
   });
 
   it('explains itself in --help', () => {

@@ -66,19 +66,22 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
       );
       const before = await db.get<{ n: number }>('SELECT COUNT(*) AS n FROM households');
       const problems = await problemsOf(importRegistry(db, [households, allocations]));
+      // every message names the file, the line and the column
+      for (const p of problems) expect(p).toMatch(/^(households|allocations)\.csv line \d+ column \w+: /);
       expect(problems).toEqual(
         expect.arrayContaining([
-          'households.csv: unknown column "colour" (expected id, name, town, village, id_card, bank_account)',
+          'households.csv line 1 column 5: unknown column "colour" (expected id, name, town, village, id_card, bank_account)',
           'households.csv line 2 column id_card: "12345" is not a 15 or 18 character ID card number',
           'households.csv line 4 column name: required',
-          'households.csv line 3: duplicate households id "hx1" (first at households.csv line 2)',
-          'allocations.csv line 2: unknown site "nowhere" for this allocation',
+          'households.csv line 3 column id: duplicate households id "hx1" (first at households.csv line 2)',
+          'allocations.csv line 2 column site_id: unknown site "nowhere" for this allocation',
           'allocations.csv line 3 column valid_from: "2018-02-30" is not a date YYYY-MM-DD',
-          'allocations.csv line 4: valid_to 2017-12-31 is before valid_from 2018-01-01',
-          'allocations.csv line 5: allocation ax4 of household hh002 overlaps allocation al002 (ledger allocation al002) on site ry-dq-01',
+          'allocations.csv line 4 column valid_to: valid_to 2017-12-31 is before valid_from 2018-01-01',
+          'allocations.csv line 5 column valid_from: allocation ax4 of household hh002 overlaps allocation al002 (ledger allocation al002) on site ry-dq-01',
           'allocations.csv line 7 column share_kw: "abc" is not a positive number of kW (at most 3 decimals)',
-          'allocations.csv line 7: unknown household "ghost"',
-          'site ry-dq-02 is overbooked on 2018-01-01: allocations al022, al023, al024, al025, ax5 total 152 kW over its capacity 150 kW',
+          'allocations.csv line 7 column household_id: unknown household "ghost"',
+          // the row that tips the site over, not every allocation of that day
+          'allocations.csv line 6 column share_kw: allocation ax5 (140 kW from 2018-01-01) overbooks site ry-dq-02 on 2018-01-01: 12 kW is already allocated that day, the capacity is 150 kW',
         ]),
       );
       expect(await db.get<{ n: number }>('SELECT COUNT(*) AS n FROM households')).toEqual(before);
