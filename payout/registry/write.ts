@@ -120,7 +120,7 @@ export async function createSite(db: Db, site: NewSite): Promise<void> {
     if (await tx.q.selectFrom('sites').select('id').where('id', '=', site.id).executeTakeFirst()) {
       throw new SunshareError('SITE_EXISTS', `site "${site.id}" already exists; PATCH /sites/${site.id} changes it`);
     }
-    await applyRegistry(tx, { sites: [{ ...site }] }, { mode: 'insert', source: `site ${site.id}` });
+    await applyRegistry(tx, { sites: [{ ...site, _where: `site ${site.id}` }] }, { mode: 'insert', source: `site ${site.id}` });
   });
 }
 
@@ -136,7 +136,7 @@ export async function updateSite(db: Db, id: string, change: SiteChange): Promis
       }
     }
     const defined = Object.fromEntries(Object.entries(change).filter(([, v]) => v !== undefined));
-    await applyRegistry(tx, { sites: [{ ...current, ...defined, id }] }, { mode: 'upsert', source: `site ${id}` });
+    await applyRegistry(tx, { sites: [{ ...current, ...defined, id, _where: `site ${id}` }] }, { mode: 'upsert', source: `site ${id}` });
   });
 }
 
@@ -151,7 +151,7 @@ export async function createDevice(db: Db, device: NewDevice): Promise<void> {
     if (await tx.q.selectFrom('devices').select('id').where('site_id', '=', device.site_id).where('id', '=', device.id).executeTakeFirst()) {
       throw new SunshareError('DEVICE_EXISTS', `device "${device.id}" already exists at site "${device.site_id}"`);
     }
-    await applyRegistry(tx, { devices: [{ ...device }] }, { mode: 'insert', source: `device ${device.site_id}/${device.id}` });
+    await applyRegistry(tx, { devices: [{ ...device, _where: `device ${device.site_id}/${device.id}` }] }, { mode: 'insert', source: `device ${device.site_id}/${device.id}` });
   });
 }
 
