@@ -125,7 +125,7 @@ remains. Rows are upserted by id. Example files: payout/examples/.`,
 
   registry
     .command('import-reads')
-    .description("Import the grid company's meter reads (CSV or XLSX: site, date, export_kwh): the billing truth for settlement")
+    .description("Import the grid company's meter reads (CSV or XLSX: site_id, date, export_kwh; the old column name site is still read): the billing truth for settlement")
     .argument('<file>', 'CSV or XLSX file')
     .option('--ledger <url>', LEDGER_HELP)
     .action(async (file: string, o: { ledger?: string }) => (await import('./commands.ts')).importReadsCommand(file, o));

@@ -134,7 +134,7 @@ export async function importCommand(files: string[], o: { kind?: string; ledger?
 }
 
 export async function importReadsCommand(file: string, o: { ledger?: string }): Promise<void> {
-  const r = await withLedger(o.ledger, (db) => importMeterReads(db, file));
+  const r = await withLedger(o.ledger, (db) => importMeterReads(db, file, { onNote: (note) => console.warn(`note: ${note}`) }));
   console.log(`meter reads: ${r.inserted} new or corrected, ${r.unchanged} unchanged; run "sunshare payout run" for the days they cover`);
 }
 

@@ -1,5 +1,6 @@
 import type { Db } from '../../common/ledger/index.ts';
 import { textOf } from '../../common/text.ts';
+import { defaultTariffId } from './kinds.ts';
 import type { Parsed, Row } from './parse.ts';
 
 interface Span { id: string; household_id: string; site_id: string; share_w: number; valid_from: string; valid_to: string | null; where: string; imported: boolean }
@@ -68,10 +69,11 @@ export async function crossCheck(db: Db, p: Parsed, problems: string[]): Promise
     overbooking(site, cap, list, siteRows.get(site), problems);
   }
   const tariffs = new Map<string, { site: string; from: string; to: string; where: string; imported: boolean }>();
-  for (const t of await db.q.selectFrom('tariffs').select(['site_id', 'valid_from', 'valid_to']).execute()) {
-    tariffs.set(`${t.site_id}/${t.valid_from}`, { site: t.site_id, from: t.valid_from, to: t.valid_to ?? END, where: `ledger tariff ${t.site_id} from ${t.valid_from}`, imported: false });
+  // keyed by id: an imported row with a tariff's id replaces it (a corrected start date), it does not overlap it
+  for (const t of await db.q.selectFrom('tariffs').select(['id', 'site_id', 'valid_from', 'valid_to']).execute()) {
+    tariffs.set(t.id ?? defaultTariffId(t.site_id, t.valid_from), { site: t.site_id, from: t.valid_from, to: t.valid_to ?? END, where: `ledger tariff ${t.site_id} from ${t.valid_from}`, imported: false });
   }
-  for (const r of p.tariffs) tariffs.set(`${String(r.site_id)}/${String(r.valid_from)}`, { site: String(r.site_id), from: String(r.valid_from), to: (r.valid_to as string | null) || END, where: r._where, imported: true });
+  for (const r of p.tariffs) tariffs.set(typeof r.id === 'string' && r.id ? r.id : defaultTariffId(r.site_id, r.valid_from), { site: String(r.site_id), from: String(r.valid_from), to: (r.valid_to as string | null) || END, where: r._where, imported: true });
   const bySiteTariff = [...tariffs.values()].sort((a, b) => (a.site + a.from).localeCompare(b.site + b.from));
   for (let i = 1; i < bySiteTariff.length; i++) {
     const a = bySiteTariff[i - 1]!;

@@ -1,5 +1,5 @@
 import type { RawSheet } from '../tables/read.ts';
-import { DEFAULTS, FIELDS, KEYS, kindOf, type Kind } from './kinds.ts';
+import { DEFAULTS, FIELDS, KEYS, kindOf, withTariffId, type Kind } from './kinds.ts';
 
 export type Row = Record<string, unknown> & { _where: string };
 export type Parsed = Record<Kind, Row[]>;
@@ -32,7 +32,7 @@ export function parseSheets(sheets: RawSheet[], problems: string[], forcedKind?:
         if (p.ok) row[key] = p.value;
         else problems.push(`${row._where} column ${f.column}: ${p.error}`);
       }
-      out[kind].push(row);
+      out[kind].push(withTariffId(kind, row));
     }
   }
   for (const kind of Object.keys(out) as Kind[]) {

@@ -115,6 +115,23 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
       const rec = await db.all<{ exported_by: string; rows: number }>('SELECT exported_by, rows FROM finance_exports');
       expect(rec).toEqual([1, 2, 3].map(() => ({ exported_by: 'auditor-test', rows: 26 })));
     });
+
+    it('keys tariffs by id: a corrected start date corrects the tariff, without an id it is refused as an overlap', async () => {
+      const header = 'id,site_id,valid_from,valid_to,grid_yuan_per_kwh,subsidy_yuan_per_kwh';
+      // the example's tariff (id by its old key) ends, a new one starts
+      await importRegistry(db, [tempFile('tariffs.csv', `${header}\nry-dq-02_2017-03-15,ry-dq-02,2017-03-15,2019-01-09,0.453,0.397\nt-2019,ry-dq-02,2019-01-10,,0.453,0.35\n`)]);
+      // the dates were wrong: the change was on the 1st, not the 10th
+      await importRegistry(db, [tempFile('tariffs.csv', `${header}\nry-dq-02_2017-03-15,ry-dq-02,2017-03-15,2018-12-31,0.453,0.397\nt-2019,ry-dq-02,2019-01-01,,0.453,0.35\n`)]);
+      const rows = await db.all<{ id: string; valid_from: string }>("SELECT id, valid_from FROM tariffs WHERE site_id = 'ry-dq-02' AND valid_from >= '2019-01-01'");
+      expect(rows).toEqual([{ id: 't-2019', valid_from: '2019-01-01' }]);
+      // a file without ids keys its rows by site and start: another start is another tariff, refused as an overlap
+      const old = 'site_id,valid_from,valid_to,grid_yuan_per_kwh,subsidy_yuan_per_kwh';
+      const problems = await problemsOf(importRegistry(db, [tempFile('tariffs.csv', `${old}\nry-dq-02,2019-01-05,,0.453,0.397\n`)]));
+      expect(problems).toEqual(['tariffs.csv line 2 column valid_from: tariff overlaps ledger tariff ry-dq-02 from 2019-01-01 on site ry-dq-02']);
+      // a tariff written without an id (older code, SQL by hand) gets the old key as its id
+      await db.run("INSERT INTO tariffs (site_id, valid_from, grid_rate, subsidy_rate) VALUES ('ry-dq-01', '2030-01-01', 45300, 0)");
+      expect(await db.get("SELECT id FROM tariffs WHERE site_id = 'ry-dq-01' AND valid_from = '2030-01-01'")).toEqual({ id: 'ry-dq-01_2030-01-01' });
+    });
   });
 }
 

@@ -3,7 +3,7 @@ import type { AllocationsTable, Db, DevicesTable, HouseholdsTable, SitePoliciesT
 import { SunshareError } from '../../common/errors.ts';
 import { checkTimeZone, DEFAULT_TIME_ZONE } from '../../common/index.ts';
 import { bookedByStartDay, crossCheck } from './check.ts';
-import { KEYS, KINDS, TABLES, type Kind } from './kinds.ts';
+import { KEYS, KINDS, TABLES, withTariffId, type Kind } from './kinds.ts';
 import { checkFields, type Parsed } from './parse.ts';
 
 /**
@@ -88,7 +88,7 @@ export async function applyRegistry(db: Db, changes: Changes, opts: ApplyOptions
   for (const kind of KINDS) {
     (changes[kind] ?? []).forEach((r, i) => {
       const where = typeof r._where === 'string' ? r._where : `${opts.source} ${kind} row ${i + 1}`;
-      parsed[kind].push(checkFields(kind, r, where, problems));
+      parsed[kind].push(checkFields(kind, withTariffId(kind, r), where, problems));
     });
   }
   return db.transaction(async (tx) => {
