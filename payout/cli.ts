@@ -115,7 +115,7 @@ Columns (one header row):
   devices      site_id, id, kind (inverter|meter), revenue_meter (yes|no), rated_power_kw, serial
   households   id, name, town, village, id_card, bank_account
   allocations  id, household_id, site_id, share_kw, valid_from, valid_to (empty = open), reason
-  tariffs      site_id, valid_from, valid_to, grid_yuan_per_kwh, subsidy_yuan_per_kwh
+  tariffs      id (empty: site_id_valid_from), site_id, valid_from, valid_to, grid_yuan_per_kwh, subsidy_yuan_per_kwh
   policies     site_id, annual_target_yuan (3000), guaranteed_minimum (yes|no), maintenance_permille
 Every problem in every file (bad cells, duplicate ids, unknown sites or households, overlapping or
 overbooked allocations, overlapping tariffs) is listed at once, and nothing is imported until none
