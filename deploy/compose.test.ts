@@ -87,7 +87,7 @@ describe.skipIf(!hasCompose)('docker-compose.yml, resolved by docker-compose con
 
   it('has the production services and, in the demo profile, a simulator and its gateways', () => {
     expect(Object.keys(compose.services).sort()).toEqual(
-      ['api', 'demo-registry', 'gateway-a', 'gateway-b', 'grafana', 'influxdb', 'ingest', 'mosquitto', 'payout-scheduler', 'postgres', 'sim-a', 'sim-b'],
+      ['api', 'demo-registry', 'gateway-a', 'gateway-b', 'grafana', 'influxdb', 'ingest', 'ledger-create', 'mosquitto', 'payout-scheduler', 'postgres', 'sim-a', 'sim-b'],
     );
     const raw = parseYaml(read('docker-compose.yml')) as { services: Record<string, { profiles?: string[] }> };
     const demo = Object.entries(raw.services).filter(([, s]) => s.profiles?.includes('demo')).map(([n]) => n);
