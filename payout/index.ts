@@ -7,6 +7,7 @@ export { createDevice, createSite, insertRegistry, siteRow, updateSite, maxAlloc
 export { maskBankAccount, maskIdCard } from './registry/mask.ts';
 export { listHouseholds, listSites, listAllocations, type HouseholdView, type SiteView, type AllocationView } from './registry/queries.ts';
 export { runSettlement, type RunOptions, type RunResult } from './settle/run.ts';
+export { describeGaps, GAP_WORDS, type DataGap, type NotEnded } from './settle/gaps.ts';
 export { acquireLock, SETTLEMENT_LOCK } from './settle/lock.ts';
 export { startScheduler, type Scheduler, type SchedulerOptions } from './scheduler.ts';
 export { loadMonth, type Month, type HouseholdMonth, type SiteMonth, type MonthTotals } from './period/month.ts';
