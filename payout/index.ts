@@ -3,7 +3,7 @@ export { importRegistry, type ImportCounts } from './registry/import.ts';
 export { exportRegistry, registryTables, type ExportOptions } from './registry/export.ts';
 export { importMeterReads } from './registry/meter-reads.ts';
 export { seedRegistry, type SeedSite, type SeedDevice, type SeedOptions } from './registry/seed.ts';
-export { createDevice, createSite, insertRegistry, siteRow, updateSite, maxAllocatedW, type NewDevice, type NewSite, type RegistryRows, type SiteChange, type SiteInput } from './registry/write.ts';
+export { applyRegistry, createDevice, createSite, insertRegistry, siteRow, updateSite, maxAllocatedW, type ApplyOptions, type Changes, type NewDevice, type NewSite, type RegistryRows, type SiteChange, type SiteInput } from './registry/write.ts';
 export { maskBankAccount, maskIdCard } from './registry/mask.ts';
 export { listHouseholds, listSites, listAllocations, type HouseholdView, type SiteView, type AllocationView } from './registry/queries.ts';
 export { runSettlement, type RunOptions, type RunResult } from './settle/run.ts';
