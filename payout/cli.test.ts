@@ -53,6 +53,10 @@ describe('sunshare payout and registry commands', () => {
     expect(r.stderr).toContain('ledger data/ledger.sqlite does not exist');
     expect(readdirSync(cwd)).toEqual([]);
     expectDone(sunshare('ledger', 'create', '--ledger', db), `created ledger ${db}`);
+    // a ledger with no registry yet: nothing to settle is an error, not "0 posted"
+    const empty = sunshare('payout', 'run', '--date', '2017-07-01', '--ledger', db);
+    expect(empty.code).toBe(ERRORS.REGISTRY_EMPTY.exit);
+    expect(empty.err).toContain(`REGISTRY_EMPTY: ledger ${db} has no sites: nothing to settle`);
     const again = sunshare('ledger', 'create', '--ledger', db);
     expect(again.code).toBe(ERRORS.LEDGER_EXISTS.exit);
     expect(again.err).toContain(`LEDGER_EXISTS: ledger ${db} already exists; nothing changed`);

@@ -54,7 +54,12 @@ export async function runCommand(o: { date?: string; from?: string; to?: string;
   const from = o.date ?? o.from;
   const to = o.date ?? o.to ?? o.from;
   if (!from || !to || (o.date && (o.from || o.to))) throw new SunshareError('OPTION_INVALID', 'give either --date D or --from D1 [--to D2]');
-  const r = await withLedger(o.ledger, (db) => runSettlement(db, { from, to, sites: o.site }));
+  const r = await withLedger(o.ledger, async (db) => {
+    if (!(await db.q.selectFrom('sites').select('id').limit(1).executeTakeFirst())) {
+      throw new SunshareError('REGISTRY_EMPTY', `ledger ${describeLedger(ledgerUrl(o.ledger))} has no sites: nothing to settle`);
+    }
+    return runSettlement(db, { from, to, sites: o.site });
+  });
   console.log(`settled ${r.from}..${r.to}: ${r.posted} posted, ${r.adjusted} adjusted (new versions), ${r.unchanged} unchanged, ${r.lines} lines (run ${r.runId})`);
   const missing = r.gaps.filter((g) => g.kind === 'missing').length;
   if (r.gaps.length > 0 || r.notEnded.length > 0) {

@@ -71,6 +71,8 @@ async function settle(db: Db, opts: RunOptions): Promise<RunResult> {
   const days = daysFromTo(opts.from, opts.to);
   const now = opts.now ?? new Date();
   const sites = await sitesToSettle(db, opts.sites);
+  const unknown = (opts.sites ?? []).filter((id) => !sites.some((s) => s.id === id));
+  if (unknown.length > 0) throw new SunshareError('SITE_NOT_FOUND', `no site ${unknown.map((id) => `"${id}"`).join(', ')} in the registry; nothing settled`);
   // a day that has not ended in the site's own time zone is not settled (its energy is not final)
   for (const site of sites) {
     const today = todayIn(site.time_zone, now);

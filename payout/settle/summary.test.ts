@@ -77,6 +77,12 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
       expect(later.notEnded).toEqual([]);
     });
 
+    it('refuses to settle a site that is not in the registry, naming it, instead of settling nothing', async () => {
+      await expect(runSettlement(db, { from: '2017-07-01', to: '2017-07-01', sites: ['ry-dq-01', 'ry-dq-9'], now: new Date('2017-08-02T02:00:00Z') })).rejects.toThrow(
+        'no site "ry-dq-9" in the registry; nothing settled',
+      );
+    });
+
     it('counts the day by each site own time zone', async () => {
       await importRegistry(db, [tempFile('sites.csv', 'id,name,capacity_kw,time_zone\nry-dq-02,东坑村二期,150,America/Los_Angeles\n')]);
       // 2017-09-02 06:00 UTC: 14:00 on the 2nd in Shanghai (the 1st has ended), 23:00 on the 1st in Los Angeles (it has not)
