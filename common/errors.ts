@@ -90,6 +90,7 @@ export const ERRORS = {
   REGISTRY_FILE: { exit: EXIT.data, http: 400, action: 'Give a readable .csv or .xlsx file, saved by a spreadsheet program (CSV in UTF-8).' },
   REGISTRY_FORMAT: { exit: EXIT.usage, http: 415, action: 'Send the file with Content-Type text/csv (and ?kind=) or the XLSX type.' },
   REGISTRY_KIND_MISSING: { exit: EXIT.usage, http: 400, action: 'Say what the CSV holds with ?kind= (sites, devices, households, allocations, tariffs or policies).' },
+  REPORT_NOTHING_SETTLED: { exit: EXIT.failure, http: 404, action: 'Settle the month first (the message gives the command), or check the month and --ledger.' },
   REGISTRY_EMPTY: { exit: EXIT.failure, http: 409, action: 'Import the registry first (sunshare registry import), or point --ledger at the ledger that has it.' },
   REGISTRY_INVALID: { exit: EXIT.data, http: 400, action: 'Nothing was imported: fix every row listed under the message (file, line and column) and import again.' },
   METER_READS_INVALID: { exit: EXIT.data, http: 400, action: 'Nothing was imported: fix every row listed under the message and import the file again.' },

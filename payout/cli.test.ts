@@ -70,6 +70,12 @@ describe('sunshare payout and registry commands', () => {
     expectDone(sunshare('payout', 'run', '--from', '2017-07-01', '--to', '2017-07-07', '--ledger', db), '14 posted');
     expectDone(sunshare('payout', 'run', '--date', '2017-07-03', '--ledger', db), '0 posted, 0 adjusted (new versions), 2 unchanged');
     const out = join(dir, 'report');
+    // a month nothing was settled for: no empty report, an error saying what to run
+    const nothing = sunshare('payout', 'report', '--month', '2016-01', '--out', join(dir, 'empty-report'), '--ledger', db);
+    expect(nothing.code).toBe(ERRORS.REPORT_NOTHING_SETTLED.exit);
+    expect(nothing.err).toContain('REPORT_NOTHING_SETTLED: nothing is settled for or payable in 2016-01 in ledger');
+    expect(nothing.err).toContain('run `sunshare payout run --from 2016-01-01 --to 2016-01-31` first');
+    expect(existsSync(join(dir, 'empty-report'))).toBe(false);
     expect(sunshare('payout', 'report', '--month', '2017-07', '--format', 'xlsx', '--out', out, '--ledger', db).code).toBe(0);
     expect(readdirSync(out)).toEqual(['payout-2017-07.xlsx']);
     expect(sunshare('payout', 'statement', '--month', '2017-07', '--household', 'hh001', '--out', out, '--ledger', db).code).toBe(0);

@@ -1,7 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { Type, type Static } from '@sinclair/typebox';
 import type { Command } from 'commander';
-import { DEFAULT_TIME_ZONE, isDate, LogLevel, runService, type ConfigSpec } from '../common/index.ts';
+import { DEFAULT_TIME_ZONE, isDate, isMonth, LogLevel, monthDays, runService, type ConfigSpec } from '../common/index.ts';
 import { join } from 'node:path';
 import { userInfo } from 'node:os';
 import { createLedger, describeLedger, openLedger, ledgerUrl, type Db } from '../common/ledger/index.ts';
@@ -74,13 +74,31 @@ export async function runCommand(o: { date?: string; from?: string; to?: string;
   }
 }
 
+/** A report of a month nothing was settled for or paid in would be empty files and exit 0: refuse it, saying what to run. */
+async function requireSettled(db: Db, month: string, ledger: string | undefined): Promise<void> {
+  if (!isMonth(month)) return; // the report itself says what is wrong with the month
+  const { first, last } = monthDays(month);
+  const settled = await db.q.selectFrom('settlements').select('id').where('day', '>=', first).where('day', '<=', last).limit(1).executeTakeFirst();
+  const paid = settled ?? (await db.q.selectFrom('settlement_lines').select('settlement_id').where('payable_month', '=', month).limit(1).executeTakeFirst());
+  if (!paid) {
+    throw new SunshareError('REPORT_NOTHING_SETTLED', `nothing is settled for or payable in ${month} in ledger ${describeLedger(ledgerUrl(ledger))}; run \`sunshare payout run --from ${first} --to ${last}\` first`);
+  }
+}
+
 export async function reportCommand(o: { month: string; format: string; site?: string; village?: string; out: string; ledger?: string }): Promise<void> {
-  const files = await withLedger(o.ledger, (db) => buildReport(db, { month: o.month, format: format(o.format), site: o.site, village: o.village }));
+  const files = await withLedger(o.ledger, async (db) => {
+    await requireSettled(db, o.month, o.ledger);
+    return buildReport(db, { month: o.month, format: format(o.format), site: o.site, village: o.village });
+  });
   writeFiles(o.out, files);
 }
 
 export async function statementCommand(o: { month: string; household: string; format: string; out: string; ledger?: string }): Promise<void> {
-  writeFiles(o.out, await withLedger(o.ledger, (db) => buildStatement(db, { month: o.month, household: o.household, format: format(o.format) })));
+  const files = await withLedger(o.ledger, async (db) => {
+    await requireSettled(db, o.month, o.ledger);
+    return buildStatement(db, { month: o.month, household: o.household, format: format(o.format) });
+  });
+  writeFiles(o.out, files);
 }
 
 export async function reconcileCommand(o: { month: string; site?: string; format: string; out: string; ledger?: string }): Promise<void> {
