@@ -100,9 +100,20 @@ export function describeGaps(gaps: readonly DataGap[], notEnded: readonly NotEnd
       lines.push(`数据不全 站点 ${s.site} ${range.zh}：${what.zh} / partial data: site ${s.site} ${range.en}: ${what.en}`);
     }
   }
-  for (const u of notEnded) {
+  for (const u of mergeNotEnded(notEnded)) {
     const range = u.from === u.to ? u.from : `${u.from}..${u.to}`;
     lines.push(`未结算 站点 ${u.site} ${range}：该日在 ${u.timeZone} 尚未结束 / not settled: site ${u.site} ${range}: the day has not ended in ${u.timeZone}`);
   }
   return lines;
+}
+
+/** Spans of one site that follow each other (a run made of chunks) as one. */
+function mergeNotEnded(list: readonly NotEnded[]): NotEnded[] {
+  const out: NotEnded[] = [];
+  for (const u of [...list].sort((a, b) => (a.site === b.site ? (a.from < b.from ? -1 : 1) : a.site < b.site ? -1 : 1))) {
+    const last = out.at(-1);
+    if (last && last.site === u.site && addDays(last.to, 1) >= u.from) last.to = u.to > last.to ? u.to : last.to;
+    else out.push({ ...u });
+  }
+  return out;
 }

@@ -69,6 +69,12 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
         { site: 'ry-dq-02', from: '2017-09-01', to: '2017-09-02', timeZone: 'Asia/Shanghai' },
       ]);
       expect(describeGaps([], r.notEnded)[0]).toBe('未结算 站点 ry-dq-01 2017-09-01..2017-09-02：该日在 Asia/Shanghai 尚未结束 / not settled: site ry-dq-01 2017-09-01..2017-09-02: the day has not ended in Asia/Shanghai');
+      // a run in chunks (the API's) says it once per site
+      const chunks = [
+        { site: 'ry-dq-01', from: '2017-09-01', to: '2017-09-07', timeZone: 'Asia/Shanghai' },
+        { site: 'ry-dq-01', from: '2017-09-08', to: '2017-09-14', timeZone: 'Asia/Shanghai' },
+      ];
+      expect(describeGaps([], chunks)).toEqual([expect.stringContaining('not settled: site ry-dq-01 2017-09-01..2017-09-14: the day has not ended')]);
       const run = await db.get<{ to_day: string }>('SELECT to_day FROM settlement_runs WHERE id = ?', [r.runId]);
       expect(run!.to_day).toBe('2017-08-31');
       // half an hour later the 1st has ended in Shanghai and is settled
