@@ -36,7 +36,7 @@ const siteChange: fc.Arbitrary<SiteChange> = fc.record(
     op: fc.constant('site' as const),
     id: fc.constantFrom(...SITES),
     name: mostly(['东光村一号', 'Site B'], ['', 'x'.repeat(201)]),
-    capacityW: fc.constantFrom(1000, 3000, 6000, 9000, 12_000),
+    capacityW: mostly([1000, 3000, 6000, 9000, 12_000], [0, 1500.5]),
     town: mostly(['大桥镇', 'y'.repeat(150)], ['z'.repeat(201)]),
     timeZone: mostly(['Asia/Shanghai', 'Europe/Berlin'], ['Mars/Olympus', 'Asia/Shanghia']),
     commissionedOn: mostly(['2017-01-01'], ['2018-02-30', '2017-13-01']),
@@ -50,7 +50,7 @@ const deviceChange: fc.Arbitrary<DeviceChange> = fc.record(
     id: fc.constantFrom('inv1', 'inv2', 'meter1'),
     kind: fc.constantFrom('inverter' as const, 'meter' as const),
     revenueMeter: fc.boolean(),
-    ratedPowerW: fc.constantFrom(5000, 110_000),
+    ratedPowerW: mostly([5000, 110_000], [0, 2500.25]),
   },
   { requiredKeys: ['op', 'site', 'id', 'kind', 'revenueMeter'] },
 );
