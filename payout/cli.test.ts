@@ -76,6 +76,9 @@ describe('sunshare payout and registry commands', () => {
     expect(nothing.err).toContain('REPORT_NOTHING_SETTLED: nothing is settled for or payable in 2016-01 in ledger');
     expect(nothing.err).toContain('run `sunshare payout run --from 2016-01-01 --to 2016-01-31` first');
     expect(existsSync(join(dir, 'empty-report'))).toBe(false);
+    const noStatement = sunshare('payout', 'statement', '--month', '2016-01', '--household', 'hh001', '--out', join(dir, 'empty-report'), '--ledger', db);
+    expect(noStatement.code).toBe(ERRORS.REPORT_NOTHING_SETTLED.exit);
+    expect(existsSync(join(dir, 'empty-report'))).toBe(false);
     expect(sunshare('payout', 'report', '--month', '2017-07', '--format', 'xlsx', '--out', out, '--ledger', db).code).toBe(0);
     expect(readdirSync(out)).toEqual(['payout-2017-07.xlsx']);
     expect(sunshare('payout', 'statement', '--month', '2017-07', '--household', 'hh001', '--out', out, '--ledger', db).code).toBe(0);
