@@ -200,6 +200,8 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
         }
         expect(run).toMatchObject({ state: 'done', daysTotal: 2, daysDone: 2, startedBy: 'finance-test' });
         expect(run.result?.posted).toBe(2); // one site, two days
+        // s001 has no energy on the 2nd: the run's summary says so in words
+        expect(run.result?.data).toEqual([expect.stringMatching(/^缺数据 站点 s001 2026-06-02：.* \/ missing data: site s001 2026-06-02: no energy data at all, every household credited 0\.00$/)]);
         const settlements = (await withPayout.inject({ url: '/settlements?site=s001&from=2026-06-01&to=2026-06-01', headers: auth(tokens.viewer!) })).json<Page<{ revenueFen: number }>>();
         expect(settlements).toMatchObject({ total: 1, items: [{ site: 's001', day: '2026-06-01', version: 1, energyWh: 1200, energySource: 'revenue_meter' }] });
         expect(settlements.items[0]!.revenueFen).toBeGreaterThan(0);

@@ -3,7 +3,7 @@ import type { Db } from '../common/ledger/index.ts';
 import { SunshareError, isSunshareError, type ErrorCode } from '../common/errors.ts';
 import type { Logger } from '../common/log.ts';
 import { addDays, daysBetween } from '../common/index.ts';
-import type { RunResult } from '../payout/index.ts';
+import { describeGaps, type DataGap, type NotEnded, type RunResult } from '../payout/index.ts';
 
 /**
  * What the API needs from payout, injected so the API does not pick the
@@ -38,7 +38,8 @@ export interface PayoutRun {
   daysTotal: number;
   daysDone: number;
   settlementRunIds: string[];
-  result?: { posted: number; adjusted: number; unchanged: number; skipped: string[]; lines: number };
+  /** `data`: the site-days with missing or partial data and days not ended, in words (payout's run summary) */
+  result?: { posted: number; adjusted: number; unchanged: number; skipped: string[]; lines: number; data: string[] };
   error?: { code: ErrorCode; message: string };
 }
 
@@ -66,7 +67,9 @@ export function createPayoutService(db: Db, settle: SettleFn, reports: ReportKin
   let chain: Promise<void> = Promise.resolve();
 
   const execute = async (run: PayoutRun) => {
-    const total = { posted: 0, adjusted: 0, unchanged: 0, skipped: [] as string[], lines: 0 };
+    const total = { posted: 0, adjusted: 0, unchanged: 0, skipped: [] as string[], lines: 0, data: [] as string[] };
+    const gaps: DataGap[] = [];
+    const notEnded: NotEnded[] = [];
     try {
       for (let day = run.from; day <= run.to; day = addDays(day, chunkDays)) {
         const end = [addDays(day, chunkDays - 1), run.to].sort()[0]!;
@@ -77,9 +80,11 @@ export function createPayoutService(db: Db, settle: SettleFn, reports: ReportKin
         total.unchanged += r.unchanged;
         total.lines += r.lines;
         total.skipped.push(...r.skipped.slice(0, 100 - total.skipped.length));
+        gaps.push(...r.gaps);
+        notEnded.push(...r.notEnded);
         run.daysDone = daysBetween(run.from, end) + 1;
       }
-      run.result = total;
+      run.result = { ...total, data: describeGaps(gaps, notEnded).slice(0, 200) };
       run.state = 'done';
     } catch (err) {
       run.state = 'failed';

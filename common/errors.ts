@@ -71,6 +71,8 @@ export const ERRORS = {
 
   // Ledger and payout
   LEDGER_SCHEMA_UNSUPPORTED: { exit: EXIT.software, http: 500, action: 'A migration uses a column type or view the schema generator cannot map: use INTEGER, BIGINT, TEXT or DOUBLE PRECISION columns and views over table columns (common/ledger/README.md), then run `npm run ledger:schema`.' },
+  LEDGER_MISSING: { exit: EXIT.failure, http: 500, action: 'Create the ledger once with `sunshare ledger create --ledger PATH` (or a postgres:// URL), or point --ledger or DATABASE_URL at the existing one; no command but create makes a ledger.' },
+  LEDGER_EXISTS: { exit: EXIT.failure, http: 409, action: 'The ledger is already there: use it as it is (every command brings its schema up to date), or give another path to create a new one.' },
   LEDGER_OPEN_FAILED: { exit: EXIT.unavailable, http: 500, action: 'Check the --ledger path or DATABASE_URL, that PostgreSQL runs, and the credentials.' },
   PAYOUT_BAD_DATE: { exit: EXIT.usage, http: 400, action: 'Give dates as YYYY-MM-DD, with from on or before to.' },
   PAYOUT_BAD_MONTH: { exit: EXIT.usage, http: 400, action: 'Give the month as YYYY-MM.' },
@@ -79,6 +81,7 @@ export const ERRORS = {
   PAYOUT_LOCKED: { exit: EXIT.tempfail, http: 409, action: 'Another payout run is in progress; wait for it to finish (the lock lapses on its own if that run died) and start again.' },
   PAYOUT_MONTH_ORDER: { exit: EXIT.failure, http: 409, action: 'Close the earlier month the message names first: months close in order.' },
   PAYOUT_SKIPPED: { exit: EXIT.data, http: 500, action: 'Complete the registry for the site-days listed (allocations, tariff) and run again; settled days are kept.' },
+  PAYOUT_DATA_MISSING: { exit: EXIT.data, http: 422, action: 'Some site-days were settled with missing or partial data (listed by site and day): import the grid company\'s reads or let late telemetry arrive, then run again; the differences are posted as adjustments.' },
   PAYOUT_UNAVAILABLE: { exit: EXIT.unavailable, http: 503, action: 'Start the API with the ledger the payout service settles (see docs/api.md).' },
   PAYOUT_RUN_NOT_FOUND: { exit: EXIT.failure, http: 404, action: 'Check the run id; the API keeps its last 50 runs, finished ones are in /settlement-runs.' },
   PAYOUT_RUN_FAILED: { exit: EXIT.software, http: 500, action: 'The run stopped; the server log has the cause under the run id. Fix it and start the run again: days already settled are kept.' },
@@ -87,6 +90,8 @@ export const ERRORS = {
   REGISTRY_FILE: { exit: EXIT.data, http: 400, action: 'Give a readable .csv or .xlsx file, saved by a spreadsheet program (CSV in UTF-8).' },
   REGISTRY_FORMAT: { exit: EXIT.usage, http: 415, action: 'Send the file with Content-Type text/csv (and ?kind=) or the XLSX type.' },
   REGISTRY_KIND_MISSING: { exit: EXIT.usage, http: 400, action: 'Say what the CSV holds with ?kind= (sites, devices, households, allocations, tariffs or policies).' },
+  REPORT_NOTHING_SETTLED: { exit: EXIT.failure, http: 404, action: 'Settle the month first (the message gives the command), or check the month and --ledger.' },
+  REGISTRY_EMPTY: { exit: EXIT.failure, http: 409, action: 'Import the registry first (sunshare registry import), or point --ledger at the ledger that has it.' },
   REGISTRY_INVALID: { exit: EXIT.data, http: 400, action: 'Nothing was imported: fix every row listed under the message (file, line and column) and import again.' },
   METER_READS_INVALID: { exit: EXIT.data, http: 400, action: 'Nothing was imported: fix every row listed under the message and import the file again.' },
   REPORT_NOT_FOUND: { exit: EXIT.failure, http: 404, action: 'Use one of the report kinds the message lists.' },

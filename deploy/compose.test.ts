@@ -87,7 +87,7 @@ describe.skipIf(!hasCompose)('docker-compose.yml, resolved by docker-compose con
 
   it('has the production services and, in the demo profile, a simulator and its gateways', () => {
     expect(Object.keys(compose.services).sort()).toEqual(
-      ['api', 'demo-registry', 'gateway-a', 'gateway-b', 'grafana', 'influxdb', 'ingest', 'mosquitto', 'payout-scheduler', 'postgres', 'sim-a', 'sim-b'],
+      ['api', 'demo-registry', 'gateway-a', 'gateway-b', 'grafana', 'influxdb', 'ingest', 'ledger-create', 'mosquitto', 'payout-scheduler', 'postgres', 'sim-a', 'sim-b'],
     );
     const raw = parseYaml(read('docker-compose.yml')) as { services: Record<string, { profiles?: string[] }> };
     const demo = Object.entries(raw.services).filter(([, s]) => s.profiles?.includes('demo')).map(([n]) => n);
@@ -185,6 +185,9 @@ describe.skipIf(!hasCompose)('docker-compose.yml, resolved by docker-compose con
       const registry = compose.services['demo-registry']!.command!;
       const files = registry.slice(2).map((f) => f.replace('/etc/sunshare/', 'deploy/sunshare/'));
       const db = join(dir, 'ledger.sqlite');
+      const create = compose.services['ledger-create']!.command!;
+      const made = spawnSync('node', ['bin/sunshare.js', ...create, '--ledger', db], { cwd: ROOT, encoding: 'utf8' });
+      expect(made.status, made.stderr).toBe(0);
       const res = spawnSync('node', ['bin/sunshare.js', ...registry.slice(0, 2), ...files, '--ledger', db], { cwd: ROOT, encoding: 'utf8' });
       expect(res.status, res.stderr).toBe(0);
       const { openLedger } = await import('../common/ledger/index.ts');

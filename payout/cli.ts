@@ -4,6 +4,15 @@ const LEDGER_HELP = 'ledger: a SQLite file or postgres:// URL (default: $DATABAS
 const collect = (v: string, prev: string[] = []) => [...prev, v];
 
 export function register(program: Command): void {
+  program
+    .command('ledger')
+    .description('The ledger itself: `ledger create` is the only command that makes one; every other command refuses a ledger that does not exist')
+    .command('create')
+    .description('Create an empty ledger (a SQLite file, or the tables in an empty PostgreSQL database); refuses one that already exists')
+    .option('--ledger <url>', LEDGER_HELP)
+    .option('--exists-ok', 'a ledger already there is not an error: bring its schema up to date and leave it (for deployments that run this on every start)')
+    .action(async (o: { ledger?: string; existsOk?: boolean }) => (await import('./commands.ts')).createLedgerCommand(o));
+
   const payout = program
     .command('payout')
     .description('Settle days into the ledger (to the fen, append-only) and produce payout reports and statements');
@@ -15,10 +24,13 @@ export function register(program: Command): void {
     .option('--from <YYYY-MM-DD>', 'first day of a range')
     .option('--to <YYYY-MM-DD>', 'last day of a range (inclusive)')
     .option('--site <id>', 'settle only this site (repeatable)', collect)
+    .option('--fail-on-missing', 'exit 65 (PAYOUT_DATA_MISSING) when any site-day had missing or partial data (it is still settled and listed)')
     .option('--ledger <url>', LEDGER_HELP)
     .addHelpText(
       'after',
       `
+The summary lists, by site and day and in Chinese and English, the site-days settled with missing
+data (credited 0.00) or partial data. A day that has not ended in the site's time zone is not settled.
 Site energy is the grid company's read if imported, else the revenue meter's, else the sum of the
 inverters'. A day already posted with the same inputs is left alone; a changed input (late data, a
 corrected read, a registry fix) posts a new version whose adjustment lines are paid next period.
@@ -27,7 +39,7 @@ Examples:
   sunshare payout run --date 2017-06-30
   sunshare payout run --from 2017-01-01 --to 2017-12-31 --ledger postgres://finance@db/ledger`,
     )
-    .action(async (o: { date?: string; from?: string; to?: string; site?: string[]; ledger?: string }) => (await import('./commands.ts')).runCommand(o));
+    .action(async (o: { date?: string; from?: string; to?: string; site?: string[]; ledger?: string; failOnMissing?: boolean }) => (await import('./commands.ts')).runCommand(o));
 
   payout
     .command('report')
@@ -103,7 +115,7 @@ Columns (one header row):
   devices      site_id, id, kind (inverter|meter), revenue_meter (yes|no), rated_power_kw, serial
   households   id, name, town, village, id_card, bank_account
   allocations  id, household_id, site_id, share_kw, valid_from, valid_to (empty = open), reason
-  tariffs      site_id, valid_from, valid_to, grid_yuan_per_kwh, subsidy_yuan_per_kwh
+  tariffs      id (empty: site_id_valid_from), site_id, valid_from, valid_to, grid_yuan_per_kwh, subsidy_yuan_per_kwh
   policies     site_id, annual_target_yuan (3000), guaranteed_minimum (yes|no), maintenance_permille
 Every problem in every file (bad cells, duplicate ids, unknown sites or households, overlapping or
 overbooked allocations, overlapping tariffs) is listed at once, and nothing is imported until none
@@ -113,7 +125,7 @@ remains. Rows are upserted by id. Example files: payout/examples/.`,
 
   registry
     .command('import-reads')
-    .description("Import the grid company's meter reads (CSV or XLSX: site, date, export_kwh): the billing truth for settlement")
+    .description("Import the grid company's meter reads (CSV or XLSX: site_id, date, export_kwh; the old column name site is still read): the billing truth for settlement")
     .argument('<file>', 'CSV or XLSX file')
     .option('--ledger <url>', LEDGER_HELP)
     .action(async (file: string, o: { ledger?: string }) => (await import('./commands.ts')).importReadsCommand(file, o));

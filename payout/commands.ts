@@ -1,10 +1,10 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { Type, type Static } from '@sinclair/typebox';
 import type { Command } from 'commander';
-import { DEFAULT_TIME_ZONE, isDate, LogLevel, runService, type ConfigSpec } from '../common/index.ts';
+import { DEFAULT_TIME_ZONE, isDate, isMonth, LogLevel, monthDays, runService, type ConfigSpec } from '../common/index.ts';
 import { join } from 'node:path';
 import { userInfo } from 'node:os';
-import { openLedger, ledgerUrl, type Db } from '../common/ledger/index.ts';
+import { createLedger, describeLedger, openLedger, ledgerUrl, type Db } from '../common/ledger/index.ts';
 import { SunshareError } from '../common/errors.ts';
 import { createLogger } from '../common/log.ts';
 import { formatYuan } from './money/revenue.ts';
@@ -17,16 +17,24 @@ import { importMeterReads } from './registry/meter-reads.ts';
 import { listAllocations, listHouseholds, listSites } from './registry/queries.ts';
 import { buildReconciliation, buildReport, buildStatement, type ReportFormat } from './report/build.ts';
 import { startScheduler } from './scheduler.ts';
+import { describeGaps } from './settle/gaps.ts';
 import { runSettlement } from './settle/run.ts';
 
 /** The CLI's actions (loaded only when a payout or registry command runs). */
 async function withLedger<T>(url: string | undefined, fn: (db: Db) => Promise<T>): Promise<T> {
-  const db = await openLedger(ledgerUrl(url));
+  const db = await openLedger(ledgerUrl(url), { mustExist: true });
   try {
     return await fn(db);
   } finally {
     await db.close();
   }
+}
+
+/** `sunshare ledger create`: the one step that makes a ledger (every other command refuses a missing one). */
+export async function createLedgerCommand(o: { ledger?: string; existsOk?: boolean }): Promise<void> {
+  const url = ledgerUrl(o.ledger);
+  const { created, applied } = await createLedger(url, { existsOk: o.existsOk });
+  console.log(`${created ? 'created ledger' : 'ledger already there:'} ${describeLedger(url)} (${applied.length} migrations applied)`);
 }
 
 function format(v: string): ReportFormat {
@@ -42,24 +50,55 @@ function writeFiles(dir: string, files: Map<string, Buffer>): void {
   }
 }
 
-export async function runCommand(o: { date?: string; from?: string; to?: string; site?: string[]; ledger?: string }): Promise<void> {
+export async function runCommand(o: { date?: string; from?: string; to?: string; site?: string[]; ledger?: string; failOnMissing?: boolean }): Promise<void> {
   const from = o.date ?? o.from;
   const to = o.date ?? o.to ?? o.from;
   if (!from || !to || (o.date && (o.from || o.to))) throw new SunshareError('OPTION_INVALID', 'give either --date D or --from D1 [--to D2]');
-  const r = await withLedger(o.ledger, (db) => runSettlement(db, { from, to, sites: o.site }));
+  const r = await withLedger(o.ledger, async (db) => {
+    if (!(await db.q.selectFrom('sites').select('id').limit(1).executeTakeFirst())) {
+      throw new SunshareError('REGISTRY_EMPTY', `ledger ${describeLedger(ledgerUrl(o.ledger))} has no sites: nothing to settle`);
+    }
+    return runSettlement(db, { from, to, sites: o.site });
+  });
   console.log(`settled ${r.from}..${r.to}: ${r.posted} posted, ${r.adjusted} adjusted (new versions), ${r.unchanged} unchanged, ${r.lines} lines (run ${r.runId})`);
+  const missing = r.gaps.filter((g) => g.kind === 'missing').length;
+  if (r.gaps.length > 0 || r.notEnded.length > 0) {
+    console.log(`缺数据 ${missing} 个站点日，数据不全 ${r.gaps.length - missing} 个 / site-days with missing data: ${missing}, with partial data: ${r.gaps.length - missing}`);
+    for (const l of describeGaps(r.gaps, r.notEnded)) console.log(`  ${l}`);
+  }
   if (r.skipped.length > 0) {
     throw new SunshareError('PAYOUT_SKIPPED', `${r.skipped.length} site-day(s) could not be settled; fix the registry and run again`, { details: r.skipped });
+  }
+  if (o.failOnMissing && r.gaps.length > 0) {
+    throw new SunshareError('PAYOUT_DATA_MISSING', `${r.gaps.length} site-day(s) settled with missing (${missing}) or partial (${r.gaps.length - missing}) data (listed above); what was settled is kept`);
+  }
+}
+
+/** A report of a month nothing was settled for or paid in would be empty files and exit 0: refuse it, saying what to run. */
+async function requireSettled(db: Db, month: string, ledger: string | undefined): Promise<void> {
+  if (!isMonth(month)) return; // the report itself says what is wrong with the month
+  const { first, last } = monthDays(month);
+  const settled = await db.q.selectFrom('settlements').select('id').where('day', '>=', first).where('day', '<=', last).limit(1).executeTakeFirst();
+  const paid = settled ?? (await db.q.selectFrom('settlement_lines').select('settlement_id').where('payable_month', '=', month).limit(1).executeTakeFirst());
+  if (!paid) {
+    throw new SunshareError('REPORT_NOTHING_SETTLED', `nothing is settled for or payable in ${month} in ledger ${describeLedger(ledgerUrl(ledger))}; run \`sunshare payout run --from ${first} --to ${last}\` first`);
   }
 }
 
 export async function reportCommand(o: { month: string; format: string; site?: string; village?: string; out: string; ledger?: string }): Promise<void> {
-  const files = await withLedger(o.ledger, (db) => buildReport(db, { month: o.month, format: format(o.format), site: o.site, village: o.village }));
+  const files = await withLedger(o.ledger, async (db) => {
+    await requireSettled(db, o.month, o.ledger);
+    return buildReport(db, { month: o.month, format: format(o.format), site: o.site, village: o.village });
+  });
   writeFiles(o.out, files);
 }
 
 export async function statementCommand(o: { month: string; household: string; format: string; out: string; ledger?: string }): Promise<void> {
-  writeFiles(o.out, await withLedger(o.ledger, (db) => buildStatement(db, { month: o.month, household: o.household, format: format(o.format) })));
+  const files = await withLedger(o.ledger, async (db) => {
+    await requireSettled(db, o.month, o.ledger);
+    return buildStatement(db, { month: o.month, household: o.household, format: format(o.format) });
+  });
+  writeFiles(o.out, files);
 }
 
 export async function reconcileCommand(o: { month: string; site?: string; format: string; out: string; ledger?: string }): Promise<void> {
@@ -105,7 +144,7 @@ export const SCHEDULE_CONFIG = {
 
 export async function scheduleCommand(cmd: Command): Promise<void> {
   await runService(cmd, SCHEDULE_CONFIG, async (c) => {
-    const db = await openLedger(ledgerUrl(c.ledger));
+    const db = await openLedger(ledgerUrl(c.ledger), { mustExist: true });
     const s = startScheduler(db, { at: c.at, timeZone: c.tz, catchUpFrom: c.catchUpFrom, log: createLogger('payout', c.logLevel) });
     return { stop: () => s.stop().then(() => db.close()) };
   });
@@ -118,7 +157,7 @@ export async function importCommand(files: string[], o: { kind?: string; ledger?
 }
 
 export async function importReadsCommand(file: string, o: { ledger?: string }): Promise<void> {
-  const r = await withLedger(o.ledger, (db) => importMeterReads(db, file));
+  const r = await withLedger(o.ledger, (db) => importMeterReads(db, file, { onNote: (note) => console.warn(`note: ${note}`) }));
   console.log(`meter reads: ${r.inserted} new or corrected, ${r.unchanged} unchanged; run "sunshare payout run" for the days they cover`);
 }
 

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openLedger, type Db } from '../common/ledger/index.ts';
 import { waitFor } from '../common/testing/index.ts';
+import { createLogger } from '../common/log.ts';
 import { addDays, DEFAULT_TIME_ZONE, todayIn } from '../common/index.ts';
 import { importRegistry } from './registry/import.ts';
 import { startScheduler } from './scheduler.ts';
@@ -35,6 +36,19 @@ describe('nightly scheduler', () => {
     expect(await again.caughtUp).toBeUndefined();
     await again.stop();
     expect(await count()).toBe(6);
+  });
+
+  it('logs each site-day span with missing data as a warning, in words', async () => {
+    await db.exec('DELETE FROM settlement_runs');
+    const lines: { msg: string; summary?: string }[] = [];
+    const log = createLogger('payout', 'info', { write: (l: string) => void lines.push(JSON.parse(l) as { msg: string; summary?: string }) });
+    const s = startScheduler(db, { catchUpFrom: addDays(yesterday, -2), log });
+    await s.caughtUp;
+    await s.stop();
+    // ry-dq-02 reported nothing on the three days
+    expect(lines.filter((l) => l.msg === 'site-days with missing or partial data').map((l) => l.summary)).toContainEqual(
+      expect.stringContaining(`missing data: site ry-dq-02 ${addDays(yesterday, -2)} to ${yesterday} (3 days): no energy data at all`),
+    );
   });
 
   it('runs on its cron schedule and leaves a run in progress elsewhere alone', async () => {

@@ -5,6 +5,7 @@ import { SunshareError, isSunshareError } from '../common/errors.ts';
 import { silentLogger } from '../common/log.ts';
 import { addDays, checkTimeZone, DEFAULT_TIME_ZONE, todayIn } from '../common/index.ts';
 import { runSettlement, type RunResult } from './settle/run.ts';
+import { describeGaps } from './settle/gaps.ts';
 
 export interface SchedulerOptions {
   /** local time of the nightly run, HH:MM (default 01:30) */
@@ -54,6 +55,7 @@ export function startScheduler(db: Db, opts: SchedulerOptions = {}): Scheduler {
         const r = await runSettlement(db, { from, to: yesterday });
         log.info({ from, to: yesterday, posted: r.posted, adjusted: r.adjusted, unchanged: r.unchanged, skipped: r.skipped.length }, 'settlement run finished');
         for (const p of r.skipped) log.warn({ problem: p }, 'site-day not settled');
+        for (const summary of describeGaps(r.gaps, r.notEnded)) log.warn({ summary }, 'site-days with missing or partial data');
         return r;
       } catch (err) {
         if (isSunshareError(err) && err.code === 'PAYOUT_LOCKED') {

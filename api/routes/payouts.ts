@@ -45,7 +45,14 @@ const PayoutRun = Type.Object({
   daysDone: Type.Integer({ description: 'progress: days settled so far' }),
   settlementRunIds: Type.Array(Type.String()),
   result: Type.Optional(
-    Type.Object({ posted: Type.Integer(), adjusted: Type.Integer(), unchanged: Type.Integer(), skipped: Type.Array(Type.String()), lines: Type.Integer() }),
+    Type.Object({
+      posted: Type.Integer(),
+      adjusted: Type.Integer(),
+      unchanged: Type.Integer(),
+      skipped: Type.Array(Type.String()),
+      lines: Type.Integer(),
+      data: Type.Array(Type.String(), { description: 'site-days settled with missing or partial data, and days not yet ended (not settled), by site and day in Chinese and English words' }),
+    }),
   ),
   error: Type.Optional(Type.Object({ code: Type.String(), message: Type.String() })),
 });

@@ -49,8 +49,9 @@ const SiteBody = Type.Object(
   {
     id: IdParam,
     name: Type.String({ minLength: 1, maxLength: 200 }),
-    town: Type.Optional(Type.String({ maxLength: 100 })),
-    village: Type.Optional(Type.String({ maxLength: 100 })),
+    // the registry's own bound (payout/registry/kinds.ts), so the API and the importer take the same names
+    town: Type.Optional(Type.String({ maxLength: 200 })),
+    village: Type.Optional(Type.String({ maxLength: 200 })),
     capacityW: Type.Integer({ minimum: 1 }),
     timeZone: Type.Optional(Type.String({ maxLength: 64 })),
     latitude: Type.Optional(Type.Number({ minimum: -90, maximum: 90 })),

@@ -216,7 +216,9 @@ function pgDb(q: PgQueryable, inTx: boolean, pool: pg.Pool, kysely: Ledger): Db 
       }
     },
     async close() {
-      if (!inTx) await kysely.destroy(); // ends the pool
+      if (inTx) return;
+      await kysely.destroy(); // ends the pool, if Kysely ever used it
+      if (!pool.ended) await pool.end(); // a ledger closed before any typed query
     },
   };
   return db;

@@ -240,6 +240,7 @@ export interface TariffsTable {
   valid_to: string | null;
   grid_rate: number;
   subsidy_rate: number;
+  id: string | null;
 }
 
 /** Table topups. */

@@ -95,6 +95,8 @@ export const FIELDS: Record<Kind, Record<string, Field>> = {
     reason: { column: 'reason', required: false, parse: text() },
   },
   tariffs: {
+    // empty: the tariff's old key, site_id_valid_from (defaultTariffId); give it to correct a start date
+    id: { column: 'id', required: false, parse: (t) => (/^[\w.-]{1,80}$/.test(t) ? ok(t) : bad(`"${t}" is not a tariff id (letters, digits, _ . -, at most 80)`)) },
     site_id: { column: 'site_id', required: true, parse: id },
     valid_from: { column: 'valid_from', required: true, parse: date },
     valid_to: { column: 'valid_to', required: false, parse: date },
@@ -115,7 +117,7 @@ export const KEYS: Record<Kind, readonly string[]> = {
   devices: ['site_id', 'id'],
   households: ['id'],
   allocations: ['id'],
-  tariffs: ['site_id', 'valid_from'],
+  tariffs: ['id'],
   policies: ['site_id'],
 } satisfies { [K in Kind]: readonly ColumnOf<K>[] };
 
@@ -138,4 +140,13 @@ export const DEFAULTS: Partial<Record<string, unknown>> = {
 export function kindOf(sheetName: string): Kind | undefined {
   const n = sheetName.toLowerCase();
   return KINDS.find((k) => n === k || n.endsWith(`-${k}`) || n.endsWith(`_${k}`) || n.startsWith(`${k}-`) || n.startsWith(`${k}_`));
+}
+
+/** The id of a tariff given without one: its site and start day (what keyed tariffs before they had ids). */
+export const defaultTariffId = (site: unknown, from: unknown): string => `${String(site)}_${String(from)}`;
+
+/** A tariff row without an id gets its default one; other rows are left as they are. */
+export function withTariffId<R extends Record<string, unknown>>(kind: Kind, row: R): R {
+  if (kind !== 'tariffs' || (typeof row.id === 'string' && row.id !== '')) return row;
+  return { ...row, id: defaultTariffId(row.site_id, row.valid_from) };
 }

@@ -66,19 +66,22 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
       );
       const before = await db.get<{ n: number }>('SELECT COUNT(*) AS n FROM households');
       const problems = await problemsOf(importRegistry(db, [households, allocations]));
+      // every message names the file, the line and the column
+      for (const p of problems) expect(p).toMatch(/^(households|allocations)\.csv line \d+ column \w+: /);
       expect(problems).toEqual(
         expect.arrayContaining([
-          'households.csv: unknown column "colour" (expected id, name, town, village, id_card, bank_account)',
+          'households.csv line 1 column 5: unknown column "colour" (expected id, name, town, village, id_card, bank_account)',
           'households.csv line 2 column id_card: "12345" is not a 15 or 18 character ID card number',
           'households.csv line 4 column name: required',
-          'households.csv line 3: duplicate households id "hx1" (first at households.csv line 2)',
-          'allocations.csv line 2: unknown site "nowhere" for this allocation',
+          'households.csv line 3 column id: duplicate households id "hx1" (first at households.csv line 2)',
+          'allocations.csv line 2 column site_id: unknown site "nowhere" for this allocation',
           'allocations.csv line 3 column valid_from: "2018-02-30" is not a date YYYY-MM-DD',
-          'allocations.csv line 4: valid_to 2017-12-31 is before valid_from 2018-01-01',
-          'allocations.csv line 5: allocation ax4 of household hh002 overlaps allocation al002 (ledger allocation al002) on site ry-dq-01',
+          'allocations.csv line 4 column valid_to: valid_to 2017-12-31 is before valid_from 2018-01-01',
+          'allocations.csv line 5 column valid_from: allocation ax4 of household hh002 overlaps allocation al002 (ledger allocation al002) on site ry-dq-01',
           'allocations.csv line 7 column share_kw: "abc" is not a positive number of kW (at most 3 decimals)',
-          'allocations.csv line 7: unknown household "ghost"',
-          'site ry-dq-02 is overbooked on 2018-01-01: allocations al022, al023, al024, al025, ax5 total 152 kW over its capacity 150 kW',
+          'allocations.csv line 7 column household_id: unknown household "ghost"',
+          // the row that tips the site over, not every allocation of that day
+          'allocations.csv line 6 column share_kw: allocation ax5 (140 kW from 2018-01-01) overbooks site ry-dq-02 on 2018-01-01: 12 kW is already allocated that day, the capacity is 150 kW',
         ]),
       );
       expect(await db.get<{ n: number }>('SELECT COUNT(*) AS n FROM households')).toEqual(before);
@@ -111,6 +114,23 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
       expect(csv).toContain(',\t6217181590830166131'); // kept as text when Excel opens it
       const rec = await db.all<{ exported_by: string; rows: number }>('SELECT exported_by, rows FROM finance_exports');
       expect(rec).toEqual([1, 2, 3].map(() => ({ exported_by: 'auditor-test', rows: 26 })));
+    });
+
+    it('keys tariffs by id: a corrected start date corrects the tariff, without an id it is refused as an overlap', async () => {
+      const header = 'id,site_id,valid_from,valid_to,grid_yuan_per_kwh,subsidy_yuan_per_kwh';
+      // the example's tariff (id by its old key) ends, a new one starts
+      await importRegistry(db, [tempFile('tariffs.csv', `${header}\nry-dq-02_2017-03-15,ry-dq-02,2017-03-15,2019-01-09,0.453,0.397\nt-2019,ry-dq-02,2019-01-10,,0.453,0.35\n`)]);
+      // the dates were wrong: the change was on the 1st, not the 10th
+      await importRegistry(db, [tempFile('tariffs.csv', `${header}\nry-dq-02_2017-03-15,ry-dq-02,2017-03-15,2018-12-31,0.453,0.397\nt-2019,ry-dq-02,2019-01-01,,0.453,0.35\n`)]);
+      const rows = await db.all<{ id: string; valid_from: string }>("SELECT id, valid_from FROM tariffs WHERE site_id = 'ry-dq-02' AND valid_from >= '2019-01-01'");
+      expect(rows).toEqual([{ id: 't-2019', valid_from: '2019-01-01' }]);
+      // a file without ids keys its rows by site and start: another start is another tariff, refused as an overlap
+      const old = 'site_id,valid_from,valid_to,grid_yuan_per_kwh,subsidy_yuan_per_kwh';
+      const problems = await problemsOf(importRegistry(db, [tempFile('tariffs.csv', `${old}\nry-dq-02,2019-01-05,,0.453,0.397\n`)]));
+      expect(problems).toEqual(['tariffs.csv line 2 column valid_from: tariff overlaps ledger tariff ry-dq-02 from 2019-01-01 on site ry-dq-02']);
+      // a tariff written without an id (older code, SQL by hand) gets the old key as its id
+      await db.run("INSERT INTO tariffs (site_id, valid_from, grid_rate, subsidy_rate) VALUES ('ry-dq-01', '2030-01-01', 45300, 0)");
+      expect(await db.get("SELECT id FROM tariffs WHERE site_id = 'ry-dq-01' AND valid_from = '2030-01-01'")).toEqual({ id: 'ry-dq-01_2030-01-01' });
     });
   });
 }

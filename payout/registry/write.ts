@@ -1,14 +1,17 @@
 import type { Insertable, Updateable } from 'kysely';
 import type { AllocationsTable, Db, DevicesTable, HouseholdsTable, SitePoliciesTable, SitesTable, TariffsTable } from '../../common/ledger/index.ts';
 import { SunshareError } from '../../common/errors.ts';
-import { checkTimeZone, DEFAULT_TIME_ZONE, isValidTimeZone } from '../../common/index.ts';
-import { insertRows } from '../settle/insert.ts';
+import { checkTimeZone, DEFAULT_TIME_ZONE } from '../../common/index.ts';
 import { bookedByStartDay, crossCheck } from './check.ts';
+import { KEYS, KINDS, TABLES, withTariffId, type Kind } from './kinds.ts';
+import { checkFields, type Parsed } from './parse.ts';
 
 /**
- * Single-row registry writes (the API's POST/PATCH), with the checks the
- * importer makes: payout/registry is the only writer of sites, devices,
- * households, allocations, tariffs and site_policies (see common/ledger/README.md).
+ * The registry service: payout/registry is the only writer of sites, devices,
+ * households, allocations, tariffs and site_policies (common/ledger/README.md),
+ * and every write (import, API, seed) goes through applyRegistry with the same
+ * checks. The API's single-row writes first name the commonest rules with
+ * their own codes (SITE_TIME_ZONE_INVALID, SITE_CAPACITY_BELOW_ALLOCATED...).
  * Errors are 4xx SunshareErrors with a stable code.
  */
 export type NewSite = Insertable<SitesTable>;
@@ -55,29 +58,85 @@ export async function maxAllocatedW(db: Db, site: string): Promise<number> {
   return Math.max(0, ...bookedByStartDay(spans).map((b) => b.total));
 }
 
+/** Registry rows of any kinds, typed by field (the importer's parsed rows, or the API's and the seeder's). */
+export type Changes = Partial<Record<Kind, Record<string, unknown>[]>>;
+
+export interface ApplyOptions {
+  /** upsert by key (the importer, PATCH) or plain insert (new rows: POST, the seeder) */
+  mode: 'upsert' | 'insert';
+  /** where the rows came from, for messages ("sites.csv", "POST /sites") */
+  source: string;
+  /** problems already found (the importer's bad cells; given: the message says "nothing imported"): nothing is written while any remains */
+  problems?: string[];
+}
+
+/** Rows per INSERT: well under SQLite's and PostgreSQL's bound-parameter limits. */
+const CHUNK = 500;
+
+/**
+ * The one way registry rows are written, by the importer, the API and the
+ * seeder alike. In one transaction: every field is checked by the same rules
+ * as an imported cell (`kinds.ts`), then the rows against each other and the
+ * ledger (`crossCheck`: unknown sites and households, backwards dates,
+ * overlapping or overbooked allocations, capacity under what is allocated,
+ * overlapping tariffs). Any problem: REGISTRY_INVALID listing them all, and
+ * nothing is written. Otherwise the rows are written, parents first.
+ */
+export async function applyRegistry(db: Db, changes: Changes, opts: ApplyOptions): Promise<Record<Kind, number>> {
+  const problems = [...(opts.problems ?? [])];
+  const parsed: Parsed = { sites: [], devices: [], households: [], allocations: [], tariffs: [], policies: [] };
+  for (const kind of KINDS) {
+    (changes[kind] ?? []).forEach((r, i) => {
+      const where = typeof r._where === 'string' ? r._where : `${opts.source} ${kind} row ${i + 1}`;
+      parsed[kind].push(checkFields(kind, withTariffId(kind, r), where, problems));
+    });
+  }
+  return db.transaction(async (tx) => {
+    await crossCheck(tx, parsed, problems);
+    if (problems.length > 0) {
+      throw new SunshareError('REGISTRY_INVALID', `nothing ${opts.problems ? 'imported' : 'written'}: ${problems.length} problem${problems.length === 1 ? '' : 's'} in ${opts.source}`, { details: problems });
+    }
+    for (const kind of KINDS) {
+      const rows = parsed[kind].map(({ _where, ...r }) => r);
+      if (rows.length === 0) continue;
+      const cols = [...new Set(rows.flatMap((r) => Object.keys(r)))];
+      const updates = cols.filter((c) => !KEYS[kind].includes(c));
+      const values = rows.map((r) => Object.fromEntries(cols.map((c) => [c, r[c] === undefined ? null : r[c]])));
+      for (let i = 0; i < values.length; i += CHUNK) {
+        // the columns are FIELDS keys (checked against the schema in kinds.ts) or the API's typed extras (latitude, profile...)
+        const insert = tx.q.insertInto(TABLES[kind]).values(values.slice(i, i + CHUNK));
+        await (opts.mode === 'insert' || updates.length === 0
+          ? insert.execute()
+          : insert.onConflict((oc) => oc.columns(KEYS[kind] as never).doUpdateSet((eb) => Object.fromEntries(updates.map((c) => [c, eb.ref(`excluded.${c}` as never)])))).execute());
+      }
+    }
+    return Object.fromEntries(KINDS.map((k) => [k, parsed[k].length])) as Record<Kind, number>;
+  });
+}
+
 export async function createSite(db: Db, site: NewSite): Promise<void> {
   checkSite(site);
   await db.transaction(async (tx) => {
     if (await tx.q.selectFrom('sites').select('id').where('id', '=', site.id).executeTakeFirst()) {
       throw new SunshareError('SITE_EXISTS', `site "${site.id}" already exists; PATCH /sites/${site.id} changes it`);
     }
-    await tx.q.insertInto('sites').values(site).execute();
+    await applyRegistry(tx, { sites: [{ ...site, _where: `site ${site.id}` }] }, { mode: 'insert', source: `site ${site.id}` });
   });
 }
 
 export async function updateSite(db: Db, id: string, change: SiteChange): Promise<void> {
   checkSite(change);
   await db.transaction(async (tx) => {
-    if (!(await tx.q.selectFrom('sites').select('id').where('id', '=', id).executeTakeFirst())) {
-      throw new SunshareError('SITE_NOT_FOUND', `there is no site "${id}"; GET /sites lists them`);
-    }
+    const current = await tx.q.selectFrom('sites').selectAll().where('id', '=', id).executeTakeFirst();
+    if (!current) throw new SunshareError('SITE_NOT_FOUND', `there is no site "${id}"; GET /sites lists them`);
     if (change.capacity_w !== undefined) {
       const allocated = await maxAllocatedW(tx, id);
       if (change.capacity_w < allocated) {
         throw new SunshareError('SITE_CAPACITY_BELOW_ALLOCATED', `site "${id}" has ${allocated / 1000} kW allocated to households; its capacity cannot go below that (${change.capacity_w / 1000} kW)`);
       }
     }
-    if (Object.keys(change).length > 0) await tx.q.updateTable('sites').set(change).where('id', '=', id).execute();
+    const defined = Object.fromEntries(Object.entries(change).filter(([, v]) => v !== undefined));
+    await applyRegistry(tx, { sites: [{ ...current, ...defined, id, _where: `site ${id}` }] }, { mode: 'upsert', source: `site ${id}` });
   });
 }
 
@@ -92,7 +151,7 @@ export async function createDevice(db: Db, device: NewDevice): Promise<void> {
     if (await tx.q.selectFrom('devices').select('id').where('site_id', '=', device.site_id).where('id', '=', device.id).executeTakeFirst()) {
       throw new SunshareError('DEVICE_EXISTS', `device "${device.id}" already exists at site "${device.site_id}"`);
     }
-    await tx.q.insertInto('devices').values(device).execute();
+    await applyRegistry(tx, { devices: [{ ...device, _where: `device ${device.site_id}/${device.id}` }] }, { mode: 'insert', source: `device ${device.site_id}/${device.id}` });
   });
 }
 
@@ -106,35 +165,7 @@ export interface RegistryRows {
   policies?: Insertable<SitePoliciesTable>[];
 }
 
-/**
- * Inserts new registry rows in one transaction after the importer's checks
- * (time zones, unknown sites and households, overlapping or overbooked
- * allocations, overlapping tariffs): nothing is written while any problem remains.
- */
+/** Inserts new registry rows through applyRegistry: the importer's checks, one transaction, nothing written while any problem remains. */
 export async function insertRegistry(db: Db, rows: RegistryRows): Promise<void> {
-  const problems: string[] = [];
-  for (const s of rows.sites ?? []) if (s.time_zone !== undefined && !isValidTimeZone(s.time_zone)) problems.push(`site ${s.id}: "${s.time_zone}" is not an IANA time zone`);
-  const asParsed = <T extends object>(kind: string, list: readonly T[] | undefined) => (list ?? []).map((r, i) => ({ ...r, _where: `${kind} row ${i + 1}` }));
-  await crossCheck(
-    db,
-    {
-      sites: asParsed('sites', rows.sites),
-      devices: asParsed('devices', rows.devices),
-      households: asParsed('households', rows.households),
-      allocations: asParsed('allocations', rows.allocations),
-      tariffs: asParsed('tariffs', rows.tariffs),
-      policies: asParsed('policies', rows.policies),
-    },
-    problems,
-  );
-  if (problems.length > 0) throw new SunshareError('REGISTRY_INVALID', `nothing written: ${problems.length} problem(s) in the registry rows`, { details: problems });
-  await db.transaction(async (tx) => {
-    // parents first: sites and households before what references them
-    if (rows.sites?.length) await insertRows(tx.q, 'sites', rows.sites);
-    if (rows.households?.length) await insertRows(tx.q, 'households', rows.households);
-    if (rows.devices?.length) await insertRows(tx.q, 'devices', rows.devices);
-    if (rows.allocations?.length) await insertRows(tx.q, 'allocations', rows.allocations);
-    if (rows.tariffs?.length) await insertRows(tx.q, 'tariffs', rows.tariffs);
-    if (rows.policies?.length) await insertRows(tx.q, 'site_policies', rows.policies);
-  });
+  await applyRegistry(db, rows, { mode: 'insert', source: 'the registry rows' });
 }

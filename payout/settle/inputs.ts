@@ -6,7 +6,7 @@ export interface AllocationRow { id: string; household_id: string; site_id: stri
 export interface TariffRow { site_id: string; valid_from: string; valid_to: string | null; grid_rate: number; subsidy_rate: number }
 export interface EnergyRow { site_id: string; device_id: string; counter: string; day: string; revision: number; energy_wh: number; method: string; flags: string }
 export interface DeviceRow { site_id: string; id: string; kind: string; revenue_meter: number }
-export interface PostedRow { id: string; site_id: string; day: string; version: number; inputs_hash: string }
+export interface PostedRow { id: string; site_id: string; day: string; version: number; inputs_hash: string; flags: string }
 
 export interface BatchInputs {
   sites: SiteRow[];
@@ -104,7 +104,7 @@ export async function loadBatch(db: Db, sites: SiteRow[], from: string, to: stri
   const postedRows: PostedRow[] = keep(
     await db.q
       .selectFrom('settlements')
-      .select(['id', 'site_id', 'day', 'version', 'inputs_hash'])
+      .select(['id', 'site_id', 'day', 'version', 'inputs_hash', 'flags'])
       .where('site_id', '>=', lo)
       .where('site_id', '<=', hi)
       .where('day', '>=', from)

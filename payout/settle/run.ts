@@ -2,12 +2,13 @@ import { randomUUID } from 'node:crypto';
 import type { Insertable } from 'kysely';
 import type { Db, SettlementLinesTable, SettlementsTable } from '../../common/ledger/index.ts';
 import { SunshareError } from '../../common/errors.ts';
-import { daysFromTo, isDate, monthOf, nextMonth, todayIn } from '../../common/index.ts';
+import { addDays, daysFromTo, isDate, monthOf, nextMonth, todayIn } from '../../common/index.ts';
 import { computeSiteDay, type Computed } from './compute.ts';
 import { loadBatch, postedTotals, siteDay, sitesToSettle, type BatchInputs } from './inputs.ts';
 import { lastClosedMonth, openMonth } from '../period/close.ts';
 import { insertRows } from './insert.ts';
 import { acquireLock } from './lock.ts';
+import { gapOf, type DataGap, type NotEnded } from './gaps.ts';
 
 export interface RunOptions {
   from: string;
@@ -34,6 +35,10 @@ export interface RunResult {
   /** site-days that could not be settled, with why */
   skipped: string[];
   lines: number;
+  /** settled site-days (posted, adjusted or unchanged) whose data was missing or partial */
+  gaps: DataGap[];
+  /** days that had not ended in a site's time zone: not settled */
+  notEnded: NotEnded[];
 }
 
 export type SettlementRow = Insertable<SettlementsTable>;
@@ -62,21 +67,31 @@ export async function runSettlement(db: Db, opts: RunOptions): Promise<RunResult
 
 async function settle(db: Db, opts: RunOptions): Promise<RunResult> {
   const startedAt = new Date().toISOString();
-  const result: RunResult = { runId: randomUUID(), from: opts.from, to: opts.to, posted: 0, adjusted: 0, unchanged: 0, skipped: [], lines: 0 };
+  const result: RunResult = { runId: randomUUID(), from: opts.from, to: opts.to, posted: 0, adjusted: 0, unchanged: 0, skipped: [], lines: 0, gaps: [], notEnded: [] };
   const days = daysFromTo(opts.from, opts.to);
+  const now = opts.now ?? new Date();
   const sites = await sitesToSettle(db, opts.sites);
+  const unknown = (opts.sites ?? []).filter((id) => !sites.some((s) => s.id === id));
+  if (unknown.length > 0) throw new SunshareError('SITE_NOT_FOUND', `no site ${unknown.map((id) => `"${id}"`).join(', ')} in the registry; nothing settled`);
+  // a day that has not ended in the site's own time zone is not settled (its energy is not final)
+  for (const site of sites) {
+    const today = todayIn(site.time_zone, now);
+    if (opts.to >= today) result.notEnded.push({ site: site.id, from: opts.from > today ? opts.from : today, to: opts.to, timeZone: site.time_zone });
+  }
   const perBatch = Math.max(1, Math.floor((opts.batchSiteDays ?? 20_000) / days.length));
   for (let i = 0; i < sites.length; i += perBatch) {
     const batch = sites.slice(i, i + perBatch);
     const inputs = await loadBatch(db, batch, opts.from, opts.to);
-    await db.transaction(async (tx) => postBatch(tx, inputs, days, opts.now ?? new Date(), await lastClosedMonth(tx), result));
+    await db.transaction(async (tx) => postBatch(tx, inputs, days, now, await lastClosedMonth(tx), result));
   }
+  // recorded as settled up to the last day that had ended for every site (the scheduler continues after it)
+  const endedTo = [opts.to, ...result.notEnded.map((u) => addDays(u.from, -1))].sort()[0]!;
   await db.q
     .insertInto('settlement_runs')
     .values({
       id: result.runId,
       from_day: opts.from,
-      to_day: opts.to,
+      to_day: endedTo >= opts.from ? endedTo : addDays(opts.from, -1),
       started_at: startedAt,
       finished_at: new Date().toISOString(),
       posted: result.posted + result.adjusted,
@@ -92,8 +107,10 @@ async function postBatch(tx: Db, inputs: BatchInputs, days: string[], now: Date,
   const settlements: SettlementRow[] = [];
   const lines: LineRow[] = [];
   for (const site of inputs.sites) {
+    const today = todayIn(site.time_zone, now);
     for (const day of days) {
       if (site.commissioned_on && day < site.commissioned_on) continue; // nothing to settle before the site ran
+      if (day >= today) break; // not ended yet (listed in result.notEnded)
       const previous = inputs.posted.get(siteDay(site.id, day));
       const outcome = computeSiteDay(inputs, site, day, previous?.inputs_hash);
       if (!outcome.ok) {
@@ -102,9 +119,13 @@ async function postBatch(tx: Db, inputs: BatchInputs, days: string[], now: Date,
       }
       if ('unchanged' in outcome) {
         result.unchanged++;
+        const gap = gapOf(site.id, day, previous?.flags ? previous.flags.split(',') : []);
+        if (gap) result.gaps.push(gap);
         continue;
       }
       const c = outcome.value;
+      const gap = gapOf(site.id, day, c.flags);
+      if (gap) result.gaps.push(gap);
       const version = (previous?.version ?? 0) + 1;
       const id = `${site.id}/${day}/v${version}`;
       settlements.push({
