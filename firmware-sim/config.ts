@@ -1,6 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { Id } from '../common/contract.ts';
-import { deviceProfiles, type DeviceProfile } from '../common/devices/index.ts';
+import { ADDRESS_PATTERN, deviceProfiles, type DeviceProfile } from '../common/devices/index.ts';
 import { DEFAULT_TIME_ZONE, isValidTimeZone, loadConfig, SunshareError, type ConfigSpec } from '../common/index.ts';
 import { faultProblems, ScheduledFault } from './faults.ts';
 
@@ -52,6 +52,17 @@ export const SimDevice = Type.Object(
     /** Inverters: stop answering while asleep at night, as DC-powered inverters do. */
     silentAtNight: Type.Boolean({ default: false }),
     faults: Type.Array(ScheduledFault, { default: [] }),
+    /** Meters: also answer as a DL/T 645-2007 meter at this address on this serial device (e.g. a socat pty). */
+    dlt645: Type.Optional(
+      Type.Object(
+        {
+          path: Type.String({ minLength: 1 }),
+          address: Type.String({ pattern: ADDRESS_PATTERN, description: '12 digits' }),
+          map: Type.String({ minLength: 1, default: 'dlt645-meter', description: 'a DL/T 645 map in common/devices/dlt645-maps/' }),
+        },
+        { additionalProperties: false },
+      ),
+    ),
   },
   { additionalProperties: false },
 );
@@ -95,6 +106,14 @@ export const SimConfig = Type.Object(
       { baudRate: Type.Integer({ minimum: 300, maximum: 921600, default: 9600 }) },
       { additionalProperties: false, default: {} },
     ),
+    dlt645: Type.Object(
+      {
+        baudRate: Type.Integer({ minimum: 300, maximum: 115_200, default: 2400 }),
+        /** Delay each answer by its request's and its own time on a real line (benchmarks). */
+        emulateWireTime: Type.Boolean({ default: false }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
     control: Type.Object(
       {
         /** HTTP control API port (0 = any free port; the handle has the URL); `enabled: false` turns it off. */
@@ -127,6 +146,13 @@ function crossCheck(cfg: SimConfig): string[] {
       const other = units.get(key);
       if (other) problems.push(`${at}/unitId: unit id ${d.unitId} on ${listener} is already used by ${other}`);
       units.set(key, d.id);
+    }
+    if (d.dlt645) {
+      const key = `dlt645:${d.dlt645.path}#${d.dlt645.address}`;
+      const other = units.get(key);
+      if (other) problems.push(`${at}/dlt645/address: address ${d.dlt645.address} on ${d.dlt645.path} is already used by ${other}`);
+      units.set(key, d.id);
+      if (!isMeterProfile(d.profile)) problems.push(`${at}/dlt645: only a meter answers as a DL/T 645 meter`);
     }
     if (isMeterProfile(d.profile)) meters++;
     else if (d.ratedPowerW === undefined) problems.push(`${at}/ratedPowerW: an inverter needs its rated AC power`);

@@ -22,6 +22,7 @@ import { PROFILES, startSim, type DeviceTruth, type SimHandle } from '../../firm
 import type { DeviceConfig } from '../config.ts';
 import { DevicePoller } from '../device-poller.ts';
 import { ModbusLine } from '../modbus/line.ts';
+import { ModbusReader } from '../modbus/reader.ts';
 import { createProfile, type Profile, type SunSpecProfile } from './index.ts';
 
 /**
@@ -76,6 +77,7 @@ async function setup(d: DeviceProfile) {
   const profile: Profile = createProfile(info.gatewayProfile);
   const cfg: DeviceConfig = {
     id: 'dut',
+    protocol: 'modbus',
     transport: 'tcp',
     host: sim.host,
     port: info.port,
@@ -88,7 +90,7 @@ async function setup(d: DeviceProfile) {
     timeoutMs: 1000,
     ...(d.kind === 'inverter' ? { ratedPowerW: info.ratedPowerW } : {}),
   };
-  const poller = new DevicePoller(cfg, line, profile, { pollIntervalMs: 1000, maxGap: 8, backoffMaxMs: 1000, stamp: () => sim.clock.now() }, silentLogger);
+  const poller = new DevicePoller(cfg, new ModbusReader(line, info.unitId, 1000, profile, 8), { pollIntervalMs: 1000, backoffMaxMs: 1000, stamp: () => sim.clock.now() }, silentLogger);
   const poll = async (): Promise<Reading> => {
     const r = await poller.poll();
     expect(r, `a reading (${poller.health().lastError ?? ''})`).toBeDefined();
