@@ -131,7 +131,10 @@ function crossCheck(cfg: GatewayConfig): string[] {
     if (d.transport === 'rtu' && !d.path) problems.push(`/devices/${i}/path: required when transport is rtu`);
     if (d.protocol === 'dlt645') {
       if (d.transport !== 'rtu') problems.push(`/devices/${i}/transport: a DL/T 645 meter is read on an RS-485 line: transport rtu`);
-      if (!d.dlt645) problems.push(`/devices/${i}/dlt645: required when protocol is dlt645 (at least the meter's address)`);
+      if (!d.dlt645) {
+        problems.push(`/devices/${i}/dlt645: required when protocol is dlt645 (at least the meter's address)`);
+        return;
+      }
     } else if (d.dlt645) problems.push(`/devices/${i}/dlt645: only for protocol dlt645`);
     const key = `${lineKey(d)}#${d.protocol}`;
     const what = d.protocol === 'dlt645' ? `address ${d.dlt645?.address ?? '?'}` : `unit ${d.unit}`;

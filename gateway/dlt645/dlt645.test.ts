@@ -114,7 +114,10 @@ describe.skipIf(!socatAvailable())('DL/T 645-2007 over a pty pair: gateway clien
   it('a silent meter times out (typed error, within the timeout), then reads again', async () => {
     sim.setFault('meter', { kind: 'silent' });
     const t0 = performance.now();
-    const err = await client.readData(ADDRESS, '00020000', 300).catch((e: unknown) => e as Error & { code: string });
+    const err = (await client.readData(ADDRESS, '00020000', 300).then(
+      () => undefined,
+      (e: unknown) => e,
+    )) as Error & { code: string };
     expect(err).toMatchObject({ code: 'DLT645_TIMEOUT' });
     expect(err.message).toBe(`meter ${ADDRESS} on ${pty.b}, DI 00020000: no reply within 300 ms`);
     expect(performance.now() - t0).toBeLessThan(2000);
