@@ -25,7 +25,7 @@ export const SimDevice = Type.Object(
     profile: Type.Union(PROFILES.map((p) => Type.Literal(p)), {
       description: `a SunSpec device (common/devices/sunspec-devices/) or a vendor map (common/devices/maps/): ${PROFILES.join(', ')}`,
     }),
-    unitId: Type.Integer({ minimum: 1, maximum: 247 }),
+    unitId: Type.Integer({ minimum: 0, maximum: 247, description: '0 only for a plant-level (aggregate) device on TCP, as a Huawei SmartLogger' }),
     /** TCP port for this device; default the top-level tcp.port (several devices share a port by unit id). */
     port: Type.Optional(Type.Integer({ minimum: 0, maximum: 65535 })),
     /** Also serve this device as Modbus RTU on this serial device (e.g. /dev/ttyUSB0 or a socat pty). */
@@ -49,6 +49,12 @@ export const SimDevice = Type.Object(
     lossFraction: Type.Number({ minimum: 0, maximum: 0.5, default: 0.015 }),
     /** Meters: site consumption (inverters' standby, monitoring), W. */
     auxW: Type.Number({ minimum: 0, default: 150 }),
+    /**
+     * A data logger's plant-level registers (Huawei SmartLogger, unit 0): the device shows the sum
+     * of the site's other inverters (power, DC power; its counter integrates that sum). Rated power:
+     * theirs summed, unless given.
+     */
+    aggregate: Type.Boolean({ default: false }),
     /** Inverters: stop answering while asleep at night, as DC-powered inverters do. */
     silentAtNight: Type.Boolean({ default: false }),
     faults: Type.Array(ScheduledFault, { default: [] }),
@@ -154,8 +160,10 @@ function crossCheck(cfg: SimConfig): string[] {
       units.set(key, d.id);
       if (!isMeterProfile(d.profile)) problems.push(`${at}/dlt645: only a meter answers as a DL/T 645 meter`);
     }
+    if (d.aggregate && isMeterProfile(d.profile)) problems.push(`${at}/aggregate: only an inverter profile shows a plant's totals`);
+    if (d.unitId === 0 && (!d.aggregate || d.rtuPath)) problems.push(`${at}/unitId: unit 0 is Modbus RTU's broadcast address; only a plant-level (aggregate) device on TCP answers at 0`);
     if (isMeterProfile(d.profile)) meters++;
-    else if (d.ratedPowerW === undefined) problems.push(`${at}/ratedPowerW: an inverter needs its rated AC power`);
+    else if (d.ratedPowerW === undefined && !d.aggregate) problems.push(`${at}/ratedPowerW: an inverter needs its rated AC power`);
   });
   if (!isValidTimeZone(cfg.site.timezone)) problems.push(`/site/timezone: "${cfg.site.timezone}" is not an IANA time zone (e.g. Europe/Berlin)`);
   if (meters > 1) problems.push(`/devices: at most one revenue meter per site, found ${meters}`);
