@@ -11,7 +11,7 @@ import ModbusSerial from 'modbus-serial';
 import type { ModbusRTU } from 'modbus-serial/ModbusRTU.js';
 import { DEFAULT_PREAMBLE_BYTES, frameBytes, loadDlt645Map, parseBcdFormat } from '../common/devices/index.ts';
 import { silentLogger } from '../common/log.ts';
-import { freePort, startPtyPair, waitFor } from '../common/testing/index.ts';
+import { freePort, startPtyPair } from '../common/testing/index.ts';
 import { parseGatewayConfig } from './config.ts';
 import { startGateway } from './gateway.ts';
 import { planReads } from './modbus/planner.ts';
