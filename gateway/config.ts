@@ -72,6 +72,7 @@ export const DeviceConfig = Type.Object(
     unit: Type.Integer({ minimum: 0, maximum: 255, default: 1, description: 'Modbus unit id (slave address)' }),
     profile: Type.String({ minLength: 1, description: '"sunspec" to discover, or a vendor map name such as huawei-sun2000' }),
     timeoutMs: Type.Integer({ minimum: 50, maximum: 60_000, default: 1_000, description: 'per request' }),
+    connectDelayMs: Type.Integer({ minimum: 0, maximum: 30_000, default: 0, description: 'quiet time after each (re)connect before the first request; the longest of a line\'s devices applies (Huawei SDongle/SmartLogger: 1000)' }),
     ratedPowerW: Type.Optional(Type.Number({ exclusiveMinimum: 0, description: 'for the power_above_rating check (SunSpec devices report it)' })),
     dlt645: Type.Optional(Dlt645DeviceConfig),
   },

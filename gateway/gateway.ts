@@ -155,7 +155,8 @@ export function buildReaders(cfg: GatewayConfig, log: Logger): { lines: Map<stri
       // the Modbus settings of the line: those of its first Modbus device (the config check makes them agree)
       const modbusDevice = cfg.devices.find((x) => lineKey(x) === key && x.protocol !== 'dlt645') ?? d;
       const target = d.transport === 'tcp' ? { transport: 'tcp' as const, host: d.host ?? '', port: d.port } : { transport: 'rtu' as const, path: d.path ?? '', ...serialOf({ ...modbusDevice, protocol: 'modbus' }) };
-      line = new ModbusLine(key, target, cfg.modbus.pauseMs, log);
+      const connectDelayMs = Math.max(...cfg.devices.filter((x) => lineKey(x) === key).map((x) => x.connectDelayMs));
+      line = new ModbusLine(key, target, cfg.modbus.pauseMs, log, 3000, connectDelayMs);
       lines.set(key, line);
     }
     return line;

@@ -47,6 +47,20 @@ describe('ModbusLine over TCP', () => {
     expect(line.stats.opens).toBe(1);
   });
 
+  it('waits connectDelayMs after connecting before the first request, and not again while connected', async () => {
+    const srv = await startServer(0);
+    cleanups.push(srv.stop);
+    const line = new ModbusLine('t', { transport: 'tcp', host: '127.0.0.1', port: srv.port }, 0, silentLogger, 3000, 300);
+    cleanups.push(() => line.close());
+    const t0 = performance.now();
+    await line.read(1, 'holding', 0, 1, 1000);
+    expect(performance.now() - t0).toBeGreaterThanOrEqual(295);
+    const t1 = performance.now();
+    await line.read(1, 'holding', 0, 1, 1000);
+    expect(performance.now() - t1).toBeLessThan(150);
+    expect(line.stats.opens).toBe(1);
+  });
+
   it('waits pauseMs between requests', async () => {
     const srv = await startServer(0);
     cleanups.push(srv.stop);

@@ -67,19 +67,16 @@ export class ModbusLine {
   private readonly pauseMs: number;
   private readonly log: Logger;
   private readonly connectTimeoutMs: number;
+  private readonly connectDelayMs: number;
 
-  constructor(
-    name: string,
-    target: LineTarget,
-    pauseMs: number,
-    log: Logger,
-    connectTimeoutMs = 3000,
-  ) {
+  /** `connectDelayMs`: quiet time after each (re)connect before the first request (Huawei's SDongle and SmartLogger drop requests sent too soon). */
+  constructor(name: string, target: LineTarget, pauseMs: number, log: Logger, connectTimeoutMs = 3000, connectDelayMs = 0) {
     this.name = name;
     this.target = target;
     this.pauseMs = pauseMs;
     this.log = log;
     this.connectTimeoutMs = connectTimeoutMs;
+    this.connectDelayMs = connectDelayMs;
   }
 
   /** Reads `count` registers; queued behind every other request on this line. */
@@ -166,6 +163,7 @@ export class ModbusLine {
     const t = this.target;
     if (t.transport === 'tcp') await client.connectTCP(t.host, { port: t.port, timeout: this.connectTimeoutMs });
     else await client.connectRTUBuffered(t.path, { baudRate: t.baudRate, parity: t.parity, dataBits: t.dataBits, stopBits: t.stopBits });
+    if (this.connectDelayMs > 0) await new Promise((r) => setTimeout(r, this.connectDelayMs));
     this.client = client;
     this.log.debug({ line: this.name }, 'modbus line opened');
     return client;

@@ -90,6 +90,7 @@ async function setup(d: DeviceProfile) {
     unit: info.unitId,
     profile: info.gatewayProfile,
     timeoutMs: 1000,
+    connectDelayMs: 0,
     ...(d.kind === 'inverter' ? { ratedPowerW: info.ratedPowerW } : {}),
   };
   const poller = new DevicePoller(cfg, new ModbusReader(line, info.unitId, 1000, profile, 8), { pollIntervalMs: 1000, backoffMaxMs: 1000, stamp: () => sim.clock.now() }, silentLogger);
