@@ -112,7 +112,9 @@ describe.skipIf(!socatAvailable())('DL/T 645-2007 over a pty pair: gateway clien
   });
 
   it('a silent meter times out (typed error, within the timeout), then reads again', async () => {
+    await client.readData(ADDRESS, '00020000', 1000); // the port is open
     sim.setFault('meter', { kind: 'silent' });
+    const opens = port.opens;
     const t0 = performance.now();
     const err = (await client.readData(ADDRESS, '00020000', 300).then(
       () => undefined,
@@ -123,6 +125,7 @@ describe.skipIf(!socatAvailable())('DL/T 645-2007 over a pty pair: gateway clien
     expect(performance.now() - t0).toBeLessThan(2000);
     sim.clearFault('meter');
     expect((await client.readData(ADDRESS, '00020000', 1000)).length).toBe(4);
+    expect(port.opens, 'the port was closed after the timeout and opened again').toBe(opens + 1);
   });
 
   it('another address on the line gets silence, not a wrong answer', async () => {

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -94,6 +94,7 @@ describe('Huawei SmartLogger: plant totals at unit 0, inverters behind it by uni
     expect(r.stdout).toContain('behind it (units 1-6): 4 inverter(s)');
     expect(r.stdout).toContain(`unit: 3, profile: huawei-sun2000 }  # SUN2000-35KTL-M3 ${sim.truth('inv-3').serial}`);
     expect(r.stdout).toContain('all 2 device(s) read');
+    expect(readdirSync(dir).filter((f) => !f.endsWith('.json')), 'nothing spooled').toEqual([]);
   });
 
   it('--probe exits with the unavailable status when a device does not answer, naming it', async () => {
