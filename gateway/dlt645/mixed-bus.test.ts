@@ -74,7 +74,7 @@ describe.skipIf(!socatAvailable())('mixed bus: Modbus RTU and DL/T 645 on one li
       await gw.runCycle();
       await gw.runCycle();
       const s = gw.stats();
-      expect(s.devices.map((d) => [d.device, d.ok, d.consecutiveErrors])).toEqual([
+      expect(s.devices.map((d) => [d.device, d.ok, d.consecutiveErrors]), JSON.stringify(s.devices)).toEqual([
         ['inv', true, 0],
         ['meter', true, 0],
       ]);
