@@ -1,8 +1,11 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { Reading } from '../../common/contract.ts';
 import { silentLogger } from '../../common/log.ts';
+import { validator } from '../../common/validate.ts';
 import { socatAvailable, startPtyPair, type PtyPair } from '../../common/testing/index.ts';
 import { startSim, type SimHandle } from '../../firmware-sim/index.ts';
 import { ModbusLine } from '../modbus/line.ts';
+import { QualityTracker } from '../quality.ts';
 import { Dlt645Client, Dlt645ErrorReply } from './client.ts';
 import { Dlt645Port } from './port.ts';
 import { Dlt645Reader } from './reader.ts';
@@ -126,6 +129,30 @@ describe.skipIf(!socatAvailable())('DL/T 645-2007 over a pty pair: gateway clien
     sim.clearFault('meter');
     expect((await client.readData(ADDRESS, '00020000', 1000)).length).toBe(4);
     expect(port.opens, 'the port was closed after the timeout and opened again').toBe(opens + 1);
+  });
+
+  it('a meter in an exception fault answers "other error"; a slow one answers late', async () => {
+    sim.setFault('meter', { kind: 'exception', code: 6 });
+    const err = await client.readData(ADDRESS, '00020000', 1000).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(Dlt645ErrorReply);
+    expect(err).toMatchObject({ status: 0x01, noData: false });
+    sim.clearFault('meter');
+    sim.setFault('meter', { kind: 'slow', delayMs: 250 });
+    const t0 = performance.now();
+    await client.readData(ADDRESS, '00020000', 1000);
+    expect(performance.now() - t0).toBeGreaterThanOrEqual(245);
+  });
+
+  it('the reading the gateway builds from the meter satisfies the contract as a meter reading', async () => {
+    const d = await new Dlt645Reader(client, 'dlt645-meter', { address: ADDRESS, timeoutMs: 1000, reversed: false }).read();
+    const { reading, problems } = new QualityTracker().assess('grid-meter', sim.clock.now(), d);
+    expect(problems).toEqual([]);
+    expect(validator(Reading).problems(reading)).toEqual([]);
+    expect(reading).toMatchObject({ kind: 'meter', serial: ADDRESS });
+    expect(reading.quality).toBeUndefined();
   });
 
   it('another address on the line gets silence, not a wrong answer', async () => {
