@@ -45,6 +45,11 @@ export async function probe(cfg: GatewayConfig, log: Logger, opts: ProbeOptions)
       } catch (err) {
         failed++;
         opts.print(`${d.id} (${where}, ${d.profile}): FAILED: ${err instanceof SunshareError ? `${err.code}: ${err.message}` : (err as Error).message}`);
+        // a silent meter: ask the line who is there (answers only when one meter is on it)
+        if (reader instanceof Dlt645Reader && err instanceof SunshareError && err.code === 'DLT645_TIMEOUT') {
+          const address = await reader.readAddress().catch(() => undefined);
+          opts.print(address ? `  the meter on this line answers at address ${address} (read by broadcast): check dlt645.address` : '  no meter answered the broadcast read-address either: check wiring, baud rate and parity');
+        }
       }
       if (d.profile === 'huawei-smartlogger' && opts.scan?.length) {
         const found = await discoverUnits(lines.get(lineKey(d))!, opts.scan, opts.scanTimeoutMs ?? 500);

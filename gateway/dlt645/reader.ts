@@ -34,6 +34,11 @@ export class Dlt645Reader implements DeviceReader {
     this.formats = new Map(this.map.points.map((p) => [p.name, parseBcdFormat(p.format, p.signed)]));
   }
 
+  /** The address of the one meter on the line, by the broadcast read-address request (commissioning). */
+  readAddress(): Promise<string> {
+    return this.client.readAddress(this.opts.timeoutMs);
+  }
+
   /** Reads one point; `absent` when the meter does not have its DI, `invalid` when the value is not BCD. */
   async readPoint(p: Dlt645Point): Promise<PointValue> {
     let raw: Uint8Array;
