@@ -19,7 +19,8 @@ export function register(program: Command): void {
       `
 The config names the site and gateway ids, the MQTT broker (url, username/password, TLS CA, client
 certificate and key), the poll interval, the spool (dir, maxBytes) and the devices (tcp host/port or
-rtu serial path, unit id, profile: "sunspec" or a vendor map such as huawei-sun2000 or sungrow-sg).
+rtu serial path, unit id, profile: "sunspec" or a vendor map such as huawei-sun2000 or sungrow-sg;
+or a DL/T 645-2007 meter: protocol dlt645, its address, profile dlt645-meter).
 Flags override the environment, which overrides the file; every config problem is listed with
 its file:line:column (or flag or variable) and path. SIGTERM/SIGINT stop cleanly (offline status retained);
 a kill -9 loses nothing: unacknowledged batches are replayed from the spool on the next start.`,

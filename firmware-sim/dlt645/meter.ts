@@ -91,9 +91,10 @@ export class Dlt645Meter {
   /** Value bytes of a point in its format; counters roll over at the format's last digit, as meters do. */
   private encode(p: Dlt645Point, si: number): Uint8Array {
     const f = this.formats.get(p.name)!;
-    let v = fromSi(si, p.units);
-    if (!f.signed) v = ((Math.round(v * 10 ** f.decimals) % 10 ** (2 * f.bytes)) + 10 ** (2 * f.bytes)) % 10 ** (2 * f.bytes) / 10 ** f.decimals;
-    return encodeValue(v, f);
+    const v = fromSi(si, p.units);
+    if (f.signed) return encodeValue(v, f);
+    const raw = Math.round(Math.max(0, v) * 10 ** f.decimals) % 10 ** (2 * f.bytes);
+    return encodeValue(raw / 10 ** f.decimals, f);
   }
 
   /** The reply to a read-data request, or undefined when the meter stays silent. */

@@ -70,7 +70,7 @@ export class Dlt645Port {
           continue;
         }
         if (r.kind === 'invalid') {
-          if (r.reason.startsWith('no frame start') === false) rejected.push(r.reason);
+          if (!r.reason.startsWith('no frame start')) rejected.push(r.reason); // noise between frames is no damaged frame
           this.rx = this.rx.subarray(r.skip);
           continue;
         }
