@@ -57,11 +57,13 @@ export class DevicePoller {
       const decoded = await this.reader.read();
       this.counters.discoveries = this.reader.discoveries;
       const ts = this.opts.stamp();
-      const { reading, problems } = this.quality.assess(this.cfg.id, ts, decoded);
+      const assessed = this.quality.assess(this.cfg.id, ts, decoded);
+      const { reading } = assessed;
+      const problems = [...(decoded.undecodable ?? []), ...assessed.problems];
       if (problems.length > 0) {
         this.counters.rejectedValues += problems.length;
-        this.lastError = `values outside the contract left out: ${problems.join('; ')}`.slice(0, 500);
-        this.log.warn({ device: this.cfg.id, problems }, 'implausible register values left out');
+        this.lastError = `values left out: ${problems.join('; ')}`.slice(0, 500);
+        this.log.warn({ device: this.cfg.id, problems }, 'undecodable or implausible values left out');
       }
       this.succeeded(started, ts);
       return reading;

@@ -1,10 +1,16 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { SerialPort } from 'serialport';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../common/log.ts';
 import { socatAvailable, startPtyPair, type PtyPair } from '../../common/testing/index.ts';
+import { parseGatewayConfig } from '../config.ts';
+import { DevicePoller } from '../device-poller.ts';
 import { ModbusLine } from '../modbus/line.ts';
 import { Dlt645Client } from './client.ts';
 import { Dlt645Port } from './port.ts';
+import { Dlt645Reader } from './reader.ts';
 
 /**
  * The gateway's client over a pty against a scripted "meter" that checks each request against
@@ -73,6 +79,27 @@ describe.skipIf(!socatAvailable())('DL/T 645 client against hand-made frames ove
     const err = await failure(client.readData('000000123456', '02010100', 300));
     expect(err.code).toBe('DLT645_BAD_FRAME');
     expect(err.message).toContain('checksum 00, computed 60');
+  });
+
+  it('a value that is not BCD is left out, flagged, counted and named; the device stays healthy', async () => {
+    // phase A voltage FF FF (not BCD): +33 -> 32 32; CS = 364 + 145 + 6 + 208 + (50+50 = 100) = 823 = 3 x 256 + 55 -> 37
+    answer = () => hex('68 56 34 12 00 00 00 68 91 06 33 34 34 35 32 32 37 16');
+    const dir = mkdtempSync(join(tmpdir(), 'sunshare-645map-'));
+    try {
+      const mapFile = join(dir, 'one-point.yaml');
+      writeFileSync(mapFile, 'id: one-point\nprotocol: dlt645-2007\nmanufacturer: test\ndescription: one point\nkind: meter\npoints:\n  - { name: VoltageA, di: "02010100", format: "XXX.X", units: V, field: ac_voltage_v }\n');
+      const cfg = parseGatewayConfig({ site: 's', gateway: 'g', mqtt: { url: 'mqtt://127.0.0.1:1' }, spool: { dir }, devices: [{ id: 'm', protocol: 'dlt645', transport: 'rtu', path: pty.b, profile: mapFile, dlt645: { address: '000000123456' } }] });
+      const reader = new Dlt645Reader(client, mapFile, { address: '000000123456', timeoutMs: 1000, reversed: false });
+      const poller = new DevicePoller(cfg.devices[0]!, reader, { pollIntervalMs: 1000, backoffMaxMs: 1000, stamp: () => Date.now() }, silentLogger);
+      const r = await poller.poll();
+      expect(r).toBeDefined();
+      expect(r).not.toHaveProperty('ac_voltage_v');
+      expect(r!.quality).toEqual(['not_finite']);
+      expect(poller.counters.rejectedValues).toBe(1);
+      expect(poller.health()).toMatchObject({ ok: true, lastError: 'values left out: VoltageA (DI 02010100): byte 1 (0xFF) of FF FF is not BCD' });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('a reply for another data identifier is not taken for the answer', async () => {

@@ -61,7 +61,10 @@ export class Dlt645Reader implements DeviceReader {
     for (const p of this.map.points) {
       if (!p.field) continue;
       const r = await this.readPoint(p);
-      if ('invalid' in r) out.notFinite.push(p.field);
+      if ('invalid' in r) {
+        out.notFinite.push(p.field);
+        (out.undecodable ??= []).push(r.invalid);
+      }
       if (!('value' in r)) continue;
       assignField(out.values, out.notFinite, this.field(p.field), this.opts.reversed && (p.field === 'ac_power_w' || p.field === 'ac_current_a') ? -r.value : r.value);
     }
