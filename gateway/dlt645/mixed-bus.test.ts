@@ -68,7 +68,7 @@ describe.skipIf(!socatAvailable())('mixed bus: Modbus RTU and DL/T 645 on one li
   });
 
   it('the gateway polls both devices on the shared line, both healthy', async () => {
-    const cfg = parseGatewayConfig(testConfig(`mqtt://127.0.0.1:${await freePort()}`, { pollIntervalMs: 10_000 }, devices));
+    const cfg = parseGatewayConfig(testConfig(`mqtt://127.0.0.1:${await freePort()}`, { pollIntervalMs: 60_000 }, devices)); // long: a cycle's deadline (80 %) never cuts a slow one short
     const gw = await startGateway(cfg, { log: silentLogger, manualCycles: true });
     try {
       await gw.runCycle();
