@@ -3,9 +3,18 @@ import { SunshareError } from '../../common/errors.ts';
 import type { ModbusLine } from '../modbus/line.ts';
 import type { Dlt645Port } from './port.ts';
 
+type Exchange = (request: Frame, timeoutMs: number, accept: (f: Frame) => boolean) => Promise<Frame>;
+
+/** Requests made within one turn of the line's queue (Dlt645Client.batch). */
+export interface Dlt645Session {
+  readData(address: string, di: string, timeoutMs: number): Promise<Uint8Array>;
+}
+
 /**
  * DL/T 645-2007 requests on a shared RS-485 line: each exchange goes through the line's strict
  * queue (one request at a time, the line's pause between requests), on the line's DL/T 645 port.
+ * batch() makes several requests in one turn of the queue, still one at a time and paced, so a
+ * line shared with Modbus devices switches protocol once for a meter's whole read.
  */
 export class Dlt645Client {
   private readonly line: ModbusLine;
@@ -16,8 +25,19 @@ export class Dlt645Client {
     this.port = port;
   }
 
-  private exchange(request: Frame, timeoutMs: number, accept: (f: Frame) => boolean): Promise<Frame> {
-    return this.line.exclusive(() => this.port.exchange(request, timeoutMs, accept), this.port.release);
+  private readonly exchange: Exchange = (request, timeoutMs, accept) => this.line.exclusive(() => this.port.exchange(request, timeoutMs, accept), this.port.release);
+
+  /** Runs `fn` as one turn of the line's queue; its requests are sent one at a time, `pauseMs` apart. */
+  batch<T>(fn: (session: Dlt645Session) => Promise<T>): Promise<T> {
+    return this.line.exclusive(() => {
+      let first = true;
+      const direct: Exchange = async (request, timeoutMs, accept) => {
+        if (!first && this.line.pauseMs > 0) await new Promise((r) => setTimeout(r, this.line.pauseMs));
+        first = false;
+        return this.port.exchange(request, timeoutMs, accept);
+      };
+      return fn({ readData: (address, di, timeoutMs) => this.readDataWith(direct, address, di, timeoutMs) });
+    }, this.port.release);
   }
 
   /**
@@ -25,10 +45,14 @@ export class Dlt645Client {
    * first, the +0x33 taken off). An error reply (0xD1) is a DLT645_ERROR_REPLY whose `details` hold
    * the status byte; `noData` is true when the meter does not have that identifier.
    */
-  async readData(address: string, di: string, timeoutMs: number): Promise<Uint8Array> {
+  readData(address: string, di: string, timeoutMs: number): Promise<Uint8Array> {
+    return this.readDataWith(this.exchange, address, di, timeoutMs);
+  }
+
+  private async readDataWith(exchange: Exchange, address: string, di: string, timeoutMs: number): Promise<Uint8Array> {
     const diRaw = diBytes(di);
     const where = `meter ${address} on ${this.port.path}, DI ${di}`;
-    const reply = await this.exchange({ address, control: CONTROL.readData, data: diRaw }, timeoutMs, (f) => f.address === address && (f.control & REPLY_BIT) !== 0 && (f.control & 0x1f) === CONTROL.readData).catch((err: unknown) => {
+    const reply = await exchange({ address, control: CONTROL.readData, data: diRaw }, timeoutMs, (f) => f.address === address && (f.control & REPLY_BIT) !== 0 && (f.control & 0x1f) === CONTROL.readData).catch((err: unknown) => {
       throw rewhere(err, where);
     });
     if ((reply.control & ERROR_BIT) !== 0) {

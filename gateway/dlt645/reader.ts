@@ -2,7 +2,7 @@ import { decodeValue, loadDlt645Map, parseBcdFormat, toSi, type BcdFormat, type 
 import { SunshareError } from '../../common/errors.ts';
 import type { DeviceReader } from '../modbus/reader.ts';
 import { assignField, type Decoded } from '../profiles/profile.ts';
-import { Dlt645ErrorReply, type Dlt645Client } from './client.ts';
+import { Dlt645ErrorReply, type Dlt645Client, type Dlt645Session } from './client.ts';
 
 export interface Dlt645ReaderOptions {
   address: string;
@@ -40,10 +40,10 @@ export class Dlt645Reader implements DeviceReader {
   }
 
   /** Reads one point; `absent` when the meter does not have its DI, `invalid` when the value is not BCD. */
-  async readPoint(p: Dlt645Point): Promise<PointValue> {
+  async readPoint(p: Dlt645Point, session: Dlt645Session = this.client): Promise<PointValue> {
     let raw: Uint8Array;
     try {
-      raw = await this.client.readData(this.opts.address, p.di, this.opts.timeoutMs);
+      raw = await session.readData(this.opts.address, p.di, this.opts.timeoutMs);
     } catch (err) {
       if (err instanceof Dlt645ErrorReply && err.noData) return { absent: err.message };
       throw err;
@@ -56,11 +56,16 @@ export class Dlt645Reader implements DeviceReader {
     }
   }
 
-  async read(): Promise<Decoded> {
+  /** Every point that feeds a contract field, in one turn of the line's queue (one protocol switch on a shared line). */
+  read(): Promise<Decoded> {
+    return this.client.batch((session) => this.readAll(session));
+  }
+
+  private async readAll(session: Dlt645Session): Promise<Decoded> {
     const out: Decoded = { kind: 'meter', values: {}, notFinite: [], serial: this.opts.address };
     for (const p of this.map.points) {
       if (!p.field) continue;
-      const r = await this.readPoint(p);
+      const r = await this.readPoint(p, session);
       if ('invalid' in r) {
         out.notFinite.push(p.field);
         (out.undecodable ??= []).push(r.invalid);

@@ -64,7 +64,8 @@ export class ModbusLine {
 
   readonly name: string;
   private readonly target: LineTarget;
-  private readonly pauseMs: number;
+  /** Quiet time between two requests on this line, ms. */
+  readonly pauseMs: number;
   private readonly log: Logger;
   private readonly connectTimeoutMs: number;
   private readonly connectDelayMs: number;
