@@ -60,6 +60,10 @@ export const ERRORS = {
   SUNSPEC_NOT_FOUND: { exit: EXIT.unavailable, http: 500, action: "Check the device's unit id and that it speaks SunSpec; otherwise give its vendor map as profile (see docs/gateway.md)." },
   SUNSPEC_CHAIN_BROKEN: { exit: EXIT.data, http: 500, action: "The device's SunSpec model list does not end; check its firmware, or give its vendor map as profile." },
   MODBUS_READ_FAILED: { exit: EXIT.unavailable, http: 500, action: 'Check the device is powered and answers at that address (host and port, or serial line) and unit id; the gateway keeps retrying on its own.' },
+  DLT645_TIMEOUT: { exit: EXIT.unavailable, http: 500, action: "Check the meter's address (on its nameplate, or read it with the meter alone on the line), its baud rate and parity (2400 8E1 by default), the A/B wiring and termination; the gateway keeps retrying on its own." },
+  DLT645_BAD_FRAME: { exit: EXIT.unavailable, http: 500, action: 'Noise or a second talker on the RS-485 line: check termination and biasing, that no two devices answer at once, and that every device on the line has its own address.' },
+  DLT645_ERROR_REPLY: { exit: EXIT.data, http: 500, action: 'The meter answered with an error (the message names it): "no requested data" means the meter does not have that data identifier; remove the point from its map or use a map for this meter model.' },
+  DLT645_VALUE_INVALID: { exit: EXIT.data, http: 500, action: 'A DL/T 645 value, address or data identifier is malformed (the message names it and where); fix the config or map, or, if the meter sent it, check the meter.' },
   DEVICE_LAYOUT_CHANGED: { exit: EXIT.data, http: 500, action: 'Nothing, if the device was replaced or re-flashed: the gateway discovers its registers again. If it repeats, check no two devices share a unit id on the line.' },
   SPOOL_FILE_DAMAGED: { exit: EXIT.data, http: 500, action: 'A small state file in the spool was damaged (power lost mid-write): fix the number in it or delete it; the message says what deleting it costs.' },
 

@@ -94,6 +94,6 @@ describe('quick flags', () => {
   });
   it('reject nonsense', () => {
     expect(problems(() => quickDevices({ ...base, inverters: 'many' }))).toEqual(['--inverters /inverters: expected integer, got "many"']);
-    expect(problems(() => quickDevices({ ...base, profile: 'sunspec-meter' }))[0]).toMatch(/^--profile \/profile: expected one of "sunspec", .*got "sunspec-meter"/);
+    expect(problems(() => quickDevices({ ...base, profile: 'sunspec-meter' }))[0]).toMatch(/^--profile \/profile: expected one of "sma-sunspec", "sunspec", .*got "sunspec-meter"/);
   });
 });

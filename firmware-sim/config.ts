@@ -1,6 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { Id } from '../common/contract.ts';
-import { deviceProfiles, type DeviceProfile } from '../common/devices/index.ts';
+import { ADDRESS_PATTERN, deviceProfiles, type DeviceProfile } from '../common/devices/index.ts';
 import { DEFAULT_TIME_ZONE, isValidTimeZone, loadConfig, SunshareError, type ConfigSpec } from '../common/index.ts';
 import { faultProblems, ScheduledFault } from './faults.ts';
 
@@ -25,7 +25,7 @@ export const SimDevice = Type.Object(
     profile: Type.Union(PROFILES.map((p) => Type.Literal(p)), {
       description: `a SunSpec device (common/devices/sunspec-devices/) or a vendor map (common/devices/maps/): ${PROFILES.join(', ')}`,
     }),
-    unitId: Type.Integer({ minimum: 1, maximum: 247 }),
+    unitId: Type.Integer({ minimum: 0, maximum: 247, description: '0 only for a plant-level (aggregate) device on TCP, as a Huawei SmartLogger' }),
     /** TCP port for this device; default the top-level tcp.port (several devices share a port by unit id). */
     port: Type.Optional(Type.Integer({ minimum: 0, maximum: 65535 })),
     /** Also serve this device as Modbus RTU on this serial device (e.g. /dev/ttyUSB0 or a socat pty). */
@@ -49,9 +49,26 @@ export const SimDevice = Type.Object(
     lossFraction: Type.Number({ minimum: 0, maximum: 0.5, default: 0.015 }),
     /** Meters: site consumption (inverters' standby, monitoring), W. */
     auxW: Type.Number({ minimum: 0, default: 150 }),
+    /**
+     * A data logger's plant-level registers (Huawei SmartLogger, unit 0): the device shows the sum
+     * of the site's other inverters (power, DC power; its counter integrates that sum). Rated power:
+     * theirs summed, unless given.
+     */
+    aggregate: Type.Boolean({ default: false }),
     /** Inverters: stop answering while asleep at night, as DC-powered inverters do. */
     silentAtNight: Type.Boolean({ default: false }),
     faults: Type.Array(ScheduledFault, { default: [] }),
+    /** Meters: also answer as a DL/T 645-2007 meter at this address on this serial device (e.g. a socat pty). */
+    dlt645: Type.Optional(
+      Type.Object(
+        {
+          path: Type.String({ minLength: 1 }),
+          address: Type.String({ pattern: ADDRESS_PATTERN, description: '12 digits' }),
+          map: Type.String({ minLength: 1, default: 'dlt645-meter', description: 'a DL/T 645 map in common/devices/dlt645-maps/' }),
+        },
+        { additionalProperties: false },
+      ),
+    ),
   },
   { additionalProperties: false },
 );
@@ -95,6 +112,14 @@ export const SimConfig = Type.Object(
       { baudRate: Type.Integer({ minimum: 300, maximum: 921600, default: 9600 }) },
       { additionalProperties: false, default: {} },
     ),
+    dlt645: Type.Object(
+      {
+        baudRate: Type.Integer({ minimum: 300, maximum: 115_200, default: 2400 }),
+        /** Delay each answer by its request's and its own time on a real line (benchmarks). */
+        emulateWireTime: Type.Boolean({ default: false }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
     control: Type.Object(
       {
         /** HTTP control API port (0 = any free port; the handle has the URL); `enabled: false` turns it off. */
@@ -128,8 +153,17 @@ function crossCheck(cfg: SimConfig): string[] {
       if (other) problems.push(`${at}/unitId: unit id ${d.unitId} on ${listener} is already used by ${other}`);
       units.set(key, d.id);
     }
+    if (d.dlt645) {
+      const key = `dlt645:${d.dlt645.path}#${d.dlt645.address}`;
+      const other = units.get(key);
+      if (other) problems.push(`${at}/dlt645/address: address ${d.dlt645.address} on ${d.dlt645.path} is already used by ${other}`);
+      units.set(key, d.id);
+      if (!isMeterProfile(d.profile)) problems.push(`${at}/dlt645: only a meter answers as a DL/T 645 meter`);
+    }
+    if (d.aggregate && isMeterProfile(d.profile)) problems.push(`${at}/aggregate: only an inverter profile shows a plant's totals`);
+    if (d.unitId === 0 && (!d.aggregate || d.rtuPath)) problems.push(`${at}/unitId: unit 0 is Modbus RTU's broadcast address; only a plant-level (aggregate) device on TCP answers at 0`);
     if (isMeterProfile(d.profile)) meters++;
-    else if (d.ratedPowerW === undefined) problems.push(`${at}/ratedPowerW: an inverter needs its rated AC power`);
+    else if (d.ratedPowerW === undefined && !d.aggregate) problems.push(`${at}/ratedPowerW: an inverter needs its rated AC power`);
   });
   if (!isValidTimeZone(cfg.site.timezone)) problems.push(`/site/timezone: "${cfg.site.timezone}" is not an IANA time zone (e.g. Europe/Berlin)`);
   if (meters > 1) problems.push(`/devices: at most one revenue meter per site, found ${meters}`);

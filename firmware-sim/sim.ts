@@ -5,6 +5,8 @@ import { startControl, type ControlServer } from './control.ts';
 import type { Fault, FaultKind } from './faults.ts';
 import { freePort, listenRtu, listenTcp, type Listener } from './modbus/servers.ts';
 import { createVector } from './modbus/vector.ts';
+import { Dlt645Meter } from './dlt645/meter.ts';
+import { listenDlt645 } from './dlt645/server.ts';
 import { Site } from './site.ts';
 
 /** A device as a client finds it. */
@@ -41,6 +43,11 @@ export interface SimHandle {
   /** Exact values from the physics at the current sim time. */
   truth(deviceId: string): DeviceTruth;
   stats(deviceId: string): DeviceStats;
+  /**
+   * Serves meters as DL/T 645-2007 meters on a serial device, each at its address (several
+   * addresses may show the same simulated meter: benchmarks of a line of meters).
+   */
+  serveDlt645(path: string, meters: readonly { deviceId: string; address: string; map?: string }[]): Promise<void>;
   /** Manual clocks: move time forward by ms (integrates the physics). */
   advance(ms: number): void;
   stop(): Promise<void>;
@@ -94,7 +101,19 @@ export async function startSim(input: SimConfigInput | SimConfig): Promise<SimHa
       const units = new Map(site.devices.filter((d) => d.config.rtuPath === path).map((d) => [d.unitId, d]));
       listeners.push(await listenRtu(createVector({ device: (u) => units.get(u), sync }, 'rtu'), path, config.rtu.baudRate));
     }
+    const serveDlt645 = async (path: string, meters: readonly { deviceId: string; address: string; map?: string }[]) => {
+      const served = meters.map((m) => new Dlt645Meter(site.device(m.deviceId), m.address, m.map ?? 'dlt645-meter', tz));
+      listeners.push(await listenDlt645(path, served, { baudRate: config.dlt645.baudRate, emulateWireTime: config.dlt645.emulateWireTime, sync }));
+    };
+    const dltPaths = [...new Set(config.devices.flatMap((d) => (d.dlt645 ? [d.dlt645.path] : [])))];
+    for (const path of dltPaths) {
+      await serveDlt645(
+        path,
+        config.devices.flatMap((d) => (d.dlt645?.path === path ? [{ deviceId: d.id, address: d.dlt645.address, map: d.dlt645.map }] : [])),
+      );
+    }
     const handle: SimHandle = {
+      serveDlt645,
       config,
       host,
       ports,

@@ -29,6 +29,8 @@ export class Site {
   readonly devices: SimulatedDevice[];
   readonly meter: SimulatedDevice | undefined;
   readonly inverters: SimulatedDevice[];
+  /** Plant-level devices (a SmartLogger's unit 0): the sum of the inverters. */
+  readonly aggregates: SimulatedDevice[];
   private readonly byId: Map<string, SimulatedDevice>;
   private readonly geometry: SiteGeometry;
   private readonly weather: Weather;
@@ -46,11 +48,12 @@ export class Site {
     const s = config.site;
     this.geometry = { latitude: s.latitude, longitude: s.longitude, tiltDeg: s.tiltDeg, azimuthDeg: s.azimuthDeg };
     this.weather = new Weather(config.seed, s.longitude);
-    const invRated = config.devices.filter((d) => !isMeterProfile(d.profile)).reduce((sum, d) => sum + (d.ratedPowerW ?? 0), 0);
-    this.devices = config.devices.map((d) => new SimulatedDevice(d, config.seed, Math.round(invRated * 1.1)));
+    const invRated = config.devices.filter((d) => !isMeterProfile(d.profile) && !d.aggregate).reduce((sum, d) => sum + (d.ratedPowerW ?? 0), 0);
+    this.devices = config.devices.map((d) => new SimulatedDevice(d, config.seed, d.aggregate ? (d.ratedPowerW ?? invRated) : Math.round(invRated * 1.1)));
     this.byId = new Map(this.devices.map((d) => [d.id, d]));
     this.meter = this.devices.find((d) => d.kind === 'meter');
-    this.inverters = this.devices.filter((d) => d.kind === 'inverter');
+    this.inverters = this.devices.filter((d) => d.kind === 'inverter' && !d.config.aggregate);
+    this.aggregates = this.devices.filter((d) => d.config.aggregate);
     this.t = start;
     this.nextMidnight = this.midnightAfter(start);
     for (const d of config.devices) {
@@ -97,6 +100,15 @@ export class Site {
       d.pvState = out.state;
       d.t = t;
       sum += out.acW;
+    }
+    for (const a of this.aggregates) {
+      const trip = a.hasFault('trip');
+      a.acW = trip ? 0 : sum;
+      a.dcW = trip ? 0 : this.inverters.reduce((x, d) => x + d.dcW, 0);
+      a.cellC = this.inverters[0]?.cellC ?? env.ambientC;
+      a.ambientC = env.ambientC;
+      a.pvState = trip ? 'fault' : (this.inverters[0]?.pvState ?? 'sleeping');
+      a.t = t;
     }
     if (this.meter) {
       const m = this.meter;

@@ -1,6 +1,7 @@
 // `npm run bench -- gateway`: poll cycle vs a bare client (32 SunSpec inverters over TCP), RTU at
-// 9600 baud vs the line-rate bound (8 inverters), RSS with 32 devices and a 100 MB spool, replay rate,
-// one spool append and a full memory buffer.
+// 9600 baud vs the line-rate bound (8 inverters), DL/T 645 at 2400 baud vs the line-rate bound (8
+// meters), 20 inverters behind a SmartLogger vs a bare client (bench-field.ts), RSS with 32 devices
+// and a 100 MB spool, replay rate, one spool append and a full memory buffer.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,6 +12,7 @@ import type { ModbusRTU } from 'modbus-serial/ModbusRTU.js';
 import { silentLogger } from '../common/log.ts';
 import { freePort, startMosquitto, startPtyPair, waitFor } from '../common/testing/index.ts';
 import { parseGatewayConfig } from './config.ts';
+import { benchField } from './bench-field.ts';
 import { startGateway } from './gateway.ts';
 import { planReads } from './modbus/planner.ts';
 import { SunSpecProfile } from './profiles/sunspec.ts';
@@ -114,6 +116,9 @@ try {
   const boundMs = 8 * blocks.reduce((sum, bl) => sum + rtuWireMs(bl.count, 9600), 0);
   console.log(JSON.stringify({ bench: 'gateway.rtu_cycle', devices: 8, baud: 9600, ms: round(rtuMs), line_bound_ms: round(boundMs), ratio: round(rtuMs / boundMs), all_devices_ok: rtuOk, goal: '<=1.3', note: 'pty pair; the server delays each reply by its wire time at 9600 8N1 (request + reply + 2 x 3.5 char gaps)' }));
   await pty.close();
+
+  // ---- field hardware: DL/T 645 meters at 2400 baud, inverters behind a SmartLogger
+  await benchField(broker.url);
 
   // ---- memory: the real `sunshare gateway` process (as systemd runs it) with 32 devices and a full
   // 100 MB spool, broker unreachable so the spool stays full; then the replay rate (fresh process)

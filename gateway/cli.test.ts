@@ -13,7 +13,7 @@ describe('sunshare gateway (CLI)', () => {
   it('--help explains the options', () => {
     const r = sunshare('gateway', '--help');
     expect(r.status).toBe(0);
-    for (const s of ['--config', '--check', '--log-level', 'spool', 'sunspec']) expect(r.stdout).toContain(s);
+    for (const s of ['--config', '--check', '--probe', '--scan', '--log-level', 'spool', 'sunspec']) expect(r.stdout).toContain(s);
   });
 
   it('--check accepts the shipped example and reports every problem of a bad config with its path', () => {
@@ -23,7 +23,7 @@ describe('sunshare gateway (CLI)', () => {
       for (const f of ['ca.pem', 'gw-01.pem', 'gw-01.key']) writeFileSync(join(dir, f), 'PEM');
       const example = readFileSync(fileURLToPath(new URL('./config.example.yaml', import.meta.url)), 'utf8').replaceAll('/etc/sunshare/', `${dir}/`);
       writeFileSync(join(dir, 'example.yaml'), example);
-      expect(sunshare('gateway', '--config', join(dir, 'example.yaml'), '--check').stdout).toMatch(/^sunshare gateway: config OK .* mqtt.password=\*\*\* .*devices=\[6\]/);
+      expect(sunshare('gateway', '--config', join(dir, 'example.yaml'), '--check').stdout).toMatch(/^sunshare gateway: config OK .* mqtt.password=\*\*\* .*devices=\[7\]/);
       const file = join(dir, 'gw.yaml');
       writeFileSync(file, 'site: s1\ngateway: g1\nmqtt: { url: "mqtt://127.0.0.1" }\nspool: { dir: /tmp/x }\ndevices:\n  - { id: a, transport: tcp, host: h, profile: acme-9000 }\n  - { id: b, transport: tcp, host: h, unit: 2, profile: sunspec }\n');
       const r = sunshare('gateway', '--config', file, '--check');

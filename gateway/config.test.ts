@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { SunshareError } from '../common/errors.ts';
 import { loadGatewayConfig } from './config.ts';
-import { createProfile } from './profiles/index.ts';
+import { checkProfiles, createProfile } from './profiles/index.ts';
 
 const example = fileURLToPath(new URL('./config.example.yaml', import.meta.url));
 
@@ -26,10 +26,12 @@ function problemsOf(yaml: string): string[] {
 describe('gateway config', () => {
   it('the shipped example is valid, with defaults filled, and every profile it names exists', () => {
     const cfg = loadGatewayConfig(example);
-    expect(cfg.devices).toHaveLength(6);
+    expect(cfg.devices).toHaveLength(7);
     expect(cfg.devices[3]).toMatchObject({ transport: 'rtu', baudRate: 9600, parity: 'none', dataBits: 8, stopBits: 1 });
+    expect(cfg.devices[6]).toMatchObject({ protocol: 'dlt645', path: cfg.devices[3]!.path, dlt645: { baudRate: 2400, parity: 'even' } });
     expect(cfg.spool.maxBytes).toBe(104857600);
-    for (const d of cfg.devices) expect(() => createProfile(d.profile)).not.toThrow();
+    expect(() => checkProfiles(cfg.devices)).not.toThrow();
+    for (const d of cfg.devices.filter((x) => x.protocol === 'modbus')) expect(() => createProfile(d.profile)).not.toThrow();
   });
 
   it('reports every problem with its path, in one error', () => {

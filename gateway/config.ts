@@ -1,5 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { Id } from '../common/contract.ts';
+import { ADDRESS_PATTERN } from '../common/devices/index.ts';
 import { loadConfig, LogLevel, type ConfigSpec } from '../common/index.ts';
 
 /**
@@ -45,9 +46,23 @@ const Spool = Type.Object(
  * path (`/devices/3/port`) rather than as "no union member matched".
  * Fields that depend on the transport are checked in crossCheck().
  */
+/** A DL/T 645-2007 meter's own settings (the device's baudRate and parity are Modbus's). */
+export const Dlt645DeviceConfig = Type.Object(
+  {
+    address: Type.String({ pattern: ADDRESS_PATTERN, description: "the meter's communication address: 12 digits, as on its nameplate" }),
+    baudRate: Type.Integer({ minimum: 300, maximum: 115_200, default: 2400, description: 'the standard default is 2400' }),
+    parity: Type.Union([Type.Literal('none'), Type.Literal('even'), Type.Literal('odd')], { default: 'even', description: 'the standard frames bytes 8E1' }),
+    preamble: Type.Integer({ minimum: 0, maximum: 8, default: 4, description: 'FE wake-up bytes before each request' }),
+    reversed: Type.Boolean({ default: false, description: "the meter's forward direction counts the station's output (swap the counters, negate power and current)" }),
+  },
+  { additionalProperties: false },
+);
+export type Dlt645DeviceConfig = Static<typeof Dlt645DeviceConfig>;
+
 export const DeviceConfig = Type.Object(
   {
     id: Id,
+    protocol: Type.Union([Type.Literal('modbus'), Type.Literal('dlt645')], { default: 'modbus', description: 'dlt645: a DL/T 645-2007 meter on an RS-485 line (transport rtu)' }),
     transport: Type.Union([Type.Literal('tcp'), Type.Literal('rtu')]),
     host: Type.Optional(Type.String({ minLength: 1, description: 'tcp: inverter or Modbus gateway address' })),
     port: Type.Integer({ minimum: 1, maximum: 65_535, default: 502, description: 'tcp: port' }),
@@ -59,7 +74,9 @@ export const DeviceConfig = Type.Object(
     unit: Type.Integer({ minimum: 0, maximum: 255, default: 1, description: 'Modbus unit id (slave address)' }),
     profile: Type.String({ minLength: 1, description: '"sunspec" to discover, or a vendor map name such as huawei-sun2000' }),
     timeoutMs: Type.Integer({ minimum: 50, maximum: 60_000, default: 1_000, description: 'per request' }),
+    connectDelayMs: Type.Integer({ minimum: 0, maximum: 30_000, default: 0, description: 'quiet time after each (re)connect before the first request; the longest of a line\'s devices applies (Huawei SDongle/SmartLogger: 1000)' }),
     ratedPowerW: Type.Optional(Type.Number({ exclusiveMinimum: 0, description: 'for the power_above_rating check (SunSpec devices report it)' })),
+    dlt645: Type.Optional(Dlt645DeviceConfig),
   },
   { additionalProperties: false },
 );
@@ -89,28 +106,49 @@ export type GatewayConfig = Static<typeof GatewayConfig>;
 
 /** Devices with the same key share one connection (tcp) or one serial line (rtu) and its request queue. */
 export const lineKey = (d: DeviceConfig): string => (d.transport === 'tcp' ? `tcp://${d.host}:${d.port}` : `rtu:${d.path}`);
-const serialSettings = (d: DeviceConfig): string => (d.transport === 'rtu' ? `${d.baudRate}/${d.parity}/${d.dataBits}/${d.stopBits}` : '');
+/** The serial settings a device's protocol uses on its line (DL/T 645: its own, 8 data bits, 1 stop bit). */
+export function serialOf(d: DeviceConfig): { baudRate: number; parity: 'none' | 'even' | 'odd'; dataBits: 7 | 8; stopBits: 1 | 2 } {
+  if (d.protocol === 'dlt645' && d.dlt645) return { baudRate: d.dlt645.baudRate, parity: d.dlt645.parity, dataBits: 8, stopBits: 1 };
+  return { baudRate: d.baudRate, parity: d.parity, dataBits: d.dataBits, stopBits: d.stopBits };
+}
+const serialSettings = (d: DeviceConfig): string => {
+  const s = serialOf(d);
+  return d.transport === 'rtu' ? `${s.baudRate}/${s.parity}/${s.dataBits}/${s.stopBits}` : '';
+};
 
-/** Problems the schema cannot express: unique ids, one setting per serial line, unit ids unique per line. */
+/**
+ * Problems the schema cannot express: unique ids; per line and protocol one serial setting and
+ * unique unit ids (Modbus) or meter addresses (DL/T 645). Modbus and DL/T 645 devices may share a
+ * line with different settings: the line reopens its port with the other protocol's settings when
+ * it switches between them (docs/gateway.md, "Mixed bus").
+ */
 function crossCheck(cfg: GatewayConfig): string[] {
   const problems: string[] = [];
   const ids = new Map<string, number>();
-  const lines = new Map<string, { index: number; serial: string; units: Set<number> }>();
+  const lines = new Map<string, { index: number; serial: string; ids: Set<string> }>();
   cfg.devices.forEach((d, i) => {
     const seen = ids.get(d.id);
     if (seen !== undefined) problems.push(`/devices/${i}/id: "${d.id}" is already used by /devices/${seen}`);
     else ids.set(d.id, i);
     if (d.transport === 'tcp' && !d.host) problems.push(`/devices/${i}/host: required when transport is tcp`);
     if (d.transport === 'rtu' && !d.path) problems.push(`/devices/${i}/path: required when transport is rtu`);
-    const key = lineKey(d);
+    if (d.protocol === 'dlt645') {
+      if (d.transport !== 'rtu') problems.push(`/devices/${i}/transport: a DL/T 645 meter is read on an RS-485 line: transport rtu`);
+      if (!d.dlt645) {
+        problems.push(`/devices/${i}/dlt645: required when protocol is dlt645 (at least the meter's address)`);
+        return;
+      }
+    } else if (d.dlt645) problems.push(`/devices/${i}/dlt645: only for protocol dlt645`);
+    const key = `${lineKey(d)}#${d.protocol}`;
+    const what = d.protocol === 'dlt645' ? `address ${d.dlt645?.address ?? '?'}` : `unit ${d.unit}`;
     const line = lines.get(key);
     if (!line) {
-      lines.set(key, { index: i, serial: serialSettings(d), units: new Set([d.unit]) });
+      lines.set(key, { index: i, serial: serialSettings(d), ids: new Set([what]) });
       return;
     }
-    if (line.units.has(d.unit)) problems.push(`/devices/${i}/unit: unit ${d.unit} on ${key} is already used by /devices/${line.index} or another device`);
-    line.units.add(d.unit);
-    if (serialSettings(d) !== line.serial) problems.push(`/devices/${i}: serial line ${d.path} has settings different from /devices/${line.index}`);
+    if (line.ids.has(what)) problems.push(`/devices/${i}/${d.protocol === 'dlt645' ? 'dlt645/address' : 'unit'}: ${what} on ${lineKey(d)} is already used by /devices/${line.index} or another device`);
+    line.ids.add(what);
+    if (serialSettings(d) !== line.serial) problems.push(`/devices/${i}: serial line ${d.path} has settings different from /devices/${line.index} (the ${d.protocol === 'dlt645' ? 'DL/T 645 meters' : 'Modbus devices'} of one line share one setting)`);
   });
   return problems;
 }

@@ -1,9 +1,13 @@
 import { STATUS_SCHEMA, type GatewayStatus, type Reading } from '../common/contract.ts';
 import { createLogger, type Logger } from '../common/log.ts';
 import { monotonicMs, ReadingClock } from './clock.ts';
-import { lineKey, type GatewayConfig } from './config.ts';
+import { lineKey, serialOf, type DeviceConfig, type GatewayConfig } from './config.ts';
 import { DevicePoller } from './device-poller.ts';
+import { Dlt645Client } from './dlt645/client.ts';
+import { Dlt645Port } from './dlt645/port.ts';
+import { Dlt645Reader } from './dlt645/reader.ts';
 import { ModbusLine } from './modbus/line.ts';
+import { ModbusReader, type DeviceReader } from './modbus/reader.ts';
 import { Publisher, type PublisherStats } from './mqtt/publisher.ts';
 import { checkProfiles, createProfile } from './profiles/index.ts';
 
@@ -41,17 +45,8 @@ export interface GatewayHandle {
 export async function startGateway(cfg: GatewayConfig, opts: GatewayOptions = {}): Promise<GatewayHandle> {
   const log = opts.log ?? createLogger('gateway');
   checkProfiles(cfg.devices);
-  const lines = new Map<string, ModbusLine>();
-  const pollers = cfg.devices.map((d) => {
-    const key = lineKey(d);
-    let line = lines.get(key);
-    if (!line) {
-      const target = d.transport === 'tcp' ? { transport: 'tcp' as const, host: d.host ?? '', port: d.port } : { transport: 'rtu' as const, path: d.path ?? '', baudRate: d.baudRate, parity: d.parity, dataBits: d.dataBits, stopBits: d.stopBits };
-      line = new ModbusLine(key, target, cfg.modbus.pauseMs, log);
-      lines.set(key, line);
-    }
-    return new DevicePoller(d, line, createProfile(d.profile), { pollIntervalMs: cfg.pollIntervalMs, maxGap: cfg.modbus.maxGap, backoffMaxMs: cfg.modbus.backoffMaxMs, stamp: () => clock.stamp() }, log);
-  });
+  const { lines, readers } = buildReaders(cfg, log);
+  const pollers = cfg.devices.map((d, i) => new DevicePoller(d, readers[i]!, { pollIntervalMs: cfg.pollIntervalMs, backoffMaxMs: cfg.modbus.backoffMaxMs, stamp: () => clock.stamp() }, log));
   const publisher = new Publisher(cfg, log, opts.clientIdSuffix);
   const clock = new ReadingClock(cfg.spool.dir, cfg.spool.fsync === 'always', log);
   const status = (online = true): GatewayStatus => {
@@ -144,4 +139,38 @@ export async function startGateway(cfg: GatewayConfig, opts: GatewayOptions = {}
       log.info('gateway stopped');
     },
   };
+}
+
+/**
+ * One line (and request queue) per TCP address or serial path, and each device's reader on it:
+ * Modbus through the line's Modbus client; DL/T 645 meters through one DL/T 645 port per line,
+ * which takes the port over (with the meters' settings) in the same queue.
+ */
+export function buildReaders(cfg: GatewayConfig, log: Logger): { lines: Map<string, ModbusLine>; readers: DeviceReader[] } {
+  const lines = new Map<string, ModbusLine>();
+  const dltClients = new Map<string, Dlt645Client>();
+  const lineOf = (d: DeviceConfig) => {
+    const key = lineKey(d);
+    let line = lines.get(key);
+    if (!line) {
+      // the Modbus settings of the line: those of its first Modbus device (the config check makes them agree)
+      const modbusDevice = cfg.devices.find((x) => lineKey(x) === key && x.protocol !== 'dlt645') ?? d;
+      const target = d.transport === 'tcp' ? { transport: 'tcp' as const, host: d.host ?? '', port: d.port } : { transport: 'rtu' as const, path: d.path ?? '', ...serialOf({ ...modbusDevice, protocol: 'modbus' }) };
+      const connectDelayMs = Math.max(...cfg.devices.filter((x) => lineKey(x) === key).map((x) => x.connectDelayMs));
+      line = new ModbusLine(key, target, cfg.modbus.pauseMs, log, 3000, connectDelayMs);
+      lines.set(key, line);
+    }
+    return line;
+  };
+  const readers = cfg.devices.map((d): DeviceReader => {
+    const line = lineOf(d);
+    if (d.protocol !== 'dlt645' || !d.dlt645) return new ModbusReader(line, d.unit, d.timeoutMs, createProfile(d.profile), cfg.modbus.maxGap);
+    let client = dltClients.get(line.name);
+    if (!client) {
+      client = new Dlt645Client(line, new Dlt645Port(d.path ?? '', serialOf(d), d.dlt645.preamble));
+      dltClients.set(line.name, client);
+    }
+    return new Dlt645Reader(client, d.profile, { address: d.dlt645.address, timeoutMs: d.timeoutMs, reversed: d.dlt645.reversed });
+  });
+  return { lines, readers };
 }

@@ -3,3 +3,4 @@ export * from './schema.ts';
 export * from './codec.ts';
 export * from './load.ts';
 export * from './sunspec.ts';
+export * from './dlt645/index.ts';

@@ -9,7 +9,7 @@ import { modelLength, pointAddress, repeatingPointAddress } from './sunspec.ts';
 describe('shipped device maps', () => {
   it('ships the SunSpec models the issue names', () => {
     expect(sunSpecModelIds()).toEqual([1, 101, 102, 103, 111, 112, 113, 160, 201, 202, 203, 204]);
-    expect(vendorMapIds()).toEqual(['huawei-sun2000', 'sungrow-sg']);
+    expect(vendorMapIds()).toEqual(['goodwe-dt', 'growatt-max', 'huawei-smartlogger', 'huawei-sun2000', 'solis-string', 'sungrow-sg']);
   });
 
   it.each(sunSpecModelIds())('SunSpec model %i validates', (id) => {
@@ -27,10 +27,15 @@ describe('shipped device maps', () => {
 
   it('lists every device file once, SunSpec devices read by discovery, vendor maps by their id', () => {
     expect(deviceProfiles()).toEqual([
+      { id: 'sma-sunspec', family: 'sunspec', kind: 'inverter', gatewayProfile: 'sunspec' },
       { id: 'sunspec', family: 'sunspec', kind: 'inverter', gatewayProfile: 'sunspec' },
       { id: 'sunspec-float', family: 'sunspec', kind: 'inverter', gatewayProfile: 'sunspec' },
       { id: 'sunspec-meter', family: 'sunspec', kind: 'meter', gatewayProfile: 'sunspec' },
+      { id: 'goodwe-dt', family: 'vendor', kind: 'inverter', gatewayProfile: 'goodwe-dt' },
+      { id: 'growatt-max', family: 'vendor', kind: 'inverter', gatewayProfile: 'growatt-max' },
+      { id: 'huawei-smartlogger', family: 'vendor', kind: 'inverter', gatewayProfile: 'huawei-smartlogger' },
       { id: 'huawei-sun2000', family: 'vendor', kind: 'inverter', gatewayProfile: 'huawei-sun2000' },
+      { id: 'solis-string', family: 'vendor', kind: 'inverter', gatewayProfile: 'solis-string' },
       { id: 'sungrow-sg', family: 'vendor', kind: 'inverter', gatewayProfile: 'sungrow-sg' },
     ]);
   });

@@ -7,13 +7,16 @@ import { parse as parseYaml } from 'yaml';
 import { SunshareError } from '../errors.ts';
 import { validator } from '../validate.ts';
 import { registerCount } from './codec.ts';
-import { SunSpecDevice, SunSpecModel, VendorMap, type SimSource, type SunSpecPoint, type VendorPoint } from './schema.ts';
+import { parseBcdFormat } from './dlt645/bcd.ts';
+import { Dlt645Map, SunSpecDevice, SunSpecModel, VendorMap, type SimSource, type SunSpecPoint, type VendorPoint } from './schema.ts';
 
 /** Folder of the shipped maps: common/devices/{sunspec,maps}/. */
 export const DEVICES_DIR = dirname(fileURLToPath(import.meta.url));
 export const SUNSPEC_DIR = join(DEVICES_DIR, 'sunspec');
 export const MAPS_DIR = join(DEVICES_DIR, 'maps');
 export const SUNSPEC_DEVICES_DIR = join(DEVICES_DIR, 'sunspec-devices');
+/** DL/T 645-2007 meter maps: not Modbus, so not among the register maps. */
+export const DLT645_MAPS_DIR = join(DEVICES_DIR, 'dlt645-maps');
 
 const cache = new Map<string, unknown>();
 
@@ -227,4 +230,57 @@ export function sunSpecPoint(model: SunSpecModel, name: string): SunSpecPoint {
   const p = model.points.find((x) => x.name === name);
   if (!p) throw new SunshareError('SUNSPEC_POINT_UNKNOWN', `SunSpec model ${model.id} has no point ${name}`);
   return p;
+}
+
+/** Units a DL/T 645 point may give (toSi() turns k-units into W/Wh). */
+const DLT645_UNITS = ['kWh', 'kW', 'kvar', 'kvarh', 'V', 'A', 'Hz'];
+
+function checkDlt645Map(m: Dlt645Map): string[] {
+  const problems: string[] = [];
+  const dis = new Map<string, string>();
+  const fields = new Map<string, string>();
+  m.points.forEach((p, i) => {
+    const at = `/points/${i} (${p.name})`;
+    try {
+      parseBcdFormat(p.format, p.signed);
+    } catch (err) {
+      problems.push(`${at}/format: ${(err as Error).message}`);
+    }
+    if (p.units !== undefined && !DLT645_UNITS.includes(p.units)) problems.push(`${at}/units: "${p.units}" is not one of ${DLT645_UNITS.join(', ')}`);
+    const other = dis.get(p.di);
+    if (other) problems.push(`${at}/di: ${p.di} is also read by ${other}`);
+    dis.set(p.di, p.name);
+    if (p.field) {
+      const f = fields.get(p.field);
+      if (f) problems.push(`${at}/field: ${p.field} is also fed by ${f}`);
+      fields.set(p.field, p.name);
+      if (p.field === 'state' || p.field === 'alarms') problems.push(`${at}/field: a DL/T 645 value is a number; it cannot feed ${p.field}`);
+    }
+    if (p.sim?.quantity.endsWith('_tariff_wh') && p.sim.tariff === undefined) problems.push(`${at}/sim: ${p.sim.quantity} needs its tariff (1-4)`);
+  });
+  return problems;
+}
+
+/** Ids of the shipped DL/T 645 meter maps. */
+export function dlt645MapIds(): string[] {
+  return readdirSync(DLT645_MAPS_DIR)
+    .filter((f) => f.endsWith('.yaml'))
+    .map((f) => basename(f, '.yaml'))
+    .sort();
+}
+
+/** A shipped DL/T 645 meter map by id (dlt645-meter), or a path to a map file of your own (cached). */
+export function loadDlt645Map(idOrFile: string): Dlt645Map {
+  const isFile = idOrFile.endsWith('.yaml') || idOrFile.endsWith('.yml') || idOrFile.includes('/');
+  if (!isFile && !dlt645MapIds().includes(idOrFile)) {
+    throw new SunshareError('DEVICE_MAP_UNKNOWN', `no DL/T 645 meter map named ${idOrFile} in ${DLT645_MAPS_DIR}`, {
+      details: [`known DL/T 645 maps: ${dlt645MapIds().join(', ')}`],
+    });
+  }
+  const file = isFile ? idOrFile : join(DLT645_MAPS_DIR, `${idOrFile}.yaml`);
+  const hit = cache.get(file);
+  if (hit) return hit as Dlt645Map;
+  const map = parseWith(Dlt645Map, readYaml(file), file, checkDlt645Map);
+  cache.set(file, map);
+  return map;
 }

@@ -248,3 +248,49 @@ export const SunSpecDevice = Type.Object(
   { additionalProperties: false },
 );
 export type SunSpecDevice = Static<typeof SunSpecDevice>;
+
+/** What a simulated DL/T 645 meter can show besides a point's contract field: the energy of one tariff period. */
+export const DLT645_SIM_QUANTITIES = ['import_tariff_wh', 'export_tariff_wh'] as const;
+
+/**
+ * One data identifier of a DL/T 645-2007 meter map (`dlt645-maps/<id>.yaml`): the DI as the standard
+ * prints it (DI3 DI2 DI1 DI0), its data format (`XXXXXX.XX`: BCD digits and decimals), whether its
+ * top bit is a sign, its units, and the contract field it feeds. Points without a field are read
+ * only by `sunshare gateway --probe`.
+ */
+export const Dlt645Point = Type.Object(
+  {
+    name: PointName,
+    di: Type.String({ pattern: '^[0-9A-F]{8}$' }),
+    format: Type.String({ pattern: '^X+(\\.X+)?$' }),
+    signed: Type.Boolean({ default: false }),
+    units: Type.Optional(Type.String()),
+    field: Type.Optional(FieldSchema),
+    label: Type.Optional(Type.String()),
+    sim: Type.Optional(
+      Type.Object(
+        {
+          quantity: Type.Union([...SIM_QUANTITIES, ...DLT645_SIM_QUANTITIES].map((q) => Type.Literal(q))),
+          /** Tariff period 1-4 (sharp, peak, flat, valley) for the tariff quantities. */
+          tariff: Type.Optional(Type.Integer({ minimum: 1, maximum: 4 })),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+  },
+  { additionalProperties: false },
+);
+export type Dlt645Point = Static<typeof Dlt645Point>;
+
+export const Dlt645Map = Type.Object(
+  {
+    id: Type.String({ pattern: '^[a-z0-9][a-z0-9-]*$' }),
+    protocol: Type.Literal('dlt645-2007'),
+    manufacturer: Type.String({ minLength: 1 }),
+    description: Type.String(),
+    kind: Type.Literal('meter'),
+    points: Type.Array(Dlt645Point, { minItems: 1 }),
+  },
+  { additionalProperties: false },
+);
+export type Dlt645Map = Static<typeof Dlt645Map>;

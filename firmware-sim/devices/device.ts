@@ -81,7 +81,8 @@ export class SimulatedDevice {
     this.unitId = config.unitId;
     this.profile = config.profile;
     this.kind = isMeterProfile(config.profile) ? 'meter' : 'inverter';
-    this.ratedW = this.kind === 'meter' ? meterRatedW : (config.ratedPowerW ?? 0);
+    // meters and plant-level (aggregate) devices: the rating derived from the site's inverters
+    this.ratedW = this.kind === 'meter' || config.aggregate ? meterRatedW : (config.ratedPowerW ?? 0);
     this.dcPeakW = config.dcPeakW ?? this.ratedW * 1.25;
     this.noiseSeed = hashString(`${seed}/${config.id}`);
     // Each array differs a little (orientation, soiling): +-2 %.

@@ -3,7 +3,7 @@ import { ServerTCP } from 'modbus-serial';
 import { afterEach, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../common/log.ts';
 import { freePort } from '../../common/testing/index.ts';
-import { ModbusException, ModbusLine } from './line.ts';
+import { ModbusException, ModbusLine, PROTOCOL_SWITCH_QUIET_MS } from './line.ts';
 
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -45,6 +45,37 @@ describe('ModbusLine over TCP', () => {
     results.forEach((r, k) => expect(r).toEqual([0, 1, 2].map((i) => 100 + k + i + 1 + (k % 4))));
     expect(srv.state.maxActive).toBe(1);
     expect(line.stats.opens).toBe(1);
+  });
+
+  it('waits connectDelayMs after connecting before the first request, and not again while connected', async () => {
+    const srv = await startServer(0);
+    cleanups.push(srv.stop);
+    const line = new ModbusLine('t', { transport: 'tcp', host: '127.0.0.1', port: srv.port }, 0, silentLogger, 3000, 300);
+    cleanups.push(() => line.close());
+    const t0 = performance.now();
+    await line.read(1, 'holding', 0, 1, 1000);
+    expect(performance.now() - t0).toBeGreaterThanOrEqual(295);
+    const t1 = performance.now();
+    await line.read(1, 'holding', 0, 1, 1000);
+    expect(performance.now() - t1).toBeLessThan(150);
+    expect(line.stats.opens).toBe(1);
+  });
+
+  it('keeps the line quiet for PROTOCOL_SWITCH_QUIET_MS when it changes protocol, and runs the other protocol in the same queue', async () => {
+    const srv = await startServer(0);
+    cleanups.push(srv.stop);
+    const line = new ModbusLine('t', { transport: 'tcp', host: '127.0.0.1', port: srv.port }, 0, silentLogger);
+    cleanups.push(() => line.close());
+    await line.read(1, 'holding', 0, 1, 1000);
+    let released = 0;
+    const release = async () => void released++;
+    const order: string[] = [];
+    const t0 = performance.now();
+    await Promise.all([line.exclusive(async () => void order.push('other'), release), line.read(1, 'holding', 0, 1, 1000).then(() => order.push('modbus'))]);
+    expect(order).toEqual(['other', 'modbus']);
+    // two switches (Modbus -> other -> Modbus), each after the quiet time
+    expect(performance.now() - t0).toBeGreaterThanOrEqual(2 * PROTOCOL_SWITCH_QUIET_MS - 4);
+    expect(released, 'the other protocol gave the port back before Modbus took it').toBe(1);
   });
 
   it('waits pauseMs between requests', async () => {

@@ -13,6 +13,11 @@ import type { RegisterTable } from './planner.ts';
  * other than a Modbus exception reply the connection is closed and reopened
  * for the next request, since a late reply would otherwise be taken for the
  * answer to the next question.
+ *
+ * Another protocol on the same RS-485 line (DL/T 645 meters) goes through the
+ * same queue with exclusive(): the Modbus client gives the port up first, the
+ * other protocol opens it with its own settings, and the next Modbus request
+ * takes it back (closing the other protocol's port, reopening with Modbus's).
  */
 export type LineTarget =
   | { transport: 'tcp'; host: string; port: number }
@@ -35,6 +40,13 @@ export class ModbusException extends Error {
   }
 }
 
+/**
+ * Silence kept on a serial line when it switches between Modbus and another protocol: Modbus RTU
+ * servers (modbus-serial's waits 30 ms) cut frames at a gap, and would glue a DL/T 645 frame to
+ * the next Modbus request that follows it closer than that.
+ */
+export const PROTOCOL_SWITCH_QUIET_MS = 40;
+
 // modbus-serial is CommonJS: its module.exports is the client class.
 const ModbusClient = ModbusSerial as unknown as typeof ModbusRTU;
 
@@ -46,26 +58,26 @@ export class ModbusLine {
   private queue: Promise<unknown> = Promise.resolve();
   private lastRequestEnd = 0;
   private closed = false;
+  /** Closes the port another protocol holds (set by exclusive(), cleared when Modbus takes the port back). */
+  private foreignRelease: (() => Promise<void>) | undefined;
   readonly stats: LineStats = { requests: 0, errors: 0, opens: 0 };
 
   readonly name: string;
   private readonly target: LineTarget;
-  private readonly pauseMs: number;
+  /** Quiet time between two requests on this line, ms. */
+  readonly pauseMs: number;
   private readonly log: Logger;
   private readonly connectTimeoutMs: number;
+  private readonly connectDelayMs: number;
 
-  constructor(
-    name: string,
-    target: LineTarget,
-    pauseMs: number,
-    log: Logger,
-    connectTimeoutMs = 3000,
-  ) {
+  /** `connectDelayMs`: quiet time after each (re)connect before the first request (Huawei's SDongle and SmartLogger drop requests sent too soon). */
+  constructor(name: string, target: LineTarget, pauseMs: number, log: Logger, connectTimeoutMs = 3000, connectDelayMs = 0) {
     this.name = name;
     this.target = target;
     this.pauseMs = pauseMs;
     this.log = log;
     this.connectTimeoutMs = connectTimeoutMs;
+    this.connectDelayMs = connectDelayMs;
   }
 
   /** Reads `count` registers; queued behind every other request on this line. */
@@ -75,12 +87,52 @@ export class ModbusLine {
     return job;
   }
 
+  /**
+   * Runs one exchange of another protocol on this line, queued behind every other request and
+   * paced like them. The Modbus client closes its port first (and waits for it to close);
+   * `release` closes the other protocol's port when Modbus needs the line again. Errors count
+   * in the line's stats.
+   */
+  exclusive<T>(job: () => Promise<T>, release: () => Promise<void>): Promise<T> {
+    const run = this.queue.then(async () => {
+      if (this.closed) throw new SunshareError('MODBUS_READ_FAILED', `line ${this.name} is closed`);
+      await this.pace(this.foreignRelease === release ? 0 : PROTOCOL_SWITCH_QUIET_MS);
+      this.stats.requests++;
+      try {
+        if (this.foreignRelease !== release) {
+          await this.releaseForeign();
+          await this.dropAndWait();
+          this.foreignRelease = release;
+        }
+        return await job();
+      } catch (err) {
+        this.stats.errors++;
+        throw err;
+      } finally {
+        this.lastRequestEnd = monotonicMs();
+      }
+    });
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  private async pace(minQuietMs = 0): Promise<void> {
+    const wait = this.lastRequestEnd + Math.max(this.pauseMs, minQuietMs) - monotonicMs();
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+  }
+
+  private async releaseForeign(): Promise<void> {
+    const release = this.foreignRelease;
+    this.foreignRelease = undefined;
+    if (release) await release();
+  }
+
   private async execute(unit: number, table: RegisterTable, address: number, count: number, timeoutMs: number): Promise<number[]> {
     if (this.closed) throw new SunshareError('MODBUS_READ_FAILED', `line ${this.name} is closed`);
-    const wait = this.lastRequestEnd + this.pauseMs - monotonicMs();
-    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    await this.pace(this.foreignRelease ? PROTOCOL_SWITCH_QUIET_MS : 0);
     this.stats.requests++;
     try {
+      await this.releaseForeign();
       const client = await this.open();
       client.setID(unit);
       client.setTimeout(timeoutMs);
@@ -112,26 +164,34 @@ export class ModbusLine {
     const t = this.target;
     if (t.transport === 'tcp') await client.connectTCP(t.host, { port: t.port, timeout: this.connectTimeoutMs });
     else await client.connectRTUBuffered(t.path, { baudRate: t.baudRate, parity: t.parity, dataBits: t.dataBits, stopBits: t.stopBits });
+    if (this.connectDelayMs > 0) await new Promise((r) => setTimeout(r, this.connectDelayMs));
     this.client = client;
     this.log.debug({ line: this.name }, 'modbus line opened');
     return client;
   }
 
   private drop(): void {
+    void this.dropAndWait();
+  }
+
+  /** Closes the Modbus client's port; resolves once it is closed (a serial port can then be opened again). */
+  private dropAndWait(): Promise<void> {
     const c = this.client;
     this.client = undefined;
-    if (c) {
+    if (!c) return Promise.resolve();
+    return new Promise<void>((resolve) => {
       try {
-        c.close(() => undefined);
+        c.close(() => resolve());
       } catch {
-        // already closed
+        resolve(); // already closed
       }
-    }
+    });
   }
 
   async close(): Promise<void> {
     this.closed = true;
     await this.queue;
-    this.drop();
+    await this.releaseForeign().catch(() => undefined);
+    await this.dropAndWait();
   }
 }

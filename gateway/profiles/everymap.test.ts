@@ -22,6 +22,7 @@ import { PROFILES, startSim, type DeviceTruth, type SimHandle } from '../../firm
 import type { DeviceConfig } from '../config.ts';
 import { DevicePoller } from '../device-poller.ts';
 import { ModbusLine } from '../modbus/line.ts';
+import { ModbusReader } from '../modbus/reader.ts';
 import { createProfile, type Profile, type SunSpecProfile } from './index.ts';
 
 /**
@@ -50,6 +51,8 @@ function fieldPoints(d: DeviceProfile): { name: string; field: Field }[] {
   return points.flatMap((p) => (p.field ? [{ name: p.name, field: p.field }] : []));
 }
 const declaredFields = (d: DeviceProfile) => new Set(fieldPoints(d).map((p) => p.field));
+/** Whether the device file gives a serial number (a few vendor maps cannot: their docs disagree on its encoding). */
+const givesSerial = (d: DeviceProfile) => d.family === 'sunspec' || loadVendorMap(d.id).points.some((p) => p.identity === 'serial');
 
 /** A simulated device of this profile, polled by the gateway over Modbus TCP. */
 async function setup(d: DeviceProfile) {
@@ -76,6 +79,7 @@ async function setup(d: DeviceProfile) {
   const profile: Profile = createProfile(info.gatewayProfile);
   const cfg: DeviceConfig = {
     id: 'dut',
+    protocol: 'modbus',
     transport: 'tcp',
     host: sim.host,
     port: info.port,
@@ -86,9 +90,10 @@ async function setup(d: DeviceProfile) {
     unit: info.unitId,
     profile: info.gatewayProfile,
     timeoutMs: 1000,
+    connectDelayMs: 0,
     ...(d.kind === 'inverter' ? { ratedPowerW: info.ratedPowerW } : {}),
   };
-  const poller = new DevicePoller(cfg, line, profile, { pollIntervalMs: 1000, maxGap: 8, backoffMaxMs: 1000, stamp: () => sim.clock.now() }, silentLogger);
+  const poller = new DevicePoller(cfg, new ModbusReader(line, info.unitId, 1000, profile, 8), { pollIntervalMs: 1000, backoffMaxMs: 1000, stamp: () => sim.clock.now() }, silentLogger);
   const poll = async (): Promise<Reading> => {
     const r = await poller.poll();
     expect(r, `a reading (${poller.health().lastError ?? ''})`).toBeDefined();
@@ -138,7 +143,9 @@ describe('every device file, simulated and read by the gateway', () => {
     const fields = declaredFields(d);
     const r = await poll();
     const t: DeviceTruth = sim.truth('dut');
-    expect(r).toMatchObject({ device: 'dut', kind: d.kind, serial: t.serial });
+    expect(r).toMatchObject({ device: 'dut', kind: d.kind });
+    if (givesSerial(d)) expect(r.serial).toBe(t.serial);
+    else expect(r).not.toHaveProperty('serial');
     expect(r.quality).toBeUndefined();
     // every field the file feeds arrives; revenue needs the energy counters
     for (const f of fields) expect(r, `field ${f}`).toHaveProperty(f);
@@ -189,6 +196,6 @@ describe('every device file, simulated and read by the gateway', () => {
     sim.setFault('dut', { kind: 'not_implemented', fields: numeric, points: points.map((p) => p.name) });
     const r = await poll();
     for (const f of numeric) expect(r, `${f} absent`).not.toHaveProperty(f);
-    expect(r.serial).toBe(sim.truth('dut').serial);
+    if (givesSerial(d)) expect(r.serial).toBe(sim.truth('dut').serial);
   });
 });

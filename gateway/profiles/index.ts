@@ -1,3 +1,4 @@
+import { loadDlt645Map } from '../../common/devices/index.ts';
 import { SunshareError } from '../../common/errors.ts';
 import type { Profile } from './profile.ts';
 import { SunSpecProfile } from './sunspec.ts';
@@ -13,11 +14,12 @@ export function createProfile(name: string): Profile {
 }
 
 /** Every device's profile loads (map files exist and are valid); all problems at once, with their paths. */
-export function checkProfiles(devices: readonly { profile: string }[], source = 'gateway config'): void {
+export function checkProfiles(devices: readonly { profile: string; protocol?: string }[], source = 'gateway config'): void {
   const problems: string[] = [];
   devices.forEach((d, i) => {
     try {
-      createProfile(d.profile);
+      if (d.protocol === 'dlt645') loadDlt645Map(d.profile);
+      else createProfile(d.profile);
     } catch (err) {
       const details = (err as { details?: readonly string[] }).details ?? [];
       problems.push(`/devices/${i}/profile: ${(err as Error).message}${details.length ? ` (${details.join('; ')})` : ''}`);

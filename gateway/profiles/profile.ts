@@ -12,6 +12,8 @@ export interface Decoded {
   ratedPowerW?: number;
   /** Fields that decoded to NaN/Infinity and were left out. */
   notFinite: string[];
+  /** Values the device sent that cannot be decoded (DL/T 645: not BCD), left out: what and where. */
+  undecodable?: string[];
   /** Set when the register layout no longer matches what discovery found (SunSpec): discover again. */
   layoutChanged?: boolean;
 }
