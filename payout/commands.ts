@@ -15,7 +15,6 @@ import { exportRegistry } from './registry/export.ts';
 import { importRegistry } from './registry/import.ts';
 import { importMeterReads } from './registry/meter-reads.ts';
 import { listAllocations, listHouseholds, listSites } from './registry/queries.ts';
-import { buildReconciliation, buildReport, buildStatement, type ReportFormat } from './report/build.ts';
 import { startScheduler } from './scheduler.ts';
 import { runSettlement } from './settle/run.ts';
 
@@ -29,7 +28,7 @@ async function withLedger<T>(url: string | undefined, fn: (db: Db) => Promise<T>
   }
 }
 
-function format(v: string): ReportFormat {
+function format(v: string): 'csv' | 'xlsx' {
   if (v !== 'csv' && v !== 'xlsx') throw new SunshareError('OPTION_INVALID', `--format must be csv or xlsx, got "${v}"`);
   return v;
 }
@@ -51,19 +50,6 @@ export async function runCommand(o: { date?: string; from?: string; to?: string;
   if (r.skipped.length > 0) {
     throw new SunshareError('PAYOUT_SKIPPED', `${r.skipped.length} site-day(s) could not be settled; fix the registry and run again`, { details: r.skipped });
   }
-}
-
-export async function reportCommand(o: { month: string; format: string; site?: string; village?: string; out: string; ledger?: string }): Promise<void> {
-  const files = await withLedger(o.ledger, (db) => buildReport(db, { month: o.month, format: format(o.format), site: o.site, village: o.village }));
-  writeFiles(o.out, files);
-}
-
-export async function statementCommand(o: { month: string; household: string; format: string; out: string; ledger?: string }): Promise<void> {
-  writeFiles(o.out, await withLedger(o.ledger, (db) => buildStatement(db, { month: o.month, household: o.household, format: format(o.format) })));
-}
-
-export async function reconcileCommand(o: { month: string; site?: string; format: string; out: string; ledger?: string }): Promise<void> {
-  writeFiles(o.out, await withLedger(o.ledger, (db) => buildReconciliation(db, { month: o.month, site: o.site, format: format(o.format) })));
 }
 
 export async function closeCommand(o: { month: string; ledger?: string }): Promise<void> {

@@ -10,8 +10,31 @@ import { formatKwh, formatYuan } from '../money/revenue.ts';
  * both are rendered exactly.
  */
 export type ColumnKind = 'text' | 'yuan' | 'kwh' | 'kw' | 'int';
-export interface Column { key: string; header: string; kind?: ColumnKind; width?: number }
-export interface Table { name: string; columns: Column[]; rows: Record<string, unknown>[]; title?: string }
+export interface Column { key: string; header: string; kind?: ColumnKind; width?: number; /** summed in the 合计 row (and per page in print) */ sum?: boolean }
+export interface Table {
+  name: string;
+  columns: Column[];
+  rows: Record<string, unknown>[];
+  title?: string;
+  /** the 合计 row, written after the rows (see withTotal) */
+  total?: Record<string, unknown>;
+  /** lines written under the table: the flags' legend, the provenance */
+  notes?: string[];
+}
+
+export const TOTAL_LABEL = '合计';
+
+/** Sums the table's `sum` columns over `rows` into a row labelled in `labelKey`. */
+export function sumRow(columns: Column[], rows: Record<string, unknown>[], labelKey: string, label = TOTAL_LABEL): Record<string, unknown> {
+  const row: Record<string, unknown> = { [labelKey]: label };
+  for (const c of columns) if (c.sum) row[c.key] = rows.reduce<number>((a, r) => a + Number(r[c.key] ?? 0), 0);
+  return row;
+}
+
+/** The table with its 合计 row: every `sum` column added up over the rows. */
+export function withTotal(table: Table, labelKey = table.columns[0]!.key): Table {
+  return { ...table, total: sumRow(table.columns, table.rows, labelKey) };
+}
 
 const FORMULA_START = /^[=+\-@\t\r]/;
 export const neutralise = (text: string): string => (FORMULA_START.test(text) ? `'${text}` : text);
@@ -41,6 +64,8 @@ export function tableToCsv(table: Table): Buffer {
   if (table.title) lines.push([neutralise(table.title)]);
   lines.push(table.columns.map((c) => neutralise(c.header)));
   for (const r of table.rows) lines.push(table.columns.map((c) => textCell(c, r[c.key])));
+  if (table.total) lines.push(table.columns.map((c) => textCell(c, table.total![c.key])));
+  for (const n of table.notes ?? []) lines.push([neutralise(n)]);
   return Buffer.concat([Buffer.from('\uFEFF', 'utf8'), Buffer.from(stringify(lines, { record_delimiter: '\r\n' }), 'utf8')]);
 }
 
@@ -59,9 +84,8 @@ function addSheet(wb: ExcelJS.Workbook, table: Table): void {
     const fmt = NUM_FMT[c.kind ?? 'text'];
     if (fmt) col.numFmt = fmt;
   });
-  for (const r of table.rows) {
-    ws.addRow(
-      table.columns.map((c) => {
+  const cells = (r: Record<string, unknown>) =>
+    table.columns.map((c) => {
         const v = r[c.key];
         if (v === null || v === undefined) return null;
         switch (c.kind ?? 'text') {
@@ -75,9 +99,10 @@ function addSheet(wb: ExcelJS.Workbook, table: Table): void {
           default:
             return neutralise(textOf(v));
         }
-      }),
-    );
-  }
+      });
+  for (const r of table.rows) ws.addRow(cells(r));
+  if (table.total) ws.addRow(cells(table.total)).font = { bold: true };
+  for (const n of table.notes ?? []) ws.addRow([neutralise(n)]).font = { italic: true, size: 9 };
 }
 
 export async function tablesToXlsx(tables: Table[]): Promise<Buffer> {

@@ -1,0 +1,95 @@
+import { createHash } from 'node:crypto';
+import type { Db } from '../../common/ledger/index.ts';
+import { SunshareError } from '../../common/errors.ts';
+import { isMonth } from '../../common/index.ts';
+import type { MonthFilter } from '../period/month.ts';
+
+/**
+ * What a month's report was made from: every settlement line payable from
+ * January to the month (the month's own and the year to date), the top-ups
+ * and the frozen deductions of closed months, for the report's site or
+ * village. The digest is SHA-256 over those rows in a canonical order
+ * (plain code-point order, the same on SQLite and PostgreSQL), so a printed
+ * report can be matched to the ledger: `sunshare payout verify`.
+ */
+export interface UsedLine {
+  settlement_id: string; allocation_id: string; household_id: string; kind: string; amount_fen: number; payable_month: string;
+  site_id: string; day: string; run_id: string; posted_at: string;
+}
+export interface UsedTopup { site_id: string; household_id: string; year: string; amount_fen: number; payable_month: string }
+export interface UsedDeduction { month: string; site_id: string; household_id: string; deduction_fen: number }
+export interface LedgerState { lines: UsedLine[]; topups: UsedTopup[]; deductions: UsedDeduction[] }
+export interface Provenance { run_id: string; digest: string; rows: number }
+
+const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
+export async function loadLedgerState(db: Db, f: MonthFilter): Promise<LedgerState> {
+  if (!isMonth(f.month)) throw new SunshareError('PAYOUT_BAD_MONTH', `--month must be YYYY-MM, got "${f.month}"`);
+  const janFirst = `${f.month.slice(0, 4)}-01`;
+  const lines = await db.q
+    .selectFrom('settlement_lines as l')
+    .innerJoin('settlements as s', 's.id', 'l.settlement_id')
+    .innerJoin('sites as st', 'st.id', 's.site_id')
+    .select(['l.settlement_id', 'l.allocation_id', 'l.household_id', 'l.kind', 'l.amount_fen', 'l.payable_month', 's.site_id', 's.day', 's.run_id', 's.posted_at'])
+    .where('l.payable_month', '>=', janFirst)
+    .where('l.payable_month', '<=', f.month)
+    .$if(!!f.site, (q) => q.where('s.site_id', '=', f.site!))
+    .$if(!!f.village, (q) => q.where('st.village', '=', f.village!))
+    .execute();
+  const topups = await db.q
+    .selectFrom('topups as t')
+    .innerJoin('sites as st', 'st.id', 't.site_id')
+    .select(['t.site_id', 't.household_id', 't.year', 't.amount_fen', 't.payable_month'])
+    .where('t.payable_month', '>=', janFirst)
+    .where('t.payable_month', '<=', f.month)
+    .$if(!!f.site, (q) => q.where('t.site_id', '=', f.site!))
+    .$if(!!f.village, (q) => q.where('st.village', '=', f.village!))
+    .execute();
+  const deductions = await db.q
+    .selectFrom('payout_statements as p')
+    .innerJoin('sites as st', 'st.id', 'p.site_id')
+    .select(['p.month', 'p.site_id', 'p.household_id', 'p.deduction_fen'])
+    .where('p.month', '>=', janFirst)
+    .where('p.month', '<=', f.month)
+    .$if(!!f.site, (q) => q.where('p.site_id', '=', f.site!))
+    .$if(!!f.village, (q) => q.where('st.village', '=', f.village!))
+    .execute();
+  return {
+    lines: lines.map((l) => ({ ...l, amount_fen: Number(l.amount_fen) })).sort((a, b) => cmp(a.settlement_id, b.settlement_id) || cmp(a.allocation_id, b.allocation_id)),
+    topups: topups.map((t) => ({ ...t, amount_fen: Number(t.amount_fen) })).sort((a, b) => cmp(a.site_id, b.site_id) || cmp(a.household_id, b.household_id) || cmp(a.year, b.year)),
+    deductions: deductions.map((d) => ({ ...d, deduction_fen: Number(d.deduction_fen) })).sort((a, b) => cmp(a.month, b.month) || cmp(a.site_id, b.site_id) || cmp(a.household_id, b.household_id)),
+  };
+}
+
+/** The newest settlement run among the lines, and the digest of the whole state. */
+export function provenanceOf(s: LedgerState): Provenance {
+  const h = createHash('sha256');
+  let newest: UsedLine | undefined;
+  for (const l of s.lines) {
+    h.update(`line|${l.settlement_id}|${l.allocation_id}|${l.household_id}|${l.kind}|${l.amount_fen}|${l.payable_month}\n`);
+    if (!newest || l.posted_at > newest.posted_at || (l.posted_at === newest.posted_at && l.run_id > newest.run_id)) newest = l;
+  }
+  for (const t of s.topups) h.update(`topup|${t.site_id}|${t.household_id}|${t.year}|${t.amount_fen}|${t.payable_month}\n`);
+  for (const d of s.deductions) h.update(`deduction|${d.month}|${d.site_id}|${d.household_id}|${d.deduction_fen}\n`);
+  return { run_id: newest?.run_id ?? '', digest: h.digest('hex'), rows: s.lines.length + s.topups.length + s.deductions.length };
+}
+
+export function provenanceNote(month: string, p: Provenance, f: { site?: string; village?: string } = {}): string {
+  const scope = [f.village ? `村=${f.village}` : '', f.site ? `电站=${f.site}` : ''].filter(Boolean).join(' ');
+  return `数据来源：${month}${scope ? ` ${scope}` : ''} 结算批次 ${p.run_id || '（无）'}；账本摘要 SHA-256 ${p.digest}（${p.rows} 行）`;
+}
+
+export async function ledgerProvenance(db: Db, f: MonthFilter): Promise<Provenance> {
+  return provenanceOf(await loadLedgerState(db, f));
+}
+
+/** Recomputes the digest and compares it with one printed on a report; throws REPORT_DIGEST_MISMATCH when they differ. */
+export async function verifyDigest(db: Db, f: MonthFilter & { digest: string }): Promise<Provenance> {
+  const now = await ledgerProvenance(db, f);
+  if (now.digest !== f.digest.trim().toLowerCase()) {
+    throw new SunshareError('REPORT_DIGEST_MISMATCH', `the ledger's digest for ${f.month}${f.village ? ` ${f.village}` : ''}${f.site ? ` ${f.site}` : ''} is ${now.digest} (run ${now.run_id || 'none'}, ${now.rows} rows), not the printed ${f.digest}`, {
+      details: [`printed: ${f.digest}`, `ledger now: ${now.digest}`],
+    });
+  }
+  return now;
+}
