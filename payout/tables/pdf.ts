@@ -16,6 +16,8 @@ import { sumRow, TOTAL_LABEL, type Column, type Table } from './table.ts';
 export const CJK_FONT_PATH = '/usr/share/fonts/truetype/wqy/wqy-microhei.ttc';
 export const CJK_FONT_FAMILY = 'WenQuanYi Micro Hei';
 export const CJK_FONT_PACKAGE = 'fonts-wqy-microhei';
+/** the face inside the .ttc collection, by its PostScript name */
+const CJK_FONT_FACE = 'WenQuanYiMicroHei';
 
 export interface PdfOptions {
   /** printed on the left of the header line, e.g. the village and month */
@@ -75,7 +77,7 @@ export async function tableToPdf(table: Table, opts: PdfOptions): Promise<Buffer
     doc.on('end', () => resolve());
     doc.on('error', reject);
   });
-  doc.registerFont('cjk', fontPath, CJK_FONT_FAMILY);
+  doc.registerFont('cjk', fontPath, CJK_FONT_FACE);
 
   /** Writes text in a box, shrinking the font until it fits the width. */
   const fit = (text: string, x: number, y: number, width: number, align: 'left' | 'right' | 'center', size = FONT_SIZE) => {
