@@ -152,6 +152,8 @@ describe('the printable 公示', () => {
 
   it('fails with a clear error naming the font package when the font is missing', async () => {
     const m = await loadReportMonth(db, { month: '2017-06', village: VILLAGE });
-    await expect(noticePdf(m, VILLAGE, '/nonexistent/wqy-microhei.ttc')).rejects.toMatchObject({ code: 'REPORT_FONT_MISSING', message: expect.stringContaining('fonts-wqy-microhei') });
+    const err = await noticePdf(m, VILLAGE, '/nonexistent/wqy-microhei.ttc').then(() => undefined, (e: unknown) => e as { code: string; message: string });
+    expect(err?.code).toBe('REPORT_FONT_MISSING');
+    expect(err?.message).toContain('fonts-wqy-microhei');
   });
 });
