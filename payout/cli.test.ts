@@ -37,10 +37,26 @@ describe('sunshare payout and registry commands', () => {
     expectDone(sunshare('payout', 'run', '--from', '2017-07-01', '--to', '2017-07-07', '--ledger', db), '14 posted');
     expectDone(sunshare('payout', 'run', '--date', '2017-07-03', '--ledger', db), '0 posted, 0 adjusted (new versions), 2 unchanged');
     const out = join(dir, 'report');
-    expect(sunshare('payout', 'report', '--month', '2017-07', '--format', 'xlsx', '--out', out, '--ledger', db).code).toBe(0);
+    // report, statement and reconcile: one default format, xlsx
+    expect(sunshare('payout', 'report', '--month', '2017-07', '--out', out, '--ledger', db).code).toBe(0);
     expect(readdirSync(out)).toEqual(['payout-2017-07.xlsx']);
     expect(sunshare('payout', 'statement', '--month', '2017-07', '--household', 'hh001', '--out', out, '--ledger', db).code).toBe(0);
-    expect(existsSync(join(out, 'statement-2017-07-hh001.csv'))).toBe(true);
+    expect(existsSync(join(out, 'statement-2017-07-hh001.xlsx'))).toBe(true);
+    expect(sunshare('payout', 'reconcile', '--month', '2017-07', '--out', out, '--ledger', db).code).toBe(0);
+    expect(existsSync(join(out, 'reads-2017-07.xlsx'))).toBe(true);
+    expect(sunshare('payout', 'statement', '--month', '2017-07', '--household', 'hh001', '--format', 'pdf', '--out', out, '--ledger', db).err).toContain('REPORT_FORMAT_UNSUPPORTED');
+  });
+
+  it('prints the 公示 as a PDF whose digest `payout verify` matches to the ledger (and refuses for another village's rows)', () => {
+    const out = join(dir, 'notice');
+    expectDone(sunshare('payout', 'report', '--month', '2017-07', '--village', '东光村', '--format', 'pdf', '--out', out, '--ledger', db), 'notice-2017-07-东光村.pdf');
+    const text = spawnSync('pdftotext', [join(out, 'notice-2017-07-东光村.pdf'), '-'], { encoding: 'utf8' }).stdout;
+    const digest = /账本摘要 SHA-256 ([0-9a-f]{64})/.exec(text)?.[1];
+    expect(digest, text).toBeDefined();
+    expectDone(sunshare('payout', 'verify', '--month', '2017-07', '--village', '东光村', '--digest', digest!, '--ledger', db), 'matches');
+    const other = sunshare('payout', 'verify', '--month', '2017-07', '--village', '龙会村', '--digest', digest!, '--ledger', db);
+    expect(other.code).toBe(ERRORS.REPORT_DIGEST_MISMATCH.exit);
+    expect(other.err).toContain('REPORT_DIGEST_MISMATCH');
   });
 
   it('lets two runs started at once post only once between them', async () => {
