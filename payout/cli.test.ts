@@ -47,7 +47,7 @@ describe('sunshare payout and registry commands', () => {
     expect(sunshare('payout', 'statement', '--month', '2017-07', '--household', 'hh001', '--format', 'pdf', '--out', out, '--ledger', db).err).toContain('REPORT_FORMAT_UNSUPPORTED');
   });
 
-  it('prints the 公示 as a PDF whose digest `payout verify` matches to the ledger (and refuses for another village's rows)', () => {
+  it('prints the 公示 as a PDF whose digest `payout verify` matches to the ledger (and refuses it for another village)', () => {
     const out = join(dir, 'notice');
     expectDone(sunshare('payout', 'report', '--month', '2017-07', '--village', '东光村', '--format', 'pdf', '--out', out, '--ledger', db), 'notice-2017-07-东光村.pdf');
     const text = spawnSync('pdftotext', [join(out, 'notice-2017-07-东光村.pdf'), '-'], { encoding: 'utf8' }).stdout;
