@@ -21,6 +21,7 @@ import { loadReportMonth } from './view.ts';
 const popplerUp = available('poppler-utils (pdftotext, pdffonts, pdftoppm)', hasBinary('pdftotext') && hasBinary('pdffonts') && hasBinary('pdftoppm'), 'apt-get install poppler-utils');
 const VILLAGE = '龙会村';
 const HOUSEHOLDS = 70; // two pages at 39 rows a page
+const LONG_NAME = '欧阳德福安平红军梅兰'; // ten characters in a column made for three or four
 
 let db: Db;
 let dir: string;
@@ -44,6 +45,7 @@ beforeAll(async () => {
     await putEnergy(db, 'ry-lh-01', 'meter', 'export_energy_wh', day, 1_000_000 + i * 12_345);
     await putEnergy(db, 'ry-dg-01', 'meter', 'export_energy_wh', day, 900_000);
   }
+  await db.q.updateTable('households').set({ name: LONG_NAME }).where('id', '=', 'ry-lh-01-h05').execute();
   await runSettlement(db, { from: '2017-06-01', to: '2017-06-30', now: new Date('2017-07-01T01:00:00Z') });
   dir = mkdtempSync(join(tmpdir(), 'sunshare-notice-'));
   pdf = join(dir, 'notice.pdf');
@@ -108,6 +110,15 @@ describe.skipIf(!popplerUp)('the printable 公示', () => {
       expect(xMax, w[5]).toBeLessThanOrEqual(595.28 - 20);
       expect(yMax, w[5]).toBeLessThanOrEqual(841.89 - 20);
     }
+  });
+
+  it('sets a name too wide for its column smaller instead of cutting it', () => {
+    const html = run('pdftotext', ['-bbox', pdf, '-']);
+    const word = new RegExp(`<word xMin="([\\d.]+)" yMin="[\\d.]+" xMax="([\\d.]+)" yMax="[\\d.]+">${LONG_NAME}</word>`).exec(html);
+    expect(word, 'the whole name, as one word').not.toBeNull();
+    // the 户主姓名 column spans 116-170 pt (margin 36, 序号 26, 村 54, 户主姓名 54)
+    expect(Number(word![1])).toBeGreaterThanOrEqual(116);
+    expect(Number(word![2])).toBeLessThanOrEqual(170);
   });
 
   it('embeds the Chinese font', () => {

@@ -216,10 +216,13 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
       digests[dialect] = p.digest;
       // canonical: the same rows give the same digest on SQLite and PostgreSQL
       if (dialect === 'postgres' && digests.sqlite) expect(p.digest).toBe(digests.sqlite);
+      const july = await ledgerProvenance(db, { month: '2017-07', village: '东光村' });
       // a correction of an August day, payable in September, changes the ledger: the printed digest no longer matches
       await putEnergy(db, 'ry-dq-01', 'meter01', 'export_energy_wh', '2017-08-20', 510_000, { revision: 2 });
       await runSettlement(db, { from: '2017-08-20', to: '2017-08-20', now: new Date('2017-09-05T01:00:00Z') });
       await expect(verifyDigest(db, { month: '2017-09', village: '东光村', digest: p.digest })).rejects.toMatchObject({ code: 'REPORT_DIGEST_MISMATCH' });
+      // ... and leaves the months before it as they were
+      expect((await ledgerProvenance(db, { month: '2017-07', village: '东光村' })).digest).toBe(july.digest);
     });
 
     it('filters the public notice by village, without ID or account numbers', async () => {
