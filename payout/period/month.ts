@@ -52,10 +52,13 @@ export async function loadMonth(db: Db, f: MonthFilter): Promise<Month> {
   const ytdRows = await db.q
     .selectFrom('settlement_lines as l')
     .innerJoin('settlements as s', 's.id', 'l.settlement_id')
+    .innerJoin('sites as st', 'st.id', 's.site_id')
     .select((eb) => ['s.site_id', 'l.household_id', eb.fn.sum<number>('l.amount_fen').as('fen')])
     .where('l.payable_month', '>=', `${year}-01`)
     .where('l.payable_month', '<=', f.month)
     .where('l.household_id', '<>', '')
+    .$if(!!f.site, (q) => q.where('s.site_id', '=', f.site!))
+    .$if(!!f.village, (q) => q.where('st.village', '=', f.village!))
     .groupBy(['s.site_id', 'l.household_id'])
     .execute();
   const ytd = new Map(ytdRows.map((r) => [`${r.site_id}|${r.household_id}`, Number(r.fen)]));

@@ -5,20 +5,21 @@ import { isMonth } from '../../common/index.ts';
 import type { MonthFilter } from '../period/month.ts';
 
 /**
- * What a month's report was made from: every settlement line payable from
- * January to the month (the month's own and the year to date), the top-ups
- * and the frozen deductions of closed months, for the report's site or
- * village. The digest is SHA-256 over those rows in a canonical order
- * (plain code-point order, the same on SQLite and PostgreSQL), so a printed
- * report can be matched to the ledger: `sunshare payout verify`.
+ * What a month's report was made from: every settlement line payable in the
+ * month; for each earlier month since January, each party's count and sum of
+ * lines payable then (the year to date is made from those); the top-ups and
+ * the frozen deductions of closed months; all for the report's site or
+ * village. The digest is SHA-256 over those rows in a canonical order (plain
+ * code-point order, the same on SQLite and PostgreSQL), so a printed report
+ * can be matched to the ledger: `sunshare payout verify`. Lines are
+ * append-only, so a new line in an earlier month changes its count even when
+ * it adds nothing.
  */
-export interface UsedLine {
-  settlement_id: string; allocation_id: string; household_id: string; kind: string; amount_fen: number; payable_month: string;
-  site_id: string; day: string; run_id: string; posted_at: string;
-}
+export interface UsedLine { settlement_id: string; allocation_id: string; household_id: string; kind: string; amount_fen: number; payable_month: string; site_id: string }
+export interface MonthSum { site_id: string; household_id: string; payable_month: string; lines: number; amount_fen: number }
 export interface UsedTopup { site_id: string; household_id: string; year: string; amount_fen: number; payable_month: string }
 export interface UsedDeduction { month: string; site_id: string; household_id: string; deduction_fen: number }
-export interface LedgerState { lines: UsedLine[]; topups: UsedTopup[]; deductions: UsedDeduction[] }
+export interface LedgerState { lines: UsedLine[]; earlier: MonthSum[]; topups: UsedTopup[]; deductions: UsedDeduction[]; run_id: string }
 export interface Provenance { run_id: string; digest: string; rows: number }
 
 const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
@@ -26,16 +27,31 @@ const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 export async function loadLedgerState(db: Db, f: MonthFilter): Promise<LedgerState> {
   if (!isMonth(f.month)) throw new SunshareError('PAYOUT_BAD_MONTH', `--month must be YYYY-MM, got "${f.month}"`);
   const janFirst = `${f.month.slice(0, 4)}-01`;
-  const lines = await db.q
-    .selectFrom('settlement_lines as l')
-    .innerJoin('settlements as s', 's.id', 'l.settlement_id')
-    .innerJoin('sites as st', 'st.id', 's.site_id')
-    .select(['l.settlement_id', 'l.allocation_id', 'l.household_id', 'l.kind', 'l.amount_fen', 'l.payable_month', 's.site_id', 's.day', 's.run_id', 's.posted_at'])
+  const lines = () =>
+    db.q
+      .selectFrom('settlement_lines as l')
+      .innerJoin('settlements as s', 's.id', 'l.settlement_id')
+      .innerJoin('sites as st', 'st.id', 's.site_id')
+      .$if(!!f.site, (q) => q.where('s.site_id', '=', f.site!))
+      .$if(!!f.village, (q) => q.where('st.village', '=', f.village!));
+  const month = await lines()
+    .select(['l.settlement_id', 'l.allocation_id', 'l.household_id', 'l.kind', 'l.amount_fen', 'l.payable_month', 's.site_id'])
+    .where('l.payable_month', '=', f.month)
+    .execute();
+  const earlier = await lines()
+    .select((eb) => ['s.site_id', 'l.household_id', 'l.payable_month', eb.fn.countAll<number>().as('lines'), eb.fn.sum<number>('l.amount_fen').as('amount_fen')])
+    .where('l.payable_month', '>=', janFirst)
+    .where('l.payable_month', '<', f.month)
+    .groupBy(['s.site_id', 'l.household_id', 'l.payable_month'])
+    .execute();
+  const newest = await lines()
+    .select(['s.run_id', 's.posted_at'])
     .where('l.payable_month', '>=', janFirst)
     .where('l.payable_month', '<=', f.month)
-    .$if(!!f.site, (q) => q.where('s.site_id', '=', f.site!))
-    .$if(!!f.village, (q) => q.where('st.village', '=', f.village!))
-    .execute();
+    .orderBy('s.posted_at', 'desc')
+    .orderBy('s.run_id', 'desc')
+    .limit(1)
+    .executeTakeFirst();
   const topups = await db.q
     .selectFrom('topups as t')
     .innerJoin('sites as st', 'st.id', 't.site_id')
@@ -55,23 +71,24 @@ export async function loadLedgerState(db: Db, f: MonthFilter): Promise<LedgerSta
     .$if(!!f.village, (q) => q.where('st.village', '=', f.village!))
     .execute();
   return {
-    lines: lines.map((l) => ({ ...l, amount_fen: Number(l.amount_fen) })).sort((a, b) => cmp(a.settlement_id, b.settlement_id) || cmp(a.allocation_id, b.allocation_id)),
+    lines: month.map((l) => ({ ...l, amount_fen: Number(l.amount_fen) })).sort((a, b) => cmp(a.settlement_id, b.settlement_id) || cmp(a.allocation_id, b.allocation_id)),
+    earlier: earlier
+      .map((e) => ({ ...e, lines: Number(e.lines), amount_fen: Number(e.amount_fen) }))
+      .sort((a, b) => cmp(a.payable_month, b.payable_month) || cmp(a.site_id, b.site_id) || cmp(a.household_id, b.household_id)),
     topups: topups.map((t) => ({ ...t, amount_fen: Number(t.amount_fen) })).sort((a, b) => cmp(a.site_id, b.site_id) || cmp(a.household_id, b.household_id) || cmp(a.year, b.year)),
     deductions: deductions.map((d) => ({ ...d, deduction_fen: Number(d.deduction_fen) })).sort((a, b) => cmp(a.month, b.month) || cmp(a.site_id, b.site_id) || cmp(a.household_id, b.household_id)),
+    run_id: newest?.run_id ?? '',
   };
 }
 
 /** The newest settlement run among the lines, and the digest of the whole state. */
 export function provenanceOf(s: LedgerState): Provenance {
   const h = createHash('sha256');
-  let newest: UsedLine | undefined;
-  for (const l of s.lines) {
-    h.update(`line|${l.settlement_id}|${l.allocation_id}|${l.household_id}|${l.kind}|${l.amount_fen}|${l.payable_month}\n`);
-    if (!newest || l.posted_at > newest.posted_at || (l.posted_at === newest.posted_at && l.run_id > newest.run_id)) newest = l;
-  }
+  for (const l of s.lines) h.update(`line|${l.settlement_id}|${l.allocation_id}|${l.household_id}|${l.kind}|${l.amount_fen}|${l.payable_month}\n`);
+  for (const e of s.earlier) h.update(`month|${e.payable_month}|${e.site_id}|${e.household_id}|${e.lines}|${e.amount_fen}\n`);
   for (const t of s.topups) h.update(`topup|${t.site_id}|${t.household_id}|${t.year}|${t.amount_fen}|${t.payable_month}\n`);
   for (const d of s.deductions) h.update(`deduction|${d.month}|${d.site_id}|${d.household_id}|${d.deduction_fen}\n`);
-  return { run_id: newest?.run_id ?? '', digest: h.digest('hex'), rows: s.lines.length + s.topups.length + s.deductions.length };
+  return { run_id: s.run_id, digest: h.digest('hex'), rows: s.lines.length + s.earlier.length + s.topups.length + s.deductions.length };
 }
 
 export function provenanceNote(month: string, p: Provenance, f: { site?: string; village?: string } = {}): string {

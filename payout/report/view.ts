@@ -28,7 +28,7 @@ export async function loadReportMonth(db: Db, f: MonthFilter): Promise<ReportMon
   const m = await loadMonth(db, f);
   const state = await loadLedgerState(db, f);
   const ytd = ytdNet(state, await permilles(db));
-  const pace = await projections(db, f, state);
+  const pace = await projections(db, f);
   const corrections = await loadCorrections(db, f);
   const households = m.households.map((h): ReportHousehold => {
     const k = key(h.site_id, h.household_id);
@@ -61,7 +61,7 @@ async function permilles(db: Db): Promise<Map<string, number>> {
  */
 function ytdNet(s: LedgerState, permille: Map<string, number>): Map<string, number> {
   const gross = new Map<string, number>(); // site|household|month
-  for (const l of s.lines) {
+  for (const l of [...s.lines, ...s.earlier]) {
     if (l.household_id === '') continue;
     const k = `${key(l.site_id, l.household_id)}|${l.payable_month}`;
     gross.set(k, (gross.get(k) ?? 0) + l.amount_fen);
@@ -87,28 +87,32 @@ interface Pace { earned_fen: number; projection_fen: number | null }
  * joined late is projected at its own pace; one whose allocation has ended
  * holds no more share-days and is projected at what it earned.
  */
-async function projections(db: Db, f: MonthFilter, s: LedgerState): Promise<Map<string, Pace>> {
+async function projections(db: Db, f: MonthFilter): Promise<Map<string, Pace>> {
   const year = f.month.slice(0, 4);
   const first = `${year}-01-01`;
   const yearEnd = `${year}-12-31`;
   const { last } = monthDays(f.month);
   const settledRows = await db.q
-    .selectFrom('settlements')
-    .select(['site_id', 'day'])
+    .selectFrom('settlements as s')
+    .innerJoin('sites as st', 'st.id', 's.site_id')
+    .select(['s.site_id', 's.day'])
     .distinct()
-    .where('day', '>=', first)
-    .where('day', '<=', last)
-    .$if(!!f.site, (q) => q.where('site_id', '=', f.site!))
+    .where('s.day', '>=', first)
+    .where('s.day', '<=', last)
+    .$if(!!f.site, (q) => q.where('s.site_id', '=', f.site!))
+    .$if(!!f.village, (q) => q.where('st.village', '=', f.village!))
     .execute();
   const settled = new Map<string, string[]>();
   for (const r of settledRows) settled.set(r.site_id, [...(settled.get(r.site_id) ?? []), r.day]);
   for (const days of settled.values()) days.sort();
   const allocations = await db.q
-    .selectFrom('allocations')
-    .select(['site_id', 'household_id', 'share_w', 'valid_from', 'valid_to'])
-    .where('valid_from', '<=', yearEnd)
-    .where((eb) => eb.or([eb('valid_to', 'is', null), eb('valid_to', '>=', first)]))
-    .$if(!!f.site, (q) => q.where('site_id', '=', f.site!))
+    .selectFrom('allocations as a')
+    .innerJoin('sites as st', 'st.id', 'a.site_id')
+    .select(['a.site_id', 'a.household_id', 'a.share_w', 'a.valid_from', 'a.valid_to'])
+    .where('a.valid_from', '<=', yearEnd)
+    .where((eb) => eb.or([eb('a.valid_to', 'is', null), eb('a.valid_to', '>=', first)]))
+    .$if(!!f.site, (q) => q.where('a.site_id', '=', f.site!))
+    .$if(!!f.village, (q) => q.where('st.village', '=', f.village!))
     .execute();
   const held = new Map<string, { settled: number; ahead: number }>();
   for (const a of allocations) {
@@ -125,12 +129,20 @@ async function projections(db: Db, f: MonthFilter, s: LedgerState): Promise<Map<
     h.ahead += Number(a.share_w) * ahead;
     held.set(k, h);
   }
-  const earned = new Map<string, number>();
-  for (const l of s.lines) {
-    if (l.household_id === '' || !l.day.startsWith(year) || l.day > last) continue;
-    const k = key(l.site_id, l.household_id);
-    earned.set(k, (earned.get(k) ?? 0) + l.amount_fen);
-  }
+  const earnedRows = await db.q
+    .selectFrom('settlement_lines as l')
+    .innerJoin('settlements as s', 's.id', 'l.settlement_id')
+    .innerJoin('sites as st', 'st.id', 's.site_id')
+    .select((eb) => ['s.site_id', 'l.household_id', eb.fn.sum<number>('l.amount_fen').as('fen')])
+    .where('s.day', '>=', first)
+    .where('s.day', '<=', last)
+    .where('l.payable_month', '<=', f.month)
+    .where('l.household_id', '<>', '')
+    .$if(!!f.site, (q) => q.where('s.site_id', '=', f.site!))
+    .$if(!!f.village, (q) => q.where('st.village', '=', f.village!))
+    .groupBy(['s.site_id', 'l.household_id'])
+    .execute();
+  const earned = new Map(earnedRows.map((r) => [key(r.site_id, r.household_id), Number(r.fen)]));
   const out = new Map<string, Pace>();
   for (const [k, e] of earned) {
     const h = held.get(k);
@@ -145,25 +157,30 @@ async function projections(db: Db, f: MonthFilter, s: LedgerState): Promise<Map<
  * day before (all earlier versions' lines) and after (plus this adjustment).
  */
 async function loadCorrections(db: Db, f: MonthFilter): Promise<Map<string, Correction>> {
-  const rows = await db.q
+  const corrected = await db.q
     .selectFrom('settlement_lines as l')
     .innerJoin('settlements as s', 's.id', 'l.settlement_id')
-    .select(['l.settlement_id', 'l.household_id', 'l.share_w', 'l.amount_fen', 's.site_id', 's.day', 's.version', 's.energy_wh', 's.capacity_w'])
-    .where('l.household_id', '<>', '')
-    .where((eb) =>
-      eb.exists(
-        eb
-          .selectFrom('settlement_lines as a')
-          .innerJoin('settlements as sa', 'sa.id', 'a.settlement_id')
-          .select('a.settlement_id')
-          .whereRef('sa.site_id', '=', 's.site_id')
-          .whereRef('sa.day', '=', 's.day')
-          .where('a.payable_month', '=', f.month)
-          .where('a.kind', '=', 'adjustment'),
-      ),
-    )
+    .innerJoin('sites as st', 'st.id', 's.site_id')
+    .select(['s.site_id', 's.day'])
+    .distinct()
+    .where('l.payable_month', '=', f.month)
+    .where('l.kind', '=', 'adjustment')
     .$if(!!f.site, (q) => q.where('s.site_id', '=', f.site!))
+    .$if(!!f.village, (q) => q.where('st.village', '=', f.village!))
     .execute();
+  const rows = [];
+  for (let i = 0; i < corrected.length; i += 200) {
+    const pairs = corrected.slice(i, i + 200);
+    rows.push(
+      ...(await db.q
+        .selectFrom('settlement_lines as l')
+        .innerJoin('settlements as s', 's.id', 'l.settlement_id')
+        .select(['l.settlement_id', 'l.household_id', 'l.share_w', 'l.amount_fen', 's.site_id', 's.day', 's.version', 's.energy_wh', 's.capacity_w'])
+        .where('l.household_id', '<>', '')
+        .where((eb) => eb.or(pairs.map((p) => eb.and([eb('s.site_id', '=', p.site_id), eb('s.day', '=', p.day)]))))
+        .execute()),
+    );
+  }
   // per site-day and household: amount and share energy by version
   const byDay = new Map<string, Map<number, { settlement_id: string; fen: number; energy: number }>>();
   for (const r of rows) {

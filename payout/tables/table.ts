@@ -1,3 +1,4 @@
+import { PassThrough } from 'node:stream';
 import ExcelJS from 'exceljs';
 import { stringify } from 'csv-stringify/sync';
 import { textOf } from '../../common/text.ts';
@@ -71,45 +72,51 @@ export function tableToCsv(table: Table): Buffer {
 
 const NUM_FMT: Record<ColumnKind, string | undefined> = { text: undefined, yuan: '#,##0.00', kwh: '#,##0.000', kw: '0.000', int: '0' };
 
-function addSheet(wb: ExcelJS.Workbook, table: Table): void {
-  const ws = wb.addWorksheet(table.name.slice(0, 31));
-  if (table.title) {
-    ws.addRow([table.title]).font = { bold: true, size: 14 };
-  }
-  const header = ws.addRow(table.columns.map((c) => c.header));
-  header.font = { bold: true };
-  table.columns.forEach((c, i) => {
-    const col = ws.getColumn(i + 1);
-    col.width = c.width ?? Math.max(10, c.header.length * 2);
-    const fmt = NUM_FMT[c.kind ?? 'text'];
-    if (fmt) col.numFmt = fmt;
+function xlsxCells(table: Table, r: Record<string, unknown>): ExcelJS.CellValue[] {
+  return table.columns.map((c) => {
+    const v = r[c.key];
+    if (v === null || v === undefined) return null;
+    switch (c.kind ?? 'text') {
+      case 'yuan':
+        return Number(v) / 100;
+      case 'kwh':
+      case 'kw':
+        return Number(v) / 1000;
+      case 'int':
+        return Number(v);
+      default:
+        return neutralise(textOf(v));
+    }
   });
-  const cells = (r: Record<string, unknown>) =>
-    table.columns.map((c) => {
-        const v = r[c.key];
-        if (v === null || v === undefined) return null;
-        switch (c.kind ?? 'text') {
-          case 'yuan':
-            return Number(v) / 100;
-          case 'kwh':
-          case 'kw':
-            return Number(v) / 1000;
-          case 'int':
-            return Number(v);
-          default:
-            return neutralise(textOf(v));
-        }
-      });
-  for (const r of table.rows) ws.addRow(cells(r));
-  if (table.total) ws.addRow(cells(table.total)).font = { bold: true };
-  for (const n of table.notes ?? []) ws.addRow([neutralise(n)]).font = { italic: true, size: 9 };
 }
 
+/** One sheet per table, streamed row by row (a county's statements are 100,000 rows: the workbook is never whole in memory). */
 export async function tablesToXlsx(tables: Table[]): Promise<Buffer> {
-  const wb = new ExcelJS.Workbook();
+  const stream = new PassThrough();
+  const chunks: Buffer[] = [];
+  stream.on('data', (c: Buffer) => chunks.push(c));
+  const wb = new ExcelJS.stream.xlsx.WorkbookWriter({ stream, useStyles: true });
   wb.creator = 'Sunshare';
-  for (const t of tables) addSheet(wb, t);
-  return Buffer.from(await wb.xlsx.writeBuffer());
+  for (const table of tables) {
+    const ws = wb.addWorksheet(table.name.slice(0, 31));
+    ws.columns = table.columns.map((c) => {
+      const fmt = NUM_FMT[c.kind ?? 'text'];
+      return { key: c.key, width: c.width ?? Math.max(10, c.header.length * 2), ...(fmt ? { style: { numFmt: fmt } } : {}) };
+    });
+    const add = (values: ExcelJS.CellValue[], font?: Partial<ExcelJS.Font>) => {
+      const row = ws.addRow(values);
+      if (font) row.font = font;
+      row.commit();
+    };
+    if (table.title) add([table.title], { bold: true, size: 14 });
+    add(table.columns.map((c) => c.header), { bold: true });
+    for (const r of table.rows) add(xlsxCells(table, r));
+    if (table.total) add(xlsxCells(table, table.total), { bold: true });
+    for (const n of table.notes ?? []) add([neutralise(n)], { italic: true, size: 9 });
+    ws.commit();
+  }
+  await wb.commit();
+  return Buffer.concat(chunks);
 }
 
 /** Several tables as one CSV: each table after the other, separated by an empty line. */
