@@ -1,3 +1,7 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import ExcelJS from 'exceljs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -28,7 +32,10 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
       ledger = await openTestLedger(dialect, 'sunshare_api_reports');
       db = ledger.db;
       await importRegistry(db, EXAMPLE_REGISTRY);
-      for (const day of daysFromTo('2017-06-01', '2017-07-31')) await putEnergy(db, 'ry-dq-01', 'meter01', 'export_energy_wh', day, 500_000);
+      for (const day of daysFromTo('2017-06-01', '2017-07-31')) {
+        await putEnergy(db, 'ry-dq-01', 'meter01', 'export_energy_wh', day, 500_000);
+        for (const inv of ['inv01', 'inv02', 'inv03']) await putEnergy(db, 'ry-dq-02', inv, 'ac_energy_wh', day, 100_000);
+      }
       await runSettlement(db, { from: '2017-06-01', to: '2017-07-31', now: new Date('2017-08-01T01:00:00Z') });
       await putEnergy(db, 'ry-dq-01', 'meter01', 'export_energy_wh', '2017-06-10', 600_000, { revision: 2 });
       await runSettlement(db, { from: '2017-06-10', to: '2017-06-10', now: new Date('2017-07-05T01:00:00Z') });
@@ -73,14 +80,21 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
       expect([...ids].sort()).toEqual(['hh001', '合计']);
     });
 
-    it('prints the 公示 of a village as a PDF, and asks for the village', async () => {
+    it('prints the 公示 of a village as a PDF, or of every village, a section each', async () => {
       const pdf = await app.inject({ url: `/reports/notice?month=2017-06&village=${encodeURIComponent('东光村')}&format=pdf`, headers: auth(tokens.finance!) });
       expect(pdf.statusCode).toBe(200);
       expect(pdf.headers['content-type']).toBe('application/pdf');
       expect(pdf.rawPayload.subarray(0, 5).toString()).toBe('%PDF-');
-      const noVillage = await app.inject({ url: '/reports/notice?month=2017-06&format=pdf', headers: auth(tokens.finance!) });
-      expect(noVillage.statusCode).toBe(400);
-      expect(noVillage.json<ErrorBody>().error.message).toContain('village');
+      // without a village: every village's notice, each from a new page with its own page numbers
+      const all = await app.inject({ url: '/reports/notice?month=2017-06&format=pdf', headers: auth(tokens.finance!) });
+      expect(all.statusCode).toBe(200);
+      const file = join(mkdtempSync(join(tmpdir(), 'sunshare-api-notice-')), 'all.pdf');
+      writeFileSync(file, all.rawPayload);
+      const pages = execFileSync('pdftotext', ['-layout', file, '-'], { encoding: 'utf8' }).split('\f').filter((p) => p.trim() !== '');
+      expect(pages).toHaveLength(2);
+      expect(pages[0]).toContain('东光村光伏扶贫收益公示（2017-06）');
+      expect(pages[1]).toContain('龙会村光伏扶贫收益公示（2017-06）');
+      for (const p of pages) expect(p).toMatch(/第\s*1\s*页\s*\/\s*共\s*1\s*页/);
       const households = await app.inject({ url: '/reports/households?month=2017-06&format=pdf', headers: auth(tokens.finance!) });
       expect(households.json<ErrorBody>().error.code).toBe('REPORT_FORMAT_UNSUPPORTED');
     });

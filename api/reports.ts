@@ -1,5 +1,5 @@
 import { SunshareError } from '../common/errors.ts';
-import { loadReportMonth, monthTables, noticePdf, statementFor, tablesToXlsx, tableToCsv, type Table } from '../payout/index.ts';
+import { loadReportMonth, monthTables, noticePdf, noticesPdf, statementFor, tablesToXlsx, tableToCsv, type Table } from '../payout/index.ts';
 import type { ReportKind, ReportRequest } from './payout-service.ts';
 
 /**
@@ -11,7 +11,7 @@ const KINDS = [
   { kind: 'households', table: '户明细', description: '户明细 Household payouts' },
   { kind: 'sites', table: '电站汇总', description: '电站汇总 Sites' },
   { kind: 'company', table: '公司汇总', description: '公司汇总 Company summary' },
-  { kind: 'notice', table: '公示', description: '公示 Village notice (pdf: printable A4, needs village)' },
+  { kind: 'notice', table: '公示', description: '公示 Village notice (pdf: printable A4, a village per section)' },
   { kind: 'statements', table: '对账单', description: '对账单 Statements (household= for one household)' },
 ] as const;
 
@@ -29,8 +29,9 @@ export function payoutReports(): ReportKind[] {
     async build(db, req) {
       const filter = { month: req.month, site: req.site, village: req.village };
       if (k.kind === 'notice' && req.format === 'pdf') {
-        if (!req.village) throw new SunshareError('REQUEST_INVALID', 'the printable notice is one village\'s: give village=');
-        return { filename: `notice-${scope(req)}.pdf`, body: await noticePdf(await loadReportMonth(db, filter), req.village) };
+        // one village's notice, or every village's, each from a new page with its own page numbers and digest
+        const body = req.village ? await noticePdf(await loadReportMonth(db, filter), req.village) : await noticesPdf(db, filter);
+        return { filename: `notice-${scope(req)}.pdf`, body };
       }
       if (k.kind === 'statements' && req.household) {
         return file(`statement-${req.month}-${req.household}`, await statementFor(db, { ...filter, household: req.household }), req.format);

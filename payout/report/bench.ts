@@ -12,8 +12,8 @@ import { ledgerProvenance } from './provenance.ts';
 import { loadReportMonth } from './view.ts';
 
 /**
- * Report figures (JSON lines), `node payout/report/bench.ts` (also run by
- * `npm run bench -- payout` with PAYOUT_BENCH_ONLY=report): a county's year
+ * Report figures (JSON lines), `node payout/report/bench.ts` (apart from
+ * `npm run bench -- payout`, which is settlement's): a county's year
  * (150 sites in 30 villages, 20 households each, settled every day), then
  * December: the whole workbook (which hashes every line payable since
  * January), one village's printed 公示, and the digest alone.

@@ -1,7 +1,7 @@
 import type { Db } from '../../common/ledger/index.ts';
 import { SunshareError } from '../../common/errors.ts';
 import { tablesToXlsx, tableToCsv, type Table } from '../tables/table.ts';
-import { tableToPdf } from '../tables/pdf.ts';
+import { tablesToPdf, type PdfOptions } from '../tables/pdf.ts';
 import type { MonthFilter } from '../period/month.ts';
 import { buildReconcileTable } from './reconcile.ts';
 import { companyTable, householdTable, noticeTable, siteTable, statementTable } from './tables.ts';
@@ -30,16 +30,39 @@ export async function buildReconciliation(db: Db, opts: { month: string; site?: 
   return asFiles(`reads-${opts.month}${opts.site ? `-${opts.site}` : ''}`, [t], opts.format);
 }
 
+function noticeSection(m: ReportMonth, village: string): { table: Table; opts: PdfOptions } {
+  const t = noticeTable(m, village);
+  const site = m.filter.site ? ` --site ${m.filter.site}` : '';
+  return {
+    table: t,
+    opts: {
+      subtitle: `${village}  ${m.month}  ${t.notes![0]}`,
+      footer: [
+        `数据来源：${m.month} 村=${village}${m.filter.site ? ` 电站=${m.filter.site}` : ''} 结算批次 ${m.provenance.run_id || '（无）'}（${m.provenance.rows} 行）`,
+        `账本摘要 SHA-256 ${m.provenance.digest}  核对：sunshare payout verify --month ${m.month} --village ${village}${site} --digest <摘要>`,
+      ],
+      widths: { '#': 26, village: 54, name: 54, site_id: 50, site_name: 112, share_w: 42, energy_wh: 60, net_fen: 60, ytd_fen: 64 },
+      numbered: true,
+    },
+  };
+}
+
 /** The printable 公示 of one village: an A4 PDF, page header with village, month and page x of y, totals on the last page. */
 export async function noticePdf(m: ReportMonth, village: string, fontPath?: string): Promise<Buffer> {
-  const t = noticeTable(m, village);
-  return tableToPdf(t, {
-    subtitle: `${village}  ${m.month}  ${t.notes![0]}`,
-    footer: [`数据来源：${m.month} 村=${village}${m.filter.site ? ` 电站=${m.filter.site}` : ''} 结算批次 ${m.provenance.run_id || '（无）'}（${m.provenance.rows} 行）`, `账本摘要 SHA-256 ${m.provenance.digest}  核对：sunshare payout verify --month ${m.month} --village ${village}${m.filter.site ? ` --site ${m.filter.site}` : ''} --digest <摘要>`],
-    widths: { '#': 26, village: 54, name: 54, site_id: 50, site_name: 112, share_w: 42, energy_wh: 60, net_fen: 60, ytd_fen: 64 },
-    numbered: true,
-    fontPath,
-  });
+  return tablesToPdf([noticeSection(m, village)], fontPath);
+}
+
+/** The villages of a month's report (of the filter), in order. */
+async function villagesOf(db: Db, f: MonthFilter): Promise<string[]> {
+  if (f.village) return [f.village];
+  return [...new Set((await loadReportMonth(db, f)).households.map((h) => h.village))].sort();
+}
+
+/** Every village's 公示 in one PDF, each from a new page with its own page numbering and its own digest. */
+export async function noticesPdf(db: Db, f: MonthFilter, fontPath?: string): Promise<Buffer> {
+  const sections = [];
+  for (const v of await villagesOf(db, f)) sections.push(noticeSection(await loadReportMonth(db, { ...f, village: v }), v));
+  return tablesToPdf(sections, fontPath);
 }
 
 /**
@@ -51,9 +74,8 @@ export async function noticePdf(m: ReportMonth, village: string, fontPath?: stri
 export async function buildReport(db: Db, opts: ReportOptions & { fontPath?: string }): Promise<Map<string, Buffer>> {
   const base = `payout-${opts.month}${opts.site ? `-${opts.site}` : ''}${opts.village ? `-${opts.village}` : ''}`;
   if (opts.format === 'pdf') {
-    const villages = opts.village ? [opts.village] : [...new Set((await loadReportMonth(db, opts)).households.map((h) => h.village))].sort();
     const files = new Map<string, Buffer>();
-    for (const v of villages) {
+    for (const v of await villagesOf(db, opts)) {
       const m = await loadReportMonth(db, { ...opts, village: v });
       files.set(`notice-${opts.month}${opts.site ? `-${opts.site}` : ''}-${v}.pdf`, await noticePdf(m, v, opts.fontPath));
     }

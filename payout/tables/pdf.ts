@@ -58,19 +58,17 @@ export function pagesFor(rows: number): { perPage: number; pages: number } {
 }
 
 export async function tableToPdf(table: Table, opts: PdfOptions): Promise<Buffer> {
-  const fontPath = opts.fontPath ?? CJK_FONT_PATH;
+  return tablesToPdf([{ table, opts }], opts.fontPath);
+}
+
+/** Several tables in one document, each starting on a new page with its own page numbering (a notice per village). */
+export async function tablesToPdf(sections: { table: Table; opts: PdfOptions }[], fontPath = CJK_FONT_PATH): Promise<Buffer> {
   if (!existsSync(fontPath)) {
     throw new SunshareError('REPORT_FONT_MISSING', `the printable notice needs the Chinese font ${fontPath} (${CJK_FONT_FAMILY}), from the Debian package ${CJK_FONT_PACKAGE}; it is not installed`);
   }
-  const columns: Column[] = [...(opts.numbered ? [{ key: '#', header: '序号' } satisfies Column] : []), ...table.columns];
   const usable = A4.width - 2 * MARGIN;
-  const fixed = columns.reduce((a, c) => a + (opts.widths?.[c.key] ?? 0), 0);
-  const free = columns.filter((c) => opts.widths?.[c.key] === undefined);
-  const widths = columns.map((c) => opts.widths?.[c.key] ?? (usable - fixed) / Math.max(1, free.length));
-  const rows = table.rows.map((r, i) => ({ ...r, '#': i + 1 }));
-  const { perPage, pages } = pagesFor(rows.length);
-
-  const doc = new PDFDocument({ size: 'A4', margins: { top: MARGIN, left: MARGIN, right: MARGIN, bottom: 8 }, autoFirstPage: false, info: { Title: table.title ?? table.name, Creator: 'Sunshare' } });
+  const first = sections[0]?.table;
+  const doc = new PDFDocument({ size: 'A4', margins: { top: MARGIN, left: MARGIN, right: MARGIN, bottom: 8 }, autoFirstPage: false, info: { Title: first?.title ?? first?.name ?? '', Creator: 'Sunshare' } });
   const chunks: Buffer[] = [];
   doc.on('data', (c: Buffer) => chunks.push(c));
   const done = new Promise<void>((resolve, reject) => {
@@ -86,6 +84,22 @@ export async function tableToPdf(table: Table, opts: PdfOptions): Promise<Buffer
     while (s > 4 && doc.widthOfString(text) > width - 4) doc.fontSize((s -= 0.5));
     doc.text(text, x + 2, y + (ROW_H - s) / 2 - 1, { width: width - 4, align, lineBreak: false });
   };
+  for (const { table, opts } of sections) drawTable(doc, fit, usable, table, opts);
+  if (sections.length === 0) doc.addPage();
+  doc.end();
+  await done;
+  return Buffer.concat(chunks);
+}
+
+type Fit = (text: string, x: number, y: number, width: number, align: 'left' | 'right' | 'center', size?: number) => void;
+
+function drawTable(doc: PDFKit.PDFDocument, fit: Fit, usable: number, table: Table, opts: PdfOptions): void {
+  const columns: Column[] = [...(opts.numbered ? [{ key: '#', header: '序号' } satisfies Column] : []), ...table.columns];
+  const fixed = columns.reduce((a, c) => a + (opts.widths?.[c.key] ?? 0), 0);
+  const free = columns.filter((c) => opts.widths?.[c.key] === undefined);
+  const widths = columns.map((c) => opts.widths?.[c.key] ?? (usable - fixed) / Math.max(1, free.length));
+  const rows = table.rows.map((r, i) => ({ ...r, '#': i + 1 }));
+  const { perPage, pages } = pagesFor(rows.length);
   const drawRow = (r: Record<string, unknown>, y: number, bold = false) => {
     let x = MARGIN;
     columns.forEach((c, i) => {
@@ -121,7 +135,4 @@ export async function tableToPdf(table: Table, opts: PdfOptions): Promise<Buffer
     if (p === pages - 1) drawRow(table.total ?? sumRow(columns, rows, labelKey, TOTAL_LABEL), y, true);
     opts.footer.forEach((line, i) => fit(line, MARGIN, A4.height - MARGIN - 28 + i * 10, usable, 'left', 6.5));
   }
-  doc.end();
-  await done;
-  return Buffer.concat(chunks);
 }
