@@ -24,16 +24,31 @@ export interface Provenance { run_id: string; digest: string; rows: number }
 
 const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
+/**
+ * The sites a report covers: its site, or its village's sites, or undefined
+ * for all. Queries then select by site id, which the ledger indexes (a village
+ * report reads its sites' rows, not the county's).
+ */
+export async function scopeSites(db: Db, f: { site?: string; village?: string }): Promise<string[] | undefined> {
+  if (!f.site && !f.village) return undefined;
+  const rows = await db.q
+    .selectFrom('sites')
+    .select('id')
+    .$if(!!f.site, (q) => q.where('id', '=', f.site!))
+    .$if(!!f.village, (q) => q.where('village', '=', f.village!))
+    .execute();
+  return rows.length > 0 ? rows.map((r) => r.id) : [''];
+}
+
 export async function loadLedgerState(db: Db, f: MonthFilter): Promise<LedgerState> {
   if (!isMonth(f.month)) throw new SunshareError('PAYOUT_BAD_MONTH', `--month must be YYYY-MM, got "${f.month}"`);
   const janFirst = `${f.month.slice(0, 4)}-01`;
+  const sites = await scopeSites(db, f);
   const lines = () =>
     db.q
       .selectFrom('settlement_lines as l')
       .innerJoin('settlements as s', 's.id', 'l.settlement_id')
-      .innerJoin('sites as st', 'st.id', 's.site_id')
-      .$if(!!f.site, (q) => q.where('s.site_id', '=', f.site!))
-      .$if(!!f.village, (q) => q.where('st.village', '=', f.village!));
+      .$if(!!sites, (q) => q.where('s.site_id', 'in', sites!));
   const month = await lines()
     .select(['l.settlement_id', 'l.allocation_id', 'l.household_id', 'l.kind', 'l.amount_fen', 'l.payable_month', 's.site_id'])
     .where('l.payable_month', '=', f.month)
@@ -54,21 +69,17 @@ export async function loadLedgerState(db: Db, f: MonthFilter): Promise<LedgerSta
     .executeTakeFirst();
   const topups = await db.q
     .selectFrom('topups as t')
-    .innerJoin('sites as st', 'st.id', 't.site_id')
     .select(['t.site_id', 't.household_id', 't.year', 't.amount_fen', 't.payable_month'])
     .where('t.payable_month', '>=', janFirst)
     .where('t.payable_month', '<=', f.month)
-    .$if(!!f.site, (q) => q.where('t.site_id', '=', f.site!))
-    .$if(!!f.village, (q) => q.where('st.village', '=', f.village!))
+    .$if(!!sites, (q) => q.where('t.site_id', 'in', sites!))
     .execute();
   const deductions = await db.q
     .selectFrom('payout_statements as p')
-    .innerJoin('sites as st', 'st.id', 'p.site_id')
     .select(['p.month', 'p.site_id', 'p.household_id', 'p.deduction_fen'])
     .where('p.month', '>=', janFirst)
     .where('p.month', '<=', f.month)
-    .$if(!!f.site, (q) => q.where('p.site_id', '=', f.site!))
-    .$if(!!f.village, (q) => q.where('st.village', '=', f.village!))
+    .$if(!!sites, (q) => q.where('p.site_id', 'in', sites!))
     .execute();
   return {
     lines: month.map((l) => ({ ...l, amount_fen: Number(l.amount_fen) })).sort((a, b) => cmp(a.settlement_id, b.settlement_id) || cmp(a.allocation_id, b.allocation_id)),

@@ -1,7 +1,7 @@
 import type { Db } from '../../common/ledger/index.ts';
 import { addDays, daysBetween, monthDays } from '../../common/index.ts';
 import { loadMonth, type HouseholdMonth, type Month, type MonthFilter, type StatementLine } from '../period/month.ts';
-import { loadLedgerState, provenanceOf, type LedgerState, type Provenance } from './provenance.ts';
+import { loadLedgerState, provenanceOf, scopeSites, type LedgerState, type Provenance } from './provenance.ts';
 
 /**
  * A payout month as the reports show it: the month from the ledger plus
@@ -92,27 +92,24 @@ async function projections(db: Db, f: MonthFilter): Promise<Map<string, Pace>> {
   const first = `${year}-01-01`;
   const yearEnd = `${year}-12-31`;
   const { last } = monthDays(f.month);
+  const sites = await scopeSites(db, f);
   const settledRows = await db.q
     .selectFrom('settlements as s')
-    .innerJoin('sites as st', 'st.id', 's.site_id')
     .select(['s.site_id', 's.day'])
     .distinct()
     .where('s.day', '>=', first)
     .where('s.day', '<=', last)
-    .$if(!!f.site, (q) => q.where('s.site_id', '=', f.site!))
-    .$if(!!f.village, (q) => q.where('st.village', '=', f.village!))
+    .$if(!!sites, (q) => q.where('s.site_id', 'in', sites!))
     .execute();
   const settled = new Map<string, string[]>();
   for (const r of settledRows) settled.set(r.site_id, [...(settled.get(r.site_id) ?? []), r.day]);
   for (const days of settled.values()) days.sort();
   const allocations = await db.q
     .selectFrom('allocations as a')
-    .innerJoin('sites as st', 'st.id', 'a.site_id')
     .select(['a.site_id', 'a.household_id', 'a.share_w', 'a.valid_from', 'a.valid_to'])
     .where('a.valid_from', '<=', yearEnd)
     .where((eb) => eb.or([eb('a.valid_to', 'is', null), eb('a.valid_to', '>=', first)]))
-    .$if(!!f.site, (q) => q.where('a.site_id', '=', f.site!))
-    .$if(!!f.village, (q) => q.where('st.village', '=', f.village!))
+    .$if(!!sites, (q) => q.where('a.site_id', 'in', sites!))
     .execute();
   const held = new Map<string, { settled: number; ahead: number }>();
   for (const a of allocations) {
@@ -132,14 +129,12 @@ async function projections(db: Db, f: MonthFilter): Promise<Map<string, Pace>> {
   const earnedRows = await db.q
     .selectFrom('settlement_lines as l')
     .innerJoin('settlements as s', 's.id', 'l.settlement_id')
-    .innerJoin('sites as st', 'st.id', 's.site_id')
     .select((eb) => ['s.site_id', 'l.household_id', eb.fn.sum<number>('l.amount_fen').as('fen')])
     .where('s.day', '>=', first)
     .where('s.day', '<=', last)
     .where('l.payable_month', '<=', f.month)
     .where('l.household_id', '<>', '')
-    .$if(!!f.site, (q) => q.where('s.site_id', '=', f.site!))
-    .$if(!!f.village, (q) => q.where('st.village', '=', f.village!))
+    .$if(!!sites, (q) => q.where('s.site_id', 'in', sites!))
     .groupBy(['s.site_id', 'l.household_id'])
     .execute();
   const earned = new Map(earnedRows.map((r) => [key(r.site_id, r.household_id), Number(r.fen)]));
@@ -157,16 +152,15 @@ async function projections(db: Db, f: MonthFilter): Promise<Map<string, Pace>> {
  * day before (all earlier versions' lines) and after (plus this adjustment).
  */
 async function loadCorrections(db: Db, f: MonthFilter): Promise<Map<string, Correction>> {
+  const sites = await scopeSites(db, f);
   const corrected = await db.q
     .selectFrom('settlement_lines as l')
     .innerJoin('settlements as s', 's.id', 'l.settlement_id')
-    .innerJoin('sites as st', 'st.id', 's.site_id')
     .select(['s.site_id', 's.day'])
     .distinct()
     .where('l.payable_month', '=', f.month)
     .where('l.kind', '=', 'adjustment')
-    .$if(!!f.site, (q) => q.where('s.site_id', '=', f.site!))
-    .$if(!!f.village, (q) => q.where('st.village', '=', f.village!))
+    .$if(!!sites, (q) => q.where('s.site_id', 'in', sites!))
     .execute();
   const rows = [];
   for (let i = 0; i < corrected.length; i += 200) {
