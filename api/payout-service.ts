@@ -3,7 +3,7 @@ import type { Db } from '../common/ledger/index.ts';
 import { SunshareError, isSunshareError, type ErrorCode } from '../common/errors.ts';
 import type { Logger } from '../common/log.ts';
 import { addDays, daysBetween } from '../common/index.ts';
-import { describeGaps, type DataGap, type NotEnded, type RunResult } from '../payout/index.ts';
+import { describeGaps, type DataGap, type NotEnded, type ReportFormat, type RunResult } from '../payout/index.ts';
 
 /**
  * What the API needs from payout, injected so the API does not pick the
@@ -17,12 +17,14 @@ export interface ReportRequest {
   month: string;
   site?: string;
   village?: string;
-  format: 'csv' | 'xlsx';
+  /** the statements of this household only */
+  household?: string;
+  format: ReportFormat;
 }
 export interface ReportKind {
   kind: string;
   description: string;
-  formats: readonly ('csv' | 'xlsx')[];
+  formats: readonly ReportFormat[];
   build(db: Db, req: ReportRequest): Promise<{ filename: string; body: Buffer }>;
 }
 

@@ -100,6 +100,9 @@ export const ERRORS = {
   METER_READS_INVALID: { exit: EXIT.data, http: 400, action: 'Nothing was imported: fix every row listed under the message and import the file again.' },
   REPORT_NOT_FOUND: { exit: EXIT.failure, http: 404, action: 'Use one of the report kinds the message lists.' },
   REPORT_FORMAT_UNSUPPORTED: { exit: EXIT.usage, http: 400, action: 'Ask for one of the formats the message lists for that report.' },
+  REPORT_FONT_MISSING: { exit: EXIT.unavailable, http: 500, action: 'Install the Chinese font the printable notice embeds: the Debian package fonts-wqy-microhei (apt-get install fonts-wqy-microhei).' },
+  REPORT_DIGEST_MISMATCH: { exit: EXIT.data, http: 409, action: 'The ledger no longer holds what the printed report was made from (a later run or correction): print the report again and compare the two.' },
+  HOUSEHOLD_NOT_FOUND: { exit: EXIT.failure, http: 404, action: 'Check the household id (GET /households lists them).' },
 
   // The API
   REQUEST_INVALID: { exit: EXIT.usage, http: 400, action: 'Fix each field listed under the message; /docs describes every route.' },

@@ -107,7 +107,9 @@ export async function startDemo(input: Partial<DemoConfig> = {}, log: Logger = s
         mqtt: { url: broker.url, clientId: 'sunshare-demo-ingest' },
         influx: influx.influx,
         ledger: ledgerFile,
-        energy: { closeEveryMs: 0 },
+        // a day is closed once its first read after midnight is in: three polls of the simulated clock
+        // (at 15 simulated minutes, a poll of 500 ms real is 12-36 simulated minutes: every day closed with no_next)
+        energy: { closeEveryMs: 0, graceMs: Math.max(15 * 60_000, Math.round(3 * cfg.pollMs * speed)) },
         registryRefreshMs: 5_000,
       },
       IngestConfig,

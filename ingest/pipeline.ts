@@ -27,6 +27,8 @@ export interface PipelineDeps {
   metrics: IngestMetrics;
   log: Logger;
   publish: (topic: string, payload: string) => Promise<void>;
+  /** The clock days are closed by (the simulated one in the demo): dirty marks are cached against it, not the wall clock. */
+  now?: () => number;
 }
 
 function counterReads(site: string, r: Reading, out: LedgerRead[]): void {
@@ -93,7 +95,7 @@ export class Pipeline {
       // transaction (synchronous with SQLite) holds the thread: InfluxDB works meanwhile.
       await new Promise((r) => setImmediate(r));
       try {
-        await db.transaction((tx) => recorder.record(tx, p.reads, registry.tzOf));
+        await db.transaction((tx) => recorder.record(tx, p.reads, registry.tzOf, (this.d.now ?? Date.now)()));
       } catch (err) {
         recorder.forget();
         metrics.writeFailures.inc({ store: 'ledger' });

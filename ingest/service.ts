@@ -81,7 +81,7 @@ export async function startIngest(config: IngestConfig, opts: IngestOptions = {}
     },
     log,
   );
-  const pipeline = new Pipeline({ writer, db, recorder, registry, metrics, log, publish: (t, p) => consumer.publish(t, p) });
+  const pipeline = new Pipeline({ writer, db, recorder, registry, metrics, log, publish: (t, p) => consumer.publish(t, p), ...(opts.now ? { now: opts.now } : {}) });
 
   let stopping = false;
   const loop = (async () => {

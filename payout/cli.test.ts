@@ -79,10 +79,26 @@ describe('sunshare payout and registry commands', () => {
     const noStatement = sunshare('payout', 'statement', '--month', '2016-01', '--household', 'hh001', '--out', join(dir, 'empty-report'), '--ledger', db);
     expect(noStatement.code).toBe(ERRORS.REPORT_NOTHING_SETTLED.exit);
     expect(existsSync(join(dir, 'empty-report'))).toBe(false);
-    expect(sunshare('payout', 'report', '--month', '2017-07', '--format', 'xlsx', '--out', out, '--ledger', db).code).toBe(0);
+    // report, statement and reconcile: one default format, xlsx
+    expect(sunshare('payout', 'report', '--month', '2017-07', '--out', out, '--ledger', db).code).toBe(0);
     expect(readdirSync(out)).toEqual(['payout-2017-07.xlsx']);
     expect(sunshare('payout', 'statement', '--month', '2017-07', '--household', 'hh001', '--out', out, '--ledger', db).code).toBe(0);
-    expect(existsSync(join(out, 'statement-2017-07-hh001.csv'))).toBe(true);
+    expect(existsSync(join(out, 'statement-2017-07-hh001.xlsx'))).toBe(true);
+    expect(sunshare('payout', 'reconcile', '--month', '2017-07', '--out', out, '--ledger', db).code).toBe(0);
+    expect(existsSync(join(out, 'reads-2017-07.xlsx'))).toBe(true);
+    expect(sunshare('payout', 'statement', '--month', '2017-07', '--household', 'hh001', '--format', 'pdf', '--out', out, '--ledger', db).err).toContain('REPORT_FORMAT_UNSUPPORTED');
+  });
+
+  it('prints the 公示 as a PDF whose digest `payout verify` matches to the ledger (and refuses it for another village)', () => {
+    const out = join(dir, 'notice');
+    expectDone(sunshare('payout', 'report', '--month', '2017-07', '--village', '东光村', '--format', 'pdf', '--out', out, '--ledger', db), 'notice-2017-07-东光村.pdf');
+    const text = spawnSync('pdftotext', [join(out, 'notice-2017-07-东光村.pdf'), '-'], { encoding: 'utf8' }).stdout;
+    const digest = /账本摘要 SHA-256 ([0-9a-f]{64})/.exec(text)?.[1];
+    expect(digest, text).toBeDefined();
+    expectDone(sunshare('payout', 'verify', '--month', '2017-07', '--village', '东光村', '--digest', digest!, '--ledger', db), 'matches');
+    const other = sunshare('payout', 'verify', '--month', '2017-07', '--village', '龙会村', '--digest', digest!, '--ledger', db);
+    expect(other.code).toBe(ERRORS.REPORT_DIGEST_MISMATCH.exit);
+    expect(other.err).toContain('REPORT_DIGEST_MISMATCH');
   });
 
   it('lists missing data in words in the run summary, and exits 65 with --fail-on-missing', () => {

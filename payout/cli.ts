@@ -2,6 +2,8 @@ import type { Command } from 'commander';
 
 const LEDGER_HELP = 'ledger: a SQLite file or postgres:// URL (default: $DATABASE_URL or data/ledger.sqlite)';
 const collect = (v: string, prev: string[] = []) => [...prev, v];
+// one default for report, statement and reconcile (payout/report/formats.ts DEFAULT_REPORT_FORMAT)
+const FORMAT_HELP = 'xlsx (one workbook, a sheet per table; the default) or csv (UTF-8 with BOM, one file per table)';
 
 export function register(program: Command): void {
   program
@@ -45,32 +47,42 @@ Examples:
     .command('report')
     .description('Monthly payout report: per household, per site, company summary, village notice (公示) and statements')
     .requiredOption('--month <YYYY-MM>', 'the payout month')
-    .option('--format <csv|xlsx>', 'csv (UTF-8 with BOM, one file per table) or xlsx (one workbook)', 'xlsx')
+    .option('--format <xlsx|csv|pdf>', `${FORMAT_HELP}, or pdf (the printable A4 公示, one file per village)`)
     .option('--site <id>', 'only this site')
     .option('--village <name>', 'only sites in this village (the 公示 of that village)')
     .option('--out <dir>', 'directory to write into', '.')
     .option('--ledger <url>', LEDGER_HELP)
-    .action(async (o: { month: string; format: string; site?: string; village?: string; out: string; ledger?: string }) => (await import('./commands.ts')).reportCommand(o));
+    .action(async (o: { month: string; format?: string; site?: string; village?: string; out: string; ledger?: string }) => (await import('./report/commands.ts')).reportCommand(o));
 
   payout
     .command('statement')
     .description("One household's statement for a month: daily amounts, adjustments, deductions, top-up, total")
     .requiredOption('--month <YYYY-MM>', 'the payout month')
     .requiredOption('--household <id>', 'household id')
-    .option('--format <csv|xlsx>', 'csv or xlsx', 'csv')
+    .option('--format <xlsx|csv>', FORMAT_HELP)
     .option('--out <dir>', 'directory to write into', '.')
     .option('--ledger <url>', LEDGER_HELP)
-    .action(async (o: { month: string; household: string; format: string; out: string; ledger?: string }) => (await import('./commands.ts')).statementCommand(o));
+    .action(async (o: { month: string; household: string; format?: string; out: string; ledger?: string }) => (await import('./report/commands.ts')).statementCommand(o));
 
   payout
     .command('reconcile')
     .description("The grid company's meter reads beside our telemetry (revenue meter, else inverters) for each site-day of a month")
     .requiredOption('--month <YYYY-MM>', 'the month')
     .option('--site <id>', 'only this site')
-    .option('--format <csv|xlsx>', 'csv or xlsx', 'csv')
+    .option('--format <xlsx|csv>', FORMAT_HELP)
     .option('--out <dir>', 'directory to write into', '.')
     .option('--ledger <url>', LEDGER_HELP)
-    .action(async (o: { month: string; site?: string; format: string; out: string; ledger?: string }) => (await import('./commands.ts')).reconcileCommand(o));
+    .action(async (o: { month: string; site?: string; format?: string; out: string; ledger?: string }) => (await import('./report/commands.ts')).reconcileCommand(o));
+
+  payout
+    .command('verify')
+    .description('Match a printed report to the ledger: recompute the SHA-256 digest printed on it and compare (exit 65 when the ledger has changed since)')
+    .requiredOption('--month <YYYY-MM>', 'the month of the report')
+    .requiredOption('--digest <sha256>', 'the digest printed on the report (账本摘要)')
+    .option('--site <id>', 'the site the report was made for, if any')
+    .option('--village <name>', 'the village the report was made for, if any (a printed 公示 names it)')
+    .option('--ledger <url>', LEDGER_HELP)
+    .action(async (o: { month: string; digest: string; site?: string; village?: string; ledger?: string }) => (await import('./report/commands.ts')).verifyCommand(o));
 
   payout
     .command('close')

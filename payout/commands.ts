@@ -1,7 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { Type, type Static } from '@sinclair/typebox';
 import type { Command } from 'commander';
-import { DEFAULT_TIME_ZONE, isDate, isMonth, LogLevel, monthDays, runService, type ConfigSpec } from '../common/index.ts';
+import { DEFAULT_TIME_ZONE, isDate, LogLevel, runService, type ConfigSpec } from '../common/index.ts';
 import { join } from 'node:path';
 import { userInfo } from 'node:os';
 import { createLedger, describeLedger, openLedger, ledgerUrl, type Db } from '../common/ledger/index.ts';
@@ -15,7 +15,6 @@ import { exportRegistry } from './registry/export.ts';
 import { importRegistry } from './registry/import.ts';
 import { importMeterReads } from './registry/meter-reads.ts';
 import { listAllocations, listHouseholds, listSites } from './registry/queries.ts';
-import { buildReconciliation, buildReport, buildStatement, type ReportFormat } from './report/build.ts';
 import { startScheduler } from './scheduler.ts';
 import { describeGaps } from './settle/gaps.ts';
 import { runSettlement } from './settle/run.ts';
@@ -37,7 +36,7 @@ export async function createLedgerCommand(o: { ledger?: string; existsOk?: boole
   console.log(`${created ? 'created ledger' : 'ledger already there:'} ${describeLedger(url)} (${applied.length} migrations applied)`);
 }
 
-function format(v: string): ReportFormat {
+function format(v: string): 'csv' | 'xlsx' {
   if (v !== 'csv' && v !== 'xlsx') throw new SunshareError('OPTION_INVALID', `--format must be csv or xlsx, got "${v}"`);
   return v;
 }
@@ -72,37 +71,6 @@ export async function runCommand(o: { date?: string; from?: string; to?: string;
   if (o.failOnMissing && r.gaps.length > 0) {
     throw new SunshareError('PAYOUT_DATA_MISSING', `${r.gaps.length} site-day(s) settled with missing (${missing}) or partial (${r.gaps.length - missing}) data (listed above); what was settled is kept`);
   }
-}
-
-/** A report of a month nothing was settled for or paid in would be empty files and exit 0: refuse it, saying what to run. */
-async function requireSettled(db: Db, month: string, ledger: string | undefined): Promise<void> {
-  if (!isMonth(month)) return; // the report itself says what is wrong with the month
-  const { first, last } = monthDays(month);
-  const settled = await db.q.selectFrom('settlements').select('id').where('day', '>=', first).where('day', '<=', last).limit(1).executeTakeFirst();
-  const paid = settled ?? (await db.q.selectFrom('settlement_lines').select('settlement_id').where('payable_month', '=', month).limit(1).executeTakeFirst());
-  if (!paid) {
-    throw new SunshareError('REPORT_NOTHING_SETTLED', `nothing is settled for or payable in ${month} in ledger ${describeLedger(ledgerUrl(ledger))}; run \`sunshare payout run --from ${first} --to ${last}\` first`);
-  }
-}
-
-export async function reportCommand(o: { month: string; format: string; site?: string; village?: string; out: string; ledger?: string }): Promise<void> {
-  const files = await withLedger(o.ledger, async (db) => {
-    await requireSettled(db, o.month, o.ledger);
-    return buildReport(db, { month: o.month, format: format(o.format), site: o.site, village: o.village });
-  });
-  writeFiles(o.out, files);
-}
-
-export async function statementCommand(o: { month: string; household: string; format: string; out: string; ledger?: string }): Promise<void> {
-  const files = await withLedger(o.ledger, async (db) => {
-    await requireSettled(db, o.month, o.ledger);
-    return buildStatement(db, { month: o.month, household: o.household, format: format(o.format) });
-  });
-  writeFiles(o.out, files);
-}
-
-export async function reconcileCommand(o: { month: string; site?: string; format: string; out: string; ledger?: string }): Promise<void> {
-  writeFiles(o.out, await withLedger(o.ledger, (db) => buildReconciliation(db, { month: o.month, site: o.site, format: format(o.format) })));
 }
 
 export async function closeCommand(o: { month: string; ledger?: string }): Promise<void> {

@@ -14,8 +14,13 @@ export { loadMonth, type Month, type HouseholdMonth, type SiteMonth, type MonthT
 export { computeTopups, postTopups, type Topup } from './period/topup.ts';
 export { closeMonth, lastClosedMonth } from './period/close.ts';
 export { reconcileReads, type ReadCheck } from './report/reconcile.ts';
-export { buildReconciliation, buildReport, buildStatement, type ReportFormat, type ReportOptions } from './report/build.ts';
+export { buildReconciliation, buildReport, buildStatement, noticePdf, noticesPdf, statementFor, type ReportOptions } from './report/build.ts';
+export { DEFAULT_REPORT_FORMAT, REPORT_FORMATS, reportFormat, type ReportFormat } from './report/formats.ts';
+export { loadReportMonth, type ReportMonth, type ReportHousehold, type ReportLine, type Correction } from './report/view.ts';
+export { ledgerProvenance, verifyDigest, type Provenance } from './report/provenance.ts';
+export { flagsZh, flagLegend, FLAG_TEXT } from './report/flags.ts';
 export { splitLargestRemainder } from './money/split.ts';
 export { siteDayRevenue, formatYuan, formatKwh } from './money/revenue.ts';
 export { monthTables } from './report/build.ts';
+export { tableToPdf, tablesToPdf } from './tables/pdf.ts';
 export { tableToCsv, tablesToCsv, tablesToXlsx, type Table, type Column, type ColumnKind } from './tables/table.ts';

@@ -9,6 +9,7 @@ const FILES: Record<string, string> = {
   '/page/app.js': 'app.js',
   '/page/chart.js': 'chart.js',
   '/page/i18n.js': 'i18n.js',
+  '/page/statement.js': 'statement.js',
   '/page/style.css': 'style.css',
 };
 // Only our own scripts, styles and API: a token in localStorage is worth protecting from injected script.

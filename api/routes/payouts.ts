@@ -4,6 +4,7 @@ import { SunshareError } from '../../common/errors.ts';
 import { audit } from '../audit.ts';
 import type { ApiContext } from '../context.ts';
 import type { PayoutService } from '../payout-service.ts';
+import { DEFAULT_REPORT_FORMAT, ledgerProvenance, statementFor, verifyDigest } from '../../payout/index.ts';
 import { given, pageOf } from '../query.ts';
 import { Day, ErrorResponse, IdParam, Page, Pagination, authErrors } from '../schemas.ts';
 
@@ -62,12 +63,35 @@ const RunBody = Type.Object(
 );
 const SettlementQuery = Type.Object({ ...Pagination, site: Type.Optional(IdParam), from: Type.Optional(Day), to: Type.Optional(Day) });
 const PageOnly = Type.Object(Pagination);
+const Month = Type.String({ pattern: '^\\d{4}-(0[1-9]|1[0-2])$', description: 'payout month YYYY-MM' });
+const Village = Type.String({ maxLength: 100 });
 const ReportQuery = Type.Object({
-  month: Type.String({ pattern: '^\\d{4}-(0[1-9]|1[0-2])$', description: 'payout month YYYY-MM' }),
+  month: Month,
   site: Type.Optional(IdParam),
-  village: Type.Optional(Type.String({ maxLength: 100 })),
-  format: Type.Union([Type.Literal('csv'), Type.Literal('xlsx')], { default: 'csv' }),
+  village: Type.Optional(Village),
+  household: Type.Optional(IdParam),
+  format: Type.Union([Type.Literal('xlsx'), Type.Literal('csv'), Type.Literal('pdf')], {
+    default: DEFAULT_REPORT_FORMAT,
+    description: 'xlsx (the default for every report, as on the command line), csv, or pdf (the printable 公示, with village=)',
+  }),
 });
+const DigestQuery = Type.Object({
+  month: Month,
+  site: Type.Optional(IdParam),
+  village: Type.Optional(Village),
+  digest: Type.Optional(Type.String({ pattern: '^[0-9a-fA-F]{64}$', description: 'the SHA-256 printed on a report: answers 409 REPORT_DIGEST_MISMATCH when the ledger no longer matches it' })),
+});
+const Provenance = Type.Object({ month: Type.String(), run: Type.String({ description: 'newest settlement run among the rows used' }), digest: Type.String({ description: 'SHA-256 of the ledger rows used' }), rows: Type.Integer(), matches: Type.Optional(Type.Boolean()) });
+const StatementView = Type.Object({
+  household: Type.String(),
+  month: Type.String(),
+  title: Type.String(),
+  columns: Type.Array(Type.Object({ key: Type.String(), header: Type.String(), kind: Type.Optional(Type.String()) })),
+  rows: Type.Array(Type.Record(Type.String(), Type.Unknown()), { description: 'amounts in integer fen, energy in Wh, as the columns say' }),
+  total: Type.Record(Type.String(), Type.Unknown()),
+  notes: Type.Array(Type.String(), { description: 'how to read it, the flags legend, the provenance' }),
+});
+const CONTENT_TYPES = { xlsx: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet', csv: 'text/csv; charset=utf-8', pdf: 'application/pdf' } as const;
 
 function service(ctx: ApiContext): PayoutService {
   if (!ctx.payout) throw new SunshareError('PAYOUT_UNAVAILABLE', 'this API runs without the payout service; start it with the ledger it settles');
@@ -166,6 +190,44 @@ export function payoutRoutes(app: FastifyInstance, ctx: ApiContext): void {
     },
   );
 
+  app.get<{ Params: { id: string }; Querystring: { month: string } }>(
+    '/households/:id/statement',
+    {
+      config: { permission: 'finance' },
+      schema: {
+        tags: ['reports'],
+        summary: "One household's statement for a month (finance; audited): every daily line, each correction with the day it corrects and its old and new energy and amount, deductions, top-up and the 合计; the same table as `sunshare payout statement`",
+        params: Type.Object({ id: IdParam }),
+        querystring: Type.Object({ month: Month }),
+        response: { 200: StatementView, 404: ErrorResponse, ...authErrors },
+      },
+    },
+    async (req) => {
+      const t = await statementFor(ctx.db, { month: req.query.month, household: req.params.id });
+      await audit(ctx.db, req, 'statement.view', req.params.id, { month: req.query.month });
+      return { household: req.params.id, month: req.query.month, title: t.title ?? t.name, columns: t.columns.map((c) => ({ key: c.key, header: c.header, kind: c.kind })), rows: t.rows, total: t.total ?? {}, notes: t.notes ?? [] };
+    },
+  );
+
+  app.get<{ Querystring: Static<typeof DigestQuery> }>(
+    '/reports/digest',
+    {
+      config: { permission: 'read' },
+      schema: {
+        tags: ['reports'],
+        summary: 'The settlement run and ledger digest a report of this month (and site or village) would carry now; with digest=, whether a printed report still matches the ledger',
+        querystring: DigestQuery,
+        response: { 200: Provenance, 409: ErrorResponse, ...authErrors },
+      },
+    },
+    async (req) => {
+      const q = req.query;
+      const filter = { month: q.month, site: q.site, village: q.village };
+      const p = q.digest ? await verifyDigest(ctx.db, { ...filter, digest: q.digest }) : await ledgerProvenance(ctx.db, filter);
+      return { month: q.month, run: p.run_id, digest: p.digest, rows: p.rows, ...(q.digest ? { matches: true } : {}) };
+    },
+  );
+
   app.get(
     '/reports',
     {
@@ -202,9 +264,8 @@ export function payoutRoutes(app: FastifyInstance, ctx: ApiContext): void {
       }
       const file = await report.build(ctx.db, req.query);
       await audit(ctx.db, req, 'report.download', report.kind, req.query);
-      const type = req.query.format === 'xlsx' ? 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet' : 'text/csv; charset=utf-8';
       return reply
-        .header('content-type', type)
+        .header('content-type', CONTENT_TYPES[req.query.format])
         .header('content-disposition', `attachment; filename="${file.filename.replace(/[^\x20-\x7e]|"/g, '_')}"; filename*=UTF-8''${encodeURIComponent(file.filename)}`)
         .send(file.body);
     },

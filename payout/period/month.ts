@@ -25,14 +25,16 @@ interface LineRow { settlement_id: string; allocation_id: string; household_id: 
 
 export async function loadMonth(db: Db, f: MonthFilter): Promise<Month> {
   if (!isMonth(f.month)) throw new SunshareError('PAYOUT_BAD_MONTH', `--month must be YYYY-MM, got "${f.month}"`);
+  // a village's sites by id: the ledger indexes settlements by site, so a village reads its own rows only
+  const villageSites = f.village ? (await db.q.selectFrom('sites').select('id').where('village', '=', f.village).execute()).map((r) => r.id) : [];
+  if (villageSites.length === 0) villageSites.push(''); // a village without sites matches nothing
   const lines: LineRow[] = await db.q
     .selectFrom('settlement_lines as l')
     .innerJoin('settlements as s', 's.id', 'l.settlement_id')
-    .innerJoin('sites as st', 'st.id', 's.site_id')
     .select(['l.settlement_id', 'l.allocation_id', 'l.household_id', 'l.share_w', 'l.kind', 'l.amount_fen', 's.site_id', 's.day', 's.energy_wh', 's.capacity_w', 's.corrects_id', 's.flags'])
     .where('l.payable_month', '=', f.month)
     .$if(!!f.site, (q) => q.where('s.site_id', '=', f.site!))
-    .$if(!!f.village, (q) => q.where('st.village', '=', f.village!))
+    .$if(!!f.village, (q) => q.where('s.site_id', 'in', villageSites))
     .orderBy('s.site_id').orderBy('l.household_id').orderBy('s.day').orderBy('s.version')
     .$narrowType<{ kind: 'daily' | 'adjustment' }>() // the column's CHECK constraint
     .execute();
@@ -56,6 +58,8 @@ export async function loadMonth(db: Db, f: MonthFilter): Promise<Month> {
     .where('l.payable_month', '>=', `${year}-01`)
     .where('l.payable_month', '<=', f.month)
     .where('l.household_id', '<>', '')
+    .$if(!!f.site, (q) => q.where('s.site_id', '=', f.site!))
+    .$if(!!f.village, (q) => q.where('s.site_id', 'in', villageSites))
     .groupBy(['s.site_id', 'l.household_id'])
     .execute();
   const ytd = new Map(ytdRows.map((r) => [`${r.site_id}|${r.household_id}`, Number(r.fen)]));

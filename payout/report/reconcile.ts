@@ -1,7 +1,9 @@
 import type { Db } from '../../common/ledger/index.ts';
 import { SunshareError } from '../../common/errors.ts';
 import { isMonth, monthDays } from '../../common/index.ts';
-import type { Table } from '../tables/table.ts';
+import { createHash } from 'node:crypto';
+import { withTotal, type Table } from '../tables/table.ts';
+import { SITE_COLUMNS } from './tables.ts';
 
 export interface ReadCheck { site_id: string; day: string; grid_wh: number; meter_wh: number | null; inverters_wh: number | null; diff_wh: number | null; diff_permille: number | null }
 
@@ -60,19 +62,33 @@ export async function reconcileReads(db: Db, month: string, site?: string): Prom
   });
 }
 
-export function reconcileTable(month: string, rows: ReadCheck[]): Table {
-  return {
+/**
+ * The reconciliation as a table: sites by number and name, a 合计 row, and
+ * the SHA-256 of the figures it shows (no settlement run: it is made from the
+ * grid reads and telemetry, before any money).
+ */
+export async function buildReconcileTable(db: Db, month: string, site?: string): Promise<Table> {
+  const rows = await reconcileReads(db, month, site);
+  const names = new Map((await db.q.selectFrom('sites').select(['id', 'name']).execute()).map((s) => [s.id, s.name]));
+  return reconcileTable(month, rows, names);
+}
+
+export function reconcileTable(month: string, rows: ReadCheck[], names: ReadonlyMap<string, string> = new Map()): Table {
+  const digest = createHash('sha256');
+  for (const r of rows) digest.update(`${r.site_id}|${r.day}|${r.grid_wh}|${r.meter_wh ?? ''}|${r.inverters_wh ?? ''}\n`);
+  return withTotal({
     name: '电量核对',
     title: `${month} 电网抄表与遥测电量核对`,
     columns: [
-      { key: 'site_id', header: '电站' },
+      ...SITE_COLUMNS,
       { key: 'day', header: '日期' },
-      { key: 'grid_wh', header: '电网抄表(kWh)', kind: 'kwh' },
-      { key: 'meter_wh', header: '关口表遥测(kWh)', kind: 'kwh' },
-      { key: 'inverters_wh', header: '逆变器合计(kWh)', kind: 'kwh' },
-      { key: 'diff_wh', header: '差额(kWh)', kind: 'kwh' },
+      { key: 'grid_wh', header: '电网抄表(kWh)', kind: 'kwh', sum: true },
+      { key: 'meter_wh', header: '关口表遥测(kWh)', kind: 'kwh', sum: true },
+      { key: 'inverters_wh', header: '逆变器合计(kWh)', kind: 'kwh', sum: true },
+      { key: 'diff_wh', header: '差额(kWh)', kind: 'kwh', sum: true },
       { key: 'diff_permille', header: '差额(‰)', kind: 'int' },
     ],
-    rows: rows.map((r) => ({ ...r })),
-  };
+    rows: rows.map((r) => ({ ...r, site_name: names.get(r.site_id) ?? '' })),
+    notes: [`数据来源：电网抄表与遥测（未经结算）；核对数据摘要 SHA-256 ${digest.digest('hex')}（${rows.length} 行）`],
+  });
 }
