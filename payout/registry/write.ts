@@ -1,4 +1,4 @@
-import type { Insertable, Updateable } from 'kysely';
+import { sql, type Insertable, type Updateable } from 'kysely';
 import type { AllocationsTable, Db, DevicesTable, HouseholdsTable, SitePoliciesTable, SitesTable, TariffsTable } from '../../common/ledger/index.ts';
 import { SunshareError } from '../../common/errors.ts';
 import { checkTimeZone, DEFAULT_TIME_ZONE } from '../../common/index.ts';
@@ -92,6 +92,7 @@ export async function applyRegistry(db: Db, changes: Changes, opts: ApplyOptions
     });
   }
   return db.transaction(async (tx) => {
+    await lockRegistry(tx);
     await crossCheck(tx, parsed, problems);
     if (problems.length > 0) {
       throw new SunshareError('REGISTRY_INVALID', `nothing ${opts.problems ? 'imported' : 'written'}: ${problems.length} problem${problems.length === 1 ? '' : 's'} in ${opts.source}`, { details: problems });
@@ -117,6 +118,7 @@ export async function applyRegistry(db: Db, changes: Changes, opts: ApplyOptions
 export async function createSite(db: Db, site: NewSite): Promise<void> {
   checkSite(site);
   await db.transaction(async (tx) => {
+    await lockRegistry(tx);
     if (await tx.q.selectFrom('sites').select('id').where('id', '=', site.id).executeTakeFirst()) {
       throw new SunshareError('SITE_EXISTS', `site "${site.id}" already exists; PATCH /sites/${site.id} changes it`);
     }
@@ -127,6 +129,7 @@ export async function createSite(db: Db, site: NewSite): Promise<void> {
 export async function updateSite(db: Db, id: string, change: SiteChange): Promise<void> {
   checkSite(change);
   await db.transaction(async (tx) => {
+    await lockRegistry(tx);
     const current = await tx.q.selectFrom('sites').selectAll().where('id', '=', id).executeTakeFirst();
     if (!current) throw new SunshareError('SITE_NOT_FOUND', `there is no site "${id}"; GET /sites lists them`);
     if (change.capacity_w !== undefined) {
@@ -145,6 +148,7 @@ export async function createDevice(db: Db, device: NewDevice): Promise<void> {
     throw new SunshareError('DEVICE_KIND_INVALID', `"${device.kind}" is not a device kind (inverter or meter)`);
   }
   await db.transaction(async (tx) => {
+    await lockRegistry(tx);
     if (!(await tx.q.selectFrom('sites').select('id').where('id', '=', device.site_id).executeTakeFirst())) {
       throw new SunshareError('SITE_NOT_FOUND', `there is no site "${device.site_id}"; register it first with POST /sites`);
     }
@@ -153,6 +157,17 @@ export async function createDevice(db: Db, device: NewDevice): Promise<void> {
     }
     await applyRegistry(tx, { devices: [{ ...device, _where: `device ${device.site_id}/${device.id}` }] }, { mode: 'insert', source: `device ${device.site_id}/${device.id}` });
   });
+}
+
+/**
+ * Registry writes one at a time. SQLite's BEGIN IMMEDIATE already serializes
+ * them; PostgreSQL runs at read committed, where two writes could each pass
+ * crossCheck against the state before the other (a capacity cut beside an
+ * import of allocations) and together break a rule. The lock lasts until the
+ * outermost transaction ends.
+ */
+async function lockRegistry(tx: Db): Promise<void> {
+  if (tx.dialect === 'postgres') await sql`SELECT pg_advisory_xact_lock(hashtext('sunshare.registry'))`.execute(tx.q);
 }
 
 /** New registry rows of every kind, typed by the schema (the demo's seed). */
