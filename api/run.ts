@@ -13,7 +13,7 @@ import { startApi } from './server.ts';
 export async function runApiCommand(cmd: Command): Promise<void> {
   await runService(cmd, API_CONFIG, async (config) => {
     const log = createLogger('api', config.logLevel);
-    const db = await openLedger(ledgerUrl(config.ledger));
+    const db = await openLedger(ledgerUrl(config.ledger), { mustExist: true });
     const api = await startApi(config, log, { db, payout: await payoutServiceFor(db, log) });
     console.log(`Sunshare API on ${api.url}  (status page ${api.url}/?token=<token>, docs ${api.url}/docs)`);
     return {
@@ -30,7 +30,7 @@ const isRole = (r: string): r is Role => (ROLES as readonly string[]).includes(r
 
 export async function tokenCreate(opts: { role: string; name: string; ledger?: string }): Promise<void> {
   if (!isRole(opts.role)) throw new SunshareError('TOKEN_ROLE_INVALID', `--role must be one of ${ROLES.join(', ')}, got "${opts.role}"`);
-  const db = await openLedger(ledgerUrl(opts.ledger));
+  const db = await openLedger(ledgerUrl(opts.ledger), { mustExist: true });
   try {
     const { token, owner } = await createToken(db, opts.role, opts.name);
     console.error(`Token ${owner.id} for "${owner.name}" (${owner.role}). It is shown only this once; store it now:`);
@@ -41,7 +41,7 @@ export async function tokenCreate(opts: { role: string; name: string; ledger?: s
 }
 
 export async function tokenList(opts: { ledger?: string }): Promise<void> {
-  const db = await openLedger(ledgerUrl(opts.ledger));
+  const db = await openLedger(ledgerUrl(opts.ledger), { mustExist: true });
   try {
     const rows = await db.q.selectFrom('api_tokens').select(['id', 'name', 'role', 'created_at', 'revoked_at']).orderBy('created_at').execute();
     for (const r of rows) console.log(`${r.id}  ${r.role.padEnd(8)}  ${r.name}  created ${r.created_at}${r.revoked_at ? `  REVOKED ${r.revoked_at}` : ''}`);
@@ -51,7 +51,7 @@ export async function tokenList(opts: { ledger?: string }): Promise<void> {
 }
 
 export async function tokenRevoke(id: string, opts: { ledger?: string }): Promise<void> {
-  const db = await openLedger(ledgerUrl(opts.ledger));
+  const db = await openLedger(ledgerUrl(opts.ledger), { mustExist: true });
   try {
     if (!(await revokeToken(db, id))) throw new SunshareError('TOKEN_NOT_FOUND', `no active token with id ${id}; \`sunshare api token list\` shows them`);
     console.log(`revoked ${id}`);

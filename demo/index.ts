@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseConfig } from '../common/config.ts';
-import { openLedger, type Db } from '../common/ledger/index.ts';
+import { createLedger, openLedger, type Db } from '../common/ledger/index.ts';
 import { silentLogger, type Logger } from '../common/log.ts';
 import { ApiConfig, createToken, payoutServiceFor, revokeTokensNamed, startApi, type RunningApi } from '../api/index.ts';
 import { startBroker, type BrokerHandle } from '../broker/index.ts';
@@ -87,7 +87,9 @@ export async function startDemo(input: Partial<DemoConfig> = {}, log: Logger = s
 
   try {
     const ledgerFile = join(cfg.dataDir, 'ledger.sqlite');
-    const db: Db = await openLedger(ledgerFile);
+    // the demo's own create step (resuming: the ledger it made before)
+    await createLedger(ledgerFile, { existsOk: true });
+    const db: Db = await openLedger(ledgerFile, { mustExist: true });
     stops.push(() => db.close());
     await seedDemoRegistry(db, sites, cfg.siteKw, cfg.households, new Date(start).toISOString().slice(0, 10));
 

@@ -39,6 +39,8 @@ describe('sunshare payout and registry commands', () => {
       ['payout', 'close', '--month', '2017-07'],
       ['registry', 'import', ...EXAMPLE_REGISTRY],
       ['registry', 'list', 'sites'],
+      ['api', 'token', 'list'],
+      ['api', '--port', '0', '--no-mqtt-live'],
     ]) {
       const r = sunshare(...args, '--ledger', missing);
       expect(r.code, args.join(' ')).toBe(ERRORS.LEDGER_MISSING.exit);
