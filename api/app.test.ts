@@ -100,9 +100,11 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
       expect(missing.json<ErrorBody>().error.code).toBe('SITE_NOT_FOUND');
     });
 
+    // a gateway whose disk is full holds batches in memory: the API shows it as the gateway said it
+    const SPOOL_ON_A_FULL_DISK = { bytes: 0, batches: 0, evictedBatches: 0, memoryBatches: 3, memoryBytes: 24_576, memoryEvictedBatches: 1, memoryEvictedReadings: 32, writeFailures: 5, writeError: 'ENOSPC: no space left on device' };
     it('shows live status from gateway status and telemetry', async () => {
       const t0 = Date.parse('2026-06-01T02:00:00Z');
-      live.applyStatus({ schema: STATUS_SCHEMA, site: 's001', gateway: 'gw1', online: true, ts: t0, clock: { jumps: 1, lastStepMs: -3_600_000, held: 7_200 }, devices: [{ device: 'inv1', ok: true, consecutiveErrors: 0 }, { device: 'inv2', ok: false, consecutiveErrors: 4, lastError: 'timeout' }] });
+      live.applyStatus({ schema: STATUS_SCHEMA, site: 's001', gateway: 'gw1', online: true, ts: t0, spool: SPOOL_ON_A_FULL_DISK, clock: { jumps: 1, lastStepMs: -3_600_000, held: 7_200 }, devices: [{ device: 'inv1', ok: true, consecutiveErrors: 0 }, { device: 'inv2', ok: false, consecutiveErrors: 4, lastError: 'timeout' }] });
       live.applyTelemetry(batchFor('s001', 1, t0, 50_000, 1_000_000, 2_000_000));
       live.applyTelemetry(batchFor('s001', 2, t0 + 600_000, 60_000, 1_010_000, 2_029_000));
       const res = await app.inject({ url: '/sites/s001', headers: auth(tokens.viewer!) });
@@ -112,7 +114,7 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
       const failing = await app.inject({ url: '/devices?site=s001&health=failing', headers: auth(tokens.viewer!) });
       expect(failing.json<Page<unknown>>().items).toMatchObject([{ id: 'inv2', health: 'failing', consecutiveErrors: 4, acPowerW: 60_000 }]);
       const gateways = await app.inject({ url: '/gateways?site=s001', headers: auth(tokens.operator!) });
-      expect(gateways.json<Page<unknown>>().items).toMatchObject([{ site: 's001', gateway: 'gw1', online: true, lastSeq: 2, clock: { jumps: 1, lastStepMs: -3_600_000, held: 7_200 } }]);
+      expect(gateways.json<Page<unknown>>().items).toMatchObject([{ site: 's001', gateway: 'gw1', online: true, lastSeq: 2, spool: SPOOL_ON_A_FULL_DISK, clock: { jumps: 1, lastStepMs: -3_600_000, held: 7_200 } }]);
       const curve = await app.inject({ url: '/live/power', headers: auth(tokens.viewer!) });
       expect(curve.json<Page<{ site: string; points: unknown[] }>>().items.find((c) => c.site === 's001')!.points.length).toBeGreaterThan(0);
     });

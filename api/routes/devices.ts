@@ -1,6 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
-import { DeviceHealth, GatewayClockStatus } from '../../common/contract.ts';
+import { DeviceHealth, GatewayClockStatus, GatewayStatus } from '../../common/contract.ts';
 import { audit } from '../audit.ts';
 import type { ApiContext } from '../context.ts';
 import { createDevice } from '../../payout/index.ts';
@@ -61,7 +61,8 @@ const Gateway = Type.Object({
   lastSeenAt: Type.Integer(),
   version: Type.Optional(Type.String()),
   lastSeq: Type.Optional(Type.Integer()),
-  spool: Type.Optional(Type.Object({ bytes: Type.Integer(), batches: Type.Integer(), evictedBatches: Type.Integer() })),
+  // the gateway's own retained status, field for field (the memory buffer when the disk fails)
+  spool: GatewayStatus.properties.spool,
   clock: Type.Optional(GatewayClockStatus),
   devices: Type.Array(DeviceHealth),
 });
