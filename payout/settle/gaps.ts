@@ -1,4 +1,4 @@
-import { addDays, monthDays, monthOf } from '../../common/index.ts';
+import { addDays, daysBetween, monthDays, monthOf } from '../../common/index.ts';
 
 /**
  * Site-days a settlement run covered whose data was missing or partial, and
@@ -59,12 +59,6 @@ function spans(gaps: readonly DataGap[]): Span[] {
   return out;
 }
 
-const dayCount = (from: string, to: string) => {
-  let n = 1;
-  for (let d = from; d < to; d = addDays(d, 1)) n++;
-  return n;
-};
-
 /** Whole calendar months within a span of missing data. */
 function wholeMonths(s: Span): string[] {
   const months: string[] = [];
@@ -85,7 +79,7 @@ function wholeMonths(s: Span): string[] {
 export function describeGaps(gaps: readonly DataGap[], notEnded: readonly NotEnded[] = []): string[] {
   const lines: string[] = [];
   for (const s of spans(gaps)) {
-    const n = dayCount(s.from, s.to);
+    const n = daysBetween(s.from, s.to) + 1;
     const range = s.from === s.to ? { zh: s.from, en: s.from } : { zh: `${s.from} 至 ${s.to}（${n} 天）`, en: `${s.from} to ${s.to} (${n} days)` };
     const what = { zh: s.flags.map((f) => GAP_WORDS[f]!.zh).join('；'), en: s.flags.map((f) => GAP_WORDS[f]!.en).join('; ') };
     if (s.kind === 'missing') {
