@@ -4,7 +4,7 @@
 CREATE TABLE api_tokens (
   id           TEXT PRIMARY KEY,
   name         TEXT NOT NULL,
-  role         TEXT NOT NULL CHECK (role IN ('viewer', 'operator', 'finance', 'admin')),
+  role         TEXT NOT NULL CHECK (role IN ('viewer', 'operator', 'finance', 'approver', 'admin')),
   token_sha256 TEXT NOT NULL UNIQUE,
   created_at   TEXT NOT NULL,
   revoked_at   TEXT

@@ -1,0 +1,72 @@
+import { createHash } from 'node:crypto';
+import type { Db } from '../../common/ledger/index.ts';
+import { SunshareError } from '../../common/errors.ts';
+import { addDays, DEFAULT_TIME_ZONE, todayIn } from '../../common/index.ts';
+import { closeMonth } from '../period/close.ts';
+import { loadMonth } from '../period/month.ts';
+import { checkMonth, isUniqueViolation, monthSteps, recordStep, refuse, stateOf, type Actor, type StepRow } from './steps.ts';
+
+/** What the 公示 shows, hashed: each household's net for the month, per site. */
+async function monthDigest(db: Db, month: string): Promise<{ digest: string; households: number; total_fen: number }> {
+  const m = await loadMonth(db, { month });
+  const rows = m.households.map((h) => [h.site_id, h.household_id, h.net_fen]);
+  return {
+    digest: createHash('sha256').update(JSON.stringify(rows)).digest('hex'),
+    households: rows.length,
+    total_fen: m.totals.households_net_fen,
+  };
+}
+
+/** 1. draft: the preparer fixes what the month pays. Drafting again (before approval) replaces the draft. */
+export async function draftMonth(db: Db, month: string, by: Actor, now = new Date()): Promise<StepRow> {
+  checkMonth(month);
+  return db.transaction(async (tx) => {
+    const state = stateOf(await monthSteps(tx, month));
+    if (state !== 'open' && state !== 'draft' && state !== 'posted') refuse(month, state, 'an approved month is immutable; later corrections are paid in the next open month');
+    return recordStep(tx, month, 'draft', by, await monthDigest(tx, month), now);
+  });
+}
+
+/** 2. 公示: the draft is posted for `days` days; the month can be approved once the posting ends. */
+export async function postMonth(db: Db, month: string, by: Actor, days: number, now = new Date()): Promise<StepRow> {
+  checkMonth(month);
+  if (!Number.isInteger(days) || days < 0 || days > 90) throw new SunshareError('OPTION_INVALID', `--days must be a whole number of days 0-90, got ${days}`);
+  return db.transaction(async (tx) => {
+    const state = stateOf(await monthSteps(tx, month));
+    if (state !== 'draft') refuse(month, state, 'post the draft: draft the month first');
+    const postedOn = todayIn(DEFAULT_TIME_ZONE, now);
+    return recordStep(tx, month, 'posted', by, { days, posted_on: postedOn, ends_on: addDays(postedOn, days) }, now);
+  });
+}
+
+/**
+ * 3. approved: by a second person. Refused to whoever drafted it, before the
+ * posting ends, or when the month changed since the draft. Closes the payout
+ * month (its statements freeze; later lines are paid in the next open month).
+ */
+export async function approveMonth(db: Db, month: string, by: Actor, now = new Date()): Promise<StepRow> {
+  checkMonth(month);
+  const steps = await monthSteps(db, month);
+  const state = stateOf(steps);
+  if (state !== 'posted') refuse(month, state, 'only a posted (公示) month can be approved');
+  const draft = steps.filter((s) => s.step === 'draft').at(-1)!;
+  const posted = steps.at(-1)!;
+  if (draft.actor === by.name || (by.id && draft.actor_id === by.id)) {
+    throw new SunshareError('APPROVER_IS_PREPARER', `${by.name} prepared ${month} and cannot approve it: a second person with the approver role does`);
+  }
+  const today = todayIn(DEFAULT_TIME_ZONE, now);
+  const endsOn = String(posted.details.ends_on);
+  if (today < endsOn) refuse(month, state, `the 公示 runs until ${endsOn}; approve on or after that day`);
+  const current = await monthDigest(db, month);
+  if (current.digest !== draft.details.digest) throw new SunshareError('MONTH_CHANGED', `${month} changed since it was drafted (${String(draft.details.total_fen)} fen then, ${current.total_fen} fen now): draft and post it again`);
+  await closeMonth(db, month);
+  try {
+    return await db.transaction(async (tx) => {
+      if (stateOf(await monthSteps(tx, month)) !== 'posted') refuse(month, stateOf(await monthSteps(tx, month)), 'approved by someone else meanwhile');
+      return recordStep(tx, month, 'approved', by, { preparer: draft.actor, digest: current.digest, total_fen: current.total_fen }, now);
+    });
+  } catch (err) {
+    if (isUniqueViolation(err)) refuse(month, 'approved', 'approved by someone else meanwhile');
+    throw err;
+  }
+}
