@@ -66,7 +66,7 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
       expect(bytes.equals(iconv.encode(expected, 'gbk'))).toBe(true);
       expect(bytes.includes(Buffer.from([0xd5, 0xc5, 0xc8, 0xfd, 0xb7, 0xe1]))).toBe(true); // 张三丰 in GBK
       expect(iconv.decode(bytes, 'gbk')).toBe(expected);
-      expect(items.map((i) => i.account)).toEqual(items.map((i) => expect.stringMatching(/^\d{19}$/) as unknown as string));
+      expect(items.every((i) => /^\d{19}$/.test(i.account))).toBe(true); // the full account, in this file only
       const audit = await db.q.selectFrom('payment_exports').selectAll().where('template', '=', 'county-bank-gbk').executeTakeFirstOrThrow();
       expect(audit).toMatchObject({ exported_by: 'finance-zhao', rows: 3, sha256: createHash('sha256').update(bytes).digest('hex') });
       expect(Number(audit.total_fen)).toBe(total);
@@ -88,7 +88,7 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
     it('refuses a name GBK cannot hold instead of sending "?" to the bank', () => {
       const gbk = loadTemplate('county-bank-gbk');
       expect(encodeText(gbk, '张三丰').equals(Buffer.from([0xd5, 0xc5, 0xc8, 0xfd, 0xb7, 0xe1]))).toBe(true);
-      expect(() => encodeText(gbk, '6222|王😀|100')).toThrow(expect.objectContaining({ code: 'PAYMENT_TEMPLATE_INVALID', message: expect.stringContaining('"😀"') }));
+      expect(() => encodeText(gbk, '6222|王😀|100')).toThrow(/has no "😀"/);
     });
 
     it('imports the bank result file in GBK: paid, and returned with its reason', async () => {
