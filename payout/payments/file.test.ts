@@ -12,6 +12,8 @@ import { approveMonth, draftMonth, postMonth } from '../workflow/month.ts';
 import { payMonth } from './batch.ts';
 import { encodeText, exportPaymentFile } from './file.ts';
 import { loadItems } from './items.ts';
+import { registerCollective } from './policy.ts';
+import { writeNotice } from '../workflow/notice.ts';
 import { importResults } from './results.ts';
 import { builtInTemplates, loadTemplate } from './template.ts';
 import { APPROVER, PREPARER, putMonthEnergy, seedSites } from './testing/scene.ts';
@@ -83,6 +85,28 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
       const amounts = rows.slice(2, 5).map((row) => row[5] as number);
       expect(String(last[5])).toBe((Math.round(amounts.reduce((a, x) => a + x, 0) * 100) / 100).toFixed(2));
       expect(r.sha256).toBe(createHash('sha256').update(readFileSync(r.path)).digest('hex'));
+    });
+
+    it('goes on in the next XLSX sheet, under the same titles, when a sheet is full', async () => {
+      const r = await exportPaymentFile(db, { month: '2024-01', payer: 'default', format: 'xlsx', by: 'finance-zhao', out: join(dir, 'sheets'), now: NOW, rowsPerSheet: 2 });
+      const wb = new ExcelJS.Workbook();
+      await wb.xlsx.readFile(r.path);
+      expect(wb.worksheets.map((w) => w.name)).toEqual(['2024-01', '2024-01-2']);
+      const second = wb.worksheets[1]!.getSheetValues().filter(Boolean) as unknown[][];
+      expect(second[0]!.slice(1, 3)).toEqual(['序号', '业务参考号']);
+      expect(second[1]![1]).toBe('3');
+      expect(second.at(-1)!.slice(1, 3)).toEqual(['合计', '3']);
+    });
+
+    it('writes the printable 公示 notice with its posting period, collectives apart', async () => {
+      await registerCollective(db, 'pv001-h03', '村0');
+      const file = await writeNotice(db, '2024-01', '2024-02-05', '2024-02-12', dir);
+      const wb = new ExcelJS.Workbook();
+      await wb.xlsx.readFile(file);
+      const text = JSON.stringify(wb.worksheets[0]!.getSheetValues());
+      expect(text).toContain('公示期 2024-02-05 至 2024-02-12');
+      expect(text).toContain('张三丰');
+      expect(text).toContain('村集体');
     });
 
     it('refuses a name GBK cannot hold instead of sending "?" to the bank', () => {

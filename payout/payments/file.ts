@@ -14,7 +14,11 @@ import { checkMonth } from '../workflow/steps.ts';
 import { loadTemplate, type PaymentTemplate } from './template.ts';
 
 export type PaymentFormat = 'csv' | 'xlsx';
-export interface ExportOptions { month: string; payer: string; format: PaymentFormat; template?: string; by: string; out: string; now?: Date; pageSize?: number }
+export interface ExportOptions {
+  month: string; payer: string; format: PaymentFormat; template?: string; by: string; out: string; now?: Date; pageSize?: number;
+  /** XLSX: payments per sheet before the file goes on in the next sheet (a sheet holds 1,048,576 rows) */
+  rowsPerSheet?: number;
+}
 export interface ExportResult { path: string; name: string; rows: number; total_fen: number; sha256: string; bytes: number; template: string }
 
 /** One payment as the file shows it: the full account number appears here and nowhere else. */
@@ -28,19 +32,26 @@ export function amountText(t: PaymentTemplate, fen: number): string {
 
 /** The cells of one payment row in the template's column order. */
 export function rowCells(t: PaymentTemplate, r: FileRow, vars: Record<string, string>): string[] {
-  return t.columns.map((c) => {
+  return rowMaker(t, vars)(r);
+}
+
+/** A row writer for the template, its fixed texts filled in once (the national file has millions of rows). */
+export function rowMaker(t: PaymentTemplate, vars: Record<string, string>): (r: FileRow) => string[] {
+  const cells = t.columns.map((c): ((r: FileRow) => string) => {
     switch (c.value) {
-      case 'seq': return String(r.seq);
-      case 'reference': return r.reference;
-      case 'account': return r.account;
-      case 'name': return r.name;
-      case 'amount': return amountText(t, r.amount_fen);
-      case 'month': return vars.month!;
-      case 'payer': return vars.payer!;
-      case 'kind': return r.kind;
-      default: return fill(c.value.slice('text:'.length), vars);
+      case 'seq': return (r) => String(r.seq);
+      case 'reference': return (r) => r.reference;
+      case 'account': return (r) => r.account;
+      case 'name': return (r) => r.name;
+      case 'amount': return t.amount === 'fen' ? (r) => String(r.amount_fen) : (r) => formatYuan(r.amount_fen);
+      case 'kind': return (r) => r.kind;
+      default: {
+        const text = c.value === 'month' ? vars.month! : c.value === 'payer' ? vars.payer! : fill(c.value.slice('text:'.length), vars);
+        return () => text;
+      }
     }
   });
+  return (r) => cells.map((f) => f(r));
 }
 
 /** Encodes CSV text in the template's encoding; refuses a character the encoding cannot hold (it would reach the bank as "?"). */
@@ -127,8 +138,9 @@ export async function exportPaymentFile(db: Db, o: ExportOptions): Promise<Expor
     };
     if (t.bom) await write(stream, hash, Buffer.from([0xef, 0xbb, 0xbf])).then(() => (bytes += 3));
     await put(top);
-    for await (const page of pages(db, o.month, o.payer, o.pageSize ?? 10_000)) {
-      await put(page.map((r) => rowCells(t, r, vars)));
+    const cells = rowMaker(t, vars);
+    for await (const page of pages(db, o.month, o.payer, o.pageSize ?? 20_000)) {
+      await put(page.map(cells));
       written += page.length;
     }
     if (bottom.length) await put(bottom);
@@ -137,12 +149,24 @@ export async function exportPaymentFile(db: Db, o: ExportOptions): Promise<Expor
     sha256 = hash.digest('hex');
   } else {
     const wb = new ExcelJS.stream.xlsx.WorkbookWriter({ filename: path, useSharedStrings: false, useStyles: true });
-    const ws = wb.addWorksheet(o.month);
+    let ws = wb.addWorksheet(o.month);
     for (const r of top) ws.addRow(r).commit();
     const amountAt = t.columns.findIndex((c) => c.value === 'amount');
-    for await (const page of pages(db, o.month, o.payer, o.pageSize ?? 10_000)) {
+    const make = rowMaker(t, vars);
+    const perSheet = o.rowsPerSheet ?? 1_000_000;
+    let inSheet = 0;
+    let sheets = 1;
+    for await (const page of pages(db, o.month, o.payer, o.pageSize ?? 20_000)) {
       for (const r of page) {
-        const cells: (string | number)[] = rowCells(t, r, vars);
+        if (inSheet === perSheet) {
+          // the sheet is full: the file goes on in the next one, under the same titles
+          ws.commit();
+          ws = wb.addWorksheet(`${o.month}-${++sheets}`);
+          for (const row of titles) ws.addRow(row).commit();
+          inSheet = 0;
+        }
+        inSheet++;
+        const cells: (string | number)[] = make(r);
         cells[amountAt] = t.amount === 'fen' ? r.amount_fen : r.amount_fen / 100;
         const row = ws.addRow(cells);
         if (t.amount === 'yuan') row.getCell(amountAt + 1).numFmt = '0.00';

@@ -6,15 +6,31 @@ import { closeMonth } from '../period/close.ts';
 import { loadMonth } from '../period/month.ts';
 import { checkMonth, isUniqueViolation, monthSteps, recordStep, refuse, stateOf, type Actor, type StepRow } from './steps.ts';
 
-/** What the 公示 shows, hashed: each household's net for the month, per site. */
-async function monthDigest(db: Db, month: string): Promise<{ digest: string; households: number; total_fen: number }> {
+/** What the 公示 shows: each household's net for the month, per site. */
+async function monthTotals(db: Db, month: string): Promise<{ households: number; total_fen: number }> {
   const m = await loadMonth(db, { month });
-  const rows = m.households.map((h) => [h.site_id, h.household_id, h.net_fen]);
-  return {
-    digest: createHash('sha256').update(JSON.stringify(rows)).digest('hex'),
-    households: rows.length,
-    total_fen: m.totals.households_net_fen,
-  };
+  return { households: m.households.length, total_fen: m.totals.households_net_fen };
+}
+
+/**
+ * A digest of everything the month's statements are made of: its lines per
+ * site and party, its top-ups and the sites' deduction rates. Cheaper than
+ * the statements themselves, and it changes whenever they could.
+ */
+async function monthDigest(db: Db, month: string): Promise<string> {
+  const lines = await db.q
+    .selectFrom('settlement_lines as l')
+    .innerJoin('settlements as s', 's.id', 'l.settlement_id')
+    .select((eb) => ['s.site_id', 'l.household_id', eb.fn.sum<number>('l.amount_fen').as('fen'), eb.fn.countAll<number>().as('n')])
+    .where('l.payable_month', '=', month)
+    .groupBy(['s.site_id', 'l.household_id'])
+    .orderBy('s.site_id')
+    .orderBy('l.household_id')
+    .execute();
+  const topups = await db.q.selectFrom('topups').select(['site_id', 'household_id', 'amount_fen']).where('payable_month', '=', month).orderBy('site_id').orderBy('household_id').execute();
+  const rates = await db.q.selectFrom('site_policies').select(['site_id', 'maintenance_permille']).orderBy('site_id').execute();
+  const rows = [lines.map((l) => [l.site_id, l.household_id, Number(l.fen), Number(l.n)]), topups.map((t) => [t.site_id, t.household_id, Number(t.amount_fen)]), rates.map((r) => [r.site_id, r.maintenance_permille])];
+  return createHash('sha256').update(JSON.stringify(rows)).digest('hex');
 }
 
 /** 1. draft: the preparer fixes what the month pays. Drafting again (before approval) replaces the draft. */
@@ -23,7 +39,7 @@ export async function draftMonth(db: Db, month: string, by: Actor, now = new Dat
   return db.transaction(async (tx) => {
     const state = stateOf(await monthSteps(tx, month));
     if (state !== 'open' && state !== 'draft' && state !== 'posted') refuse(month, state, 'an approved month is immutable; later corrections are paid in the next open month');
-    return recordStep(tx, month, 'draft', by, await monthDigest(tx, month), now);
+    return recordStep(tx, month, 'draft', by, { ...(await monthTotals(tx, month)), digest: await monthDigest(tx, month) }, now);
   });
 }
 
@@ -57,13 +73,13 @@ export async function approveMonth(db: Db, month: string, by: Actor, now = new D
   const today = todayIn(DEFAULT_TIME_ZONE, now);
   const endsOn = String(posted.details.ends_on);
   if (today < endsOn) refuse(month, state, `the 公示 runs until ${endsOn}; approve on or after that day`);
-  const current = await monthDigest(db, month);
-  if (current.digest !== draft.details.digest) throw new SunshareError('MONTH_CHANGED', `${month} changed since it was drafted (${String(draft.details.total_fen)} fen then, ${current.total_fen} fen now): draft and post it again`);
+  const digest = await monthDigest(db, month);
+  if (digest !== draft.details.digest) throw new SunshareError('MONTH_CHANGED', `${month} changed since it was drafted by ${draft.actor} at ${draft.at} (late lines or a correction): draft and post it again`);
   await closeMonth(db, month);
   try {
     return await db.transaction(async (tx) => {
       if (stateOf(await monthSteps(tx, month)) !== 'posted') refuse(month, stateOf(await monthSteps(tx, month)), 'approved by someone else meanwhile');
-      return recordStep(tx, month, 'approved', by, { preparer: draft.actor, digest: current.digest, total_fen: current.total_fen }, now);
+      return recordStep(tx, month, 'approved', by, { preparer: draft.actor, digest, total_fen: draft.details.total_fen }, now);
     });
   } catch (err) {
     if (isUniqueViolation(err)) refuse(month, 'approved', 'approved by someone else meanwhile');

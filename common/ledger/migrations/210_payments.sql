@@ -102,6 +102,8 @@ CREATE TABLE payment_items (
   UNIQUE (month, payer_account, household_id)
 );
 CREATE INDEX payment_items_household ON payment_items (household_id, month);
+-- the payment file reads a month and payer account in reference order, a page at a time
+CREATE INDEX payment_items_file ON payment_items (month, payer_account, id);
 
 -- The bank's answer for one item: paid, or returned with its reason. Once.
 CREATE TABLE payment_results (
