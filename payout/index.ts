@@ -28,4 +28,4 @@ export { importResults, type ResultsOutcome } from './payments/results.ts';
 export { loadTemplate, builtInTemplates, type PaymentTemplate } from './payments/template.ts';
 export { paymentStatement, type PaymentStatement } from './payments/statement.ts';
 export { draftMonth, postMonth, approveMonth } from './workflow/month.ts';
-export { monthSteps, stateOf, type StepRow, type Actor, type MonthState } from './workflow/steps.ts';
+export { monthSteps, recentMonths, stateOf, type StepRow, type Actor, type MonthState } from './workflow/steps.ts';

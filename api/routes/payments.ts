@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { approveMonth, draftMonth, exportPaymentFile, importResults, monthFigures, monthSteps, payMonth, postMonth, stateOf, type Actor } from '../../payout/index.ts';
+import { approveMonth, draftMonth, exportPaymentFile, importResults, monthFigures, monthSteps, payMonth, postMonth, recentMonths, stateOf, type Actor } from '../../payout/index.ts';
 import { audit } from '../audit.ts';
 import type { ApiContext } from '../context.ts';
 import { ErrorResponse, authErrors } from '../schemas.ts';
@@ -32,6 +32,12 @@ export function paymentRoutes(app: FastifyInstance, ctx: ApiContext): void {
     return { month, state: stateOf(steps), steps: steps.map((s) => ({ step: s.step, at: s.at, actor: s.actor, details: s.details })) };
   };
   const tags = ['payments'];
+
+  app.get(
+    '/payout-months',
+    { config: { permission: 'read' }, schema: { tags, summary: 'The latest twelve months with workflow steps, newest first (the status page shows them)', response: { 200: Type.Object({ items: Type.Array(MonthView) }), ...errors } } },
+    async () => ({ items: (await recentMonths(ctx.db)).map((m) => ({ month: m.month, state: m.state, steps: m.steps.map((s) => ({ step: s.step, at: s.at, actor: s.actor, details: s.details })) })) }),
+  );
 
   app.get<{ Params: Static<typeof MonthParam> }>(
     '/payout-months/:month',

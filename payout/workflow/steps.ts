@@ -39,3 +39,14 @@ export function isUniqueViolation(err: unknown): boolean {
   const e = err as { code?: string; message?: string };
   return e?.code === '23505' || (typeof e?.code === 'string' && e.code.startsWith('SQLITE_CONSTRAINT')) || /UNIQUE constraint failed/.test(e?.message ?? '');
 }
+
+/** The latest months that have workflow steps, newest first, each with its state and steps. */
+export async function recentMonths(db: Db, limit = 12): Promise<{ month: string; state: MonthState; steps: StepRow[] }[]> {
+  const months = await db.q.selectFrom('payout_month_steps').select('month').distinct().orderBy('month', 'desc').limit(limit).execute();
+  const out = [];
+  for (const { month } of months) {
+    const steps = await monthSteps(db, month);
+    out.push({ month, state: stateOf(steps), steps });
+  }
+  return out;
+}
