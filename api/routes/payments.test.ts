@@ -58,10 +58,18 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
       expect(figures.statusCode).toBe(200);
       expect(figures.body).not.toMatch(/\d{16}/);
 
+      const refs = file.body.split('\r\n').slice(2, -2).map((line) => line.split(','));
+      const results = ['业务参考号,状态,原因,金额', ...refs.map((r) => `${r[1]},成功,,${r[4]}`)].join('\n');
+      const imported = await post('results', t.finance!, { name: 'results.csv', contentBase64: Buffer.from(results).toString('base64') });
+      expect(imported.statusCode, imported.body).toBe(200);
+      expect(imported.json<{ state: string }>().state).toBe('done');
+
       const log = await db.q.selectFrom('audit_log').select(['action', 'actor', 'details']).orderBy('at').execute();
-      expect(log.map((l) => l.action)).toEqual(['payout.month.draft', 'payout.month.post', 'payout.month.approve', 'payout.month.pay', 'payout.payment_file']);
-      const exported = JSON.parse(log.at(-1)!.details) as { rows: number; sha256: string };
-      expect(log.at(-1)!.actor).toBe('finance-pay');
+      expect(log.map((l) => l.action)).toEqual(['payout.month.draft', 'payout.month.post', 'payout.month.approve', 'payout.month.pay', 'payout.payment_file', 'payout.results']);
+      expect(JSON.parse(log.at(-1)!.details)).toMatchObject({ paid: 3, returned: 0 });
+      const exportEntry = log.find((l) => l.action === 'payout.payment_file')!;
+      const exported = JSON.parse(exportEntry.details) as { rows: number; sha256: string };
+      expect(exportEntry.actor).toBe('finance-pay');
       expect(exported.rows).toBe(3);
       expect(exported.sha256).toBe(file.headers['x-sha256']);
     });

@@ -12,7 +12,7 @@ import { approveMonth, draftMonth, postMonth } from '../workflow/month.ts';
 import { payMonth } from './batch.ts';
 import { encodeText, exportPaymentFile } from './file.ts';
 import { loadItems } from './items.ts';
-import { registerCollective } from './policy.ts';
+import { registerCollective, setSitePolicy } from './policy.ts';
 import { writeNotice } from '../workflow/notice.ts';
 import { importResults } from './results.ts';
 import { builtInTemplates, loadTemplate } from './template.ts';
@@ -115,6 +115,37 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
       expect(() => encodeText(gbk, '6222|王😀|100')).toThrow(/has no "😀"/);
     });
 
+    it('pays no later month while the earlier file has payments without results', async () => {
+      await putMonthEnergy(db, ['pv001'], '2024-02', () => 33_333);
+      await runSettlement(db, { from: '2024-02-01', to: '2024-02-29', now: new Date('2024-03-01T00:00:00Z') });
+      const mar = new Date('2024-03-02T02:00:00Z');
+      await draftMonth(db, '2024-02', PREPARER, mar);
+      await postMonth(db, '2024-02', PREPARER, 0, mar);
+      await approveMonth(db, '2024-02', APPROVER, mar);
+      await expect(payMonth(db, '2024-02', PREPARER, mar)).rejects.toMatchObject({ code: 'PAYMENT_RESULTS_PENDING', message: expect.stringContaining('2024-01') as unknown });
+      expect(await loadItems(db, { month: '2024-02' })).toEqual([]);
+    });
+
+    it('keeps a site on the payer account it was paid from', async () => {
+      await expect(setSitePolicy(db, 'pv001', 'receipt', 'another-account', 'admin')).rejects.toMatchObject({ code: 'PAYOUT_POLICY_INVALID' });
+      await expect(setSitePolicy(db, 'pv001', 'bank', 'default', 'admin')).rejects.toMatchObject({ code: 'PAYOUT_POLICY_INVALID' });
+      expect(await setSitePolicy(db, 'pv001', 'accrual', 'default', 'admin')).toEqual({ policy: 'accrual', payer_account: 'default' });
+    });
+
+    it('refuses a result file with an unknown status, a return without reason or another amount, listing each', async () => {
+      const items = await loadItems(db, { month: '2024-01' });
+      const file = join(dir, 'bad-results.csv');
+      writeFileSync(file, ['业务参考号,状态,原因,金额', `${items[0]!.id},maybe,,${items[0]!.amount_fen / 100}`, `${items[1]!.id},退回,,0.01`].join('\n'));
+      await expect(importResults(db, file, { by: { name: 'x' } })).rejects.toMatchObject({
+        code: 'PAYMENT_RESULTS_INVALID',
+        details: [
+          'bad-results.csv line 2 column 状态: "maybe" is neither paid (paid, 成功, 已付) nor returned (returned, 失败, 退回, 退票)',
+          'bad-results.csv line 3 column 原因: a returned payment needs its reason',
+          `bad-results.csv line 3 column 金额: "0.01" is not the amount sent for ${items[1]!.id}`,
+        ],
+      });
+    });
+
     it('imports the bank result file in GBK: paid, and returned with its reason', async () => {
       const items = await loadItems(db, { month: '2024-01' });
       const file = join(dir, 'result.csv');
@@ -130,6 +161,8 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
         code: 'PAYMENT_RESULTS_INVALID',
         details: [expect.stringContaining('was imported as returned before'), expect.stringContaining('no payment "NOPE"')],
       });
+      // the earlier month answered, the next one can be paid
+      expect((await payMonth(db, '2024-02', PREPARER, new Date('2024-03-02T02:00:00Z'))).items).toBe(3);
     });
   });
 }
