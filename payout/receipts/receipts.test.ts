@@ -43,7 +43,10 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
 
     it('lists every bad row with file, line and column, and imports nothing', async () => {
       const f = file('bad.csv', ['grid,pv001,2024-01,2024-01,310,140.43,G1,2024-02-05', 'grid,nowhere,2024-13,2024-01,,1.234,,yesterday', 'refund,pv001,2024-01,2024-01,,1,R1,2024-02-05']);
-      const err = await importReceipts(db, [f]).catch((e: unknown) => e as { code: string; details: string[] });
+      const err = (await importReceipts(db, [f]).then(
+        () => ({ code: 'imported', details: [] }),
+        (e: unknown) => e,
+      )) as { code: string; details: string[] };
       expect(err.code).toBe('RECEIPTS_INVALID');
       expect(err.details).toEqual(
         expect.arrayContaining([
