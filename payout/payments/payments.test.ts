@@ -12,6 +12,7 @@ import { approveMonth, draftMonth, postMonth } from '../workflow/month.ts';
 import { monthFigures } from './figures.ts';
 import { loadItems } from './items.ts';
 import { registerCollective, setSitePolicy } from './policy.ts';
+import { importResults } from './results.ts';
 import { paymentStatement } from './statement.ts';
 import { APPROVER, PREPARER, putMonthEnergy, runMonth, seedSites } from './testing/scene.ts';
 
@@ -194,6 +195,16 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
       await expect(importReceipts(db, [receipt('other.csv', ['grid,pv002,2024-03,2024-03,1550,714.00,G2-2024-03,2024-04-05'])])).rejects.toMatchObject({ code: 'RECEIPTS_INVALID' });
       await expect(db.q.updateTable('receipts').set({ amount_fen: 1 }).execute()).rejects.toThrow(/append-only/);
       await expect(db.q.deleteFrom('payment_results').execute()).rejects.toThrow(/append-only/);
+    });
+
+    it('refuses a bank result for a held payment: it was in no file', async () => {
+      const held = (await loadItems(db, { month: '2024-01', household: 'pv001-h03' }))[0]!;
+      const file = join(dir, 'held-result.csv');
+      writeFileSync(file, `业务参考号,状态,原因,金额\n${held.id},成功,,${(held.amount_fen / 100).toFixed(2)}`);
+      await expect(importResults(db, file, { by: { name: 'x' } })).rejects.toMatchObject({
+        code: 'PAYMENT_RESULTS_INVALID',
+        details: [`held-result.csv line 2: ${held.id} is held (no bank account in the registry) and was in no payment file`],
+      });
     });
   });
 }
