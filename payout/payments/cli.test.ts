@@ -25,7 +25,7 @@ describe('sunshare payout month / payment-file / results', () => {
     done(sunshare('payout', 'run', '--from', '2017-07-01', '--to', '2017-07-31', '--ledger', db), 'posted');
     done(sunshare('payout', 'policy', '--site', 'ry-dq-01', '--policy', 'accrual', '--payer', 'company-abc', '--by', 'admin', '--ledger', db), 'paid on accrual from company-abc');
     done(sunshare('payout', 'month', 'draft', '--month', '2017-07', '--by', 'li', '--ledger', db), '2017-07 drafted');
-    done(sunshare('payout', 'month', 'post', '--month', '2017-07', '--days', '0', '--by', 'li', '--out', dir, '--ledger', db), 'notice-2017-07.xlsx');
+    done(sunshare('payout', 'month', 'post', '--month', '2017-07', '--days', '0', '--by', 'li', '--out', dir, '--ledger', db), 'notice-2017-07.pdf');
     const self = sunshare('payout', 'month', 'approve', '--month', '2017-07', '--by', 'li', '--ledger', db);
     expect(self.code).toBe(EXIT.noperm);
     expect(self.err).toContain('APPROVER_IS_PREPARER');

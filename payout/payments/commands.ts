@@ -61,7 +61,7 @@ export async function monthCommand(step: string, o: { month: string; by?: string
       const s = await postMonth(db, o.month, { name: needBy(o.by, step) }, Number(o.days));
       mkdirSync(o.out, { recursive: true });
       const file = await writeNotice(db, o.month, String(s.details.posted_on), String(s.details.ends_on), o.out);
-      console.log(`${o.month} posted (公示) until ${String(s.details.ends_on)}; notice: ${file}`);
+      console.log(`${o.month} posted (公示) until ${String(s.details.ends_on)}; notice: ${file.pdf} (printable), ${file.xlsx}`);
     } else if (step === 'approve') {
       await approveMonth(db, o.month, { name: needBy(o.by, step) });
       console.log(`${o.month} approved and closed`);

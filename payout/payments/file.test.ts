@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -102,11 +103,17 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
       await registerCollective(db, 'pv001-h03', '村0');
       const file = await writeNotice(db, '2024-01', '2024-02-05', '2024-02-12', dir);
       const wb = new ExcelJS.Workbook();
-      await wb.xlsx.readFile(file);
+      await wb.xlsx.readFile(file.xlsx);
       const text = JSON.stringify(wb.worksheets[0]!.getSheetValues());
       expect(text).toContain('公示期 2024-02-05 至 2024-02-12');
       expect(text).toContain('张三丰');
       expect(text).toContain('村集体');
+      // the printable PDF, read back as text
+      const pdf = execFileSync('pdftotext', ['-layout', file.pdf, '-'], { encoding: 'utf8' });
+      expect(pdf).toContain('公示期 2024-02-05 至 2024-02-12');
+      expect(pdf).toMatch(/张三丰\s+农户/);
+      expect(pdf).toContain('村集体');
+      expect(pdf).toMatch(/合计\s+3\s*户/);
     });
 
     it('refuses a name GBK cannot hold instead of sending "?" to the bank', () => {

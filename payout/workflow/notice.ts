@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { Db } from '../../common/ledger/index.ts';
 import { loadMonth } from '../period/month.ts';
 import { tablesToXlsx, type Table } from '../tables/table.ts';
+import { writeNoticePdf } from './notice-pdf.ts';
 
 /** The printable 公示 notice: each household's (and collective's) amount for the month, with the posting period. */
 export async function noticeTable(db: Db, month: string, postedOn: string, endsOn: string): Promise<Table> {
@@ -22,8 +23,12 @@ export async function noticeTable(db: Db, month: string, postedOn: string, endsO
   };
 }
 
-export async function writeNotice(db: Db, month: string, postedOn: string, endsOn: string, dir: string): Promise<string> {
-  const file = join(dir, `notice-${month}.xlsx`);
-  writeFileSync(file, await tablesToXlsx([await noticeTable(db, month, postedOn, endsOn)]));
-  return file;
+/** Writes the notice as XLSX (to edit or print) and as a printable PDF; returns both paths. */
+export async function writeNotice(db: Db, month: string, postedOn: string, endsOn: string, dir: string): Promise<{ xlsx: string; pdf: string }> {
+  const table = await noticeTable(db, month, postedOn, endsOn);
+  const xlsx = join(dir, `notice-${month}.xlsx`);
+  writeFileSync(xlsx, await tablesToXlsx([table]));
+  const pdf = join(dir, `notice-${month}.pdf`);
+  await writeNoticePdf(table, pdf);
+  return { xlsx, pdf };
 }
