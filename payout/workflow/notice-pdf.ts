@@ -6,6 +6,8 @@ import { SunshareError } from '../../common/errors.ts';
 import { formatYuan } from '../money/revenue.ts';
 import type { Table } from '../tables/table.ts';
 
+const textOf = (v: unknown): string => (typeof v === 'string' ? v : typeof v === 'number' ? String(v) : '');
+
 /** A font with Chinese glyphs: $SUNSHARE_CJK_FONT ("file" or "file|postscript name" for a collection), else the first fontconfig finds. */
 export function cjkFont(): { file: string; family?: string } {
   const given = process.env.SUNSHARE_CJK_FONT;
@@ -47,7 +49,7 @@ export async function writeNoticePdf(table: Table, path: string): Promise<void> 
   row(table.columns.map((c) => c.header), 10);
   let total = 0;
   for (const r of table.rows) {
-    row(table.columns.map((c) => (c.kind === 'yuan' ? formatYuan(Number(r[c.key])) : String(r[c.key] ?? ''))), 10);
+    row(table.columns.map((c) => (c.kind === 'yuan' ? formatYuan(Number(r[c.key])) : textOf(r[c.key]))), 10);
     total += Number(r.net ?? 0);
   }
   row(['合计', `${table.rows.length} 户`, '', '', formatYuan(total)], 10);
