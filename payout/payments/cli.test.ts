@@ -39,7 +39,7 @@ describe('sunshare payout month / payment-file / results', () => {
     const held = sunshare('payout', 'held', '--ledger', db);
     done(held, '户名不符');
     expect(held.out).not.toMatch(/\d{12}/); // masked
-    done(sunshare('payout', 'figures', '--month', '2017-07', '--ledger', db), 'household');
+    done(sunshare('payout', 'figures', '--month', '2017-07', '--out', dir, '--ledger', db), 'figures-2017-07.xlsx');
     done(sunshare('payout', 'month', 'status', '--month', '2017-07', '--ledger', db), '2017-07: done');
   }, 60_000);
 });

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { openLedger, ledgerUrl, type Db } from '../../common/ledger/index.ts';
 import { SunshareError } from '../../common/errors.ts';
 import { formatYuan } from '../money/revenue.ts';
@@ -11,6 +11,8 @@ import { checkMonth, monthSteps, stateOf } from '../workflow/steps.ts';
 import { payMonth } from './batch.ts';
 import { exportPaymentFile } from './file.ts';
 import { monthFigures } from './figures.ts';
+import { figuresTables } from './figures-report.ts';
+import { tablesToCsv, tablesToXlsx } from '../tables/table.ts';
 import { latestPerPayer, loadItems } from './items.ts';
 import { registerCollective, setSitePolicy } from './policy.ts';
 import { importResults } from './results.ts';
@@ -86,7 +88,7 @@ export async function resultsCommand(file: string, o: { by: string; template: st
   console.log(`${r.paid} paid, ${r.returned} returned (carried to the next month), ${r.unchanged} unchanged${r.done.length ? `; done: ${r.done.join(', ')}` : ''}`);
 }
 
-export async function figuresCommand(o: { month: string; household?: string; ledger?: string }): Promise<void> {
+export async function figuresCommand(o: { month: string; household?: string; format?: string; out?: string; ledger?: string }): Promise<void> {
   await withLedger(o.ledger, async (db) => {
     if (o.household) {
       const s = await paymentStatement(db, o.month, o.household);
@@ -94,6 +96,14 @@ export async function figuresCommand(o: { month: string; household?: string; led
       return;
     }
     const f = await monthFigures(db, o.month);
+    if (o.out) {
+      if (o.format !== 'csv' && o.format !== 'xlsx') throw new SunshareError('OPTION_INVALID', `--format must be csv or xlsx, got "${o.format ?? ''}"`);
+      const tables = await figuresTables(db, f);
+      mkdirSync(o.out, { recursive: true });
+      const file = join(o.out, `figures-${o.month}.${o.format}`);
+      writeFileSync(file, o.format === 'xlsx' ? await tablesToXlsx(tables) : tablesToCsv(tables));
+      console.log(`${file}: households, collectives and the company apart`);
+    }
     console.log('kind\tparties\taccrued\treceived\tadvanced\tpaid\theld\towed');
     for (const [kind, t] of Object.entries(f.totals)) {
       console.log([kind, t.parties, ...[t.accrued_fen, t.received_fen, t.advanced_fen, t.paid_fen, t.held_fen, t.owed_fen].map(formatYuan)].join('\t'));

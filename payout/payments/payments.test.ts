@@ -10,6 +10,7 @@ import { importReceipts } from '../receipts/import.ts';
 import { runSettlement } from '../settle/run.ts';
 import { approveMonth, draftMonth, postMonth } from '../workflow/month.ts';
 import { monthFigures } from './figures.ts';
+import { figuresTables } from './figures-report.ts';
 import { loadItems } from './items.ts';
 import { registerCollective, setSitePolicy } from './policy.ts';
 import { importResults } from './results.ts';
@@ -181,6 +182,10 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
 
     it('reports collectives apart from households, through the same split', async () => {
       const f = await monthFigures(db, '2024-12');
+      const tables = await figuresTables(db, f);
+      expect(tables.map((t) => [t.name, t.rows.length])).toEqual([['汇总', 3], ['农户', 7], ['村集体', 1], ['公司', 1]]);
+      expect(tables[2]!.rows[0]).toMatchObject({ id: 'pv002-h04', accrued_fen: f.totals.collective.accrued_fen });
+      expect(JSON.stringify(tables)).not.toMatch(/\d{16}/);
       expect(f.totals.collective.parties).toBe(1);
       expect(f.totals.household.parties).toBe(7);
       const c = f.parties.find((p) => p.kind === 'collective')!;
