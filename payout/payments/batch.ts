@@ -44,7 +44,10 @@ export async function payMonth(db: Db, month: string, by: Actor, now = new Date(
         .limit(1)
         .executeTakeFirst();
       if (pending) throw new SunshareError('PAYMENT_RESULTS_PENDING', `the payment file of ${pending.month} has payments without a bank result: import its results first`);
-      return await makeItems(tx, month, now);
+      const made = await makeItems(tx, month, now);
+      // nothing goes to the bank (no payment, or every one held): the month is done at once
+      if (made.items === made.held) await recordStep(tx, month, 'done', by, { held: { count: made.held, fen: made.held_fen } }, now);
+      return made;
     });
   } catch (err) {
     if (isUniqueViolation(err)) throw new SunshareError('MONTH_ALREADY_PAID', `${month} has its payment batch already (made by a concurrent attempt)`, { cause: err });

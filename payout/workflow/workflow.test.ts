@@ -4,6 +4,7 @@ import { openTestLedger, postgresAvailable, type TestLedger } from '../../common
 import { putEnergy } from '../testing/fixture.ts';
 import { APPROVER, PREPARER, putMonthEnergy, seedSites } from '../payments/testing/scene.ts';
 import { runSettlement } from '../settle/run.ts';
+import { payMonth } from '../payments/batch.ts';
 import { approveMonth, draftMonth, postMonth } from './month.ts';
 import { monthSteps, stateOf } from './steps.ts';
 
@@ -36,6 +37,13 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
       await expect(approveMonth(db, '2024-01', APPROVER, FEB(9))).rejects.toThrow(/the 公示 runs until 2024-02-10/);
       await approveMonth(db, '2024-01', APPROVER, FEB(10));
       expect(stateOf(await monthSteps(db, '2024-01'))).toBe('approved');
+    });
+
+    it('marks a month whose every payment is held done when it is paid', async () => {
+      await db.q.updateTable('households').set({ bank_account: '123' }).execute();
+      const b = await payMonth(db, '2024-01', PREPARER, FEB(10));
+      expect(b).toMatchObject({ items: 2, held: 2 });
+      expect((await monthSteps(db, '2024-01')).map((s) => s.step).slice(-2)).toEqual(['batch', 'done']);
     });
 
     it('keeps an approved month immutable: no new draft, corrections paid in the next open month', async () => {
