@@ -14,6 +14,15 @@ export function registerBank(payout: Command): void {
     .action(async (files: string[], o: { ledger?: string }) => (await load()).receiptsCommand(files, o));
 
   payout
+    .command('receipt-checks')
+    .description('Receipts beside what accrued, to the fen: the difference per site and month and the rule that settled it')
+    .option('--site <id>', 'only this site')
+    .option('--from <YYYY-MM>', 'first month')
+    .option('--to <YYYY-MM>', 'last month')
+    .option('--ledger <url>', LEDGER_HELP)
+    .action(async (o: { site?: string; from?: string; to?: string; ledger?: string }) => (await load()).receiptChecksCommand(o));
+
+  payout
     .command('policy')
     .description("Set a site's payout policy: accrual (the company advances) or receipt (paid when the money arrives), and its payer account")
     .requiredOption('--site <id>', 'the site')

@@ -29,3 +29,4 @@ export { loadTemplate, builtInTemplates, type PaymentTemplate } from './payments
 export { paymentStatement, type PaymentStatement } from './payments/statement.ts';
 export { draftMonth, postMonth, approveMonth } from './workflow/month.ts';
 export { monthSteps, recentMonths, stateOf, type StepRow, type Actor, type MonthState } from './workflow/steps.ts';
+export { receiptChecks } from './receipts/accrued.ts';

@@ -1,8 +1,11 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Db } from '../../common/ledger/index.ts';
 import { openTestLedger, postgresAvailable, type TestLedger } from '../../common/testing/index.ts';
-import { runSettlement } from '../../payout/index.ts';
+import { importReceipts, runSettlement } from '../../payout/index.ts';
 import { putMonthEnergy, seedPaymentSites } from '../../payout/testing/index.ts';
 import { buildApp } from '../app.ts';
 import { createToken } from '../auth/tokens.ts';
@@ -72,6 +75,18 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
       expect(exportEntry.actor).toBe('finance-pay');
       expect(exported.rows).toBe(3);
       expect(exported.sha256).toBe(file.headers['x-sha256']);
+    });
+
+    it('lists the receipts reconciled against what accrued, with the difference per site and month', async () => {
+      const f = join(mkdtempSync(join(tmpdir(), 'sunshare-api-receipts-')), 'grid.csv');
+      // 930 kWh billed at 0.46 instead of 0.453: 427.80 received, 421.29 accrued
+      writeFileSync(f, 'kind,site,period_from,period_to,kwh,amount_yuan,reference,received_on\ngrid,pv001,2024-01,2024-01,930,427.80,G-1,2024-02-05');
+      await importReceipts(db, [f]);
+      const res = await app.inject({ url: '/receipt-checks?site=pv001&from=2024-01&to=2024-01', headers: auth(t.viewer!) });
+      expect(res.json<{ items: unknown[] }>().items).toEqual([
+        { receiptId: 'grid/pv001/G-1', reference: 'G-1', receivedOn: '2024-02-05', site: 'pv001', month: '2024-01', kind: 'grid', accruedWh: 930_000, statementWh: 930_000, accruedFen: 42_129, receivedFen: 42_780, differenceFen: 651, rule: 'amount_adjustment' },
+      ]);
+      expect((await app.inject({ url: '/receipt-checks?from=2024-13', headers: auth(t.viewer!) })).statusCode).toBe(400);
     });
   });
 }

@@ -3,10 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { approveMonth, draftMonth, exportPaymentFile, importResults, monthFigures, monthSteps, payMonth, postMonth, recentMonths, stateOf, type Actor } from '../../payout/index.ts';
+import { approveMonth, draftMonth, exportPaymentFile, importResults, monthFigures, monthSteps, payMonth, postMonth, receiptChecks, recentMonths, stateOf, type Actor } from '../../payout/index.ts';
 import { audit } from '../audit.ts';
 import type { ApiContext } from '../context.ts';
-import { ErrorResponse, authErrors } from '../schemas.ts';
+import { ErrorResponse, IdParam, authErrors } from '../schemas.ts';
 
 /** The month's workflow and its bank payments (docs/payments.md): each step audited. */
 const MonthParam = Type.Object({ month: Type.String({ pattern: '^\\d{4}-(0[1-9]|1[0-2])$', description: 'payout month YYYY-MM' }) });
@@ -25,6 +25,14 @@ const MonthView = Type.Object({ month: Type.String(), state: Type.String({ descr
 const errors = { ...authErrors, 404: ErrorResponse, 409: ErrorResponse };
 
 const actorOf = (req: FastifyRequest): Actor => ({ name: req.owner?.name ?? 'anonymous', id: req.owner?.id });
+
+const Month = Type.String({ pattern: '^\\d{4}-(0[1-9]|1[0-2])$' });
+const ChecksQuery = Type.Object({ site: Type.Optional(IdParam), from: Type.Optional(Month), to: Type.Optional(Month) });
+const Check = Type.Object({
+  receiptId: Type.String(), reference: Type.String(), receivedOn: Type.String(), site: Type.String(), month: Type.String(), kind: Type.String(),
+  accruedWh: Type.Integer(), statementWh: Type.Union([Type.Integer(), Type.Null()]), accruedFen: Type.Integer(), receivedFen: Type.Integer(),
+  differenceFen: Type.Integer({ description: 'received - accrued, posted as receipt adjustments' }), rule: Type.String({ description: 'match | amount_adjustment | energy_restatement' }),
+});
 
 export function paymentRoutes(app: FastifyInstance, ctx: ApiContext): void {
   const view = async (month: string) => {
@@ -98,6 +106,18 @@ export function paymentRoutes(app: FastifyInstance, ctx: ApiContext): void {
         rmSync(dir, { recursive: true, force: true });
       }
     },
+  );
+
+  app.get<{ Querystring: Static<typeof ChecksQuery> }>(
+    '/receipt-checks',
+    { config: { permission: 'read' }, schema: { tags, summary: 'Receipts reconciled against what accrued, to the fen: the difference per site and month and the rule that settled it', querystring: ChecksQuery, response: { 200: Type.Object({ items: Type.Array(Check) }), ...errors } } },
+    async (req) => ({
+      items: (await receiptChecks(ctx.db, req.query)).map((c) => ({
+        receiptId: c.receipt_id, reference: c.reference, receivedOn: c.received_on, site: c.site_id, month: c.month, kind: c.kind,
+        accruedWh: Number(c.accrued_wh), statementWh: c.statement_wh === null ? null : Number(c.statement_wh), accruedFen: Number(c.accrued_fen),
+        receivedFen: Number(c.received_fen), differenceFen: Number(c.difference_fen), rule: c.rule,
+      })),
+    }),
   );
 
   app.get<{ Params: Static<typeof MonthParam> }>(

@@ -4,6 +4,7 @@ import { openLedger, ledgerUrl, type Db } from '../../common/ledger/index.ts';
 import { SunshareError } from '../../common/errors.ts';
 import { formatYuan } from '../money/revenue.ts';
 import { importReceipts } from '../receipts/import.ts';
+import { receiptChecks } from '../receipts/accrued.ts';
 import { maskBankAccount } from '../registry/mask.ts';
 import { approveMonth, draftMonth, postMonth } from '../workflow/month.ts';
 import { writeNotice } from '../workflow/notice.ts';
@@ -37,6 +38,13 @@ export async function receiptsCommand(files: string[], o: { ledger?: string }): 
   const r = await withLedger(o.ledger, (db) => importReceipts(db, files));
   console.log(`${r.imported} receipt(s) imported, ${r.unchanged} unchanged${r.restated.length ? `; restated to the statement's energy: ${r.restated.join(', ')}` : ''}`);
   for (const c of r.checks) console.log(`  ${c.kind} ${c.site_id} ${c.month}: accrued ${formatYuan(Number(c.accrued_fen))}, received ${formatYuan(Number(c.received_fen))}, difference ${formatYuan(Number(c.difference_fen))} (${c.rule})`);
+}
+
+export async function receiptChecksCommand(o: { site?: string; from?: string; to?: string; ledger?: string }): Promise<void> {
+  for (const m of [o.from, o.to]) if (m !== undefined) checkMonth(m);
+  const rows = await withLedger(o.ledger, (db) => receiptChecks(db, o));
+  console.log('month\tsite\tkind\treference\treceived_on\taccrued\treceived\tdifference\trule');
+  for (const c of rows) console.log([c.month, c.site_id, c.kind, c.reference, c.received_on, ...[c.accrued_fen, c.received_fen, c.difference_fen].map((x) => formatYuan(Number(x))), c.rule].join('\t'));
 }
 
 export async function policyCommand(o: { site: string; policy: string; payer: string; by: string; ledger?: string }): Promise<void> {

@@ -50,3 +50,19 @@ export function partyOrder(parties: Map<string, unknown>): string[] {
   const ids = [...parties.keys()].filter((id) => id !== '').sort();
   return [...ids, ''];
 }
+
+/** The reconciliation of receipts against what accrued, per site and month (every receipt's part), oldest first. */
+export async function receiptChecks(db: Db, f: { site?: string; from?: string; to?: string } = {}) {
+  return db.q
+    .selectFrom('receipt_checks as c')
+    .innerJoin('receipts as r', 'r.id', 'c.receipt_id')
+    .select(['c.receipt_id', 'r.reference', 'r.received_on', 'c.site_id', 'c.month', 'c.kind', 'c.accrued_wh', 'c.statement_wh', 'c.accrued_fen', 'c.received_fen', 'c.difference_fen', 'c.rule'])
+    .$if(!!f.site, (q) => q.where('c.site_id', '=', f.site!))
+    .$if(!!f.from, (q) => q.where('c.month', '>=', f.from!))
+    .$if(!!f.to, (q) => q.where('c.month', '<=', f.to!))
+    .orderBy('c.month')
+    .orderBy('c.site_id')
+    .orderBy('c.kind')
+    .orderBy('r.received_on')
+    .execute();
+}
