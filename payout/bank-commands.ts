@@ -77,7 +77,7 @@ export function registerBank(payout: Command): void {
     .description('Accrued, received, advanced, paid, held and owed at the end of a month: households, collectives and the company apart')
     .requiredOption('--month <YYYY-MM>', 'the month')
     .option('--household <id>', 'one household\'s statement of payments (accounts masked)')
-    .option('--out <dir>', 'also write the report: a summary and households, collectives and the company each in a table')
+    .option('--out <dir>', 'also write the report: a summary and households, collectives and the company each in a table (with --household: its statement of payments)')
     .option('--format <csv|xlsx>', 'with --out: csv or xlsx', 'xlsx')
     .option('--ledger <url>', LEDGER_HELP)
     .action(async (o: { month: string; household?: string; out?: string; format?: string; ledger?: string }) => (await load()).figuresCommand(o));

@@ -44,6 +44,7 @@ describe('sunshare payout month / payment-file / results', () => {
     done(held, '户名不符');
     expect(held.out).not.toMatch(/\d{12}/); // masked
     done(sunshare('payout', 'figures', '--month', '2017-07', '--out', dir, '--ledger', db), 'figures-2017-07.xlsx');
+    done(sunshare('payout', 'figures', '--month', '2017-07', '--household', 'hh001', '--out', dir, '--ledger', db), 'statement-hh001-2017-07.xlsx');
     done(sunshare('payout', 'month', 'status', '--month', '2017-07', '--ledger', db), '2017-07: done');
   }, 60_000);
 });

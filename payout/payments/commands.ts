@@ -13,11 +13,11 @@ import { payMonth } from './batch.ts';
 import { exportPaymentFile } from './file.ts';
 import { monthFigures } from './figures.ts';
 import { figuresTables } from './figures-report.ts';
-import { tablesToCsv, tablesToXlsx } from '../tables/table.ts';
+import { tablesToCsv, tablesToXlsx, type Table } from '../tables/table.ts';
 import { latestPerPayer, loadItems } from './items.ts';
 import { registerCollective, setSitePolicy } from './policy.ts';
 import { importResults } from './results.ts';
-import { paymentStatement } from './statement.ts';
+import { paymentStatement, paymentStatementTable } from './statement.ts';
 
 /** The actions of payout/bank-commands.ts (loaded only when one runs). */
 async function withLedger<T>(url: string | undefined, fn: (db: Db) => Promise<T>): Promise<T> {
@@ -96,20 +96,29 @@ export async function resultsCommand(file: string, o: { by: string; template: st
   console.log(`${r.paid} paid, ${r.returned} returned (carried to the next month), ${r.unchanged} unchanged${r.done.length ? `; done: ${r.done.join(', ')}` : ''}`);
 }
 
+async function writeTables(o: { format?: string; out?: string }, base: string, tables: Table[]): Promise<string> {
+  if (o.format !== 'csv' && o.format !== 'xlsx') throw new SunshareError('OPTION_INVALID', `--format must be csv or xlsx, got "${o.format ?? ''}"`);
+  mkdirSync(o.out ?? '.', { recursive: true });
+  const file = join(o.out ?? '.', `${base}.${o.format}`);
+  writeFileSync(file, o.format === 'xlsx' ? await tablesToXlsx(tables) : tablesToCsv(tables));
+  return file;
+}
+
 export async function figuresCommand(o: { month: string; household?: string; format?: string; out?: string; ledger?: string }): Promise<void> {
   await withLedger(o.ledger, async (db) => {
     if (o.household) {
       const s = await paymentStatement(db, o.month, o.household);
+      if (o.out) {
+        const who = await db.q.selectFrom('households').select('name').where('id', '=', o.household).executeTakeFirst();
+        const file = await writeTables(o, `statement-${o.household}-${o.month}`, [paymentStatementTable(s, who?.name ?? '')]);
+        console.log(`${file}: the payments of ${o.household}, accounts masked`);
+      }
       console.log(JSON.stringify(s, null, 2));
       return;
     }
     const f = await monthFigures(db, o.month);
     if (o.out) {
-      if (o.format !== 'csv' && o.format !== 'xlsx') throw new SunshareError('OPTION_INVALID', `--format must be csv or xlsx, got "${o.format ?? ''}"`);
-      const tables = await figuresTables(db, f);
-      mkdirSync(o.out, { recursive: true });
-      const file = join(o.out, `figures-${o.month}.${o.format}`);
-      writeFileSync(file, o.format === 'xlsx' ? await tablesToXlsx(tables) : tablesToCsv(tables));
+      const file = await writeTables(o, `figures-${o.month}`, await figuresTables(db, f));
       console.log(`${file}: households, collectives and the company apart`);
     }
     console.log('kind\tparties\taccrued\treceived\tadvanced\tpaid\theld\towed');

@@ -14,7 +14,8 @@ import { figuresTables } from './figures-report.ts';
 import { loadItems } from './items.ts';
 import { registerCollective, setSitePolicy } from './policy.ts';
 import { importResults } from './results.ts';
-import { paymentStatement } from './statement.ts';
+import { paymentStatement, paymentStatementTable } from './statement.ts';
+import { formatYuan } from '../money/revenue.ts';
 import { APPROVER, PREPARER, putMonthEnergy, runMonth, seedSites } from './testing/scene.ts';
 
 const pgUp = await postgresAvailable();
@@ -170,6 +171,10 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
       expect(s.payments.find((p) => p.month === '2024-03')).toMatchObject({ carried_fen: feb.amount_fen, status: 'paid' });
       expect(s.payments.find((p) => p.month === '2024-02')).toMatchObject({ status: 'returned', reason: '账户冻结' });
       expect(s.payments.every((p) => /^\*+\d{4}$/.test(p.account))).toBe(true);
+      const table = paymentStatementTable(s, '钱秀安');
+      expect(table.title).toContain(`已付 ${formatYuan(s.figures.paid_fen)}`);
+      expect(table.rows.find((r) => r.month === '2024-02')).toMatchObject({ status: '退回', reason: '账户冻结' });
+      expect(table.rows.find((r) => r.month === '2024-03')).toMatchObject({ status: '已付', carried_fen: feb.amount_fen });
     });
 
     it('holds a household without a valid account, lists it, and pays it all once the account is fixed', async () => {
