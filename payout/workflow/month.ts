@@ -76,6 +76,8 @@ export async function approveMonth(db: Db, month: string, by: Actor, now = new D
   const digest = await monthDigest(db, month);
   if (digest !== draft.details.digest) throw new SunshareError('MONTH_CHANGED', `${month} changed since it was drafted by ${draft.actor} at ${draft.at} (late lines or a correction): draft and post it again`);
   await closeMonth(db, month);
+  // a settlement that slipped in between the check and the close is now frozen in the month: its 公示 was not this
+  if ((await monthDigest(db, month)) !== digest) throw new SunshareError('MONTH_CHANGED', `${month} changed while it was being approved: draft and post it again (it is closed now, so it will not change again)`);
   try {
     return await db.transaction(async (tx) => {
       if (stateOf(await monthSteps(tx, month)) !== 'posted') refuse(month, stateOf(await monthSteps(tx, month)), 'approved by someone else meanwhile');
