@@ -6,10 +6,15 @@ import { closeMonth } from '../period/close.ts';
 import { loadMonth } from '../period/month.ts';
 import { checkMonth, isUniqueViolation, monthSteps, recordStep, refuse, stateOf, type Actor, type StepRow } from './steps.ts';
 
-/** What the 公示 shows: each household's net for the month, per site. */
-async function monthTotals(db: Db, month: string): Promise<{ households: number; total_fen: number }> {
+/** What the 公示 shows: each household's net for the month, per site; and its digest, to compare with the statements frozen at approval. */
+async function monthTotals(db: Db, month: string): Promise<{ households: number; total_fen: number; statements: string }> {
   const m = await loadMonth(db, { month });
-  return { households: m.households.length, total_fen: m.totals.households_net_fen };
+  return { households: m.households.length, total_fen: m.totals.households_net_fen, statements: statementsDigest(m.households) };
+}
+
+function statementsDigest(rows: readonly { site_id: string; household_id: string; net_fen: number }[]): string {
+  const sorted = rows.map((r) => [r.site_id, r.household_id, Number(r.net_fen)] as const).sort((a, b) => (a[0] === b[0] ? (a[1] < b[1] ? -1 : 1) : a[0] < b[0] ? -1 : 1));
+  return createHash('sha256').update(JSON.stringify(sorted)).digest('hex');
 }
 
 /**
@@ -77,7 +82,8 @@ export async function approveMonth(db: Db, month: string, by: Actor, now = new D
   if (digest !== draft.details.digest) throw new SunshareError('MONTH_CHANGED', `${month} changed since it was drafted by ${draft.actor} at ${draft.at} (late lines or a correction): draft and post it again`);
   await closeMonth(db, month);
   // a settlement that slipped in between the check and the close is now frozen in the month: its 公示 was not this
-  if ((await monthDigest(db, month)) !== digest) throw new SunshareError('MONTH_CHANGED', `${month} changed while it was being approved: draft and post it again (it is closed now, so it will not change again)`);
+  const frozen = await db.q.selectFrom('payout_statements').select(['site_id', 'household_id', 'net_fen']).where('month', '=', month).execute();
+  if (statementsDigest(frozen) !== draft.details.statements) throw new SunshareError('MONTH_CHANGED', `${month} changed while it was being approved: draft and post it again (it is closed now, so it will not change again)`);
   try {
     return await db.transaction(async (tx) => {
       if (stateOf(await monthSteps(tx, month)) !== 'posted') refuse(month, stateOf(await monthSteps(tx, month)), 'approved by someone else meanwhile');
