@@ -15,6 +15,7 @@ import { energyRoutes } from './routes/energy.ts';
 import { pageRoutes } from './routes/page.ts';
 import { auditRoutes } from './routes/audit.ts';
 import { payoutRoutes } from './routes/payouts.ts';
+import { paymentRoutes } from './routes/payments.ts';
 import { registryImportRoutes } from './routes/registry-import.ts';
 import { registryRoutes } from './routes/registry.ts';
 import { siteRoutes } from './routes/sites.ts';
@@ -86,6 +87,7 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
   registryRoutes(app, ctx);
   registryImportRoutes(app, ctx);
   payoutRoutes(app, ctx);
+  paymentRoutes(app, ctx);
   auditRoutes(app, ctx);
   pageRoutes(app);
   return app;

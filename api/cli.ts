@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 
-const ROLE_HELP = 'viewer (read), operator (+ gateways, device health), finance (+ payout runs, reports), admin (everything, registry changes)';
+const ROLE_HELP = 'viewer (read), operator (+ gateways, device health), finance (+ payout runs, reports, payment files), approver (read, approve payout months), admin (everything, registry changes)';
 
 export function register(program: Command): void {
   const api = program

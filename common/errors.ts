@@ -104,6 +104,18 @@ export const ERRORS = {
   REPORT_DIGEST_MISMATCH: { exit: EXIT.data, http: 409, action: 'The ledger no longer holds what the printed report was made from (a later run or correction): print the report again and compare the two.' },
   HOUSEHOLD_NOT_FOUND: { exit: EXIT.failure, http: 404, action: 'Check the household id (GET /households lists them).' },
 
+  // Receipts, the month's workflow and payments (docs/payments.md)
+  RECEIPTS_INVALID: { exit: EXIT.data, http: 400, action: 'Nothing was imported: fix every row listed under the message (file, line and column) and import the file again.' },
+  PAYOUT_POLICY_INVALID: { exit: EXIT.usage, http: 400, action: 'Give the policy as accrual or receipt and a payer account; a site whose beneficiaries were paid keeps its payer account.' },
+  MONTH_STEP_REFUSED: { exit: EXIT.failure, http: 409, action: 'Do the steps in order (draft, post, approve, pay, results); the message names the state the month is in and what it needs.' },
+  MONTH_CHANGED: { exit: EXIT.failure, http: 409, action: 'The month changed since its draft was posted (late lines or a correction): draft and post it again.' },
+  APPROVER_IS_PREPARER: { exit: EXIT.noperm, http: 403, action: 'A second person with the approver role approves the month; whoever prepared it cannot.' },
+  MONTH_ALREADY_PAID: { exit: EXIT.failure, http: 409, action: 'This month has its payment batch already; export its file again or import its results, corrections are paid next month.' },
+  PAYMENT_RESULTS_PENDING: { exit: EXIT.failure, http: 409, action: 'Import the bank results of the earlier payment file the message names before paying a later month.' },
+  PAYMENT_TEMPLATE_INVALID: { exit: EXIT.config, http: 400, action: 'Fix the payment file template as listed under the message (docs/payments.md describes the format), or name a template that exists.' },
+  PAYMENT_FILE_EMPTY: { exit: EXIT.failure, http: 404, action: 'This month has no payment for that payer account: check the month and --payer (the message lists the accounts it has).' },
+  PAYMENT_RESULTS_INVALID: { exit: EXIT.data, http: 400, action: 'Nothing was imported: fix every row listed under the message and import the result file again.' },
+
   // The API
   REQUEST_INVALID: { exit: EXIT.usage, http: 400, action: 'Fix each field listed under the message; /docs describes every route.' },
   REQUEST_BODY_INVALID: { exit: EXIT.usage, http: 400, action: 'Send a body of the content type the route takes (JSON unless /docs says otherwise). The status is the framework\'s: 400, or 415 for an unsupported content type.' },

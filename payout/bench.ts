@@ -6,6 +6,7 @@ import { addDays, daysFromTo } from '../common/index.ts';
 import { openLedger, type Database, type Db, type SettlementLinesTable, type SettlementsTable } from '../common/ledger/index.ts';
 import { insertRows } from './settle/insert.ts';
 import { line, runSettlement, type LineRow, type SettlementRow } from './settle/run.ts';
+import { paymentsBench } from './payments/bench.ts';
 
 type Row<T extends keyof Database> = Insertable<Database[T]>;
 
@@ -195,8 +196,9 @@ async function county(): Promise<void> {
 
 const only = process.env.PAYOUT_BENCH_ONLY; // county | national
 try {
-  if (only !== 'national') await county();
-  if (only !== 'county') await national();
+  if (only !== 'national' && !only?.startsWith('payments')) await county();
+  if (only !== 'county' && !only?.startsWith('payments')) await national();
+  if (only !== 'county' && only !== 'national') await paymentsBench(dir, scale, only); // payout/payments/bench.ts
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }

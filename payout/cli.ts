@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { registerBank } from './bank-commands.ts';
 
 const LEDGER_HELP = 'ledger: a SQLite file or postgres:// URL (default: $DATABASE_URL or data/ledger.sqlite)';
 const collect = (v: string, prev: string[] = []) => [...prev, v];
@@ -110,6 +111,8 @@ Examples:
     .option('--ledger <url>', LEDGER_HELP)
     .option('--log-level <level>', 'trace, debug, info, warn or error (default: $LOG_LEVEL or info)')
     .action(async (_o: unknown, cmd: Command) => (await import('./commands.ts')).scheduleCommand(cmd));
+
+  registerBank(payout);
 
   const registry = program.command('registry').description('Sites, devices, households, allocations, tariffs and policies: import, export, list');
 

@@ -110,18 +110,38 @@ function renderRun(run, reports) {
     );
 }
 
+function renderMonths(months) {
+  if (months.length === 0) {
+    $('month-rows').replaceChildren();
+    return;
+  }
+  $('month-rows').replaceChildren(
+    ...months.map((m) => {
+      const tr = document.createElement('tr');
+      tr.dataset.month = m.month;
+      tr.innerHTML = '<td></td><td></td><td></td>';
+      tr.cells[0].textContent = m.month;
+      tr.cells[1].textContent = t(`state.${m.state}`);
+      tr.cells[2].textContent = m.steps.map((s) => `${t(`state.${s.step}`)}: ${s.actor} ${new Date(s.at).toLocaleString(lang === 'zh' ? 'zh-CN' : 'en')}`).join(' · ');
+      return tr;
+    }),
+  );
+}
+
 async function refresh() {
   try {
-    const [sites, power, runs, reports] = await Promise.all([
+    const [sites, power, runs, reports, months] = await Promise.all([
       api('/sites?limit=500').then((r) => r.json()),
       api('/live/power').then((r) => r.json()),
       api('/settlement-runs?limit=1').then((r) => r.json()),
       api('/reports').then((r) => r.json()),
+      api('/payout-months').then((r) => r.json()),
     ]);
     renderSites(sites.items);
     const zones = new Map(sites.items.map((s) => [s.id, s.timeZone]));
     drawChart($('chart'), power.items.map((p) => ({ ...p, timeZone: zones.get(p.site) })));
     renderRun(runs.items[0], reports.items);
+    renderMonths(months.items);
     $('updated').textContent = `${t('updated')} ${new Date().toLocaleTimeString(lang === 'zh' ? 'zh-CN' : 'en')}`;
   } catch (err) {
     if (err.status === 401) return showLogin(`${t('badToken')}: ${err.message}`);

@@ -9,6 +9,8 @@ export const TEXTS = {
     noRun: 'No payout run yet.', days: 'days', posted: 'posted', unchanged: 'unchanged', skipped: 'skipped',
     finished: 'finished', badToken: 'The token was refused', needsFinance: 'Downloads need a finance or admin token.',
     noReports: 'No reports available.', of: 'of', lang: '中文', failed: 'cannot reach the API',
+    payoutMonths: 'Payout months', month: 'Month', state: 'State', steps: 'Steps',
+    'state.draft': 'draft', 'state.posted': 'posted (公示)', 'state.approved': 'approved', 'state.batch': 'payment file', 'state.done': 'paid / returned',
   },
   zh: {
     title: 'Sunshare 电站状态', needToken: '本页需要 API 令牌（viewer 及以上）。', use: '使用令牌',
@@ -18,6 +20,8 @@ export const TEXTS = {
     noRun: '尚无结算。', days: '天', posted: '已入账', unchanged: '未变', skipped: '跳过',
     finished: '完成于', badToken: '令牌被拒绝', needsFinance: '下载报表需要 finance 或 admin 令牌。',
     noReports: '暂无报表。', of: '/', lang: 'English', failed: '无法连接 API',
+    payoutMonths: '付款月份', month: '月份', state: '状态', steps: '步骤',
+    'state.draft': '草稿', 'state.posted': '公示中', 'state.approved': '已审批', 'state.batch': '已生成付款文件', 'state.done': '已付款 / 退回',
   },
 };
 

@@ -34,6 +34,13 @@ export interface AuditLogTable {
   details: Generated<string>;
 }
 
+/** Table collectives. */
+export interface CollectivesTable {
+  household_id: string;
+  village: string;
+  registered_at: string;
+}
+
 /** Table counter_reads. */
 export interface CounterReadsTable {
   site_id: string;
@@ -132,6 +139,54 @@ export interface HouseholdsTable {
   bank_account: Generated<string>;
 }
 
+/** Table payment_exports. */
+export interface PaymentExportsTable {
+  month: string;
+  payer_account: string;
+  format: string;
+  template: string;
+  exported_by: string;
+  exported_at: string;
+  rows: number;
+  total_fen: number;
+  sha256: string;
+}
+
+/** Table payment_items. */
+export interface PaymentItemsTable {
+  id: string;
+  month: string;
+  payer_account: string;
+  household_id: string;
+  beneficiary_kind: string;
+  released_cum_fen: number;
+  amount_fen: number;
+  account: string;
+  account_name: string;
+  held_reason: Generated<string>;
+  created_at: string;
+}
+
+/** Table payment_results. */
+export interface PaymentResultsTable {
+  item_id: string;
+  status: string;
+  reason: Generated<string>;
+  source: string;
+  imported_at: string;
+}
+
+/** Table payout_month_steps. */
+export interface PayoutMonthStepsTable {
+  month: string;
+  seq: number;
+  step: string;
+  at: string;
+  actor: string;
+  actor_id: Generated<string>;
+  details: Generated<string>;
+}
+
 /** Table payout_months. */
 export interface PayoutMonthsTable {
   month: string;
@@ -150,6 +205,47 @@ export interface PayoutStatementsTable {
   topup_fen: number;
   net_fen: number;
   closed_at: string;
+}
+
+/** Table receipt_adjustments. */
+export interface ReceiptAdjustmentsTable {
+  receipt_id: string;
+  site_id: string;
+  month: string;
+  household_id: string;
+  amount_fen: number;
+  payable_month: string;
+  posted_at: string;
+}
+
+/** Table receipt_checks. */
+export interface ReceiptChecksTable {
+  receipt_id: string;
+  site_id: string;
+  month: string;
+  kind: string;
+  accrued_wh: number;
+  statement_wh: number | null;
+  accrued_fen: number;
+  received_fen: number;
+  difference_fen: number;
+  rule: string;
+  checked_at: string;
+}
+
+/** Table receipts. */
+export interface ReceiptsTable {
+  id: string;
+  kind: string;
+  site_id: string;
+  period_from: string;
+  period_to: string;
+  energy_wh: number | null;
+  amount_fen: number;
+  reference: string;
+  received_on: string;
+  source: string;
+  imported_at: string;
 }
 
 /** Table run_locks. */
@@ -212,6 +308,16 @@ export interface SettlementsTable {
   posted_at: string;
 }
 
+/** Table site_payout_policies. */
+export interface SitePayoutPoliciesTable {
+  site_id: string;
+  seq: number;
+  policy: string;
+  payer_account: string;
+  set_at: string;
+  set_by: string;
+}
+
 /** Table site_policies. */
 export interface SitePoliciesTable {
   site_id: string;
@@ -260,6 +366,7 @@ export interface Database {
   allocations: AllocationsTable;
   api_tokens: ApiTokensTable;
   audit_log: AuditLogTable;
+  collectives: CollectivesTable;
   counter_reads: CounterReadsTable;
   daily_energy: DailyEnergyTable;
   daily_energy_current: DailyEnergyCurrentView;
@@ -268,13 +375,21 @@ export interface Database {
   finance_exports: FinanceExportsTable;
   grid_meter_reads: GridMeterReadsTable;
   households: HouseholdsTable;
+  payment_exports: PaymentExportsTable;
+  payment_items: PaymentItemsTable;
+  payment_results: PaymentResultsTable;
+  payout_month_steps: PayoutMonthStepsTable;
   payout_months: PayoutMonthsTable;
   payout_statements: PayoutStatementsTable;
+  receipt_adjustments: ReceiptAdjustmentsTable;
+  receipt_checks: ReceiptChecksTable;
+  receipts: ReceiptsTable;
   run_locks: RunLocksTable;
   schema_migrations: SchemaMigrationsTable;
   settlement_lines: SettlementLinesTable;
   settlement_runs: SettlementRunsTable;
   settlements: SettlementsTable;
+  site_payout_policies: SitePayoutPoliciesTable;
   site_policies: SitePoliciesTable;
   sites: SitesTable;
   tariffs: TariffsTable;

@@ -265,6 +265,12 @@ export async function createPgDatabase(prefix = 'sunshare_test'): Promise<PgData
       const c = new pg.Client({ connectionString: PG_ADMIN_URL });
       await c.connect();
       try {
+        // a closed pool's clients may still be saying goodbye: FORCE would kill them mid-way (an unhandled 57P01 in the test)
+        for (let i = 0; i < 40; i++) {
+          const r = await c.query('SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1', [name]);
+          if ((r.rows[0] as { n: number }).n === 0) break;
+          await new Promise((res) => setTimeout(res, 50));
+        }
         await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
       } finally {
         await c.end();

@@ -1,0 +1,9 @@
+CREATE TRIGGER site_payout_policies_append_only BEFORE UPDATE OR DELETE ON site_payout_policies FOR EACH ROW EXECUTE FUNCTION sunshare_append_only();
+CREATE TRIGGER collectives_append_only BEFORE UPDATE OR DELETE ON collectives FOR EACH ROW EXECUTE FUNCTION sunshare_append_only();
+CREATE TRIGGER receipts_append_only BEFORE UPDATE OR DELETE ON receipts FOR EACH ROW EXECUTE FUNCTION sunshare_append_only();
+CREATE TRIGGER receipt_checks_append_only BEFORE UPDATE OR DELETE ON receipt_checks FOR EACH ROW EXECUTE FUNCTION sunshare_append_only();
+CREATE TRIGGER receipt_adjustments_append_only BEFORE UPDATE OR DELETE ON receipt_adjustments FOR EACH ROW EXECUTE FUNCTION sunshare_append_only();
+CREATE TRIGGER payout_month_steps_append_only BEFORE UPDATE OR DELETE ON payout_month_steps FOR EACH ROW EXECUTE FUNCTION sunshare_append_only();
+CREATE TRIGGER payment_items_append_only BEFORE UPDATE OR DELETE ON payment_items FOR EACH ROW EXECUTE FUNCTION sunshare_append_only();
+CREATE TRIGGER payment_results_append_only BEFORE UPDATE OR DELETE ON payment_results FOR EACH ROW EXECUTE FUNCTION sunshare_append_only();
+CREATE TRIGGER payment_exports_append_only BEFORE UPDATE OR DELETE ON payment_exports FOR EACH ROW EXECUTE FUNCTION sunshare_append_only();
