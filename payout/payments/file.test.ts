@@ -113,7 +113,8 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
       expect(pdf).toContain('公示期 2024-02-05 至 2024-02-12');
       expect(pdf).toMatch(/张三丰\s+农户/);
       expect(pdf).toContain('村集体');
-      expect(pdf).toMatch(/合计\s+3\s*户/);
+      expect(pdf).toMatch(/合计\s+759\.81/);
+      expect(pdf).toContain('第1页/共1页');
     });
 
     it('refuses a name GBK cannot hold instead of sending "?" to the bank', () => {
