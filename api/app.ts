@@ -14,6 +14,7 @@ import { deviceRoutes } from './routes/devices.ts';
 import { energyRoutes } from './routes/energy.ts';
 import { pageRoutes } from './routes/page.ts';
 import { auditRoutes } from './routes/audit.ts';
+import { deadLetterRoutes } from './routes/dead-letters.ts';
 import { payoutRoutes } from './routes/payouts.ts';
 import { registryImportRoutes } from './routes/registry-import.ts';
 import { registryRoutes } from './routes/registry.ts';
@@ -87,6 +88,7 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
   registryImportRoutes(app, ctx);
   payoutRoutes(app, ctx);
   auditRoutes(app, ctx);
+  deadLetterRoutes(app, ctx);
   pageRoutes(app);
   return app;
 }
