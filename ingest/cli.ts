@@ -20,7 +20,8 @@ export function register(program: Command): void {
       'after',
       `
 Messages that are not JSON, have the wrong schema version, miss fields, carry absurd values or name
-a site or device the ledger does not know are counted, logged and published to
+a site or device the ledger does not know (after reloading it) are counted, logged, kept in the
+ledger's dead_letters (see \`sunshare ingest dead-letters\`) and published to
 sunshare/v1/_deadletter/{site}/{gateway}; the good readings around them are kept.
 Daily energy is computed for each local day once it has ended (energy.graceMs later); see docs/ingest.md.`,
     )
