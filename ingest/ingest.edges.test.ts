@@ -1,4 +1,5 @@
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { MqttClient } from 'mqtt';
@@ -62,7 +63,12 @@ describe.skipIf(!influxAvailable())('ingest at its edges (aedes, InfluxDB 1.6, S
     const sent: Reading[] = [];
     const t0 = Date.now();
     let registeredAt = 0;
+    let early: Awaited<ReturnType<typeof runReplayCommand>> | undefined;
     for (let seq = 0; Date.now() - t0 < 7500; seq++) {
+      if (!early && Date.now() - t0 >= 2000) {
+        // A replay before the device is registered is refused again, recorded as `dead`, and may be replayed later.
+        early = await runReplayCommand({ ledger, reason: 'unknown_device', site, wait: 5 });
+      }
       const readings = ['inv1', 'inv2'].map((d) => inverterReading(d, t0 - 60_000 + seq * 1000));
       sent.push(...readings);
       await publishBatch(gateway, telemetry(site, 'gw1', seq, readings));
@@ -96,8 +102,12 @@ describe.skipIf(!influxAvailable())('ingest at its edges (aedes, InfluxDB 1.6, S
     const again = await runReplayCommand({ ledger, reason: 'unknown_device', site });
     expect(again.text).toContain('0 queued');
     expect(again.text).toContain('skipped: already replayed');
+    expect(early?.failed).toBe(true);
+    expect(early?.text).toMatch(/ dead: \/readings\/1\/device: inv2 is not a device/);
     const marked = await listDeadLetters(db, { site, reason: 'unknown_device', limit: 1000 });
-    expect(marked.items.every((l) => l.replays.length === 1 && l.replays[0]!.outcome === 'written')).toBe(true);
+    expect(marked.items.every((l) => l.replays.at(-1)!.outcome === 'written')).toBe(true);
+    expect(marked.items.filter((l) => l.replays.length === 2).every((l) => l.replays[0]!.outcome === 'dead')).toBe(true);
+    expect(marked.items.some((l) => l.replays.length === 2)).toBe(true);
   }, 60_000);
 
   it('a message that cannot be written while both stores work is dead-lettered as internal; the messages behind it are written', async () => {
@@ -123,6 +133,30 @@ describe.skipIf(!influxAvailable())('ingest at its edges (aedes, InfluxDB 1.6, S
     expect(metrics).toMatch(/reason="internal"} 1/);
   }, 60_000);
 
+  it('publishes a dead letter with the rejected value up to 64 KiB, a bigger one without it; the ledger keeps the whole payload', async () => {
+    const site = `big-${uid()}`;
+    await seedRegistry(db, site, [{ id: 'inv1', kind: 'inverter' }]);
+    await start('big', (c) => (c.mqtt.sites = [site]));
+    const watcher = await connectClient(broker.url, { clientId: `watch-${uid()}` });
+    const bodies: { reason: string; problems: string[]; rejected: unknown }[] = [];
+    watcher.on('message', (_t, p) => bodies.push(JSON.parse(p.toString()) as (typeof bodies)[number]));
+    await watcher.subscribeAsync(topics.deadLetter(site, 'gw1'), { qos: 1 });
+    try {
+      const small = { ...telemetry(site, 'gw1', 0, []), extra: 'x'.repeat(1000) };
+      const big = { ...telemetry(site, 'gw1', 1, []), extra: 'x'.repeat(100_000) };
+      await gateway.publishAsync(topics.telemetry(site, 'gw1'), JSON.stringify(small), { qos: 1 });
+      await gateway.publishAsync(topics.telemetry(site, 'gw1'), JSON.stringify(big), { qos: 1 });
+      await waitFor(async () => bodies.length === 2, 'two dead letters published');
+      expect(bodies[0]!.rejected).toEqual(small);
+      expect(bodies[1]!.rejected).toMatch(/^\(not shown: \d+ characters; the ledger's dead_letters keeps the payload\)$/);
+      expect(bodies[1]!.problems).toEqual(['/extra: Unexpected property']);
+      const kept = await listDeadLetters(db, { site });
+      expect(kept.items.map((l) => l.payload.toString())).toEqual([JSON.stringify(small), JSON.stringify(big)]);
+    } finally {
+      await watcher.endAsync();
+    }
+  });
+
   it('creates its InfluxDB 1.x database when it is missing', async () => {
     const name = `fresh_${uid()}`;
     expect(JSON.stringify(await influx.query('SHOW DATABASES'))).not.toContain(name);
@@ -140,6 +174,60 @@ describe.skipIf(!influxAvailable())('ingest at its edges (aedes, InfluxDB 1.6, S
     expect((err as Error).message).toContain('"tele/metry"');
     expect((err as Error).message).toContain('invalid name');
   });
+
+  it('starts while InfluxDB is down, then creates its database and writes once it answers; recreates a database dropped under it', async () => {
+    const name = `late_${uid()}`;
+    const site = `down-${uid()}`;
+    await seedRegistry(db, site, [{ id: 'inv1', kind: 'inverter' }]);
+    await influx.stop();
+    let ingest: IngestHandle;
+    try {
+      ingest = await start(name, (c) => {
+        c.mqtt.sites = [site];
+        c.influx.maxRetries = 0;
+        c.influx.timeoutMs = 1000;
+      });
+      await publishBatch(gateway, telemetry(site, 'gw1', 0, [inverterReading('inv1', Date.now() - 2000)]));
+    } finally {
+      await influx.start();
+    }
+    await waitFor(async () => (await pointKeys(influx, name, 'inverter')).length === 1, 'the reading written once InfluxDB answers', 30_000, 200);
+    await influx.query(`DROP DATABASE "${name}"`);
+    await publishBatch(gateway, telemetry(site, 'gw1', 1, [inverterReading('inv1', Date.now() - 1000)]));
+    await waitFor(async () => JSON.stringify(await influx.query('SHOW DATABASES')).includes(name) && (await pointKeys(influx, name, 'inverter')).length === 1, 'the database recreated and the new reading in it', 30_000, 200);
+    expect((await ingest.stats()).pending).toBe(0);
+  }, 60_000);
+
+  it('/health is 503 while a message waits longer than health.maxPendingAgeMs, even with no write failed yet', async () => {
+    // An "InfluxDB" that accepts connections and never answers: nothing fails for seconds (its timeout), the message just waits.
+    const sockets = new Set<Socket>();
+    const silent = createServer((sock) => void sockets.add(sock));
+    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
+    const site = `slow-${uid()}`;
+    await seedRegistry(db, site, [{ id: 'inv1', kind: 'inverter' }]);
+    const config = ingestConfig({ mqttUrl: broker.url, clientId: `ingest-${uid()}`, influxUrl: `http://127.0.0.1:${(silent.address() as AddressInfo).port}`, database: 'slow', ledger, sites: [site] });
+    config.influx.timeoutMs = 3000;
+    config.http = { host: '127.0.0.1', port: 0 };
+    config.health.maxPendingAgeMs = 500;
+    const starting = startIngest(config, { log: silentLogger }); // its database check waits on the silent server
+    try {
+      const ingest = await Promise.race([starting, new Promise<undefined>((r) => setTimeout(() => r(undefined), 10_000))]);
+      expect(ingest).toBeDefined();
+      running.push(ingest!);
+      const url = `http://127.0.0.1:${ingest!.httpPort}/health`;
+      expect((await fetch(url)).status).toBe(200);
+      await publishBatch(gateway, telemetry(site, 'gw1', 0, [inverterReading('inv1', Date.now() - 1000)]));
+      await waitFor(async () => (await fetch(url)).status === 503, '/health 503', 10_000, 100);
+      const h = (await (await fetch(url)).json()) as { mqtt: { pending: number; oldestPendingMs: number }; writes: { lastError: string | null }; influx: { lastError: string | null } };
+      expect(h.mqtt.pending).toBe(1);
+      expect(h.mqtt.oldestPendingMs).toBeGreaterThan(500);
+      expect(h.writes.lastError).toBeNull();
+      expect(h.influx.lastError).toBeNull();
+    } finally {
+      for (const sock of sockets) sock.destroy();
+      silent.close();
+    }
+  }, 90_000);
 
   it('while InfluxDB is down /health is 503 and the pending gauge equals its pending at every scrape; both recover', async () => {
     const site = `out-${uid()}`;
