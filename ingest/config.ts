@@ -51,8 +51,8 @@ export const IngestConfig = Type.Object(
         /** Delay before retrying a batch that could not be written (doubles up to 10 s). */
         retryDelayMs: Type.Integer({ minimum: 10, default: 500 }),
         /**
-         * A message that fails to be written this many times alone, each time with both stores answering
-         * (InfluxDB ping, ledger query), is dead-lettered as `internal` instead of holding up the rest.
+         * A message whose ledger write fails this many times alone, not for the store's sake (busy, locked,
+         * unreachable) but with both stores answering, is dead-lettered as `internal` instead of holding up the rest.
          */
         poisonAfter: Type.Integer({ minimum: 1, default: 3 }),
       },

@@ -51,6 +51,8 @@ const CLOCK_AHEAD_MS = 5_000;
 const CLOCK_WARN_EVERY_MS = 600_000;
 
 export class Pipeline {
+  /** Which store the last failed commit failed in (what a retry or the poison check needs to know). */
+  lastFailedStore: 'influx' | 'ledger' | undefined;
   private readonly lastSeq = new Map<string, number>();
   private readonly clockWarnedAt = new Map<string, number>();
 
@@ -151,9 +153,14 @@ export class Pipeline {
     const written = await influx;
     if (!written.ok) {
       metrics.writeFailures.inc({ store: 'influx' });
+      this.lastFailedStore = 'influx';
       throw written.err;
     }
-    if (ledgerFailed) throw ledgerFailed.err;
+    if (ledgerFailed) {
+      this.lastFailedStore = 'ledger';
+      throw ledgerFailed.err;
+    }
+    this.lastFailedStore = undefined;
     const outcome = written.outcome;
     if (outcome.rejected > 0) {
       metrics.influxRejected.inc(outcome.rejected);
@@ -201,6 +208,17 @@ export class Pipeline {
     this.clockWarnedAt.set(s.gateway, s.receivedAt);
     this.d.log.warn({ gateway: s.gateway, seq: s.seq, aheadMs }, "gateway's clock is ahead of ingest's: check its NTP; its readings are stored with its timestamps");
   }
+}
+
+/**
+ * A failure a retry can cure: the store was busy, locked, full, unreachable or restarting
+ * (SQLite result codes, PostgreSQL classes 08 connection, 40 serialization/deadlock, 53 resources,
+ * 57 operator intervention, and socket errors). Never a reason to dead-letter a message.
+ */
+export function isTransient(err: unknown): boolean {
+  const raw = (err as { code?: unknown } | null)?.code;
+  const code = typeof raw === 'string' ? raw : '';
+  return /^SQLITE_(BUSY|LOCKED|IOERR|FULL|CANTOPEN|PROTOCOL|READONLY|NOMEM)/.test(code) || /^(08|40|53|57)[0-9A-Z]{3}$/.test(code) || /^E[A-Z]+$/.test(code);
 }
 
 function internalDead(m: Inbound<Decoded>, err: unknown): Decoded {

@@ -9,7 +9,7 @@ import { startHttp, type HealthReport } from './http.ts';
 import { createInfluxWriter } from './influx-writer.ts';
 import { decodeSafely, errorText, type Decoded } from './message.ts';
 import { createIngestMetrics, type IngestMetrics } from './metrics.ts';
-import { Pipeline, type Prepared } from './pipeline.ts';
+import { isTransient, Pipeline, type Prepared } from './pipeline.ts';
 import { ensureInfluxDatabase, influxAnswers, InfluxUnreachable } from './influx-database.ts';
 import { pendingReplays } from './dead-letters/store.ts';
 import type { Inbound } from './consumer.ts';
@@ -164,7 +164,10 @@ export async function startIngest(config: IngestConfig, opts: IngestOptions = {}
         return true;
       } catch (err) {
         const text = failed(err);
-        if (await storesAnswer()) poisonFailures++;
+        // InfluxDB refusing a line for what it holds is a 400, counted and passed over in the pipeline; its other
+        // failures, and a busy, locked or unreachable ledger, are the store's and only wait.
+        const ownFault = pipeline.lastFailedStore !== 'influx' && !isTransient(err);
+        if (ownFault && (await storesAnswer())) poisonFailures++;
         if (poisonFailures >= config.batch.poisonAfter) {
           log.error({ err: text, topic: m.topic }, 'a message fails to be written while InfluxDB and the ledger work: dead-lettered as internal');
           return commitUntilDone(pipeline.poisoned(m, err));
@@ -189,7 +192,7 @@ export async function startIngest(config: IngestConfig, opts: IngestOptions = {}
         return true;
       } catch (err) {
         const text = failed(err);
-        if (await storesAnswer()) {
+        if (pipeline.lastFailedStore !== 'influx' && !isTransient(err) && (await storesAnswer())) {
           log.warn({ err: text, messages: batch.length }, 'batch not written while InfluxDB and the ledger answer: its messages are written one by one');
           for (const m of batch) if (!(await commitAlone(m))) return false;
           return true;
