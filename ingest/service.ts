@@ -230,7 +230,11 @@ export async function startIngest(config: IngestConfig, opts: IngestOptions = {}
       opts.onCommitted?.(prepared.seqs.map((s) => s.sentAt));
     }
   })();
-  loop.catch((err) => log.error({ err }, 'ingest loop crashed'));
+  loop.catch((err) => {
+    // Not expected (every message is guarded): nothing more would be written, so /health must say so.
+    health.writes = { failingSince: Date.now(), lastError: `ingest loop stopped: ${errorText(err)}` };
+    log.error({ err }, 'ingest loop crashed');
+  });
 
   // Replays requested in the ledger (CLI or API) go through the same batches as live messages.
   const injected = new Set<string>();
