@@ -11,7 +11,7 @@ import { openLedger } from '../../common/ledger/index.ts';
 import { freePort, influxAvailable, mosquittoAvailable, startInflux, startMosquitto, waitFor, type InfluxServer, type MosquittoServer } from '../../common/testing/index.ts';
 import { listDeadLetters } from '../../ingest/index.ts';
 import { connectClient, inverterReading, pointKeys, publishBatch, seedRegistry, telemetry, uid } from '../../ingest/testing/index.ts';
-import { sizedCase, structuralCases, type CaseContext, type StructuralCase } from './structural-attacks.ts';
+import { sizedCase, statusCases, structuralCases, type CaseContext, type StructuralCase } from './structural-attacks.ts';
 
 /** The broker's payload limit in this suite (Mosquitto's message_size_limit); aedes has none, it gets the same sizes. */
 const SIZE_LIMIT = 2 * 1024 * 1024;
@@ -113,6 +113,7 @@ for (const b of brokers) {
       let seq = 0;
       const ctx = (): CaseContext => ({ site, gateway: 'gw-attack', devices, seq: seq++, sentAt: Date.now(), nextTs: () => (ts += 3) });
       const cases: StructuralCase[] = [...structuralCases(ctx), sizedCase(ctx(), SIZE_LIMIT), sizedCase(ctx(), SIZE_LIMIT - 1)];
+      const statuses = statusCases(ctx);
       const expected: Reading[] = [];
       let valid = 0;
       const sendValid = async () => {
@@ -127,6 +128,10 @@ for (const b of brokers) {
         await client.publishAsync(topics.telemetry(site, 'gw-attack'), c.payload, { qos: 1 });
         expected.push(...c.good);
         await sendValid();
+      }
+      for (const [i, c] of statuses.entries()) {
+        await client.publishAsync(topics.status(site, 'gw-attack'), c.payload, { qos: 1 });
+        if (i % 4 === 0) await sendValid();
       }
       // One byte over the limit: the broker drops it (Mosquitto) or passes it (aedes, no limit); ingest must not care.
       const over = sizedCase(ctx(), SIZE_LIMIT + 1);
@@ -146,7 +151,7 @@ for (const b of brokers) {
       const strayBeyondOver = stray.filter((k) => !overKeys.has(k));
 
       const health = await fetch(`http://127.0.0.1:${httpPort}/health`);
-      const kinds = new Set(cases.map((c) => c.kind));
+      const kinds = new Set([...cases, ...statuses].map((c) => c.kind));
       const db = await openLedger(ledger);
       const letters = await listDeadLetters(db, { site, limit: 1 });
       const badUtf8 = cases.find((c) => c.kind === 'invalid_utf8' && c.field === 'reading.device')!;
@@ -157,8 +162,8 @@ for (const b of brokers) {
           fuzz: 'ingest.crash_resistance',
           broker: b.name,
           attack_kinds: kinds.size,
-          fields: new Set(cases.map((c) => c.field)).size,
-          cases: cases.length + 1,
+          fields: new Set([...cases, ...statuses].map((c) => c.field)).size,
+          cases: cases.length + statuses.length + 1,
           valid_batches: valid,
           valid_readings: want.size,
           crashes,
@@ -176,7 +181,7 @@ for (const b of brokers) {
       expect(keys.length).toBe(got.size);
       // The refused messages are kept byte for byte (invalid UTF-8 included).
       expect(stored.items.some((l) => l.payload.equals(badUtf8.payload))).toBe(true);
-      expect(letters.total).toBeGreaterThan(cases.length / 2);
+      expect(letters.total).toBeGreaterThan((cases.length + statuses.length) / 2);
     }, 120_000);
   });
 }

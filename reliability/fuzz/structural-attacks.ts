@@ -1,4 +1,4 @@
-import { TELEMETRY_SCHEMA, type Reading } from '../../common/contract.ts';
+import { STATUS_SCHEMA, TELEMETRY_SCHEMA, type Reading } from '../../common/contract.ts';
 
 /**
  * Structural attacks on every field of a telemetry message: each case is one
@@ -36,6 +36,8 @@ export const READING_FIELDS = [
   'import_energy_wh',
   'quality',
 ] as const;
+
+export const STATUS_FIELDS = ['schema', 'site', 'gateway', 'online', 'ts', 'version', 'spool', 'spool.bytes', 'devices', 'clock'] as const;
 
 export const NESTING_DEPTH = 100_000;
 export const HUGE_ARRAY_ITEMS = 200_000;
@@ -176,4 +178,35 @@ export function sizedCase(c: CaseContext, bytes: number): StructuralCase {
   const payload = build(bytes - overhead);
   if (payload.length !== bytes) throw new RangeError(`sized case is ${payload.length} bytes, not ${bytes}`);
   return { kind: 'at_size_limit', field: 'reading.padding', payload, good: [companion] };
+}
+
+/**
+ * The same attacks on every field of a gateway status (and on `spool.bytes`, one level down), and
+ * `__proto__` / `constructor` as keys. A status carries no readings: nothing in it must be stored,
+ * and the valid-last duplicates are valid statuses.
+ */
+export function statusCases(next: () => CaseContext): { kind: string; field: string; payload: Buffer }[] {
+  const out: { kind: string; field: string; payload: Buffer }[] = [];
+  const base = (c: CaseContext): Entries => [
+    ['schema', b(JSON.stringify(STATUS_SCHEMA))],
+    ['site', b(JSON.stringify(c.site))],
+    ['gateway', b(JSON.stringify(c.gateway))],
+    ['online', b('true')],
+    ['ts', b(String(c.sentAt))],
+    ['version', b('"1.0.0"')],
+    ['spool', b('{"bytes":0,"batches":0,"evictedBatches":0}')],
+  ];
+  const at = (e: Entries, field: string, value: Buffer): Entries =>
+    field === 'spool.bytes' ? replaceIn(e, 'spool', objectText([['bytes', value], ['batches', b('0')], ['evictedBatches', b('0')]])) : replaceIn(e, field, value);
+  for (const field of STATUS_FIELDS) {
+    for (const a of ATTACKS) out.push({ kind: a.kind, field: `status.${field}`, payload: objectText(at(base(next()), field, a.value)) });
+    if (field === 'spool.bytes') continue;
+    const bad = b(JSON.stringify(MB.slice(0, 70)));
+    const e = base(next());
+    const valid = e.find(([k]) => k === field);
+    out.push({ kind: 'duplicate_key_hostile_last', field: `status.${field}`, payload: objectText([...e, [field, bad]]) });
+    out.push({ kind: 'duplicate_key_valid_last', field: `status.${field}`, payload: objectText([[field, bad], ...e.filter(([k]) => k !== field), ...(valid ? [valid] : [])]) });
+  }
+  for (const key of ['__proto__', 'constructor']) out.push({ kind: `proto_key_${key}`, field: `status.${key}`, payload: objectText([...base(next()), [key, b('{"polluted":true}')]]) });
+  return out;
 }
