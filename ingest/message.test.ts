@@ -62,6 +62,12 @@ describe('decoding a message against the contract and the registry', () => {
     expect(d.dead.map((x) => x.reason)).toEqual(['unknown_device', 'invalid']); // Infinity is null in JSON
   });
 
+  it('refuses a status whose integer is beyond 2^53 (InfluxDB could not take it as an integer field)', () => {
+    const status = { schema: STATUS_SCHEMA, site: 's1', gateway: 'g1', online: true, ts: NOW, spool: { bytes: 2 ** 64, batches: 0, evictedBatches: 0 } };
+    const d = decodeMessage(topics.status('s1', 'g1'), Buffer.from(JSON.stringify(status)), registry, NOW);
+    expect(d.dead.map((x) => [x.reason, x.problems])).toEqual([['invalid', ['/spool/bytes: 18446744073709552000 is beyond 2^53 (InfluxDB integer fields and JSON numbers are not exact there)']]]);
+  });
+
   it('accepts a gateway status', () => {
     const status = { schema: STATUS_SCHEMA, site: 's1', gateway: 'g1', online: false, ts: NOW };
     expect(decodeMessage(topics.status('s1', 'g1'), Buffer.from(JSON.stringify(status)), registry, NOW).kind).toBe('status');

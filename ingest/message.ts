@@ -68,6 +68,17 @@ export function describeValue(v: unknown): string {
 /** An epoch-ms time for a problem message; `new Date(x).toISOString()` throws beyond ±8.64e15. */
 const timeText = (ms: number) => (Math.abs(ms) <= 8.64e15 ? new Date(ms).toISOString() : String(ms));
 
+/** The first number beyond ±(2^53 − 1) in a validated status (a few levels deep), with its path. */
+function unsafeNumber(v: unknown, path: string): { path: string; value: number } | undefined {
+  if (typeof v === 'number') return Math.abs(v) > Number.MAX_SAFE_INTEGER ? { path: path || '/', value: v } : undefined;
+  if (typeof v !== 'object' || v === null) return undefined;
+  for (const [k, x] of Object.entries(v)) {
+    const found = unsafeNumber(x, `${path}/${k}`);
+    if (found) return found;
+  }
+  return undefined;
+}
+
 const absurdTime = (ms: number, now: number) => ms < EARLIEST_TS || ms > now + MAX_FUTURE_MS;
 
 /**
@@ -114,7 +125,11 @@ export function decodeMessage(topic: string, payload: Buffer, registry: Registry
   // The batch's (or status's) own time becomes a point's timestamp: one InfluxDB cannot store would fail its whole request.
   const own = where.kind === 'status' ? { path: '/ts', ms: (json.value as GatewayStatusT).ts } : { path: '/sentAt', ms: (json.value as TelemetryBatchT).sentAt };
   if (absurdTime(own.ms, now)) return dead('absurd_time', [`${own.path}: ${timeText(own.ms)} is before 2000 or more than a day ahead`], json.value);
-  if (where.kind === 'status') return { kind: 'status', status: json.value as GatewayStatusT, dead: [] };
+  if (where.kind === 'status') {
+    const huge = unsafeNumber(json.value, '');
+    if (huge) return dead('invalid', [`${huge.path}: ${huge.value} is beyond 2^53 (InfluxDB integer fields and JSON numbers are not exact there)`], json.value);
+    return { kind: 'status', status: json.value as GatewayStatusT, dead: [] };
+  }
 
   const raw = json.value as TelemetryBatchT & { readings: unknown[] };
   const good: ReadingT[] = [];

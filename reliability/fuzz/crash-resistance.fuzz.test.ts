@@ -156,6 +156,8 @@ for (const b of brokers) {
       const letters = await listDeadLetters(db, { site, limit: 1 });
       const badUtf8 = cases.find((c) => c.kind === 'invalid_utf8' && c.field === 'reading.device')!;
       const stored = await listDeadLetters(db, { site, reason: 'not_json', limit: 1000 });
+      const internal = await listDeadLetters(db, { site, reason: 'internal', limit: 1000 });
+      if (process.env.FUZZ_LOG) for (const l of internal.items) console.log(`internal: ${l.topic} ${l.error} ${l.payload.subarray(0, 300).toString()}`);
       await db.close();
       console.log(
         JSON.stringify({
@@ -170,6 +172,7 @@ for (const b of brokers) {
           valid_readings_lost: lost.length,
           duplicates: keys.length - got.size,
           dead_letters_stored: letters.total,
+          internal_errors_caught: internal.total,
           health: health.status,
         }),
       );
