@@ -68,6 +68,14 @@ describe('decoding a message against the contract and the registry', () => {
     expect(d.dead.map((x) => [x.reason, x.problems])).toEqual([['invalid', ['/spool/bytes: 18446744073709552000 is beyond 2^53 (InfluxDB integer fields and JSON numbers are not exact there)']]]);
   });
 
+  it('refuses a status time InfluxDB cannot store, and keeps one from a gateway clock far ahead or behind', () => {
+    const status = (ts: number) => Buffer.from(JSON.stringify({ schema: STATUS_SCHEMA, site: 's1', gateway: 'g1', online: false, ts }));
+    const far = decodeMessage(topics.status('s1', 'g1'), status(9007199254740991), registry, NOW);
+    expect(far.dead.map((x) => [x.reason, x.problems])).toEqual([['absurd_time', ["/ts: 9007199254740991 is after 2262-04-11, the end of InfluxDB's time"]]]);
+    expect(decodeMessage(topics.status('s1', 'g1'), status(NOW + 30 * 86_400_000), registry, NOW).kind).toBe('status');
+    expect(decodeMessage(topics.status('s1', 'g1'), status(5), registry, NOW).kind).toBe('status');
+  });
+
   it('accepts a gateway status', () => {
     const status = { schema: STATUS_SCHEMA, site: 's1', gateway: 'g1', online: false, ts: NOW };
     expect(decodeMessage(topics.status('s1', 'g1'), Buffer.from(JSON.stringify(status)), registry, NOW).kind).toBe('status');

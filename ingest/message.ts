@@ -79,6 +79,9 @@ function unsafeNumber(v: unknown, path: string): { path: string; value: number }
   return undefined;
 }
 
+/** InfluxDB's last instant (int64 nanoseconds), in ms. */
+const INFLUX_LAST_MS = 9_223_372_036_854;
+
 const absurdTime = (ms: number, now: number) => ms < EARLIEST_TS || ms > now + MAX_FUTURE_MS;
 
 /**
@@ -122,9 +125,14 @@ export function decodeMessage(topic: string, payload: Buffer, registry: Registry
     return dead('topic_mismatch', [`/site, /gateway: message says ${String(msg.site)}/${String(msg.gateway)}, topic says ${site}/${gateway}`], json.value);
   }
   if (!registry.hasSite(site)) return dead('unknown_site', [`/site: site ${site} is not in the registry`], json.value);
-  // The batch's (or status's) own time becomes a point's timestamp: one InfluxDB cannot store would fail its whole request.
-  const own = where.kind === 'status' ? { path: '/ts', ms: (json.value as GatewayStatusT).ts } : { path: '/sentAt', ms: (json.value as TelemetryBatchT).sentAt };
-  if (absurdTime(own.ms, now)) return dead('absurd_time', [`${own.path}: ${timeText(own.ms)} is before 2000 or more than a day ahead`], json.value);
+  // The batch's (or status's) own time becomes a point's timestamp. A batch's is held to its readings' limits; a
+  // status's only to what InfluxDB can store (a last will keeps the time its gateway connected, whatever the clock).
+  if (where.kind === 'telemetry') {
+    const sentAt = (json.value as TelemetryBatchT).sentAt;
+    if (absurdTime(sentAt, now)) return dead('absurd_time', [`/sentAt: ${timeText(sentAt)} is before 2000 or more than a day ahead`], json.value);
+  } else if ((json.value as GatewayStatusT).ts > INFLUX_LAST_MS) {
+    return dead('absurd_time', [`/ts: ${timeText((json.value as GatewayStatusT).ts)} is after 2262-04-11, the end of InfluxDB's time`], json.value);
+  }
   if (where.kind === 'status') {
     const huge = unsafeNumber(json.value, '');
     if (huge) return dead('invalid', [`${huge.path}: ${huge.value} is beyond 2^53 (InfluxDB integer fields and JSON numbers are not exact there)`], json.value);
