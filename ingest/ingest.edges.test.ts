@@ -1,4 +1,5 @@
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer as createHttpServer } from 'node:http';
 import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -197,6 +198,34 @@ describe.skipIf(!influxAvailable())('ingest at its edges (aedes, InfluxDB 1.6, S
     await waitFor(async () => JSON.stringify(await influx.query('SHOW DATABASES')).includes(name) && (await pointKeys(influx, name, 'inverter')).length === 1, 'the database recreated and the new reading in it', 30_000, 200);
     expect((await ingest.stats()).pending).toBe(0);
   }, 60_000);
+
+  it('starts when InfluxDB refuses its user (it cannot tell whether the database exists): the writes fail and /health says so', async () => {
+    // Stands for an InfluxDB with authentication and a wrong password: 401 to every write, 204 to /ping.
+    const refusing = createHttpServer((req, res) => {
+      req.resume();
+      if (req.url?.startsWith('/ping')) return void res.writeHead(204).end();
+      res.writeHead(401, { 'content-type': 'application/json' }).end('{"error":"authorization failed"}');
+    });
+    await new Promise<void>((r) => refusing.listen(0, '127.0.0.1', r));
+    try {
+      const site = `auth-${uid()}`;
+      await seedRegistry(db, site, [{ id: 'inv1', kind: 'inverter' }]);
+      const config = ingestConfig({ mqttUrl: broker.url, clientId: `ingest-${uid()}`, influxUrl: `http://127.0.0.1:${(refusing.address() as AddressInfo).port}`, database: 'auth', ledger, sites: [site] });
+      config.http = { host: '127.0.0.1', port: 0 };
+      config.influx.maxRetries = 0;
+      const ingest = await startIngest(config, { log: silentLogger });
+      running.push(ingest);
+      await publishBatch(gateway, telemetry(site, 'gw1', 0, [inverterReading('inv1', Date.now() - 1000)]));
+      const url = `http://127.0.0.1:${ingest.httpPort}/health`;
+      await waitFor(async () => (await fetch(url)).status === 503, '/health 503');
+      const h = (await (await fetch(url)).json()) as { writes: { lastError: string | null }; mqtt: { pending: number } };
+      expect(h.writes.lastError).toMatch(/authorization failed|401/);
+      expect(h.mqtt.pending).toBe(1);
+    } finally {
+      refusing.closeAllConnections();
+      refusing.close();
+    }
+  });
 
   it('/health is 503 while a message waits longer than health.maxPendingAgeMs, even with no write failed yet', async () => {
     // An "InfluxDB" that accepts connections and never answers: nothing fails for seconds (its timeout), the message just waits.

@@ -80,6 +80,7 @@ export async function startIngest(config: IngestConfig, opts: IngestOptions = {}
     try {
       const found = await ensureInfluxDatabase(config.influx);
       if (found === 'created') log.warn({ database: config.influx.database, influx: config.influx.url }, 'InfluxDB database was missing: created it');
+      if (found === 'unknown') log.warn({ database: config.influx.database, influx: config.influx.url }, 'InfluxDB did not say whether the database exists (an empty write was refused); writes will tell');
       databaseChecked = true;
     } catch (err) {
       if (!(err instanceof InfluxUnreachable)) throw err;
