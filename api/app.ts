@@ -1,6 +1,7 @@
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
+import { SunshareError } from '../common/errors.ts';
 import type { Db } from '../common/ledger/index.ts';
 import { silentLogger, type Logger } from '../common/log.ts';
 import { installAuth } from './auth/hook.ts';
@@ -14,6 +15,7 @@ import { deviceRoutes } from './routes/devices.ts';
 import { energyRoutes } from './routes/energy.ts';
 import { pageRoutes } from './routes/page.ts';
 import { auditRoutes } from './routes/audit.ts';
+import { deadLetterRoutes } from './routes/dead-letters.ts';
 import { payoutRoutes } from './routes/payouts.ts';
 import { paymentRoutes } from './routes/payments.ts';
 import { registryImportRoutes } from './routes/registry-import.ts';
@@ -58,6 +60,11 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
 
   installErrorHandlers(app, (code) => ctx.metrics.errors.inc({ code }));
   installAuth(app, ctx.db, new FailureLimiter(opts.authFailuresPerMinute ?? 20, 60_000), (reason) => ctx.metrics.authFailures.inc({ reason }));
+  // ajv coerces "1e400" and "Infinity" in a query to ±Infinity, which passes its integer and range checks; no route can use one.
+  app.addHook('preHandler', async (req) => {
+    const bad = Object.entries((req.query ?? {}) as Record<string, unknown>).find(([, v]) => typeof v === 'number' && !Number.isFinite(v));
+    if (bad) throw new SunshareError('REQUEST_INVALID', 'the request querystring is invalid', { details: [`querystring/${bad[0]}: must be a finite number`] });
+  });
   app.addHook('onResponse', async (req, reply) => {
     const route = req.routeOptions.url ?? 'unmatched';
     ctx.metrics.requests.inc({ method: req.method, route, status: String(reply.statusCode) });
@@ -89,6 +96,7 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
   payoutRoutes(app, ctx);
   paymentRoutes(app, ctx);
   auditRoutes(app, ctx);
+  deadLetterRoutes(app, ctx);
   pageRoutes(app);
   return app;
 }

@@ -71,6 +71,7 @@ export const ERRORS = {
   LISTEN_FAILED: { exit: EXIT.unavailable, http: 500, action: 'Another process holds the port (or the device), or the address is not on this machine: stop the other process or choose another port.' },
   MQTT_CONNECT_FAILED: { exit: EXIT.unavailable, http: 500, action: "Check the broker's URL, that it runs and is reachable from here, and the username and password." },
   MQTT_SUBSCRIBE_REFUSED: { exit: EXIT.noperm, http: 500, action: "Allow this user to read the topics listed under the message in the broker's ACL (docs/ingest.md)." },
+  INFLUX_DATABASE_MISSING: { exit: EXIT.unavailable, http: 500, action: 'Create the InfluxDB 1.x database the message names (`CREATE DATABASE "<name>"`), or let the InfluxDB user ingest logs in as create it, then start ingest again.' },
   INFLUX_WRITE_FAILED: { exit: EXIT.unavailable, http: 500, action: 'Check InfluxDB runs, has disk space and accepts the token; ingest keeps the messages unacknowledged and writes them again once it can.' },
 
   // Ledger and payout

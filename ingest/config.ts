@@ -50,6 +50,11 @@ export const IngestConfig = Type.Object(
         maxWaitMs: Type.Integer({ minimum: 0, default: 100 }),
         /** Delay before retrying a batch that could not be written (doubles up to 10 s). */
         retryDelayMs: Type.Integer({ minimum: 10, default: 500 }),
+        /**
+         * A message whose ledger write fails this many times alone, not for the store's sake (busy, locked,
+         * unreachable) but with both stores answering, is dead-lettered as `internal` instead of holding up the rest.
+         */
+        poisonAfter: Type.Integer({ minimum: 1, default: 3 }),
       },
       { additionalProperties: false, default: {} },
     ),
@@ -64,6 +69,24 @@ export const IngestConfig = Type.Object(
       { additionalProperties: false, default: {} },
     ),
     registryRefreshMs: Type.Integer({ minimum: 100, default: 60_000 }),
+    /** A message naming a site or device not in the registry reloads it at once, at most once per this time, before it is dead-lettered. */
+    registryReloadMinMs: Type.Integer({ minimum: 0, default: 5_000 }),
+    deadLetters: Type.Object(
+      {
+        /** Payloads up to this size are kept whole in the ledger's dead_letters; bigger ones only their start (not replayable). */
+        maxPayloadBytes: Type.Integer({ minimum: 1024, default: 16 * 1024 * 1024 }),
+        /** How often the ledger is checked for replays requested (`sunshare ingest dead-letters replay`, POST /dead-letters/replay); 0 disables replaying. */
+        replayPollMs: Type.Integer({ minimum: 0, default: 2_000 }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
+    health: Type.Object(
+      {
+        /** /health is not OK while a message has waited longer than this for its write. */
+        maxPendingAgeMs: Type.Integer({ minimum: 100, default: 30_000 }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
     http: Type.Optional(
       Type.Object(
         {

@@ -5,6 +5,10 @@ import type { Logger } from '../common/log.ts';
 
 export interface Inbound<T> {
   topic: string;
+  /** The payload exactly as received (kept for the dead-letter store and a re-decode after a registry reload). */
+  payload: Buffer;
+  /** Set when this is a dead letter being replayed (not from the broker: nothing to acknowledge). */
+  replay?: ReplayTag;
   dup: boolean;
   receivedAt: number;
   value: T;
@@ -26,6 +30,12 @@ export interface ConsumerOptions {
   keepaliveSec: number;
   /** The clock a message's receive time is taken from (Date.now unless ingest runs on a simulated clock). */
   now?: () => number;
+}
+
+export interface ReplayTag {
+  id: string;
+  attempt: number;
+  reason: string;
 }
 
 type SendPacket = (packet: Packet, cb?: (err?: Error) => void, ...rest: unknown[]) => void;
@@ -52,6 +62,7 @@ export class DeferredAckConsumer<T> {
   private wake: (() => void) | undefined;
   private sendPacket: SendPacket | undefined;
   private stopped = false;
+  private inProgressSince: number | undefined;
 
   private readonly opts: ConsumerOptions;
   private readonly decode: (topic: string, payload: Buffer, receivedAt: number) => { value: T; weight: number };
@@ -137,11 +148,29 @@ export class DeferredAckConsumer<T> {
     const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : Buffer.from(packet.payload);
     const { value, weight } = this.decode(packet.topic, payload, receivedAt);
     if (packet.qos > 0 && packet.messageId !== undefined) this.held.add(packet.messageId);
-    this.queue.push({ topic: packet.topic, dup: packet.dup, receivedAt, value, weight, qos: packet.qos, messageId: packet.messageId, generation: this.generation });
+    this.queue.push({ topic: packet.topic, payload, dup: packet.dup, receivedAt, value, weight, qos: packet.qos, messageId: packet.messageId, generation: this.generation });
     this.unacked++;
     this.wake?.();
     if (this.unacked < this.opts.inFlight) callback();
     else this.blocked.push(callback);
+  }
+
+  /**
+   * Puts a message that did not come from the broker (a dead letter being replayed) into the stream,
+   * so it goes through the same batches, writes and checks; it is counted as pending until written.
+   */
+  inject(topic: string, payload: Buffer, replay: ReplayTag): void {
+    const receivedAt = (this.opts.now ?? Date.now)();
+    const { value, weight } = this.decode(topic, payload, receivedAt);
+    this.queue.push({ topic, payload, replay, dup: false, receivedAt, value, weight, qos: 0, messageId: undefined, generation: this.generation });
+    this.unacked++;
+    this.wake?.();
+  }
+
+  /** How long ago the oldest message not yet acknowledged was received (0: none pending). */
+  oldestPendingAgeMs(): number {
+    const since = this.inProgressSince ?? this.queue[0]?.receivedAt;
+    return since === undefined ? 0 : Math.max(0, (this.opts.now ?? Date.now)() - since);
   }
 
   private releaseBlocked(all = false): void {
@@ -166,11 +195,14 @@ export class DeferredAckConsumer<T> {
     let n = 0;
     let w = 0;
     while (n < this.queue.length && (n === 0 || w + this.queue[n]!.weight <= maxWeight)) w += this.queue[n++]!.weight;
-    return this.queue.splice(0, n);
+    const taken = this.queue.splice(0, n);
+    this.inProgressSince = taken.length > 0 ? taken.reduce((t, m) => Math.min(t, m.receivedAt), Infinity) : undefined;
+    return taken;
   }
 
   /** Sends the held PUBACKs of a durably written batch; those of an older connection are dropped (the broker redelivers them). */
   ack(batch: readonly Inbound<T>[]): void {
+    this.inProgressSince = undefined;
     for (const m of batch) {
       this.unacked--;
       if (m.qos === 0 || m.messageId === undefined || m.generation !== this.generation) continue;

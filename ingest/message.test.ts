@@ -35,10 +35,20 @@ describe('decoding a message against the contract and the registry', () => {
     { name: 'a negative counter', payload: ok([{ ...inverterReading('inv1', NOW), ac_energy_wh: -1 }]), reason: 'invalid', problem: /ac_energy_wh/ },
     { name: 'a reading from 1970', payload: ok([inverterReading('inv1', 5)]), reason: 'absurd_time', problem: /before 2000/ },
     { name: 'a reading two days ahead', payload: ok([inverterReading('inv1', NOW + 2 * 86_400_000)]), reason: 'absurd_time', problem: /a day ahead/ },
+    // Shapes that once threw (a thrown error in the decoder stops ingest): each is now a dead letter.
+    { name: 'a schema nested 100,000 levels deep', payload: ok().replace('"sunshare.telemetry/1"', `${'['.repeat(100_000)}${']'.repeat(100_000)}`), reason: 'wrong_schema', problem: /got an array of 1$/ },
+    { name: 'a whole message nested 100,000 levels deep', payload: `${'{"a":'.repeat(100_000)}1${'}'.repeat(100_000)}`, reason: 'wrong_schema', problem: /got nothing/ },
+    { name: 'a reading time beyond what a Date holds', payload: ok([{ ...inverterReading('inv1', NOW), ts: 1e300 }]), reason: 'absurd_time', problem: /1e\+300 is before 2000/ },
+    { name: 'a reading time beyond 2^53', payload: ok().replace(`"ts":${NOW - 1000}`, '"ts":9007199254740993'), reason: 'absurd_time', problem: /a day ahead/ },
+    { name: 'a batch time InfluxDB cannot store', payload: ok().replace(`"sentAt":${NOW}`, '"sentAt":1e300'), reason: 'absurd_time', problem: /^\/sentAt: 1e\+300/ },
+    { name: 'a seq beyond 2^53', payload: ok().replace('"seq":7', '"seq":18446744073709551616'), reason: 'invalid', problem: /^\/seq: .* beyond 2\^53/ },
+    { name: 'invalid UTF-8', payload: Buffer.concat([Buffer.from(ok().slice(0, 20)), Buffer.from([0xc3, 0x28]), Buffer.from(ok().slice(20))]).toString('latin1'), reason: 'not_json', problem: /not valid UTF-8/ },
+    { name: 'a serial with a lone surrogate', payload: ok([{ ...inverterReading('inv1', NOW), serial: 'SN-\ud800' }]), reason: 'invalid', problem: /lone surrogate/ },
   ];
   for (const c of cases) {
     it(`dead-letters ${c.name}`, () => {
-      const d = decodeMessage(c.topic ?? T, Buffer.from(c.payload), registry, NOW);
+      const payload = c.name === 'invalid UTF-8' ? Buffer.from(c.payload, 'latin1') : Buffer.from(c.payload);
+      const d = decodeMessage(c.topic ?? T, payload, registry, NOW);
       expect(d.dead).toHaveLength(1);
       expect(d.dead[0]?.reason).toBe(c.reason);
       expect(d.dead[0]?.problems.some((p) => c.problem.test(p))).toBe(true);
@@ -50,6 +60,20 @@ describe('decoding a message against the contract and the registry', () => {
     expect(d.kind).toBe('telemetry');
     if (d.kind === 'telemetry') expect(d.batch.readings.map((r) => r.device)).toEqual(['inv1']);
     expect(d.dead.map((x) => x.reason)).toEqual(['unknown_device', 'invalid']); // Infinity is null in JSON
+  });
+
+  it('refuses a status whose integer is beyond 2^53 (InfluxDB could not take it as an integer field)', () => {
+    const status = { schema: STATUS_SCHEMA, site: 's1', gateway: 'g1', online: true, ts: NOW, spool: { bytes: 2 ** 64, batches: 0, evictedBatches: 0 } };
+    const d = decodeMessage(topics.status('s1', 'g1'), Buffer.from(JSON.stringify(status)), registry, NOW);
+    expect(d.dead.map((x) => [x.reason, x.problems])).toEqual([['invalid', ['/spool/bytes: 18446744073709552000 is beyond 2^53 (InfluxDB integer fields and JSON numbers are not exact there)']]]);
+  });
+
+  it('refuses a status time InfluxDB cannot store, and keeps one from a gateway clock far ahead or behind', () => {
+    const status = (ts: number) => Buffer.from(JSON.stringify({ schema: STATUS_SCHEMA, site: 's1', gateway: 'g1', online: false, ts }));
+    const far = decodeMessage(topics.status('s1', 'g1'), status(9007199254740991), registry, NOW);
+    expect(far.dead.map((x) => [x.reason, x.problems])).toEqual([['absurd_time', ["/ts: 9007199254740991 is after 2262-04-11, the end of InfluxDB's time"]]]);
+    expect(decodeMessage(topics.status('s1', 'g1'), status(NOW + 30 * 86_400_000), registry, NOW).kind).toBe('status');
+    expect(decodeMessage(topics.status('s1', 'g1'), status(5), registry, NOW).kind).toBe('status');
   });
 
   it('accepts a gateway status', () => {

@@ -1,7 +1,16 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 
-/** Prometheus metrics of one ingest instance (its own registry, so several instances can share a process). */
-export function createIngestMetrics() {
+/** What the gauges read at each scrape (the live state, not a copy made earlier). */
+export interface GaugeSources {
+  pending(): number;
+  oldestPendingAgeMs(): number;
+}
+
+/**
+ * Prometheus metrics of one ingest instance (its own registry, so several instances can share a process).
+ * The state gauges are set in collect(), at the scrape, so they always match /health.
+ */
+export function createIngestMetrics(live: GaugeSources = { pending: () => 0, oldestPendingAgeMs: () => 0 }) {
   const registry = new Registry();
   const registers = [registry];
   return {
@@ -28,7 +37,24 @@ export function createIngestMetrics() {
     writeFailures: new Counter({ name: 'sunshare_ingest_write_failures_total', help: 'Failed write attempts (InfluxDB or ledger); the batch is retried, not acknowledged', labelNames: ['store'] as const, registers }),
     influxRejected: new Counter({ name: 'sunshare_ingest_influx_rejected_lines_total', help: 'Lines InfluxDB refused as malformed (HTTP 400)', registers }),
     consumerLag: new Gauge({ name: 'sunshare_ingest_consumer_lag_seconds', help: 'Age (now - sentAt) of the newest batch when it was written', registers }),
-    pending: new Gauge({ name: 'sunshare_ingest_pending_messages', help: 'Messages received and not yet acknowledged', registers }),
+    pending: new Gauge({
+      name: 'sunshare_ingest_pending_messages',
+      help: 'Messages received and not yet acknowledged (read at the scrape)',
+      registers,
+      collect() {
+        this.set(live.pending());
+      },
+    }),
+    oldestPending: new Gauge({
+      name: 'sunshare_ingest_oldest_pending_seconds',
+      help: 'Age of the oldest message received and not yet acknowledged, 0 when none (read at the scrape)',
+      registers,
+      collect() {
+        this.set(live.oldestPendingAgeMs() / 1000);
+      },
+    }),
+    replays: new Counter({ name: 'sunshare_ingest_dead_letter_replays_total', help: 'Dead letters replayed, by outcome (written, or dead again)', labelNames: ['outcome'] as const, registers }),
+    registryReloads: new Counter({ name: 'sunshare_ingest_registry_reloads_total', help: 'Registry reloads made at once for a message naming an unknown site or device', registers }),
     dailyRevisions: new Counter({ name: 'sunshare_ingest_daily_energy_revisions_total', help: 'daily_energy rows appended by closing days', registers }),
   };
 }

@@ -13,6 +13,7 @@ export class Registry {
   private sites = new Map<string, { timeZone: string }>();
   private devices = new Map<string, KnownDevice>();
   private timer: NodeJS.Timeout | undefined;
+  private refreshedAt = 0;
 
   private readonly db: Db;
 
@@ -29,6 +30,18 @@ export class Registry {
       .execute();
     this.sites = new Map(sites.map((s) => [s.id, { timeZone: s.time_zone }]));
     this.devices = new Map(devices.map((d) => [`${d.site_id}/${d.id}`, { kind: d.kind }]));
+    this.refreshedAt = Date.now();
+  }
+
+  /**
+   * Reloads now unless the last load is less than `minGapMs` old (a stream of messages for a device
+   * nobody registered must not turn into a stream of queries); true when it reloaded.
+   */
+  async reloadUnlessRecent(minGapMs: number): Promise<boolean> {
+    if (Date.now() - this.refreshedAt < minGapMs) return false;
+    this.refreshedAt = Date.now();
+    await this.refresh();
+    return true;
   }
 
   start(everyMs: number, onError: (err: unknown) => void): void {

@@ -7,9 +7,12 @@ import { ReadRecorder } from './energy/record.ts';
 import { closeEnergyDays, type CloseEnergyDaysResult } from './energy/close-days.ts';
 import { startHttp, type HealthReport } from './http.ts';
 import { createInfluxWriter } from './influx-writer.ts';
-import { decodeMessage, type Decoded } from './message.ts';
+import { decodeSafely, errorText, type Decoded } from './message.ts';
 import { createIngestMetrics, type IngestMetrics } from './metrics.ts';
-import { Pipeline } from './pipeline.ts';
+import { isTransient, Pipeline, type Prepared } from './pipeline.ts';
+import { ensureInfluxDatabase, influxAnswers, InfluxUnreachable } from './influx-database.ts';
+import { pendingReplays } from './dead-letters/store.ts';
+import type { Inbound } from './consumer.ts';
 import { Registry } from './registry.ts';
 
 export interface IngestStats {
@@ -57,10 +60,34 @@ export interface IngestOptions {
   now?: () => number;
 }
 
+/** A message that names a site or device the registry does not know (yet). */
+const namesUnknown = (d: Decoded) => d.dead.some((x) => x.reason === 'unknown_site' || x.reason === 'unknown_device');
+
 export async function startIngest(config: IngestConfig, opts: IngestOptions = {}): Promise<IngestHandle> {
   const log = opts.log ?? createLogger('ingest');
-  const metrics = createIngestMetrics();
-  const health: HealthReport = { ok: false, mqtt: { connected: false, pending: 0 }, influx: { lastWriteOkAt: null, lastError: null }, ledger: { lastClosedAt: null, lastError: null } };
+  // Filled in once the consumer exists; the gauges read it at each scrape.
+  const ref: { consumer?: DeferredAckConsumer<Decoded> } = {};
+  const metrics = createIngestMetrics({ pending: () => ref.consumer?.pending ?? 0, oldestPendingAgeMs: () => ref.consumer?.oldestPendingAgeMs() ?? 0 });
+  const health: HealthReport = {
+    ok: false,
+    mqtt: { connected: false, pending: 0, oldestPendingMs: 0 },
+    influx: { lastWriteOkAt: null, lastError: null },
+    ledger: { lastClosedAt: null, lastError: null },
+    writes: { failingSince: null, lastError: null },
+  };
+  let databaseChecked = false;
+  const checkDatabase = async () => {
+    try {
+      const found = await ensureInfluxDatabase(config.influx);
+      if (found === 'created') log.warn({ database: config.influx.database, influx: config.influx.url }, 'InfluxDB database was missing: created it');
+      if (found === 'unknown') log.warn({ database: config.influx.database, influx: config.influx.url }, 'InfluxDB did not say whether the database exists (an empty write was refused); writes will tell');
+      databaseChecked = true;
+    } catch (err) {
+      if (!(err instanceof InfluxUnreachable)) throw err;
+      log.warn({ err: err.message }, 'InfluxDB does not answer yet; its database is checked again before writing');
+    }
+  };
+  await checkDatabase();
   const writer = createInfluxWriter(config.influx, (err, attempt) => {
     health.influx.lastError = err.message;
     log.warn({ err: err.message, attempt }, 'InfluxDB write failed');
@@ -75,39 +102,158 @@ export async function startIngest(config: IngestConfig, opts: IngestOptions = {}
   const consumer = new DeferredAckConsumer<Decoded>(
     { ...config.mqtt, topics: subscriptions(config).map((t) => prefix + t), ...(opts.now ? { now: opts.now } : {}) },
     (topic, payload, receivedAt) => {
-      const value = decodeMessage(topic, payload, registry, receivedAt);
+      const value = decodeSafely(topic, payload, registry, receivedAt);
       metrics.messagesIn.inc({ kind: value.kind });
       return { value, weight: value.kind === 'telemetry' ? Math.max(1, value.batch.readings.length) : 1 };
     },
     log,
   );
-  const pipeline = new Pipeline({ writer, db, recorder, registry, metrics, log, publish: (t, p) => consumer.publish(t, p), ...(opts.now ? { now: opts.now } : {}) });
+  ref.consumer = consumer;
+  const pipeline = new Pipeline({ writer, db, recorder, registry, metrics, log, publish: (t, p) => consumer.publish(t, p), maxLetterBytes: config.deadLetters.maxPayloadBytes, ...(opts.now ? { now: opts.now } : {}) });
 
   let stopping = false;
+  const wrote = () => {
+    health.influx.lastWriteOkAt = Date.now();
+    health.influx.lastError = null;
+    health.writes = { failingSince: null, lastError: null };
+  };
+  const failed = (err: unknown) => {
+    const text = errorText(err);
+    if (/database not found/i.test(text)) databaseChecked = false;
+    health.writes = { failingSince: health.writes.failingSince ?? Date.now(), lastError: text };
+    return text;
+  };
+  /** Both stores answer: a write that fails now fails because of what is written. */
+  const storesAnswer = async () => {
+    if (!(await influxAnswers(config.influx))) return false;
+    try {
+      await db.q.selectFrom('schema_migrations').select('version').limit(1).execute();
+      return true;
+    } catch {
+      return false;
+    }
+  };
+
+  /** Writes one prepared batch, retrying with backoff while the stores are out; false once stopping. */
+  const commitUntilDone = async (prepared: Prepared): Promise<boolean> => {
+    for (let delay = config.batch.retryDelayMs; ; delay = Math.min(delay * 2, 10_000)) {
+      try {
+        if (!databaseChecked) await checkDatabase();
+        await pipeline.commit(prepared);
+        wrote();
+        return true;
+      } catch (err) {
+        log.warn({ err: failed(err), retryInMs: delay }, 'batch not written; it stays unacknowledged and is retried');
+        if (stopping) return false;
+        await sleep(delay);
+      }
+    }
+  };
+
+  /**
+   * One message that failed in a batch, written alone. Failing `poisonAfter` times while both stores
+   * answer, it is what fails (not the stores): it is dead-lettered as `internal` with the error, so it
+   * cannot hold up the messages behind it. While a store is out, it waits like any batch.
+   */
+  const commitAlone = async (m: Inbound<Decoded>, prepared = pipeline.prepare([m])): Promise<boolean> => {
+    let poisonFailures = 0;
+    for (let delay = config.batch.retryDelayMs; ; delay = Math.min(delay * 2, 10_000)) {
+      try {
+        if (!databaseChecked) await checkDatabase();
+        await pipeline.commit(prepared);
+        wrote();
+        return true;
+      } catch (err) {
+        const text = failed(err);
+        // InfluxDB refusing a line for what it holds is a 400, counted and passed over in the pipeline; its other
+        // failures, and a busy, locked or unreachable ledger, are the store's and only wait.
+        const ownFault = pipeline.lastFailedStore !== 'influx' && !isTransient(err);
+        if (ownFault && (await storesAnswer())) poisonFailures++;
+        if (poisonFailures >= config.batch.poisonAfter) {
+          log.error({ err: text, topic: m.topic }, 'a message fails to be written while InfluxDB and the ledger work: dead-lettered as internal');
+          return commitUntilDone(pipeline.poisoned(m, err));
+        }
+        log.warn({ err: text, retryInMs: delay, topic: m.topic }, 'message not written; retried');
+        if (stopping) return false;
+        await sleep(delay);
+      }
+    }
+  };
+
+  /**
+   * A batch: retried whole while a store is out; when it fails while both answer, its messages are
+   * written one by one, so the one that fails cannot hold up the others.
+   */
+  const commitBatch = async (batch: Inbound<Decoded>[], prepared: Prepared): Promise<boolean> => {
+    for (let delay = config.batch.retryDelayMs; ; delay = Math.min(delay * 2, 10_000)) {
+      try {
+        if (!databaseChecked) await checkDatabase();
+        await pipeline.commit(prepared);
+        wrote();
+        return true;
+      } catch (err) {
+        const text = failed(err);
+        if (pipeline.lastFailedStore !== 'influx' && !isTransient(err) && (await storesAnswer())) {
+          log.warn({ err: text, messages: batch.length }, 'batch not written while InfluxDB and the ledger answer: its messages are written one by one');
+          for (const m of batch) if (!(await commitAlone(m))) return false;
+          return true;
+        }
+        log.warn({ err: text, retryInMs: delay }, 'batch not written; it stays unacknowledged and is retried');
+        if (stopping) return false;
+        await sleep(delay);
+      }
+    }
+  };
+
+  /** Messages naming an unknown site or device: the registry is reloaded at once (rate-limited) and they are decoded again. */
+  const recheckUnknown = async (batch: Inbound<Decoded>[]) => {
+    if (!batch.some((m) => namesUnknown(m.value))) return;
+    try {
+      if (!(await registry.reloadUnlessRecent(config.registryReloadMinMs))) return;
+    } catch (err) {
+      log.warn({ err: errorText(err) }, 'registry reload failed');
+      return;
+    }
+    metrics.registryReloads.inc();
+    for (const m of batch) if (namesUnknown(m.value)) m.value = decodeSafely(m.topic, m.payload, registry, m.receivedAt);
+  };
+
   const loop = (async () => {
     while (!stopping) {
       const batch = await consumer.take(config.batch.maxReadings, config.batch.maxWaitMs);
       if (stopping) return;
       if (batch.length === 0) continue;
+      await recheckUnknown(batch);
       const prepared = pipeline.prepare(batch);
-      for (let delay = config.batch.retryDelayMs; ; delay = Math.min(delay * 2, 10_000)) {
-        try {
-          await pipeline.commit(prepared);
-          health.influx.lastWriteOkAt = Date.now();
-          health.influx.lastError = null;
-          break;
-        } catch (err) {
-          log.warn({ err: (err as Error).message, retryInMs: delay }, 'batch not written; it stays unacknowledged and is retried');
-          if (stopping) return;
-          await sleep(delay);
-        }
-      }
+      const done = batch.length === 1 ? await commitAlone(batch[0]!, prepared) : await commitBatch(batch, prepared);
+      if (!done) return;
       consumer.ack(batch);
-      metrics.pending.set(consumer.pending);
       opts.onCommitted?.(prepared.seqs.map((s) => s.sentAt));
     }
   })();
-  loop.catch((err) => log.error({ err }, 'ingest loop crashed'));
+  loop.catch((err) => {
+    // Not expected (every message is guarded): nothing more would be written, so /health must say so.
+    health.writes = { failingSince: Date.now(), lastError: `ingest loop stopped: ${errorText(err)}` };
+    log.error({ err }, 'ingest loop crashed');
+  });
+
+  // Replays requested in the ledger (CLI or API) go through the same batches as live messages.
+  const injected = new Set<string>();
+  const pollReplays = async () => {
+    for (const r of await pendingReplays(db)) {
+      const key = `${r.id}#${r.attempt}`;
+      if (injected.has(key)) continue;
+      injected.add(key);
+      consumer.inject(r.topic, r.payload, { id: r.id, attempt: r.attempt, reason: r.reason });
+    }
+  };
+  let replayTimer: NodeJS.Timeout | undefined;
+  if (config.deadLetters.replayPollMs > 0) {
+    replayTimer = setInterval(() => {
+      pollReplays().catch((err) => log.warn({ err: errorText(err) }, 'reading replay requests failed'));
+    }, config.deadLetters.replayPollMs);
+    replayTimer.unref();
+  }
 
   const runCloseEnergyDays = async (now = Date.now()) => {
     const r = await closeEnergyDays(db, { now, graceMs: config.energy.graceMs, maxGapMs: config.energy.maxGapMs, tzOf: registry.tzOf });
@@ -133,13 +279,19 @@ export async function startIngest(config: IngestConfig, opts: IngestOptions = {}
     stopping = true;
     registry.stop();
     if (closeTimer) clearInterval(closeTimer);
+    if (replayTimer) clearInterval(replayTimer);
     await writer.close();
     await db.close();
     throw err;
   }
   const report = (): HealthReport => {
-    health.mqtt = { connected: consumer.connected, pending: consumer.pending };
-    health.ok = consumer.connected && health.influx.lastError === null && health.ledger.lastError === null;
+    health.mqtt = { connected: consumer.connected, pending: consumer.pending, oldestPendingMs: consumer.oldestPendingAgeMs() };
+    health.ok =
+      consumer.connected &&
+      health.influx.lastError === null &&
+      health.ledger.lastError === null &&
+      health.writes.lastError === null &&
+      health.mqtt.oldestPendingMs <= config.health.maxPendingAgeMs;
     return health;
   };
   const http = config.http ? await startHttp(config.http.host, config.http.port, report, metrics.registry) : undefined;
@@ -165,6 +317,7 @@ export async function startIngest(config: IngestConfig, opts: IngestOptions = {}
       stopping = true;
       registry.stop();
       if (closeTimer) clearInterval(closeTimer);
+      if (replayTimer) clearInterval(replayTimer);
       consumer.interrupt();
       await loop.catch(() => undefined);
       await consumer.stop();

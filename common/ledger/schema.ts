@@ -100,6 +100,31 @@ export interface DailyEnergyDirtyTable {
   marks: Generated<number>;
 }
 
+/** Table dead_letter_replays. */
+export interface DeadLetterReplaysTable {
+  dead_letter_id: string;
+  attempt: number;
+  requested_at: number;
+  requested_by: string;
+  done_at: number | null;
+  outcome: string | null;
+  detail: Generated<string>;
+}
+
+/** Table dead_letters. */
+export interface DeadLettersTable {
+  id: string;
+  received_at: number;
+  reason: string;
+  topic: string;
+  site_id: string | null;
+  gateway_id: string | null;
+  payload_base64: string;
+  payload_bytes: number;
+  truncated: Generated<number>;
+  error: string;
+}
+
 /** Table devices. */
 export interface DevicesTable {
   site_id: string;
@@ -371,6 +396,8 @@ export interface Database {
   daily_energy: DailyEnergyTable;
   daily_energy_current: DailyEnergyCurrentView;
   daily_energy_dirty: DailyEnergyDirtyTable;
+  dead_letter_replays: DeadLetterReplaysTable;
+  dead_letters: DeadLettersTable;
   devices: DevicesTable;
   finance_exports: FinanceExportsTable;
   grid_meter_reads: GridMeterReadsTable;

@@ -20,6 +20,8 @@ const WRITERS: Record<string, string> = {
   counter_reads: 'ingest/energy/',
   daily_energy_dirty: 'ingest/energy/',
   daily_energy: 'ingest/energy/',
+  dead_letters: 'ingest/dead-letters/',
+  dead_letter_replays: 'ingest/dead-letters/',
   settlements: 'payout/settle/',
   settlement_lines: 'payout/settle/',
   settlement_runs: 'payout/settle/',

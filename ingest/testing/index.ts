@@ -69,3 +69,4 @@ export async function countPoints(influx: InfluxServer, database: string, measur
   if (!s) return 0;
   return Math.max(...(s.values[0]!.slice(1) as number[]));
 }
+export { insertDeadLetters, letterRows } from '../dead-letters/store.ts';

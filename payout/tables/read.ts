@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import { readFile } from 'node:fs/promises';
 import { basename, extname } from 'node:path';
 import ExcelJS from 'exceljs';
@@ -24,6 +25,12 @@ export async function readSheets(file: string): Promise<RawSheet[]> {
 }
 
 export function readCsv(file: string, data: Buffer): RawSheet {
+  // Bytes that are not UTF-8 would be read as U+FFFD and imported as if typed so.
+  if (!isUtf8(data)) {
+    const text = data.toString('utf8');
+    const line = text.slice(0, Math.max(0, text.indexOf('\uFFFD'))).split('\n').length;
+    throw new SunshareError('REGISTRY_FILE', `${basename(file)} line ${line}: not UTF-8 text; save the file as "CSV UTF-8"`);
+  }
   let records: string[][];
   try {
     records = parse(data, { bom: true, relax_column_count: true, skip_empty_lines: true, trim: true });
@@ -32,6 +39,10 @@ export function readCsv(file: string, data: Buffer): RawSheet {
   }
   const [head = [], ...body] = records;
   const headers = head.map((h) => h.toLowerCase());
+  const twice = headers.find((h, i) => h !== '' && headers.indexOf(h) !== i);
+  if (twice !== undefined) throw new SunshareError('REGISTRY_FILE', `${basename(file)}: column "${twice}" appears twice in the header`);
+  const wide = body.findIndex((r) => r.length > headers.length && r.slice(headers.length).some((c) => c !== ''));
+  if (wide >= 0) throw new SunshareError('REGISTRY_FILE', `${basename(file)} line ${wide + 2}: ${body[wide]!.length} cells, but the header names ${headers.length} columns`);
   return {
     source: basename(file),
     name: basename(file, extname(file)),

@@ -77,6 +77,40 @@ async function attempt(p: Promise<unknown>): Promise<'ok' | SunshareError> {
   }
 }
 
+/** Structural attacks on one CSV cell (or on the header), as bytes: what a text format can carry of deep nesting, huge arrays, proto keys, bad UTF-8, huge numbers and MB strings. */
+const CELL_ATTACKS: { kind: string; cell: Buffer }[] = [
+  { kind: 'deep_nesting', cell: Buffer.from(`"${'[{""a"":'.repeat(100_000)}"`) },
+  { kind: 'deep_quotes', cell: Buffer.from('"'.repeat(200_001)) },
+  { kind: 'huge_array_columns', cell: Buffer.from(Array.from({ length: 100_000 }, (_, i) => String(i)).join(',')) },
+  { kind: 'proto_value', cell: Buffer.from('__proto__') },
+  { kind: 'constructor_value', cell: Buffer.from('constructor') },
+  { kind: 'invalid_utf8', cell: Buffer.from([0x69, 0x6e, 0x76, 0xc3, 0x28, 0xff, 0xfe]) },
+  { kind: 'utf8_surrogate', cell: Buffer.from([0xed, 0xa0, 0x80]) },
+  { kind: 'bom_inside', cell: Buffer.from('\uFEFFx') },
+  { kind: 'number_2_53_plus_1', cell: Buffer.from('9007199254740993') },
+  { kind: 'number_1e400', cell: Buffer.from('1e400') },
+  { kind: 'number_minus_1e400', cell: Buffer.from('-1e400') },
+  { kind: 'number_NaN', cell: Buffer.from('NaN') },
+  { kind: 'number_Infinity', cell: Buffer.from('Infinity') },
+  { kind: 'string_1mb', cell: Buffer.from('x'.repeat(1_048_576)) },
+];
+
+/** The file with cell (row 1, column `col`) replaced by the attack's bytes; col -1 attacks the header. */
+function attackCsv(text: string, col: number, cell: Buffer, header: 'proto' | 'duplicate' | undefined): Buffer {
+  const lines = text.trimEnd().split('\n');
+  if (header) {
+    const names = lines[0]!.split(',');
+    const extra = header === 'proto' ? ['__proto__', 'constructor', 'prototype'] : [names[col]!];
+    lines[0] = [...names, ...extra].join(',');
+    lines[1] = [lines[1]!, ...extra.map((_, i) => (header === 'proto' ? `{"polluted":${i}}` : 'duplicate'))].join(',');
+    return Buffer.from(lines.join('\n') + '\n');
+  }
+  const cells = lines[1]!.split(',');
+  const before = Buffer.from([...lines.slice(0, 1), cells.slice(0, col).join(',')].join('\n') + (col > 0 ? ',' : '\n'.slice(0, 0)));
+  const after = Buffer.from((col < cells.length - 1 ? ',' : '') + cells.slice(col + 1).join(',') + '\n' + lines.slice(2).join('\n') + '\n');
+  return Buffer.concat([col === 0 ? Buffer.from(lines[0]! + '\n') : before, cell, after]);
+}
+
 describe('registry and meter-read imports under malformed files', () => {
   let db: Db;
   let dir: string;
@@ -127,6 +161,40 @@ describe('registry and meter-read imports under malformed files', () => {
     }
     console.log(JSON.stringify({ fuzz: 'payout.csv_imports', seed: SEED, ...counts, heap_mb: Math.round(process.memoryUsage().heapUsed / 1e6) }));
   });
+
+  it('survives structural attacks on every column of every import file (and on their headers), writing nothing from a refused one', async () => {
+    const start = { ...counts };
+    const kinds = new Set<string>();
+    const accepted: string[] = [];
+    const files = [...EXAMPLE_REGISTRY, join(EXAMPLES_DIR, 'meter-reads.csv')];
+    let k = 0;
+    for (const source of files) {
+      const text = readFileSync(source, 'utf8');
+      const columns = text.split('\n')[0]!.split(',');
+      const variants: { kind: string; bytes: Buffer }[] = [];
+      for (let col = 0; col < columns.length; col++) for (const a of CELL_ATTACKS) variants.push({ kind: `${a.kind}:${columns[col]}`, bytes: attackCsv(text, col, a.cell, undefined) });
+      variants.push({ kind: 'proto_header', bytes: attackCsv(text, 0, Buffer.alloc(0), 'proto') });
+      for (let col = 0; col < columns.length; col++) variants.push({ kind: `duplicate_header:${columns[col]}`, bytes: attackCsv(text, col, Buffer.alloc(0), 'duplicate') });
+      variants.push({ kind: 'huge_array_rows', bytes: Buffer.from(`${columns.join(',')}\n${`${text.split('\n')[1]}\n`.repeat(20_000)}`) });
+      for (const v of variants) {
+        kinds.add(v.kind.split(':')[0]!);
+        const caseDir = mkdtempSync(join(dir, `s${k++}-`));
+        const target = join(caseDir, basename(source));
+        writeFileSync(target, v.bytes);
+        const meter = source.endsWith('meter-reads.csv');
+        const importedBefore = counts.imported;
+        await check(() => (meter ? importMeterReads(db, target) : importRegistry(db, EXAMPLE_REGISTRY.map((f) => (f === source ? target : f)))), `${basename(source)} ${v.kind}`);
+        if (counts.imported > importedBefore) accepted.push(`${basename(source)} ${v.kind}`);
+        rmSync(caseDir, { recursive: true, force: true });
+      }
+    }
+    if (process.env.FUZZ_LOG) console.log(accepted.join('\n'));
+    // Bytes that are not UTF-8, cells beyond the header and a column named twice are refused, never imported as a guess.
+    expect(accepted.filter((a) => /invalid_utf8|utf8_surrogate|huge_array_columns|duplicate_header/.test(a))).toEqual([]);
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    expect(Object.prototype).not.toHaveProperty('polluted');
+    console.log(JSON.stringify({ fuzz: 'payout.csv_structural', attack_kinds: kinds.size, cases: counts.cases - start.cases, imported: counts.imported - start.imported, refused: counts.refused - start.refused, crashes: 0, heap_mb: Math.round(process.memoryUsage().heapUsed / 1e6) }));
+  }, 120_000);
 
   it(`refuses ${XLSX_CASES} hostile XLSX workbooks (formulas, errors, odd types, corrupt zips)`, async () => {
     const cellValue = fc.oneof(
