@@ -6,7 +6,7 @@ import { closeEnergyDays, type CloseEnergyDaysResult } from './energy/close-days
 import { Registry } from './registry.ts';
 
 export async function runCloseEnergyDaysCommand(ledger: string | undefined, graceMs: number): Promise<CloseEnergyDaysResult> {
-  const db = await openLedger(ledgerUrl(ledger));
+  const db = await openLedger(ledgerUrl(ledger), { mustExist: true });
   try {
     const registry = new Registry(db);
     await registry.refresh();

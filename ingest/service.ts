@@ -92,7 +92,7 @@ export async function startIngest(config: IngestConfig, opts: IngestOptions = {}
     health.influx.lastError = err.message;
     log.warn({ err: err.message, attempt }, 'InfluxDB write failed');
   }, log);
-  const db = await openLedger(ledgerUrl(config.ledger));
+  const db = await openLedger(ledgerUrl(config.ledger), { mustExist: true });
   const registry = new Registry(db);
   await registry.refresh();
   registry.start(config.registryRefreshMs, (err) => log.warn({ err: (err as Error).message }, 'registry refresh failed'));

@@ -41,6 +41,8 @@ describe('sunshare payout and registry commands', () => {
       ['registry', 'list', 'sites'],
       ['api', 'token', 'list'],
       ['api', '--port', '0', '--no-mqtt-live'],
+      ['ingest', 'close-days'],
+      ['ingest', 'dead-letters', 'list'],
     ]) {
       const r = sunshare(...args, '--ledger', missing);
       expect(r.code, args.join(' ')).toBe(ERRORS.LEDGER_MISSING.exit);

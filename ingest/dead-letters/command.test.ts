@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openLedger } from '../../common/ledger/index.ts';
+import { ERRORS } from '../../common/errors.ts';
 import { insertDeadLetters, letterRows } from './store.ts';
 
 const BIN = join(import.meta.dirname, '../../bin/sunshare.js');
@@ -47,8 +48,8 @@ describe('sunshare ingest dead-letters list | replay (the real command)', () => 
     expect(again.stdout).toContain(`${id} skipped: pending`);
     expect(run('list', '--ledger', ledger).stdout).toContain('replay 1 pending');
     const missing = run('list', '--ledger', join(dir, 'nope.sqlite'));
-    expect(missing.status).toBe(64);
-    expect(missing.stderr).toContain(`ledger ${join(dir, 'nope.sqlite')} does not exist`);
+    expect(missing.status).toBe(ERRORS.LEDGER_MISSING.exit);
+    expect(missing.stderr).toContain(`LEDGER_MISSING: ledger ${join(dir, 'nope.sqlite')} does not exist`);
     expect(run('list', '--ledger', ledger, '--since', 'yesterday').stderr).toContain('--since yesterday is not a date');
   });
 });

@@ -1,4 +1,3 @@
-import { existsSync } from 'node:fs';
 import { SunshareError } from '../../common/errors.ts';
 import { ledgerUrl, openLedger, type Db } from '../../common/ledger/index.ts';
 import { listDeadLetters, requestReplays, type DeadLetterFilter, type ListedDeadLetter } from './store.ts';
@@ -38,11 +37,7 @@ export function filterOf(f: DeadLetterFlags): DeadLetterFilter {
 
 /** Opens an existing ledger only: listing or replaying must not create an empty one. */
 async function openExisting(flag: string | undefined): Promise<Db> {
-  const url = ledgerUrl(flag);
-  if (!/^postgres(ql)?:\/\//.test(url) && url !== ':memory:' && !existsSync(url)) {
-    throw new SunshareError('OPTION_INVALID', `ledger ${url} does not exist (give --ledger or DATABASE_URL)`);
-  }
-  return openLedger(url);
+  return openLedger(ledgerUrl(flag), { mustExist: true });
 }
 
 const PREVIEW = 120;
