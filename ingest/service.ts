@@ -134,8 +134,14 @@ export async function startIngest(config: IngestConfig, opts: IngestOptions = {}
     }
   };
 
-  /** Writes one prepared batch, retrying with backoff while the stores are out; false once stopping. */
-  const commitUntilDone = async (prepared: Prepared): Promise<boolean> => {
+  /**
+   * Writes one prepared batch, retrying with backoff while a store is out; false once stopping. When it
+   * fails while both stores answer, the fault is in what is written: `onOwnFault` may then settle it
+   * (true: done, false: stopping) or leave it to be retried (undefined). InfluxDB refusing a line for
+   * what it holds is a 400, counted and passed over in the pipeline; its other failures, and a busy,
+   * locked or unreachable ledger, are the store's and only wait.
+   */
+  const commit = async (prepared: Prepared, context: Record<string, unknown>, onOwnFault?: (err: unknown, text: string) => Promise<boolean | undefined>): Promise<boolean> => {
     for (let delay = config.batch.retryDelayMs; ; delay = Math.min(delay * 2, 10_000)) {
       try {
         if (!databaseChecked) await checkDatabase();
@@ -143,7 +149,12 @@ export async function startIngest(config: IngestConfig, opts: IngestOptions = {}
         wrote();
         return true;
       } catch (err) {
-        log.warn({ err: failed(err), retryInMs: delay }, 'batch not written; it stays unacknowledged and is retried');
+        const text = failed(err);
+        if (onOwnFault && pipeline.lastFailedStore !== 'influx' && !isTransient(err) && (await storesAnswer())) {
+          const settled = await onOwnFault(err, text);
+          if (settled !== undefined) return settled;
+        }
+        log.warn({ err: text, retryInMs: delay, ...context }, 'not written; it stays unacknowledged and is retried');
         if (stopping) return false;
         await sleep(delay);
       }
@@ -157,53 +168,20 @@ export async function startIngest(config: IngestConfig, opts: IngestOptions = {}
    */
   const commitAlone = async (m: Inbound<Decoded>, prepared = pipeline.prepare([m])): Promise<boolean> => {
     let poisonFailures = 0;
-    for (let delay = config.batch.retryDelayMs; ; delay = Math.min(delay * 2, 10_000)) {
-      try {
-        if (!databaseChecked) await checkDatabase();
-        await pipeline.commit(prepared);
-        wrote();
-        return true;
-      } catch (err) {
-        const text = failed(err);
-        // InfluxDB refusing a line for what it holds is a 400, counted and passed over in the pipeline; its other
-        // failures, and a busy, locked or unreachable ledger, are the store's and only wait.
-        const ownFault = pipeline.lastFailedStore !== 'influx' && !isTransient(err);
-        if (ownFault && (await storesAnswer())) poisonFailures++;
-        if (poisonFailures >= config.batch.poisonAfter) {
-          log.error({ err: text, topic: m.topic }, 'a message fails to be written while InfluxDB and the ledger work: dead-lettered as internal');
-          return commitUntilDone(pipeline.poisoned(m, err));
-        }
-        log.warn({ err: text, retryInMs: delay, topic: m.topic }, 'message not written; retried');
-        if (stopping) return false;
-        await sleep(delay);
-      }
-    }
+    return commit(prepared, { topic: m.topic }, async (err, text) => {
+      if (++poisonFailures < config.batch.poisonAfter) return undefined;
+      log.error({ err: text, topic: m.topic }, 'a message fails to be written while InfluxDB and the ledger work: dead-lettered as internal');
+      return commit(pipeline.poisoned(m, err), { topic: m.topic });
+    });
   };
 
-  /**
-   * A batch: retried whole while a store is out; when it fails while both answer, its messages are
-   * written one by one, so the one that fails cannot hold up the others.
-   */
-  const commitBatch = async (batch: Inbound<Decoded>[], prepared: Prepared): Promise<boolean> => {
-    for (let delay = config.batch.retryDelayMs; ; delay = Math.min(delay * 2, 10_000)) {
-      try {
-        if (!databaseChecked) await checkDatabase();
-        await pipeline.commit(prepared);
-        wrote();
-        return true;
-      } catch (err) {
-        const text = failed(err);
-        if (pipeline.lastFailedStore !== 'influx' && !isTransient(err) && (await storesAnswer())) {
-          log.warn({ err: text, messages: batch.length }, 'batch not written while InfluxDB and the ledger answer: its messages are written one by one');
-          for (const m of batch) if (!(await commitAlone(m))) return false;
-          return true;
-        }
-        log.warn({ err: text, retryInMs: delay }, 'batch not written; it stays unacknowledged and is retried');
-        if (stopping) return false;
-        await sleep(delay);
-      }
-    }
-  };
+  /** A batch: retried whole while a store is out; when it fails while both answer, its messages are written one by one. */
+  const commitBatch = (batch: Inbound<Decoded>[], prepared: Prepared): Promise<boolean> =>
+    commit(prepared, { messages: batch.length }, async (_err, text) => {
+      log.warn({ err: text, messages: batch.length }, 'batch not written while InfluxDB and the ledger answer: its messages are written one by one');
+      for (const m of batch) if (!(await commitAlone(m))) return false;
+      return true;
+    });
 
   /** Messages naming an unknown site or device: the registry is reloaded at once (rate-limited) and they are decoded again. */
   const recheckUnknown = async (batch: Inbound<Decoded>[]) => {
