@@ -42,6 +42,8 @@ describe('sunshare payout and registry commands', () => {
       ['api', 'token', 'list'],
       ['api', '--port', '0', '--no-mqtt-live'],
       ['ingest', 'close-days'],
+      ['payout', 'month', 'status', '--month', '2017-07'],
+      ['payout', 'held'],
       ['ingest', 'dead-letters', 'list'],
     ]) {
       const r = sunshare(...args, '--ledger', missing);

@@ -1,10 +1,8 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
 import { Type, type Static } from '@sinclair/typebox';
 import type { Command } from 'commander';
 import { DEFAULT_TIME_ZONE, isDate, LogLevel, runService, type ConfigSpec } from '../common/index.ts';
-import { join } from 'node:path';
 import { userInfo } from 'node:os';
-import { createLedger, describeLedger, openLedger, ledgerUrl, type Db } from '../common/ledger/index.ts';
+import { createLedger, describeLedger, openLedger, ledgerUrl } from '../common/ledger/index.ts';
 import { SunshareError } from '../common/errors.ts';
 import { createLogger } from '../common/log.ts';
 import { formatYuan } from './money/revenue.ts';
@@ -18,17 +16,9 @@ import { listAllocations, listHouseholds, listSites } from './registry/queries.t
 import { startScheduler } from './scheduler.ts';
 import { describeGaps } from './settle/gaps.ts';
 import { runSettlement } from './settle/run.ts';
+import { withLedger, writeFiles } from './command-io.ts';
 
 /** The CLI's actions (loaded only when a payout or registry command runs). */
-async function withLedger<T>(url: string | undefined, fn: (db: Db) => Promise<T>): Promise<T> {
-  const db = await openLedger(ledgerUrl(url), { mustExist: true });
-  try {
-    return await fn(db);
-  } finally {
-    await db.close();
-  }
-}
-
 /** `sunshare ledger create`: the one step that makes a ledger (every other command refuses a missing one). */
 export async function createLedgerCommand(o: { ledger?: string; existsOk?: boolean }): Promise<void> {
   const url = ledgerUrl(o.ledger);
@@ -39,14 +29,6 @@ export async function createLedgerCommand(o: { ledger?: string; existsOk?: boole
 function format(v: string): 'csv' | 'xlsx' {
   if (v !== 'csv' && v !== 'xlsx') throw new SunshareError('OPTION_INVALID', `--format must be csv or xlsx, got "${v}"`);
   return v;
-}
-
-function writeFiles(dir: string, files: Map<string, Buffer>): void {
-  mkdirSync(dir, { recursive: true });
-  for (const [name, data] of files) {
-    writeFileSync(join(dir, name), data);
-    console.log(join(dir, name));
-  }
 }
 
 export async function runCommand(o: { date?: string; from?: string; to?: string; site?: string[]; ledger?: string; failOnMissing?: boolean }): Promise<void> {

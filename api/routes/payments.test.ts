@@ -80,7 +80,7 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
     it('lists the receipts reconciled against what accrued, with the difference per site and month', async () => {
       const f = join(mkdtempSync(join(tmpdir(), 'sunshare-api-receipts-')), 'grid.csv');
       // 930 kWh billed at 0.46 instead of 0.453: 427.80 received, 421.29 accrued
-      writeFileSync(f, 'kind,site,period_from,period_to,kwh,amount_yuan,reference,received_on\ngrid,pv001,2024-01,2024-01,930,427.80,G-1,2024-02-05');
+      writeFileSync(f, 'kind,site_id,period_from,period_to,kwh,amount_yuan,reference,received_on\ngrid,pv001,2024-01,2024-01,930,427.80,G-1,2024-02-05');
       await importReceipts(db, [f]);
       const res = await app.inject({ url: '/receipt-checks?site=pv001&from=2024-01&to=2024-01', headers: auth(t.viewer!) });
       expect(res.json<{ items: unknown[] }>().items).toEqual([

@@ -20,11 +20,12 @@ describe('sunshare payout month / payment-file / results', () => {
   it('takes the example registry from a settled month to a paid one, refusing the preparer as approver', () => {
     const dir = mkdtempSync(join(tmpdir(), 'sunshare-bank-cli-'));
     const db = join(dir, 'ledger.sqlite');
+    done(sunshare('ledger', 'create', '--ledger', db), 'created ledger');
     done(sunshare('registry', 'import', ...EXAMPLE_REGISTRY, '--ledger', db), 'households');
     done(sunshare('registry', 'import-reads', join(EXAMPLES_DIR, 'meter-reads.csv'), '--ledger', db), 'new');
     done(sunshare('payout', 'run', '--from', '2017-07-01', '--to', '2017-07-31', '--ledger', db), 'posted');
     const receipts = join(dir, 'grid.csv');
-    writeFileSync(receipts, 'kind,site,period_from,period_to,kwh,amount_yuan,reference,received_on\ngrid,ry-dq-02,2017-07,2017-07,9300,1.00,G-7,2017-08-05');
+    writeFileSync(receipts, 'kind,site_id,period_from,period_to,kwh,amount_yuan,reference,received_on\ngrid,ry-dq-02,2017-07,2017-07,9300,1.00,G-7,2017-08-05');
     done(sunshare('payout', 'receipts', receipts, '--ledger', db), '1 receipt(s) imported');
     done(sunshare('payout', 'receipt-checks', '--site', 'ry-dq-02', '--ledger', db), 'energy_restatement');
     done(sunshare('payout', 'policy', '--site', 'ry-dq-01', '--policy', 'accrual', '--payer', 'company-abc', '--by', 'admin', '--ledger', db), 'paid on accrual from company-abc');

@@ -1,6 +1,5 @@
 import { join } from 'node:path';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { openLedger, ledgerUrl, type Db } from '../../common/ledger/index.ts';
 import { SunshareError } from '../../common/errors.ts';
 import { formatYuan } from '../money/revenue.ts';
 import { importReceipts } from '../receipts/import.ts';
@@ -18,17 +17,9 @@ import { latestPerPayer, loadItems } from './items.ts';
 import { registerCollective, setSitePolicy } from './policy.ts';
 import { importResults } from './results.ts';
 import { paymentStatement, paymentStatementTable } from './statement.ts';
+import { withLedger } from '../command-io.ts';
 
 /** The actions of payout/bank-commands.ts (loaded only when one runs). */
-async function withLedger<T>(url: string | undefined, fn: (db: Db) => Promise<T>): Promise<T> {
-  const db = await openLedger(ledgerUrl(url));
-  try {
-    return await fn(db);
-  } finally {
-    await db.close();
-  }
-}
-
 function needBy(by: string | undefined, step: string): string {
   if (!by) throw new SunshareError('OPTION_INVALID', `month ${step} needs --by <name>: every step records who did it`);
   return by;

@@ -56,7 +56,7 @@ describe('figures over random months (SQLite)', () => {
             if (m.gridArrives) {
               const fen = Math.max(0, Math.round((billedWh * GRID_RATE) / 1_000_000) + m.priceDiffFen);
               const file = join(dir, `grid-${month}.csv`);
-              writeFileSync(file, `kind,site,period_from,period_to,kwh,amount_yuan,reference,received_on\ngrid,pv001,${month},${month},${formatKwh(billedWh)},${formatYuan(fen)},G-${month},${received}`);
+              writeFileSync(file, `kind,site_id,period_from,period_to,kwh,amount_yuan,reference,received_on\ngrid,pv001,${month},${month},${formatKwh(billedWh)},${formatYuan(fen)},G-${month},${received}`);
               await importReceipts(db, [file], { now: new Date(`${received}T00:00:00Z`) });
             }
             for (const h of HOUSEHOLDS) await db.q.updateTable('households').set({ bank_account: pick(m.noAccount).includes(h) ? '' : accounts.get(h)! }).where('id', '=', h).execute();
@@ -66,7 +66,7 @@ describe('figures over random months (SQLite)', () => {
           const accrued = await db.q.selectFrom('settlement_lines').select((eb) => eb.fn.sum<number>('subsidy_fen').as('n')).executeTakeFirst();
           const subsidy = Math.max(0, Number(accrued?.n ?? 0) + sc.subsidyDiffFen);
           const file = join(dir, 'subsidy.csv');
-          writeFileSync(file, `kind,site,period_from,period_to,kwh,amount_yuan,reference,received_on\nsubsidy,pv001,2024-01,2024-03,,${formatYuan(subsidy)},S-1,2024-04-03`);
+          writeFileSync(file, `kind,site_id,period_from,period_to,kwh,amount_yuan,reference,received_on\nsubsidy,pv001,2024-01,2024-03,,${formatYuan(subsidy)},S-1,2024-04-03`);
           await importReceipts(db, [file]);
           for (const h of HOUSEHOLDS) await db.q.updateTable('households').set({ bank_account: accounts.get(h)! }).where('id', '=', h).execute();
           await runMonth(db, '2024-04', dir);

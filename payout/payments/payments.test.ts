@@ -29,7 +29,7 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
     const dir = mkdtempSync(join(tmpdir(), 'sunshare-payments-'));
     const receipt = (name: string, rows: string[]) => {
       const file = join(dir, name);
-      writeFileSync(file, ['kind,site,period_from,period_to,kwh,amount_yuan,reference,received_on', ...rows].join('\n'));
+      writeFileSync(file, ['kind,site_id,period_from,period_to,kwh,amount_yuan,reference,received_on', ...rows].join('\n'));
       return file;
     };
     const ledgerTotal = async (month: string) => {

@@ -18,7 +18,7 @@ export interface ReceiptInput {
   where: string;
 }
 
-export const RECEIPT_COLUMNS = ['kind', 'site', 'period_from', 'period_to', 'kwh', 'amount_yuan', 'reference', 'received_on'] as const;
+export const RECEIPT_COLUMNS = ['kind', 'site_id', 'period_from', 'period_to', 'kwh', 'amount_yuan', 'reference', 'received_on'] as const;
 
 /** "1234.5" yuan -> 123450 fen exactly (at most 2 decimals, not negative). */
 export function parseYuan(text: string): number | undefined {
@@ -43,7 +43,7 @@ export async function parseReceipts(files: readonly string[], sites: ReadonlySet
         const where = `${sheet.source} line ${line}`;
         const bad = (col: string, why: string) => problems.push(`${where} column ${col}: ${why}`);
         const kind = cells.kind ?? '';
-        const site = cells.site ?? '';
+        const site = cells.site_id ?? '';
         const from = cells.period_from ?? '';
         const to = cells.period_to ?? '';
         const amount = parseYuan(cells.amount_yuan ?? '');
@@ -52,8 +52,8 @@ export async function parseReceipts(files: readonly string[], sites: ReadonlySet
         const kwhText = cells.kwh ?? '';
         const wh = kwhText === '' ? null : (parseKwh(kwhText) ?? undefined);
         if (kind !== 'grid' && kind !== 'subsidy') bad('kind', `"${kind}" is not grid or subsidy`);
-        if (site !== '' && !sites.has(site)) bad('site', `unknown site "${site}"`);
-        if (site === '' && kind === 'grid') bad('site', 'a grid statement names its site');
+        if (site !== '' && !sites.has(site)) bad('site_id', `unknown site "${site}"`);
+        if (site === '' && kind === 'grid') bad('site_id', 'a grid statement names its site');
         if (!isMonth(from)) bad('period_from', `"${from}" is not a month YYYY-MM`);
         if (!isMonth(to)) bad('period_to', `"${to}" is not a month YYYY-MM`);
         if (isMonth(from) && isMonth(to) && from > to) bad('period_to', `${to} is before period_from ${from}`);

@@ -10,7 +10,7 @@ import { importReceipts } from './import.ts';
 import { splitSigned } from './split.ts';
 
 const pgUp = await postgresAvailable();
-const HEAD = 'kind,site,period_from,period_to,kwh,amount_yuan,reference,received_on';
+const HEAD = 'kind,site_id,period_from,period_to,kwh,amount_yuan,reference,received_on';
 
 describe('splitSigned', () => {
   it('splits a negative difference like a positive one, and gives the company everything when nothing accrued', () => {
@@ -50,7 +50,7 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
       expect(err.code).toBe('RECEIPTS_INVALID');
       expect(err.details).toEqual(
         expect.arrayContaining([
-          'bad.csv line 3 column site: unknown site "nowhere"',
+          'bad.csv line 3 column site_id: unknown site "nowhere"',
           'bad.csv line 3 column period_from: "2024-13" is not a month YYYY-MM',
           'bad.csv line 3 column kwh: a grid statement gives the kWh it bills',
           'bad.csv line 3 column amount_yuan: "1.234" is not an amount of yuan (at most 2 decimals, not negative)',

@@ -1,30 +1,12 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { isMonth, monthDays } from '../../common/index.ts';
 import { SunshareError } from '../../common/errors.ts';
-import { describeLedger, openLedger, ledgerUrl, type Db } from '../../common/ledger/index.ts';
+import { describeLedger, ledgerUrl, type Db } from '../../common/ledger/index.ts';
 import { buildReconciliation, buildReport, buildStatement } from './build.ts';
 import { reportFormat } from './formats.ts';
 import { verifyDigest } from './provenance.ts';
+import { withLedger, writeFiles } from '../command-io.ts';
 
 /** The report commands' actions (loaded only when one runs). */
-async function withLedger<T>(url: string | undefined, fn: (db: Db) => Promise<T>): Promise<T> {
-  const db = await openLedger(ledgerUrl(url), { mustExist: true });
-  try {
-    return await fn(db);
-  } finally {
-    await db.close();
-  }
-}
-
-function writeFiles(dir: string, files: Map<string, Buffer>): void {
-  mkdirSync(dir, { recursive: true });
-  for (const [name, data] of files) {
-    writeFileSync(join(dir, name), data);
-    console.log(join(dir, name));
-  }
-}
-
 /** A report of a month nothing was settled for or paid in would be empty files and exit 0: refuse it, saying what to run. */
 async function requireSettled(db: Db, month: string, ledger: string | undefined): Promise<void> {
   if (!isMonth(month)) return; // the report itself says what is wrong with the month
