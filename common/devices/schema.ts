@@ -1,5 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { INVERTER_STATES } from '../contract.ts';
+import { INVERTER_STATES, TARIFF_ENERGY_FIELDS } from '../contract.ts';
 
 /**
  * Schemas of the device register maps in common/devices/ (see README.md there).
@@ -20,6 +20,7 @@ export const FIELDS = [
   'alarms',
   'export_energy_wh',
   'import_energy_wh',
+  ...TARIFF_ENERGY_FIELDS,
 ] as const;
 export type Field = (typeof FIELDS)[number];
 const FieldSchema = Type.Union(FIELDS.map((f) => Type.Literal(f)));

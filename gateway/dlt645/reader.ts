@@ -78,6 +78,9 @@ export class Dlt645Reader implements DeviceReader {
 
   private field(f: NonNullable<Dlt645Point['field']>): string {
     if (!this.opts.reversed) return f;
-    return f === 'export_energy_wh' ? 'import_energy_wh' : f === 'import_energy_wh' ? 'export_energy_wh' : f;
+    // the totals and their tariff counters alike: export_energy_wh_t2 <-> import_energy_wh_t2
+    if (f.startsWith('export_energy_wh')) return `import${f.slice('export'.length)}`;
+    if (f.startsWith('import_energy_wh')) return `export${f.slice('import'.length)}`;
+    return f;
   }
 }
