@@ -9,7 +9,7 @@ import { Dlt645Reader } from './dlt645/reader.ts';
 import { ModbusLine } from './modbus/line.ts';
 import { ModbusReader, type DeviceReader } from './modbus/reader.ts';
 import { Publisher, type PublisherStats } from './mqtt/publisher.ts';
-import { checkProfiles, createProfile } from './profiles/index.ts';
+import { checkPlantTotals, checkProfiles, createProfile } from './profiles/index.ts';
 
 export const GATEWAY_VERSION = '0.1.0';
 /** A cycle publishes what has arrived by this fraction of the interval; slower devices join the next batch. */
@@ -45,6 +45,7 @@ export interface GatewayHandle {
 export async function startGateway(cfg: GatewayConfig, opts: GatewayOptions = {}): Promise<GatewayHandle> {
   const log = opts.log ?? createLogger('gateway');
   checkProfiles(cfg.devices);
+  checkPlantTotals(cfg.devices);
   const { lines, readers } = buildReaders(cfg, log);
   const pollers = cfg.devices.map((d, i) => new DevicePoller(d, readers[i]!, { pollIntervalMs: cfg.pollIntervalMs, backoffMaxMs: cfg.modbus.backoffMaxMs, stamp: () => clock.stamp() }, log));
   const publisher = new Publisher(cfg, log, opts.clientIdSuffix);
