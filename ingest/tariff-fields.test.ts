@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { TARIFF_ENERGY_FIELDS, topics } from '../common/contract.ts';
+import { Reading, TARIFF_ENERGY_FIELDS, topics } from '../common/contract.ts';
 import { openLedger } from '../common/ledger/index.ts';
 import { decodeMessage } from './message.ts';
 import { COUNTER_FIELDS, readingLine } from './points.ts';
@@ -56,5 +56,13 @@ describe('per-tariff meter counters', () => {
 
   it('are not counters daily energy is computed from (settlement uses the totals)', () => {
     for (const f of TARIFF_ENERGY_FIELDS) expect(COUNTER_FIELDS as readonly string[]).not.toContain(f);
+  });
+
+  it('every numeric field of the contract reaches InfluxDB (the tariff counters are not the only ones that could be forgotten)', () => {
+    const numeric = Object.entries(Reading.properties).flatMap(([k, v]) => ((v as { type?: string }).type === 'number' ? [k] : []));
+    expect(numeric).toEqual(expect.arrayContaining([...TARIFF_ENERGY_FIELDS]));
+    const r = Object.fromEntries(numeric.map((k, i) => [k, i + 1])) as Record<string, number>;
+    const l = readingLine('s1', 'g1', { device: 'm1', kind: 'meter', ts: 5, ...r })!;
+    for (const k of numeric) expect(l, k).toMatch(new RegExp(`[ ,]${k}=${r[k]}[, ]`));
   });
 });
