@@ -171,7 +171,7 @@ export function buildReaders(cfg: GatewayConfig, log: Logger): { lines: Map<stri
       client = new Dlt645Client(line, new Dlt645Port(d.path ?? '', serialOf(d), d.dlt645.preamble));
       dltClients.set(line.name, client);
     }
-    return new Dlt645Reader(client, d.profile, { address: d.dlt645.address, timeoutMs: d.timeoutMs, reversed: d.dlt645.reversed });
+    return new Dlt645Reader(client, d.profile, { address: d.dlt645.address, timeoutMs: d.timeoutMs, reversed: d.dlt645.reversed, tariffs: d.dlt645.tariffs });
   });
   return { lines, readers };
 }

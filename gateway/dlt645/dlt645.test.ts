@@ -94,6 +94,13 @@ describe.skipIf(!socatAvailable())('DL/T 645-2007 over a pty pair: gateway clien
     expect(Math.abs(r.import_energy_wh_t2! - v.export_energy_wh_t2!), 'reversed swaps the tariff counters too').toBeLessThanOrEqual(10);
   });
 
+  it('tariffs: false reads only the totals, power, voltage, current and frequency (6 requests, not 14)', async () => {
+    const before = sim.stats('meter').answered;
+    const d = await new Dlt645Reader(client, 'dlt645-meter', { address: ADDRESS, timeoutMs: 1000, reversed: false, tariffs: false }).read();
+    expect(sim.stats('meter').answered - before).toBe(6);
+    expect(Object.keys(d.values).sort()).toEqual(['ac_current_a', 'ac_power_w', 'ac_voltage_v', 'export_energy_wh', 'frequency_hz', 'import_energy_wh']);
+  });
+
   it('an identifier the meter does not have is an error reply, "no requested data", naming meter and DI', async () => {
     const err = await client.readData(ADDRESS, '04000401', 1000).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(Dlt645ErrorReply);
