@@ -52,6 +52,18 @@ export const InverterState = Type.Union(INVERTER_STATES.map((s) => Type.Literal(
 export const QUALITY_FLAGS = ['energy_backwards', 'power_above_rating', 'not_finite', 'stale', 'device_replaced'] as const;
 export const QualityFlag = Type.Union(QUALITY_FLAGS.map((s) => Type.Literal(s)));
 
+/** The meter's per-tariff counters (Reading below): t1 sharp, t2 peak, t3 flat, t4 valley, as DL/T 645 numbers them. */
+export const TARIFF_ENERGY_FIELDS = [
+  'export_energy_wh_t1',
+  'export_energy_wh_t2',
+  'export_energy_wh_t3',
+  'export_energy_wh_t4',
+  'import_energy_wh_t1',
+  'import_energy_wh_t2',
+  'import_energy_wh_t3',
+  'import_energy_wh_t4',
+] as const;
+
 const num = (opts: { minimum?: number; maximum?: number } = {}) => Type.Optional(Type.Number(opts));
 
 /** One device's normalized values at one instant, SI units. Absent means "not implemented by the device". */
@@ -75,6 +87,18 @@ export const Reading = Type.Object(
     /** Meter counters, Wh. */
     export_energy_wh: num({ minimum: 0, maximum: 1e15 }),
     import_energy_wh: num({ minimum: 0, maximum: 1e15 }),
+    /**
+     * The meter's counters per tariff period (time-of-use: t1 sharp, t2 peak, t3 flat, t4 valley, the
+     * DL/T 645 order), Wh. Reported alongside the totals, never instead: energy is computed from the totals.
+     */
+    export_energy_wh_t1: num({ minimum: 0, maximum: 1e15 }),
+    export_energy_wh_t2: num({ minimum: 0, maximum: 1e15 }),
+    export_energy_wh_t3: num({ minimum: 0, maximum: 1e15 }),
+    export_energy_wh_t4: num({ minimum: 0, maximum: 1e15 }),
+    import_energy_wh_t1: num({ minimum: 0, maximum: 1e15 }),
+    import_energy_wh_t2: num({ minimum: 0, maximum: 1e15 }),
+    import_energy_wh_t3: num({ minimum: 0, maximum: 1e15 }),
+    import_energy_wh_t4: num({ minimum: 0, maximum: 1e15 }),
     quality: Type.Optional(Type.Array(QualityFlag, { maxItems: QUALITY_FLAGS.length })),
   },
   { additionalProperties: false },

@@ -54,6 +54,7 @@ export const Dlt645DeviceConfig = Type.Object(
     parity: Type.Union([Type.Literal('none'), Type.Literal('even'), Type.Literal('odd')], { default: 'even', description: 'the standard frames bytes 8E1' }),
     preamble: Type.Integer({ minimum: 0, maximum: 8, default: 4, description: 'FE wake-up bytes before each request' }),
     reversed: Type.Boolean({ default: false, description: "the meter's forward direction counts the station's output (swap the counters, negate power and current)" }),
+    tariffs: Type.Boolean({ default: true, description: "read the 8 per-tariff counters each poll (8 of the map's 14 requests); false on a line too slow or busy for them" }),
   },
   { additionalProperties: false },
 );

@@ -9,7 +9,7 @@ import { Dlt645Reader } from './dlt645/reader.ts';
 import { ModbusLine } from './modbus/line.ts';
 import { ModbusReader, type DeviceReader } from './modbus/reader.ts';
 import { Publisher, type PublisherStats } from './mqtt/publisher.ts';
-import { checkProfiles, createProfile } from './profiles/index.ts';
+import { checkPlantTotals, checkProfiles, createProfile } from './profiles/index.ts';
 
 export const GATEWAY_VERSION = '0.1.0';
 /** A cycle publishes what has arrived by this fraction of the interval; slower devices join the next batch. */
@@ -45,6 +45,7 @@ export interface GatewayHandle {
 export async function startGateway(cfg: GatewayConfig, opts: GatewayOptions = {}): Promise<GatewayHandle> {
   const log = opts.log ?? createLogger('gateway');
   checkProfiles(cfg.devices);
+  checkPlantTotals(cfg.devices);
   const { lines, readers } = buildReaders(cfg, log);
   const pollers = cfg.devices.map((d, i) => new DevicePoller(d, readers[i]!, { pollIntervalMs: cfg.pollIntervalMs, backoffMaxMs: cfg.modbus.backoffMaxMs, stamp: () => clock.stamp() }, log));
   const publisher = new Publisher(cfg, log, opts.clientIdSuffix);
@@ -170,7 +171,7 @@ export function buildReaders(cfg: GatewayConfig, log: Logger): { lines: Map<stri
       client = new Dlt645Client(line, new Dlt645Port(d.path ?? '', serialOf(d), d.dlt645.preamble));
       dltClients.set(line.name, client);
     }
-    return new Dlt645Reader(client, d.profile, { address: d.dlt645.address, timeoutMs: d.timeoutMs, reversed: d.dlt645.reversed });
+    return new Dlt645Reader(client, d.profile, { address: d.dlt645.address, timeoutMs: d.timeoutMs, reversed: d.dlt645.reversed, tariffs: d.dlt645.tariffs });
   });
   return { lines, readers };
 }

@@ -34,12 +34,12 @@ export async function probe(cfg: GatewayConfig, log: Logger, opts: ProbeOptions)
       try {
         const r = await reader.read();
         opts.print(`${d.id} (${where}, ${d.profile}): ok in ${Math.round(performance.now() - t0)} ms${r.serial ? `, serial ${r.serial}` : ''}`);
-        for (const [k, v] of Object.entries(r.values)) opts.print(`  ${k.padEnd(18)} ${show(v)}`);
+        for (const [k, v] of Object.entries(r.values)) opts.print(`  ${k.padEnd(20)} ${show(v)}`);
         if (r.notFinite.length > 0) opts.print(`  not decodable: ${r.notFinite.join(', ')}`);
         if (reader instanceof Dlt645Reader) {
           for (const p of reader.map.points.filter((x) => !x.field)) {
             const v = await reader.readPoint(p);
-            opts.print(`  ${p.name.padEnd(18)} ${'value' in v ? `${show(v.value)} (${p.di}, SI units)` : 'absent' in v ? `absent (${v.absent})` : `invalid (${v.invalid})`}`);
+            opts.print(`  ${p.name.padEnd(20)} ${'value' in v ? `${show(v.value)} (${p.di}, SI units)` : 'absent' in v ? `absent (${v.absent})` : `invalid (${v.invalid})`}`);
           }
         }
       } catch (err) {

@@ -1,6 +1,6 @@
 import { Point } from '@influxdata/influxdb-client';
 import { SunshareError } from '../common/errors.ts';
-import { MEASUREMENTS, type GatewayStatus, type Reading } from '../common/contract.ts';
+import { MEASUREMENTS, TARIFF_ENERGY_FIELDS, type GatewayStatus, type Reading } from '../common/contract.ts';
 
 /** Numeric Reading fields, written as floats under the same names (common/contract.ts MEASUREMENTS). */
 const NUMERIC_FIELDS = [
@@ -13,6 +13,7 @@ const NUMERIC_FIELDS = [
   'temperature_c',
   'export_energy_wh',
   'import_energy_wh',
+  ...TARIFF_ENERGY_FIELDS,
 ] as const;
 
 /** Lifetime counters that daily energy is computed from (ledger `counter` column). */

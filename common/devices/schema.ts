@@ -1,5 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { INVERTER_STATES } from '../contract.ts';
+import { INVERTER_STATES, TARIFF_ENERGY_FIELDS } from '../contract.ts';
 
 /**
  * Schemas of the device register maps in common/devices/ (see README.md there).
@@ -20,6 +20,7 @@ export const FIELDS = [
   'alarms',
   'export_energy_wh',
   'import_energy_wh',
+  ...TARIFF_ENERGY_FIELDS,
 ] as const;
 export type Field = (typeof FIELDS)[number];
 const FieldSchema = Type.Union(FIELDS.map((f) => Type.Literal(f)));
@@ -213,6 +214,12 @@ export const VendorMap = Type.Object(
     manufacturer: Type.String({ minLength: 1 }),
     description: Type.String(),
     kind: Type.Union([Type.Literal('inverter'), Type.Literal('meter')]),
+    /**
+     * `plant`: a data logger's plant-level totals, the sum of inverters that can also be read one by
+     * one (Huawei SmartLogger at unit 0). The gateway runs such a device only as the one source of
+     * inverter energy in its config (gateway/profiles/plant.ts): never beside inverters.
+     */
+    scope: Type.Optional(Type.Literal('plant')),
     /** What the simulator shows as the device's identity; default model `<ID>-{ratedKw}K`, serial prefix `SN`. */
     simulator: Type.Optional(SimIdentity),
     points: Type.Array(VendorPoint, { minItems: 1 }),

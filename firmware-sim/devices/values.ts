@@ -1,4 +1,5 @@
 import type { Field, Identity, SimQuantity, SimSource } from '../../common/devices/index.ts';
+import { TARIFF_ENERGY_FIELDS } from '../../common/contract.ts';
 import type { Snapshot } from './snapshot.ts';
 
 /**
@@ -32,6 +33,8 @@ const BY_FIELD: Record<Field, (s: Snapshot) => Value> = {
   alarms: () => undefined,
   export_energy_wh: (s) => s.exportWh,
   import_energy_wh: (s) => s.importWh,
+  // per-tariff counters: only the DL/T 645 meter keeps them (its own split, firmware-sim/dlt645/meter.ts)
+  ...(Object.fromEntries(TARIFF_ENERGY_FIELDS.map((f) => [f, () => undefined])) as Record<(typeof TARIFF_ENERGY_FIELDS)[number], () => Value>),
 };
 
 const BY_IDENTITY: Record<Identity, (s: Snapshot) => Value> = {

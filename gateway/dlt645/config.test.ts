@@ -16,7 +16,7 @@ const meter = (over: Record<string, unknown> = {}) => ({ id: 'm1', protocol: 'dl
 describe('DL/T 645 devices in the gateway config', () => {
   it('defaults to the standard 2400 8E1 with a 4-byte preamble; Modbus keeps its own settings on the same line', () => {
     const cfg = parseGatewayConfig({ ...base, devices: [meter(), { id: 'inv', transport: 'rtu', path: '/dev/ttyUSB0', unit: 1, profile: 'huawei-sun2000' }] });
-    expect(cfg.devices[0]!.dlt645).toEqual({ address: '000000123456', baudRate: 2400, parity: 'even', preamble: 4, reversed: false });
+    expect(cfg.devices[0]!.dlt645).toEqual({ address: '000000123456', baudRate: 2400, parity: 'even', preamble: 4, reversed: false, tariffs: true });
     expect(serialOf(cfg.devices[0]!)).toEqual({ baudRate: 2400, parity: 'even', dataBits: 8, stopBits: 1 });
     expect(serialOf(cfg.devices[1]!)).toEqual({ baudRate: 9600, parity: 'none', dataBits: 8, stopBits: 1 });
   });

@@ -78,26 +78,27 @@ describe.skipIf(!socatAvailable())('DL/T 645-2007 over a pty pair: gateway clien
     expect(d.values.ac_power_w!).toBeGreaterThan(5000);
   });
 
-  it('the per-tariff counters add up to the totals (probe-only points)', async () => {
+  it('the reading carries the per-tariff counters (export_energy_wh_t1..t4, import_..._t1..t4); they add up to the totals', async () => {
     const reader = new Dlt645Reader(client, 'dlt645-meter', { address: ADDRESS, timeoutMs: 1000, reversed: false });
-    const tariffs = async (prefix: string) => {
-      const values: number[] = [];
-      for (const p of reader.map.points.filter((x) => x.name.startsWith(prefix) && /T\d$/.test(x.name))) {
-        const r = await reader.readPoint(p);
-        if (!('value' in r)) throw new Error(`no value for ${p.name}`);
-        values.push(r.value);
-      }
-      return values;
-    };
-    await tariffs('ReverseActive'); // the meter's split starts (everything so far: flat)
+    await reader.read(); // the meter's split starts (everything so far: flat)
     sim.advance(2 * 3_600_000); // to about 14:45 local: what the afternoon exports lands in the peak period
-    const total = await reader.readPoint(reader.map.points.find((p) => p.name === 'ReverseActiveTotal')!);
-    const split = await tariffs('ReverseActive');
-    expect(split[1], 'peak').toBeGreaterThan(1000);
-    expect(split[2], 'flat').toBeGreaterThan(1000);
-    const parts = split.reduce((a, b) => a + b, 0);
+    const v = (await reader.read()).values;
+    const split = (dir: 'export' | 'import') => [1, 2, 3, 4].map((t) => v[`${dir}_energy_wh_t${t}` as keyof typeof v] as number);
+    expect(split('export')[1], 'peak').toBeGreaterThan(1000);
+    expect(split('export')[2], 'flat').toBeGreaterThan(1000);
     // four rounded parts against one rounded total: at most 4 half-steps + 1 half-step apart
-    expect('value' in total && Math.abs(parts - total.value)).toBeLessThanOrEqual(25.001);
+    for (const dir of ['export', 'import'] as const) {
+      expect(Math.abs(split(dir).reduce((a, b) => a + b, 0) - v[`${dir}_energy_wh`]!), dir).toBeLessThanOrEqual(25.001);
+    }
+    const r = (await new Dlt645Reader(client, 'dlt645-meter', { address: ADDRESS, timeoutMs: 1000, reversed: true }).read()).values;
+    expect(Math.abs(r.import_energy_wh_t2! - v.export_energy_wh_t2!), 'reversed swaps the tariff counters too').toBeLessThanOrEqual(10);
+  });
+
+  it('tariffs: false reads only the totals, power, voltage, current and frequency (6 requests, not 14)', async () => {
+    const before = sim.stats('meter').answered;
+    const d = await new Dlt645Reader(client, 'dlt645-meter', { address: ADDRESS, timeoutMs: 1000, reversed: false, tariffs: false }).read();
+    expect(sim.stats('meter').answered - before).toBe(6);
+    expect(Object.keys(d.values).sort()).toEqual(['ac_current_a', 'ac_power_w', 'ac_voltage_v', 'export_energy_wh', 'frequency_hz', 'import_energy_wh']);
   });
 
   it('an identifier the meter does not have is an error reply, "no requested data", naming meter and DI', async () => {

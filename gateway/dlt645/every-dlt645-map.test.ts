@@ -68,6 +68,14 @@ describe.skipIf(!socatAvailable())('every DL/T 645 map, simulated and read by th
       expect(Math.abs(reading[f]! - FROM_TRUTH[f]!(t)!), `${f}`).toBeLessThanOrEqual(step / 2 + 1e-6);
     }
     for (const p of map.points.filter((x) => x.field)) expect(reading, `field ${p.field}`).toHaveProperty(p.field!);
+    // per-tariff counters, where the map feeds them, add up to their total (each rounded to its own step)
+    for (const dir of ['export', 'import'] as const) {
+      const parts = map.points.filter((p) => p.field?.startsWith(`${dir}_energy_wh_t`));
+      if (parts.length === 0) continue;
+      const sum = parts.reduce((a, p) => a + (reading[p.field as keyof Reading] as number), 0);
+      const step = toSi(10 ** -parseBcdFormat(parts[0]!.format).decimals, parts[0]!.units);
+      expect(Math.abs(sum - reading[`${dir}_energy_wh`]!), `${dir} tariffs`).toBeLessThanOrEqual(((parts.length + 1) * step) / 2 + 1e-6);
+    }
   });
 
   it.each(dlt645MapIds())('%s: a trip reads as no power; fields the meter does not implement are absent, never zero', async (id) => {

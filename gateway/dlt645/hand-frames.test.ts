@@ -102,6 +102,29 @@ describe.skipIf(!socatAvailable())('DL/T 645 client against hand-made frames ove
     }
   });
 
+  it('a tariff counter: reverse active energy, tariff 3 (00020300), 1234.56 kWh, feeds export_energy_wh_t3', async () => {
+    // read 00020300 at 000000123456: DI 00 03 02 00 +33 = 33 36 35 33 (209); CS = 364 + 17 + 4 + 209 = 594 = 2 x 256 + 82 -> 52
+    const request = 'FE FE FE FE 68 56 34 12 00 00 00 68 11 04 33 36 35 33 52 16';
+    // reply XXXXXX.XX: 123456 -> 00 12 34 56, least significant byte first 56 34 12 00, +33 -> 89 67 45 33 (360);
+    // CS = 364 + 145 (91) + 8 + 209 + 360 = 1086 = 4 x 256 + 62 -> 3E
+    const reply = '68 56 34 12 00 00 00 68 91 08 33 36 35 33 89 67 45 33 3E 16';
+    let got: Buffer | undefined;
+    answer = (req) => {
+      got = req;
+      return hex(reply);
+    };
+    const dir = mkdtempSync(join(tmpdir(), 'sunshare-645map-'));
+    try {
+      const mapFile = join(dir, 'tariff.yaml');
+      writeFileSync(mapFile, 'id: tariff\nprotocol: dlt645-2007\nmanufacturer: test\ndescription: one tariff counter\nkind: meter\npoints:\n  - { name: ReverseActiveT3, di: "00020300", format: "XXXXXX.XX", units: kWh, field: export_energy_wh_t3 }\n');
+      const d = await new Dlt645Reader(client, mapFile, { address: '000000123456', timeoutMs: 1000, reversed: false }).read();
+      expect(got).toEqual(hex(request));
+      expect(d.values).toEqual({ export_energy_wh_t3: 1_234_560 });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('a reply for another data identifier is not taken for the answer', async () => {
     // 02010200 (phase B): DI 00 02 01 02 +33 = 33 35 34 35 (209); CS = 364 + 145 + 6 + 209 + 141 = 865 -> 61
     answer = () => hex('68 56 34 12 00 00 00 68 91 06 33 35 34 35 38 55 61 16');

@@ -1,4 +1,5 @@
 import { decodeValue, loadDlt645Map, parseBcdFormat, toSi, type BcdFormat, type Dlt645Map, type Dlt645Point } from '../../common/devices/index.ts';
+import { TARIFF_ENERGY_FIELDS } from '../../common/contract.ts';
 import { SunshareError } from '../../common/errors.ts';
 import type { DeviceReader } from '../modbus/reader.ts';
 import { assignField, type Decoded } from '../profiles/profile.ts';
@@ -9,7 +10,11 @@ export interface Dlt645ReaderOptions {
   timeoutMs: number;
   /** The meter counts the station's output as forward: swap the counters, negate power and current. */
   reversed: boolean;
+  /** Read the per-tariff counters too (default true); false leaves them out of the reading, and off the line. */
+  tariffs?: boolean;
 }
+
+const TARIFF_FIELDS: ReadonlySet<string> = new Set(TARIFF_ENERGY_FIELDS);
 
 /** One point's value in SI units, or why it has none. */
 export type PointValue = { value: number } | { absent: string } | { invalid: string };
@@ -65,6 +70,7 @@ export class Dlt645Reader implements DeviceReader {
     const out: Decoded = { kind: 'meter', values: {}, notFinite: [], serial: this.opts.address };
     for (const p of this.map.points) {
       if (!p.field) continue;
+      if (this.opts.tariffs === false && TARIFF_FIELDS.has(p.field)) continue;
       const r = await this.readPoint(p, session);
       if ('invalid' in r) {
         out.notFinite.push(p.field);
@@ -78,6 +84,9 @@ export class Dlt645Reader implements DeviceReader {
 
   private field(f: NonNullable<Dlt645Point['field']>): string {
     if (!this.opts.reversed) return f;
-    return f === 'export_energy_wh' ? 'import_energy_wh' : f === 'import_energy_wh' ? 'export_energy_wh' : f;
+    // the totals and their tariff counters alike: export_energy_wh_t2 <-> import_energy_wh_t2
+    if (f.startsWith('export_energy_wh')) return `import${f.slice('export'.length)}`;
+    if (f.startsWith('import_energy_wh')) return `export${f.slice('import'.length)}`;
+    return f;
   }
 }

@@ -7,6 +7,7 @@ import { VendorProfile } from './vendor.ts';
 export type { Profile, Decoded, ReadRegisters } from './profile.ts';
 export { SunSpecProfile } from './sunspec.ts';
 export { VendorProfile } from './vendor.ts';
+export { checkPlantTotals } from './plant.ts';
 
 /** `sunspec` discovers; anything else names a vendor map (or a path to a map file). */
 export function createProfile(name: string): Profile {

@@ -9,7 +9,7 @@ import { silentLogger } from '../../common/log.ts';
 import { freePort } from '../../common/testing/index.ts';
 import { startSim, type SimHandle } from '../../firmware-sim/index.ts';
 import { parseGatewayConfig } from '../config.ts';
-import { buildReaders } from '../gateway.ts';
+import { buildReaders, startGateway } from '../gateway.ts';
 import { discoverUnits, parseUnits } from './discover.ts';
 
 /**
@@ -95,6 +95,36 @@ describe('Huawei SmartLogger: plant totals at unit 0, inverters behind it by uni
     expect(r.stdout).toContain(`unit: 3, profile: huawei-sun2000 }  # SUN2000-35KTL-M3 ${sim.truth('inv-3').serial}`);
     expect(r.stdout).toContain('all 2 device(s) read');
     expect(readdirSync(dir).filter((f) => !f.endsWith('.json')), 'nothing spooled').toEqual([]);
+  });
+
+  it('the running gateway refuses the plant totals beside inverters (their energy would count twice), naming both; either alone runs', async () => {
+    const err = await startGateway(await config(), { log: silentLogger, manualCycles: true }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'CONFIG_INVALID' });
+    const detail = (err as { details: string[] }).details.join('\n');
+    expect(detail).toContain('/devices/0/profile: plant (huawei-smartlogger) reads plant-level totals');
+    expect(detail).toContain('inverter(s) inv-1, inv-2, inv-3, inv-4: their energy would count twice');
+    // a sunspec device may be an inverter: refused beside the plant too
+    const withSunSpec = await startGateway(await config([devices[0]!, { id: 'ss', transport: 'tcp', host: sim.host, port: sim.ports[0], unit: 9, profile: 'sunspec' }]), { log: silentLogger, manualCycles: true }).catch((e: unknown) => e);
+    expect((withSunSpec as { details: string[] }).details.join('\n')).toContain('inverter(s) ss:');
+    for (const alone of [devices.slice(0, 1), devices.slice(1)]) {
+      const gw = await startGateway(await config(alone), { log: silentLogger, manualCycles: true });
+      try {
+        await gw.runCycle();
+        expect(gw.stats().devices.every((d) => d.ok), JSON.stringify(gw.stats().devices)).toBe(true);
+        expect(gw.stats().readings).toBe(alone.length);
+      } finally {
+        await gw.stop();
+      }
+    }
+  });
+
+  it('`sunshare gateway --check` refuses the combination too (CONFIG_INVALID), while --probe reads both', async () => {
+    const file = join(dir, 'gw-both.json');
+    writeFileSync(file, JSON.stringify({ site: 's1', gateway: 'g1', mqtt: { url: `mqtt://127.0.0.1:${await freePort()}` }, spool: { dir }, devices: devices.slice(0, 2) }));
+    const r = await run(['gateway', '--config', file, '--check']);
+    expect(r.status).toBe(ERRORS.CONFIG_INVALID.exit);
+    expect(r.stderr).toContain('/devices/0/profile: plant (huawei-smartlogger) reads plant-level totals');
+    expect((await run(['gateway', '--config', file, '--probe'])).status).toBe(0);
   });
 
   it('--probe exits with the unavailable status when a device does not answer, naming it', async () => {
