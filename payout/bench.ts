@@ -5,7 +5,8 @@ import type { Insertable } from 'kysely';
 import { addDays, daysFromTo } from '../common/index.ts';
 import { openLedger, type Database, type Db, type SettlementLinesTable, type SettlementsTable } from '../common/ledger/index.ts';
 import { insertRows } from './settle/insert.ts';
-import { line, runSettlement, type LineRow, type SettlementRow } from './settle/run.ts';
+import { runSettlement } from './settle/run.ts';
+import { line, type LineRow, type SettlementRow } from './settle/post.ts';
 
 type Row<T extends keyof Database> = Insertable<Database[T]>;
 

@@ -6,7 +6,7 @@ export interface AllocationRow { id: string; household_id: string; site_id: stri
 export interface TariffRow { site_id: string; valid_from: string; valid_to: string | null; grid_rate: number; subsidy_rate: number }
 export interface EnergyRow { site_id: string; device_id: string; counter: string; day: string; revision: number; energy_wh: number; method: string; flags: string }
 export interface DeviceRow { site_id: string; id: string; kind: string; revenue_meter: number }
-export interface PostedRow { id: string; site_id: string; day: string; version: number; inputs_hash: string }
+export interface PostedRow { id: string; site_id: string; day: string; version: number; inputs_hash: string; revenue_fen: number; capacity_w: number }
 
 export interface BatchInputs {
   sites: SiteRow[];
@@ -104,7 +104,7 @@ export async function loadBatch(db: Db, sites: SiteRow[], from: string, to: stri
   const postedRows: PostedRow[] = keep(
     await db.q
       .selectFrom('settlements')
-      .select(['id', 'site_id', 'day', 'version', 'inputs_hash'])
+      .select(['id', 'site_id', 'day', 'version', 'inputs_hash', 'revenue_fen', 'capacity_w'])
       .where('site_id', '>=', lo)
       .where('site_id', '<=', hi)
       .where('day', '>=', from)
@@ -129,17 +129,4 @@ export async function loadBatch(db: Db, sites: SiteRow[], from: string, to: stri
     gridReads: new Map([...gridReads].map(([k, v]) => [k, v.wh])),
     posted,
   };
-}
-
-/** What was paid so far for one site-day, per allocation ('' = company), over every posted version. */
-export async function postedTotals(db: Db, site: string, day: string): Promise<Map<string, { household_id: string; grid_fen: number; subsidy_fen: number }>> {
-  const rows = await db.q
-    .selectFrom('settlement_lines as l')
-    .innerJoin('settlements as s', 's.id', 'l.settlement_id')
-    .select((eb) => ['l.allocation_id', eb.fn.max('l.household_id').as('household_id'), eb.fn.sum<number>('l.grid_fen').as('grid_fen'), eb.fn.sum<number>('l.subsidy_fen').as('subsidy_fen')])
-    .where('s.site_id', '=', site)
-    .where('s.day', '=', day)
-    .groupBy('l.allocation_id')
-    .execute();
-  return new Map(rows.map((r) => [r.allocation_id, { household_id: r.household_id, grid_fen: Number(r.grid_fen), subsidy_fen: Number(r.subsidy_fen) }]));
 }
