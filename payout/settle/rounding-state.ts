@@ -80,7 +80,7 @@ export async function postedLines(db: Db, siteDays: readonly { site_id: string; 
       const key = `${r.site_id}|${r.day}`;
       if (!wanted.has(key)) continue;
       let m = out.get(key);
-      if (!m) out.set(key, (m = new Map()));
+      if (!m) out.set(key, (m = new Map<string, PostedAllocation>()));
       const seen = m.get(r.allocation_id);
       const version = Number(r.version);
       if (!seen) {
