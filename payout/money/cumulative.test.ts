@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { roundPosting, type PostingParty } from './cumulative.ts';
+import { roundPosting, roundPostingNumbers, type PostingParty } from './cumulative.ts';
 
 /**
  * A site of `capacity` W with households joining and leaving, one posting per
@@ -77,6 +77,34 @@ describe('cumulative rounding of postings', () => {
           }
       }),
       { numRuns: 60 },
+    );
+  });
+});
+
+describe('cumulative rounding in doubles', () => {
+  it('gives exactly what the BigInt rounding gives', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 2 ** 30 }).chain((den) =>
+          fc.record({
+            den: fc.constant(den),
+            parties: fc.array(fc.record({ x: fc.integer({ min: -(2 ** 46), max: 2 ** 46 }), r: fc.integer({ min: -den, max: den }) }), { minLength: 1, maxLength: 40 }),
+            spares: fc.array(fc.integer({ min: -den, max: den }), { maxLength: 6 }),
+            shift: fc.integer({ min: -3, max: 3 }),
+          }),
+        ),
+        ({ den, parties, spares, shift }) => {
+          // a total the parties can hold: their owed amounts rounded, moved by a few fen to reach the spares
+          const total = parties.reduce((a, p) => a + Math.round((p.x - p.r) / den), 0) + shift;
+          const big = roundPosting(parties.map((p) => ({ x: BigInt(p.x), r: BigInt(p.r) })), BigInt(den), total, spares.map(BigInt));
+          const num = roundPostingNumbers(parties.map((p) => p.x), parties.map((p) => p.r), den, total, spares);
+          expect(num.amounts).toEqual(big.amounts);
+          expect(num.residuals).toEqual(big.residuals.map(Number));
+          expect(num.spares).toEqual(big.spares);
+          expect(num.overflow).toBe(big.overflow);
+        },
+      ),
+      { numRuns: 500 },
     );
   });
 });

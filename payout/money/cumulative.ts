@@ -95,6 +95,63 @@ export function roundPosting(parties: readonly PostingParty[], den: bigint, tota
   return { amounts, residuals, spares: settled, overflow };
 }
 
+/**
+ * The same rounding in doubles, for postings whose numerators stay below
+ * 2^52 (every realistic site-day: revenue x share x den / capacity): x, r,
+ * spares and den as numbers, every step exact. Gives the same result as
+ * roundPosting (tested against it).
+ */
+export function roundPostingNumbers(x: readonly number[], r: readonly number[], den: number, total: number, spares: readonly number[] = [], sink = x.length - 1): { amounts: number[]; residuals: number[]; spares: number[]; overflow: number } {
+  const n = x.length;
+  const floors = new Array<number>(n);
+  const fracs = new Array<number>(n);
+  const owed = new Array<number>(n);
+  let floorSum = 0;
+  for (let i = 0; i < n; i++) {
+    const o = x[i]! - r[i]!;
+    let f = Math.floor(o / den);
+    let rem = o - f * den; // exact: integers below 2^53
+    if (rem < 0) {
+      f--;
+      rem += den;
+    } else if (rem >= den) {
+      f++;
+      rem -= den;
+    }
+    owed[i] = o;
+    floors[i] = f;
+    fracs[i] = rem;
+    floorSum += f;
+  }
+  let k = total - floorSum;
+  const settled = spares.map(() => 0);
+  if (k > n || k < 0) {
+    const sign = k > n ? 1 : -1;
+    const order = spares.map((_, i) => i).filter((i) => (sign > 0 ? spares[i]! < 0 : spares[i]! > 0)).sort((i, j) => (spares[i] === spares[j] ? i - j : (spares[i]! < spares[j]!) === sign > 0 ? -1 : 1));
+    for (const i of order) {
+      if (k <= n && k >= 0) break;
+      settled[i] = sign;
+      k -= sign;
+    }
+  }
+  const wanted = k;
+  k = Math.max(0, Math.min(n, k));
+  const overflow = wanted - k;
+  const up = new Uint8Array(n);
+  if (k > 0 && k < n) {
+    const order = Array.from({ length: n }, (_, i) => i).sort((i, j) => (fracs[i] === fracs[j] ? i - j : fracs[j]! - fracs[i]!));
+    for (let j = 0; j < k; j++) up[order[j]!] = 1;
+  } else if (k === n) up.fill(1);
+  const amounts = new Array<number>(n);
+  const residuals = new Array<number>(n);
+  for (let i = 0; i < n; i++) {
+    const a = floors[i]! + up[i]! + (i === sink ? overflow : 0);
+    amounts[i] = a;
+    residuals[i] = a * den - owed[i]!;
+  }
+  return { amounts, residuals, spares: settled, overflow };
+}
+
 export const gcd = (a: bigint, b: bigint): bigint => {
   while (b !== 0n) [a, b] = [b, a % b];
   return a < 0n ? -a : a;

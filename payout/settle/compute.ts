@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { siteDayRevenue } from '../money/revenue.ts';
 import { splitLargestRemainder } from '../money/split.ts';
-import type { AllocationRow, BatchInputs, SiteRow } from './inputs.ts';
+import type { AllocationRow, BatchInputs, DeviceRow, SiteRow } from './inputs.ts';
 import { siteDay } from './inputs.ts';
 
 /** One site-day's settlement as computed from its inputs (before comparing with what is posted). */
@@ -25,30 +25,56 @@ export type Outcome = { ok: true; value: Computed } | { ok: true; unchanged: tru
 
 const validOn = (day: string) => (r: { valid_from: string; valid_to: string | null }) => r.valid_from <= day && (r.valid_to === null || r.valid_to >= day);
 
+/** the revenue meters of a site's device list, worked out once per batch */
+const meterIds = new WeakMap<DeviceRow[], Set<string>>();
+const NO_DEVICES: DeviceRow[] = [];
+
 function siteEnergy(inputs: BatchInputs, site: SiteRow, day: string): Pick<Computed, 'energy_wh' | 'energy_source' | 'flags'> {
   const key = siteDay(site.id, day);
   const grid = inputs.gridReads.get(key);
   if (grid !== undefined) return { energy_wh: grid, energy_source: 'grid_read', flags: [] };
   const rows = inputs.energy.get(key) ?? [];
-  const devices = inputs.devices.get(site.id) ?? [];
+  const devices = inputs.devices.get(site.id) ?? NO_DEVICES;
+  let meters = meterIds.get(devices);
+  if (!meters) meterIds.set(devices, (meters = new Set(devices.filter((d) => d.revenue_meter === 1).map((d) => d.id))));
   const flags = new Set<string>();
   const flagsOf = (r: { method: string; flags: string }) => {
     if (r.method !== 'delta') flags.add(r.method);
+    if (r.flags === '') return;
     for (const f of r.flags.split(',')) if (f.trim()) flags.add(f.trim());
   };
-  const meters = new Set(devices.filter((d) => d.revenue_meter === 1).map((d) => d.id));
-  const meterRows = rows.filter((r) => r.counter === 'export_energy_wh' && meters.has(r.device_id));
-  if (meterRows.length > 0) {
-    meterRows.forEach(flagsOf);
-    return { energy_wh: meterRows.reduce((a, r) => a + r.energy_wh, 0), energy_source: 'revenue_meter', flags: [...flags].sort() };
+  let meterWh = 0;
+  let meterRows = 0;
+  let inverterWh = 0;
+  let inverterRows = 0;
+  for (const r of rows) {
+    if (r.counter === 'export_energy_wh' && meters.has(r.device_id)) {
+      meterWh += r.energy_wh;
+      meterRows++;
+    } else if (r.counter === 'ac_energy_wh') {
+      inverterWh += r.energy_wh;
+      inverterRows++;
+    }
+  }
+  if (meterRows > 0) {
+    for (const r of rows) if (r.counter === 'export_energy_wh' && meters.has(r.device_id)) flagsOf(r);
+    return { energy_wh: meterWh, energy_source: 'revenue_meter', flags: [...flags].sort() };
   }
   if (meters.size > 0) flags.add('meter_missing');
-  const inverterRows = rows.filter((r) => r.counter === 'ac_energy_wh');
-  if (inverterRows.length === 0) return { energy_wh: 0, energy_source: 'none', flags: [...flags, 'no_data'].sort() };
-  inverterRows.forEach(flagsOf);
-  const reporting = new Set(inverterRows.map((r) => r.device_id));
-  if (devices.some((d) => d.kind === 'inverter' && !reporting.has(d.id))) flags.add('device_missing');
-  return { energy_wh: inverterRows.reduce((a, r) => a + r.energy_wh, 0), energy_source: 'inverters', flags: [...flags].sort() };
+  if (inverterRows === 0) return { energy_wh: 0, energy_source: 'none', flags: [...flags, 'no_data'].sort() };
+  const reporting = new Set<string>();
+  for (const r of rows) {
+    if (r.counter !== 'ac_energy_wh') continue;
+    flagsOf(r);
+    reporting.add(r.device_id);
+  }
+  for (const d of devices) {
+    if (d.kind === 'inverter' && !reporting.has(d.id)) {
+      flags.add('device_missing');
+      break;
+    }
+  }
+  return { energy_wh: inverterWh, energy_source: 'inverters', flags: [...flags].sort() };
 }
 
 /**

@@ -1,7 +1,7 @@
 import type { Insertable } from 'kysely';
 import type { Db, SettlementLinesTable, SettlementsTable } from '../../common/ledger/index.ts';
 import { monthOf, todayIn } from '../../common/index.ts';
-import { lcm, roundPosting } from '../money/cumulative.ts';
+import { lcm, roundPosting, roundPostingNumbers } from '../money/cumulative.ts';
 import { openMonth } from '../period/close.ts';
 import { computeSiteDay, type Computed } from './compute.ts';
 import { siteDay, type BatchInputs, type PostedRow } from './inputs.ts';
@@ -185,16 +185,22 @@ function cumulativeLines(p: Posting, id: string, before: Map<string, PostedAlloc
   const order = [...parties.values()].sort((a, b) => (a.household === COMPANY ? 1 : b.household === COMPANY ? -1 : a.household < b.household ? -1 : a.household > b.household ? 1 : 0));
   const newPer = den / BigInt(c.capacity_w);
   const oldPer = den / BigInt(oldCapacity);
-  const input = order.map((q) => ({
-    x: BigInt(c.revenue_fen) * BigInt(q.newShare) * newPer - BigInt(oldRevenue) * BigInt(q.oldShare) * oldPer,
-    r: state.residuals.get(q.household)?.r ?? 0n,
-  }));
   const spareIds = [...state.residuals.keys()].filter((h) => !parties.has(h));
-  const out = roundPosting(input, den, c.revenue_fen - oldRevenue, spareIds.map((h) => state.residuals.get(h)!.r));
+  const out = fitsDoubles(den, c.revenue_fen, oldRevenue, newPer, oldPer, order)
+    ? numberPosting(order, state, den, c.revenue_fen, oldRevenue, Number(newPer), Number(oldPer), spareIds)
+    : roundPosting(
+        order.map((q) => ({
+          x: BigInt(c.revenue_fen) * BigInt(q.newShare) * newPer - BigInt(oldRevenue) * BigInt(q.oldShare) * oldPer,
+          r: state.residuals.get(q.household)?.r ?? 0n,
+        })),
+        den,
+        c.revenue_fen - oldRevenue,
+        spareIds.map((h) => state.residuals.get(h)!.r),
+      );
   const amount = new Map<string, number>();
   order.forEach((q, i) => {
     amount.set(q.household, out.amounts[i]!);
-    state.residuals.set(q.household, { r: out.residuals[i]!, allocation: c.lines.find((l) => l.household_id === q.household)?.allocation_id ?? q.allocation });
+    state.residuals.set(q.household, { r: out.residuals[i]!, allocation: q.allocation });
   });
   const rows = new Map<string, LineRow>();
   if (!p.previous) {
@@ -209,8 +215,9 @@ function cumulativeLines(p: Posting, id: string, before: Map<string, PostedAlloc
       placed.add(l.household_id);
       if (a !== 0 || grid !== 0 || l.share_w !== (b?.share_w ?? 0) || l.allocation_id === COMPANY) rows.set(l.allocation_id, line(id, l.allocation_id, l.household_id, l.share_w, kind, grid, a - grid, p.month));
     }
+    const current = new Set(c.lines.map((l) => l.allocation_id));
     for (const [allocation, b] of before) {
-      if (rows.has(allocation) || c.lines.some((l) => l.allocation_id === allocation)) continue;
+      if (rows.has(allocation) || current.has(allocation)) continue;
       const a = placed.has(b.household_id) || !amount.has(b.household_id) ? 0 : amount.get(b.household_id)!;
       placed.add(b.household_id);
       if (a !== 0 || b.grid_fen !== 0 || b.share_w !== 0) rows.set(allocation, line(id, allocation, b.household_id, 0, kind, -b.grid_fen, a + b.grid_fen, p.month));
@@ -229,4 +236,21 @@ function cumulativeLines(p: Posting, id: string, before: Map<string, PostedAlloc
     } else rows.set(s.allocation, line(id, s.allocation, h, 0, kind, 0, fen, p.month));
   });
   return [...rows.values()];
+}
+
+const SAFE = 2 ** 51;
+
+/** Whether every numerator of the posting stays exact in doubles. */
+function fitsDoubles(den: bigint, revenue: number, oldRevenue: number, newPer: bigint, oldPer: bigint, parties: readonly Party[]): boolean {
+  if (den > 2n ** 40n) return false;
+  let share = 0;
+  for (const q of parties) share = Math.max(share, q.newShare, q.oldShare);
+  return (Math.abs(revenue) * Number(newPer) + Math.abs(oldRevenue) * Number(oldPer)) * share < SAFE;
+}
+
+function numberPosting(order: readonly Party[], state: RoundingState, den: bigint, revenue: number, oldRevenue: number, newPer: number, oldPer: number, spareIds: readonly string[]) {
+  const x = order.map((q) => revenue * q.newShare * newPer - oldRevenue * q.oldShare * oldPer);
+  const r = order.map((q) => Number(state.residuals.get(q.household)?.r ?? 0n));
+  const out = roundPostingNumbers(x, r, Number(den), revenue - oldRevenue, spareIds.map((h) => Number(state.residuals.get(h)!.r)));
+  return { ...out, residuals: out.residuals.map(BigInt) };
 }
