@@ -29,13 +29,14 @@ export async function insertRows<DB, T extends keyof DB & string>(q: Kysely<DB>,
   }
 }
 
-/** The columns every row has, in the same order and with no undefined value; undefined when the rows differ. */
+/** The columns of the first row when every row has exactly those, none undefined (values are taken by name, so key order does not matter); undefined otherwise. */
 function commonColumns(rows: readonly object[]): string[] | undefined {
   const columns = Object.keys(rows[0]!);
   for (const r of rows) {
-    const keys = Object.keys(r);
-    if (!sameList(keys, columns)) return undefined;
-    for (const k of keys) if ((r as Record<string, unknown>)[k] === undefined) return undefined;
+    let n = 0;
+    for (const k in r) if (Object.hasOwn(r, k)) n++;
+    if (n !== columns.length) return undefined;
+    for (const c of columns) if ((r as Record<string, unknown>)[c] === undefined) return undefined;
   }
   return columns;
 }

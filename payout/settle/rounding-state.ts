@@ -34,7 +34,7 @@ export async function loadRoundingStates(db: Db, siteIds: readonly string[]): Pr
     .execute();
   for (const row of rows) {
     if (!inBatch.has(row.site_id)) continue;
-    const parsed = JSON.parse(row.residuals) as Record<string, [string, string]>;
+    const parsed = JSON.parse(row.residuals) as Record<string, [number | string, string]>;
     out.set(row.site_id, {
       seq: Number(row.seq),
       year: row.year,
@@ -47,10 +47,21 @@ export async function loadRoundingStates(db: Db, siteIds: readonly string[]): Pr
   return out;
 }
 
+/** JSON-quotes an id; most are plain (no quote, backslash or control character) and are quoted as they are. */
+function quote(text: string): string {
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x20 || c === 0x22 || c === 0x5c) return JSON.stringify(text);
+  }
+  return `"${text}"`;
+}
+
+/** The row to append; residuals as JSON {household: [numerator, allocation]}, numerators as numbers while exact in doubles, built by hand (a national day writes 130,000). */
 export function stateRow(siteId: string, s: RoundingState, runId: string) {
-  const residuals: Record<string, [string, string]> = {};
-  for (const [h, v] of s.residuals) residuals[h] = [v.r.toString(), v.allocation];
-  return { site_id: siteId, seq: s.seq, year: s.year, month: s.month, last_day: s.lastDay, den: s.den.toString(), residuals: JSON.stringify(residuals), run_id: runId };
+  const exact = s.den <= BigInt(Number.MAX_SAFE_INTEGER);
+  let json = '';
+  for (const [h, v] of s.residuals) json += `${json === '' ? '' : ','}${quote(h)}:[${exact ? String(Number(v.r)) : `"${v.r}"`},${quote(v.allocation)}]`;
+  return { site_id: siteId, seq: s.seq, year: s.year, month: s.month, last_day: s.lastDay, den: s.den.toString(), residuals: `{${json}}`, run_id: runId };
 }
 
 /** The day from which cumulative rounding applies (recorded by migration 206). */
