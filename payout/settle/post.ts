@@ -44,8 +44,10 @@ export async function postBatch(tx: Db, inputs: BatchInputs, days: string[], now
   const postedAt = now.toISOString();
   const cutover = await roundingCutover(tx);
   const bySite = new Map<string, Posting[]>();
+  const today = new Map<string, string>();
   for (const site of inputs.sites) {
-    const today = monthOf(todayIn(site.time_zone, now));
+    const thisMonth = monthOf(todayIn(site.time_zone, now));
+    today.set(site.id, thisMonth);
     const list: Posting[] = [];
     for (const day of days) {
       if (site.commissioned_on && day < site.commissioned_on) continue; // nothing to settle before the site ran
@@ -60,7 +62,7 @@ export async function postBatch(tx: Db, inputs: BatchInputs, days: string[], now
         continue;
       }
       // a first posting is paid with its day's month; a correction with the current month (never before the day's)
-      const wanted = previous ? (monthOf(day) > today ? monthOf(day) : today) : monthOf(day);
+      const wanted = previous ? (monthOf(day) > thisMonth ? monthOf(day) : thisMonth) : monthOf(day);
       list.push({ day, c: outcome.value, previous, month: openMonth(wanted, closed) });
     }
     if (list.length > 0) bySite.set(site.id, list.sort((a, b) => (a.month === b.month ? (a.day < b.day ? -1 : 1) : a.month < b.month ? -1 : 1)));
@@ -79,7 +81,9 @@ export async function postBatch(tx: Db, inputs: BatchInputs, days: string[], now
     const state = found ?? emptyState();
     let rounded = false;
     for (const p of list) {
-      if (state.month > p.month) p.month = openMonth(state.month, closed);
+      // never paid before a month already posted for the site (up to the current month: a run with a clock
+      // set back, as in tests, pays as the clock says)
+      if (state.month > p.month && state.month <= today.get(site.id)!) p.month = openMonth(state.month, closed);
       state.month = p.month;
       const version = (p.previous?.version ?? 0) + 1;
       const id = `${site.id}/${p.day}/v${version}`;
