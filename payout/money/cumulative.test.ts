@@ -24,6 +24,14 @@ describe('cumulative rounding of postings', () => {
     expect(second.amounts).toEqual([0, 1, 0]);
   });
 
+  it('lets a household that left settle a fen when the parties in the posting cannot absorb it', () => {
+    // the company alone in the posting, 0.9 fen ahead, and 2 fen to post: it can take only 1 within 1 fen;
+    // of those who left, the one owed most (0.9 fen behind) gets the other
+    const out = roundPosting([{ x: 10n, r: 9n }], 10n, 2, [-9n, 5n]);
+    expect(out).toEqual({ amounts: [1], residuals: [9n], spares: [1, 0], overflow: 0 });
+    expect(roundPostingNumbers([10], [9], 10, 2, [-9, 5])).toEqual({ amounts: [1], residuals: [9], spares: [1, 0], overflow: 0 });
+  });
+
   it('keeps running totals within 1 fen, lines within 2, equal shares within 1 over any stretch, through joins and departures', () => {
     fc.assert(
       fc.property(fc.array(dayArb, { minLength: 30, maxLength: 120 }), fc.integer({ min: 60_000, max: 400_000 }), (days, capacity) => {

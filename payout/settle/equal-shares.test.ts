@@ -107,3 +107,48 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
     });
   });
 }
+
+/**
+ * A household that left keeps its residual; when those still on the site cannot absorb the
+ * residuals of those who left within 1 fen each, one who left settles a fen (a line of share 0).
+ * Four days on a 4 kW site with households of 1 kW and revenues of 1, 0, 1 and 3 fen.
+ */
+for (const dialect of ['sqlite', 'postgres'] as const) {
+  describe.skipIf(dialect === 'postgres' && !pgUp)(`a household that left settling a fen on ${dialect}`, () => {
+    it('gives back the fen it was ahead when the others are owed more than they can take', async () => {
+      const ledger = await openTestLedger(dialect, 'sunshare_spare');
+      try {
+        const db = ledger.db;
+        const days = ['2017-06-01', '2017-06-02', '2017-06-03', '2017-06-04'];
+        await seedRegistry(db, [{ id: 'sp-01', name: '小站', capacityW: 4000, village: '村', devices: [] }], { tariff: { from: '2017-01-01', gridRate: 0, subsidyRate: 100_000 } });
+        await db.q.insertInto('households').values(['h1', 'h2', 'h3', 'h4'].map((id) => ({ id, name: id }))).execute();
+        await db.q
+          .insertInto('allocations')
+          .values([
+            { id: 'a1', household_id: 'h1', site_id: 'sp-01', share_w: 1000, valid_from: '2017-06-01', valid_to: '2017-06-02' },
+            { id: 'a2', household_id: 'h2', site_id: 'sp-01', share_w: 1000, valid_from: '2017-06-01', valid_to: '2017-06-03' },
+            { id: 'a3', household_id: 'h3', site_id: 'sp-01', share_w: 1000, valid_from: '2017-06-01', valid_to: null },
+            { id: 'a4', household_id: 'h4', site_id: 'sp-01', share_w: 1000, valid_from: '2017-06-03', valid_to: null },
+          ])
+          .execute();
+        // 1 yuan/kWh: 10 Wh = 1 fen
+        await db.q.insertInto('grid_meter_reads').values([1, 0, 1, 3].map((fen, i) => ({ site_id: 'sp-01', day: days[i]!, revision: 1, export_wh: fen * 10, imported_at: '' }))).execute();
+        for (const day of days) await runSettlement(db, { from: day, to: day, now: new Date(`${day}T20:00:00Z`) });
+        const lines = await db.q.selectFrom('settlement_lines').select(['settlement_id', 'household_id', 'share_w', 'amount_fen']).where('amount_fen', '<>', 0).orderBy('settlement_id').orderBy('household_id').execute();
+        const on = (day: string) => lines.filter((l) => l.settlement_id === `sp-01/${day}/v1`).map((l) => [l.household_id, Number(l.share_w), Number(l.amount_fen)]);
+        // day 1: 1 fen, a quarter each, the tie to h1; day 3: h2 (owed 3/4 fen) gets it
+        expect(on('2017-06-01')).toEqual([['h1', 1000, 1]]);
+        expect(on('2017-06-03')).toEqual([['h2', 1000, 1]]);
+        // day 4: 3 fen to h3, h4 (3/4 each) and the company (6/4), who are owed more than 3 fen within 1 fen each,
+        // while h1, gone since the 2nd, is 3/4 fen ahead: it gives that fen back, on a line of share 0
+        expect(on('2017-06-04')).toEqual([['', 4000 - 2000, 2], ['h1', 0, -1], ['h3', 1000, 1], ['h4', 1000, 1]]);
+        // everyone ends within 1 fen of exact: 5 fen over the 4 days
+        const total = new Map<string, number>();
+        for (const l of lines) total.set(l.household_id, (total.get(l.household_id) ?? 0) + Number(l.amount_fen));
+        expect(Object.fromEntries(total)).toEqual({ '': 2, h1: 0, h2: 1, h3: 1, h4: 1 });
+      } finally {
+        await ledger.close();
+      }
+    });
+  });
+}

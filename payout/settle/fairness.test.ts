@@ -28,9 +28,14 @@ interface Event { day: number; kind: EventKind; pick: number; lag: number; share
 interface Plan { capacityKw: number; initial: number[]; energy: number[]; gaps: number[]; events: Event[] }
 
 const planArb: fc.Arbitrary<Plan> = fc.record({
-  capacityKw: fc.integer({ min: 30, max: 400 }),
+  // small sites too (a household or two): where rounding bites hardest
+  capacityKw: fc.oneof(fc.integer({ min: 5, max: 12 }), fc.integer({ min: 30, max: 400 })),
   initial: fc.array(fc.constantFrom(3000, 3000, 3000, 4500, 1500), { minLength: 1, maxLength: 14 }),
-  energy: fc.array(fc.integer({ min: 0, max: 2_500_000 }), { minLength: 365, maxLength: 365 }),
+  // revenues of a few fen (a cloudy day on a small site) up to a full day's
+  energy: fc.oneof(
+    fc.array(fc.integer({ min: 0, max: 2_500_000 }), { minLength: 365, maxLength: 365 }),
+    fc.array(fc.integer({ min: 0, max: 60 }).map((fen) => fen * 1_020), { minLength: 365, maxLength: 365 }),
+  ),
   gaps: fc.array(fc.integer({ min: 1, max: 6 }), { minLength: 365, maxLength: 365 }),
   events: fc.array(
     fc.record({
@@ -40,7 +45,7 @@ const planArb: fc.Arbitrary<Plan> = fc.record({
       lag: fc.integer({ min: 0, max: 70 }),
       share: fc.constantFrom(3000, 3000, 4500),
     }),
-    { maxLength: 45 },
+    { maxLength: 60 },
   ),
 });
 
