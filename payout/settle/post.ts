@@ -84,7 +84,7 @@ export async function postBatch(tx: Db, inputs: BatchInputs, days: string[], now
       // never paid before a month already posted for the site (up to the current month: a run with a clock
       // set back, as in tests, pays as the clock says)
       if (state.month > p.month && state.month <= today.get(site.id)!) p.month = openMonth(state.month, closed);
-      state.month = p.month;
+      if (p.month > state.month) state.month = p.month;
       const version = (p.previous?.version ?? 0) + 1;
       const id = `${site.id}/${p.day}/v${version}`;
       settlements.push(settlementRow(p, id, version, result.runId, postedAt));
