@@ -83,17 +83,21 @@ function siteEnergy(inputs: BatchInputs, site: SiteRow, day: string): Pick<Compu
  * the grid part likewise; each party's subsidy part is its total minus its
  * grid part, so every column sums exactly.
  */
-export function splitRevenue(allocs: readonly Pick<AllocationRow, 'id' | 'household_id' | 'share_w'>[], capacity_w: number, grid_fen: number, revenue_fen: number): ComputedLine[] {
+export function splitRevenue(allocs: readonly Pick<AllocationRow, 'id' | 'household_id' | 'share_w'>[], capacity_w: number, grid_fen: number, revenue_fen: number, gridOnly = false): ComputedLine[] {
   const allocated = allocs.reduce((a, r) => a + r.share_w, 0);
   const weights = [...allocs.map((a) => a.share_w), capacity_w - allocated];
-  const totals = splitLargestRemainder(revenue_fen, weights, capacity_w);
   const grids = splitLargestRemainder(grid_fen, weights, capacity_w);
+  // cumulative rounding sets the totals itself: then each line carries its grid part only
+  const totals = gridOnly ? grids : splitLargestRemainder(revenue_fen, weights, capacity_w);
   const parties = [...allocs.map((a) => ({ allocation_id: a.id, household_id: a.household_id, share_w: a.share_w })), { allocation_id: '', household_id: '', share_w: capacity_w - allocated }];
   return parties.map((p, i) => ({ ...p, grid_fen: grids[i]!, subsidy_fen: totals[i]! - grids[i]! }));
 }
 
-/** `postedHash`: the inputs hash of the latest posted version; when the inputs still hash the same, the split is skipped. */
-export function computeSiteDay(inputs: BatchInputs, site: SiteRow, day: string, postedHash?: string): Outcome {
+/**
+ * `postedHash`: the inputs hash of the latest posted version; when the inputs still hash the same, the split is skipped.
+ * `gridOnly`: the lines' totals are left to cumulative rounding (each line's subsidy part is then 0 here).
+ */
+export function computeSiteDay(inputs: BatchInputs, site: SiteRow, day: string, postedHash?: string, gridOnly = false): Outcome {
   const tariff = (inputs.tariffs.get(site.id) ?? []).filter(validOn(day));
   if (tariff.length !== 1) return { ok: false, problem: `site ${site.id} ${day}: ${tariff.length === 0 ? 'no tariff' : 'more than one tariff'} valid that day` };
   const { grid_rate, subsidy_rate } = tariff[0]!;
@@ -101,9 +105,7 @@ export function computeSiteDay(inputs: BatchInputs, site: SiteRow, day: string, 
   const allocated = allocs.reduce((a, r) => a + r.share_w, 0);
   if (allocated > site.capacity_w) return { ok: false, problem: `site ${site.id} ${day}: allocations total ${allocated} W, over the capacity ${site.capacity_w} W` };
   const energy = siteEnergy(inputs, site, day);
-  const hash = createHash('sha1')
-    .update(JSON.stringify([site.capacity_w, energy, grid_rate, subsidy_rate, allocs.map((a) => [a.id, a.household_id, a.share_w])]))
-    .digest('hex');
+  const hash = createHash('sha1').update(inputsText(site.capacity_w, energy, grid_rate, subsidy_rate, allocs)).digest('hex');
   if (hash === postedHash) return { ok: true, unchanged: true };
   const revenue = siteDayRevenue(energy.energy_wh, grid_rate, subsidy_rate);
   return {
@@ -119,7 +121,30 @@ export function computeSiteDay(inputs: BatchInputs, site: SiteRow, day: string, 
       grid_fen: revenue.gridFen,
       subsidy_fen: revenue.subsidyFen,
       revenue_fen: revenue.totalFen,
-      lines: splitRevenue(allocs, site.capacity_w, revenue.gridFen, revenue.totalFen),
+      lines: splitRevenue(allocs, site.capacity_w, revenue.gridFen, revenue.totalFen, gridOnly),
     },
   };
+}
+
+/** JSON of a string, as JSON.stringify writes it; built directly when it needs no escape (ids nearly always). */
+function quote(text: string): string {
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x20 || c === 0x22 || c === 0x5c || (c >= 0xd800 && c <= 0xdfff)) return JSON.stringify(text);
+  }
+  return `"${text}"`;
+}
+
+/**
+ * What the inputs hash is taken over: exactly the text of
+ * JSON.stringify([capacity, energy, grid rate, subsidy rate, [[id, household, share], ...]])
+ * (posted hashes were taken over that), written without the intermediate arrays.
+ */
+export function inputsText(capacity: number, energy: Pick<Computed, 'energy_wh' | 'energy_source' | 'flags'>, grid: number, subsidy: number, allocs: readonly Pick<AllocationRow, 'id' | 'household_id' | 'share_w'>[]): string {
+  let out = `[${capacity},{"energy_wh":${energy.energy_wh},"energy_source":"${energy.energy_source}","flags":[${energy.flags.map(quote).join(',')}]},${grid},${subsidy},[`;
+  for (let i = 0; i < allocs.length; i++) {
+    const a = allocs[i]!;
+    out += `${i === 0 ? '' : ','}[${quote(a.id)},${quote(a.household_id)},${a.share_w}]`;
+  }
+  return `${out}]]`;
 }

@@ -52,7 +52,7 @@ export async function postBatch(tx: Db, inputs: BatchInputs, days: string[], now
     for (const day of days) {
       if (site.commissioned_on && day < site.commissioned_on) continue; // nothing to settle before the site ran
       const previous = inputs.posted.get(siteDay(site.id, day));
-      const outcome = computeSiteDay(inputs, site, day, previous?.inputs_hash);
+      const outcome = computeSiteDay(inputs, site, day, previous?.inputs_hash, day >= cutover);
       if (!outcome.ok) {
         result.skipped.push(outcome.problem);
         continue;
@@ -204,7 +204,11 @@ function cumulativeLines(p: Posting, id: string, before: Map<string, PostedAlloc
   const amount = new Map<string, number>();
   order.forEach((q, i) => {
     amount.set(q.household, out.amounts[i]!);
-    state.residuals.set(q.household, { r: out.residuals[i]!, allocation: q.allocation });
+    const s = state.residuals.get(q.household);
+    if (s) {
+      s.r = out.residuals[i]!;
+      s.allocation = q.allocation;
+    } else state.residuals.set(q.household, { r: out.residuals[i]!, allocation: q.allocation });
   });
   const rows = new Map<string, LineRow>();
   if (!p.previous) {
