@@ -6,7 +6,7 @@ import { openMonth } from '../period/close.ts';
 import { computeSiteDay, type Computed } from './compute.ts';
 import { siteDay, type BatchInputs, type PostedRow } from './inputs.ts';
 import { insertRows } from './insert.ts';
-import { emptyState, loadRoundingStates, postedLines, roundingCutover, stateRow, type PostedAllocation, type RoundingState } from './rounding-state.ts';
+import { emptyState, loadRoundingStates, postedLines, roundingCutover, stateRow, type PostedAllocation, type Residual, type RoundingState } from './rounding-state.ts';
 
 export type SettlementRow = Insertable<SettlementsTable>;
 export type LineRow = Insertable<SettlementLinesTable>;
@@ -150,6 +150,8 @@ function perDayLines(p: Posting, id: string, before: Map<string, PostedAllocatio
 
 interface Party { household: string; allocation: string; newShare: number; oldShare: number }
 
+const byHousehold = (a: Party, b: Party) => (a.household === COMPANY ? 1 : b.household === COMPANY ? -1 : a.household < b.household ? -1 : a.household > b.household ? 1 : 0);
+
 /**
  * From the cut-over: each household's amount (and the company's) comes from
  * cumulative rounding of its exact share of this posting (a restatement: new
@@ -167,48 +169,73 @@ function cumulativeLines(p: Posting, id: string, before: Map<string, PostedAlloc
   }
   if (state.lastDay < p.day) state.lastDay = p.day;
   const kind = p.previous ? 'adjustment' : 'daily';
+  // the parties: one per household (its allocations' shares summed) and the company, in tie-break order
   const parties = new Map<string, Party>();
-  const party = (household: string, allocation: string) => {
-    let q = parties.get(household);
-    if (!q) parties.set(household, (q = { household, allocation, newShare: 0, oldShare: 0 }));
-    return q;
-  };
-  for (const l of c.lines) party(l.household_id, l.allocation_id).newShare += l.share_w;
+  for (const l of c.lines) {
+    const q = parties.get(l.household_id);
+    if (q) q.newShare += l.share_w;
+    else parties.set(l.household_id, { household: l.household_id, allocation: l.allocation_id, newShare: l.share_w, oldShare: 0 });
+  }
+  for (const [allocation, b] of before) {
+    if (b.share_w <= 0 && allocation !== COMPANY) continue;
+    const q = parties.get(b.household_id);
+    if (q) q.oldShare += b.share_w;
+    else parties.set(b.household_id, { household: b.household_id, allocation, newShare: 0, oldShare: b.share_w });
+  }
+  const order = [...parties.values()].sort(byHousehold);
   const oldCapacity = p.previous ? p.previous.capacity_w : c.capacity_w;
   const oldRevenue = p.previous ? p.previous.revenue_fen : 0;
-  for (const [allocation, b] of before) if (b.share_w > 0 || allocation === COMPANY) party(b.household_id, allocation).oldShare += b.share_w;
   // the common denominator: every capacity this year's exact shares were taken over
   let den = lcm(state.den, BigInt(c.capacity_w));
   if (p.previous) den = lcm(den, BigInt(oldCapacity));
   if (den !== state.den) {
     const scale = den / state.den;
-    for (const v of state.residuals.values()) v.r *= scale;
+    const small = den <= MAX_DEN;
+    for (const v of state.residuals.values()) v.r = small && typeof v.r === 'number' ? v.r * Number(scale) : BigInt(v.r) * scale;
     state.den = den;
   }
-  // households by id (byte order), the company last: the tie-break order
-  const order = [...parties.values()].sort((a, b) => (a.household === COMPANY ? 1 : b.household === COMPANY ? -1 : a.household < b.household ? -1 : a.household > b.household ? 1 : 0));
+  const spares: Residual[] = [];
+  const spareIds: string[] = [];
+  for (const [h, v] of state.residuals) {
+    if (parties.has(h)) continue;
+    spares.push(v);
+    spareIds.push(h);
+  }
   const newPer = den / BigInt(c.capacity_w);
   const oldPer = den / BigInt(oldCapacity);
-  const spareIds = [...state.residuals.keys()].filter((h) => !parties.has(h));
-  const out = fitsDoubles(den, c.revenue_fen, oldRevenue, newPer, oldPer, order)
-    ? numberPosting(order, state, den, c.revenue_fen, oldRevenue, Number(newPer), Number(oldPer), spareIds)
-    : roundPosting(
-        order.map((q) => ({
-          x: BigInt(c.revenue_fen) * BigInt(q.newShare) * newPer - BigInt(oldRevenue) * BigInt(q.oldShare) * oldPer,
-          r: state.residuals.get(q.household)?.r ?? 0n,
-        })),
-        den,
-        c.revenue_fen - oldRevenue,
-        spareIds.map((h) => state.residuals.get(h)!.r),
-      );
+  const total = c.revenue_fen - oldRevenue;
+  const residualOf = (q: Party) => state.residuals.get(q.household)?.r ?? 0;
+  let amounts: number[];
+  let residuals: (number | bigint)[];
+  let settled: number[];
+  if (fitsDoubles(den, c.revenue_fen, oldRevenue, newPer, oldPer, order)) {
+    const nNew = Number(newPer);
+    const nOld = Number(oldPer);
+    const out = roundPostingNumbers(
+      order.map((q) => c.revenue_fen * q.newShare * nNew - oldRevenue * q.oldShare * nOld),
+      order.map((q) => Number(residualOf(q))),
+      Number(den),
+      total,
+      spares.map((v) => Number(v.r)),
+    );
+    ({ amounts, residuals, spares: settled } = out);
+  } else {
+    const out = roundPosting(
+      order.map((q) => ({ x: BigInt(c.revenue_fen) * BigInt(q.newShare) * newPer - BigInt(oldRevenue) * BigInt(q.oldShare) * oldPer, r: BigInt(residualOf(q)) })),
+      den,
+      total,
+      spares.map((v) => BigInt(v.r)),
+    );
+    ({ amounts, residuals, spares: settled } = out);
+  }
   const amount = new Map<string, number>();
   order.forEach((q, i) => {
-    amount.set(q.household, out.amounts[i]!);
+    amount.set(q.household, amounts[i]!);
     const s = state.residuals.get(q.household);
     if (s) {
-      s.r = out.residuals[i]!;
+      s.r = residuals[i]!;
       s.allocation = q.allocation;
-    } else state.residuals.set(q.household, { r: out.residuals[i]!, allocation: q.allocation });
+    } else state.residuals.set(q.household, { r: residuals[i]!, allocation: q.allocation });
   });
   const rows = new Map<string, LineRow>();
   if (!p.previous) {
@@ -232,33 +259,27 @@ function cumulativeLines(p: Posting, id: string, before: Map<string, PostedAlloc
     }
   }
   // households that left settle a fen of their residual when those in the posting cannot absorb it
-  spareIds.forEach((h, i) => {
-    const fen = out.spares[i]!;
+  spares.forEach((s, i) => {
+    const fen = settled[i]!;
     if (fen === 0) return;
-    const s = state.residuals.get(h)!;
-    s.r += BigInt(fen) * den;
+    s.r = typeof s.r === 'number' ? s.r + fen * Number(den) : s.r + BigInt(fen) * den;
     const existing = rows.get(s.allocation);
     if (existing) {
       existing.subsidy_fen = Number(existing.subsidy_fen) + fen;
       existing.amount_fen = Number(existing.amount_fen) + fen;
-    } else rows.set(s.allocation, line(id, s.allocation, h, 0, kind, 0, fen, p.month));
+    } else rows.set(s.allocation, line(id, s.allocation, spareIds[i]!, 0, kind, 0, fen, p.month));
   });
   return [...rows.values()];
 }
 
+/** Residuals stay numbers (exact in doubles with room for the products below) while den is at most this. */
+const MAX_DEN = 2n ** 40n;
 const SAFE = 2 ** 51;
 
 /** Whether every numerator of the posting stays exact in doubles. */
 function fitsDoubles(den: bigint, revenue: number, oldRevenue: number, newPer: bigint, oldPer: bigint, parties: readonly Party[]): boolean {
-  if (den > 2n ** 40n) return false;
+  if (den > MAX_DEN) return false;
   let share = 0;
   for (const q of parties) share = Math.max(share, q.newShare, q.oldShare);
   return (Math.abs(revenue) * Number(newPer) + Math.abs(oldRevenue) * Number(oldPer)) * share < SAFE;
-}
-
-function numberPosting(order: readonly Party[], state: RoundingState, den: bigint, revenue: number, oldRevenue: number, newPer: number, oldPer: number, spareIds: readonly string[]) {
-  const x = order.map((q) => revenue * q.newShare * newPer - oldRevenue * q.oldShare * oldPer);
-  const r = order.map((q) => Number(state.residuals.get(q.household)?.r ?? 0n));
-  const out = roundPostingNumbers(x, r, Number(den), revenue - oldRevenue, spareIds.map((h) => Number(state.residuals.get(h)!.r)));
-  return { ...out, residuals: out.residuals.map(BigInt) };
 }

@@ -14,8 +14,11 @@ export interface RoundingState {
   lastDay: string;
   den: bigint;
   /** household_id -> residual numerator over den, and the household's latest allocation id */
-  residuals: Map<string, { r: bigint; allocation: string }>;
+  residuals: Map<string, Residual>;
 }
+
+/** A residual numerator: a number while den stays below 2^40 (always, but for a site whose capacity changed to many coprime values in a year), else a bigint. */
+export interface Residual { r: number | bigint; allocation: string }
 
 export function emptyState(): RoundingState {
   return { seq: 0, year: '', month: '', lastDay: '', den: 1n, residuals: new Map() };
@@ -41,7 +44,7 @@ export async function loadRoundingStates(db: Db, siteIds: readonly string[]): Pr
       month: row.month,
       lastDay: row.last_day,
       den: BigInt(row.den),
-      residuals: new Map(Object.entries(parsed).map(([h, [r, allocation]]) => [h, { r: BigInt(r), allocation }])),
+      residuals: new Map(Object.entries(parsed).map(([h, [r, allocation]]) => [h, { r: typeof r === 'number' ? r : BigInt(r), allocation }])),
     });
   }
   return out;
@@ -56,11 +59,10 @@ function quote(text: string): string {
   return `"${text}"`;
 }
 
-/** The row to append; residuals as JSON {household: [numerator, allocation]}, numerators as numbers while exact in doubles, built by hand (a national day writes 130,000). */
+/** The row to append; residuals as JSON {household: [numerator, allocation]}, numerators as numbers (bigints as strings), built by hand (a national day writes 130,000). */
 export function stateRow(siteId: string, s: RoundingState, runId: string) {
-  const exact = s.den <= BigInt(Number.MAX_SAFE_INTEGER);
   let json = '';
-  for (const [h, v] of s.residuals) json += `${json === '' ? '' : ','}${quote(h)}:[${exact ? String(Number(v.r)) : `"${v.r}"`},${quote(v.allocation)}]`;
+  for (const [h, v] of s.residuals) json += `${json === '' ? '' : ','}${quote(h)}:[${typeof v.r === 'number' ? String(v.r) : `"${v.r}"`},${quote(v.allocation)}]`;
   return { site_id: siteId, seq: s.seq, year: s.year, month: s.month, last_day: s.lastDay, den: s.den.toString(), residuals: `{${json}}`, run_id: runId };
 }
 
