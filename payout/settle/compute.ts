@@ -23,7 +23,24 @@ export interface Computed {
 }
 export type Outcome = { ok: true; value: Computed } | { ok: true; unchanged: true } | { ok: false; problem: string };
 
-const validOn = (day: string) => (r: { valid_from: string; valid_to: string | null }) => r.valid_from <= day && (r.valid_to === null || r.valid_to >= day);
+type Dated = { valid_from: string; valid_to: string | null };
+const validOn = (day: string) => (r: Dated) => r.valid_from <= day && (r.valid_to === null || r.valid_to >= day);
+
+/** Per list of a batch: the days on which every row is valid (latest start, earliest end), so those days need no filtering. */
+const allValid = new WeakMap<readonly Dated[], { from: string; to: string }>();
+function validRows<T extends Dated>(rows: readonly T[], day: string): readonly T[] {
+  let span = allValid.get(rows);
+  if (!span) {
+    span = { from: '', to: '9999-12-31' };
+    for (const r of rows) {
+      if (r.valid_from > span.from) span.from = r.valid_from;
+      if (r.valid_to !== null && r.valid_to < span.to) span.to = r.valid_to;
+    }
+    allValid.set(rows, span);
+  }
+  return day >= span.from && day <= span.to ? rows : rows.filter(validOn(day));
+}
+const NONE: never[] = [];
 
 /** the revenue meters of a site's device list, worked out once per batch */
 const meterIds = new WeakMap<DeviceRow[], Set<string>>();
@@ -98,10 +115,10 @@ export function splitRevenue(allocs: readonly Pick<AllocationRow, 'id' | 'househ
  * `gridOnly`: the lines' totals are left to cumulative rounding (each line's subsidy part is then 0 here).
  */
 export function computeSiteDay(inputs: BatchInputs, site: SiteRow, day: string, postedHash?: string, gridOnly = false): Outcome {
-  const tariff = (inputs.tariffs.get(site.id) ?? []).filter(validOn(day));
+  const tariff = validRows(inputs.tariffs.get(site.id) ?? NONE, day);
   if (tariff.length !== 1) return { ok: false, problem: `site ${site.id} ${day}: ${tariff.length === 0 ? 'no tariff' : 'more than one tariff'} valid that day` };
   const { grid_rate, subsidy_rate } = tariff[0]!;
-  const allocs = (inputs.allocations.get(site.id) ?? []).filter(validOn(day));
+  const allocs = validRows(inputs.allocations.get(site.id) ?? NONE, day);
   const allocated = allocs.reduce((a, r) => a + r.share_w, 0);
   if (allocated > site.capacity_w) return { ok: false, problem: `site ${site.id} ${day}: allocations total ${allocated} W, over the capacity ${site.capacity_w} W` };
   const energy = siteEnergy(inputs, site, day);
