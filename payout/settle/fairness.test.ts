@@ -9,7 +9,8 @@ import { runSettlement } from './run.ts';
 
 /**
  * Random years on one site, settled by catch-up runs every 1-6 days:
- * revenues, households joining, leaving and reassigned, registry corrections
+ * revenues, households joining, leaving and reassigned, the site growing,
+ * registry corrections
  * that end an allocation retroactively, late meter reads, tariff changes
  * (from a coming day and retroactive), and months closed as they pass. After
  * every run, every horizon of docs/payout.md section 3 is checked against
@@ -23,7 +24,7 @@ const RUNS = Number(process.env.PAYOUT_FAIRNESS_RUNS ?? 0);
 const YEAR = daysFromTo('2017-01-01', '2017-12-31');
 const SITE = 'fx-01';
 
-type EventKind = 'leave' | 'join' | 'reassign' | 'restate' | 'correct_end' | 'tariff';
+type EventKind = 'leave' | 'join' | 'reassign' | 'restate' | 'correct_end' | 'tariff' | 'capacity';
 interface Event { day: number; kind: EventKind; pick: number; lag: number; share: number }
 interface Plan { capacityKw: number; initial: number[]; energy: number[]; gaps: number[]; events: Event[] }
 
@@ -40,7 +41,7 @@ const planArb: fc.Arbitrary<Plan> = fc.record({
   events: fc.array(
     fc.record({
       day: fc.integer({ min: 1, max: 364 }),
-      kind: fc.constantFrom<EventKind>('leave', 'join', 'reassign', 'restate', 'restate', 'correct_end', 'tariff'),
+      kind: fc.constantFrom<EventKind>('leave', 'join', 'reassign', 'restate', 'restate', 'correct_end', 'tariff', 'capacity'),
       pick: fc.nat(),
       lag: fc.integer({ min: 0, max: 70 }),
       share: fc.constantFrom(3000, 3000, 4500),
@@ -52,7 +53,7 @@ const planArb: fc.Arbitrary<Plan> = fc.record({
 interface Alloc { id: string; household: string; share: number; from: string; to: string | null }
 interface Tariff { from: string; to: string | null; grid: number; subsidy: number }
 
-/** Exact amounts are kept as numerators over the site's capacity in W. */
+/** Exact amounts are kept as numerators over a common denominator: every capacity the site can have (it grows by 1 kW up to three times). */
 class Checker {
   /** per site-day: the exact share of each party ('' the company) under the latest posted version, and its revenue and grid fen */
   private readonly days = new Map<string, { exact: Map<string, bigint>; revenue: number; grid: number }>();
@@ -63,11 +64,12 @@ class Checker {
   private postings = 0;
   readonly den: bigint;
   constructor(capacityW: number) {
-    this.den = BigInt(capacityW);
+    const gcd = (a: bigint, b: bigint): bigint => (b === 0n ? a : gcd(b, a % b));
+    this.den = [0, 1, 2, 3].map((k) => BigInt(capacityW + k * 1000)).reduce((a, b) => (a / gcd(a, b)) * b);
   }
 
   async afterRun(db: Db, runId: string, allocs: readonly Alloc[]): Promise<void> {
-    const rows = await db.q.selectFrom('settlements').select(['id', 'day', 'revenue_fen', 'grid_fen']).where('run_id', '=', runId).execute();
+    const rows = await db.q.selectFrom('settlements').select(['id', 'day', 'revenue_fen', 'grid_fen', 'capacity_w']).where('run_id', '=', runId).execute();
     const lines = await db.q
       .selectFrom('settlement_lines as l')
       .innerJoin('settlements as s', 's.id', 'l.settlement_id')
@@ -83,13 +85,14 @@ class Checker {
       expect(new Set(p.lines.map((l) => l.payable_month)).size).toBe(1);
       const revenue = Number(p.revenue_fen);
       const exact = new Map<string, bigint>();
+      const per = this.den / BigInt(p.capacity_w);
       let allocated = 0;
       for (const a of allocs) {
         if (a.from > p.day || (a.to !== null && a.to < p.day)) continue;
-        exact.set(a.household, BigInt(revenue) * BigInt(a.share));
+        exact.set(a.household, BigInt(revenue) * BigInt(a.share) * per);
         allocated += a.share;
       }
-      exact.set('', BigInt(revenue) * (this.den - BigInt(allocated)));
+      exact.set('', BigInt(revenue) * (BigInt(p.capacity_w) - BigInt(allocated)) * per);
       const before = this.days.get(p.day) ?? { exact: new Map<string, bigint>(), revenue: 0, grid: 0 };
       this.days.set(p.day, { exact, revenue, grid: Number(p.grid_fen) });
       // the site-day's lines add up exactly to the change in revenue, in each column
@@ -141,7 +144,8 @@ class Checker {
 }
 
 async function simulate(db: Db, plan: Plan): Promise<void> {
-  const capacityW = plan.capacityKw * 1000;
+  let capacityW = plan.capacityKw * 1000;
+  let grown = 0;
   await seedRegistry(db, [{ id: SITE, name: '随机站', capacityW, village: '村', devices: [] }]);
   let hh = 0;
   const allocs: Alloc[] = [];
@@ -165,7 +169,7 @@ async function simulate(db: Db, plan: Plan): Promise<void> {
     .values(YEAR.map((day, i) => ({ site_id: SITE, day, revision: 1, export_wh: plan.energy[i]!, imported_at: '' })))
     .execute();
 
-  const checker = new Checker(capacityW);
+  const checker = new Checker(plan.capacityKw * 1000);
   const revision = new Map<string, number>();
   let settledTo = -1;
   let pendingFrom: number | undefined;
@@ -196,6 +200,11 @@ async function simulate(db: Db, plan: Plan): Promise<void> {
         revision.set(YEAR[i]!, rev);
         await db.q.insertInto('grid_meter_reads').values({ site_id: SITE, day: YEAR[i]!, revision: rev, export_wh: (e.pick % 2_000_000) + 1, imported_at: '' }).execute();
         pendingFrom = Math.min(pendingFrom ?? 365, i);
+      } else if (e.kind === 'capacity' && grown < 3) {
+        // the site grows by 1 kW: days settled from now on (and corrections of earlier ones) split over the new capacity
+        grown++;
+        capacityW += 1000;
+        await db.q.updateTable('sites').set({ capacity_w: capacityW }).where('id', '=', SITE).execute();
       } else if (e.kind === 'tariff') {
         // a new tariff from a coming day, or a correction back to a settled one
         const from = e.lag % 3 === 0 && settledTo >= 0 ? YEAR[Math.max(0, settledTo - e.lag)]! : addDays(day, 1);
