@@ -273,6 +273,26 @@ export interface ReceiptsTable {
   imported_at: string;
 }
 
+/** Table rounding_cutover. */
+export interface RoundingCutoverTable {
+  id: Generated<number>;
+  method: string;
+  from_day: string;
+  recorded_at: string;
+}
+
+/** Table rounding_states. */
+export interface RoundingStatesTable {
+  site_id: string;
+  seq: number;
+  year: string;
+  month: string;
+  last_day: string;
+  den: string;
+  residuals: string;
+  run_id: string;
+}
+
 /** Table run_locks. */
 export interface RunLocksTable {
   name: string;
@@ -411,6 +431,8 @@ export interface Database {
   receipt_adjustments: ReceiptAdjustmentsTable;
   receipt_checks: ReceiptChecksTable;
   receipts: ReceiptsTable;
+  rounding_cutover: RoundingCutoverTable;
+  rounding_states: RoundingStatesTable;
   run_locks: RunLocksTable;
   schema_migrations: SchemaMigrationsTable;
   settlement_lines: SettlementLinesTable;

@@ -26,6 +26,8 @@ const WRITERS: Record<string, string> = {
   settlement_lines: 'payout/settle/',
   settlement_runs: 'payout/settle/',
   run_locks: 'payout/settle/',
+  rounding_states: 'payout/settle/',
+  rounding_cutover: 'common/ledger/migrations/',
   topups: 'payout/period/',
   payout_statements: 'payout/period/',
   payout_months: 'payout/period/',

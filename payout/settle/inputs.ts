@@ -6,7 +6,7 @@ export interface AllocationRow { id: string; household_id: string; site_id: stri
 export interface TariffRow { site_id: string; valid_from: string; valid_to: string | null; grid_rate: number; subsidy_rate: number }
 export interface EnergyRow { site_id: string; device_id: string; counter: string; day: string; revision: number; energy_wh: number; method: string; flags: string }
 export interface DeviceRow { site_id: string; id: string; kind: string; revenue_meter: number }
-export interface PostedRow { id: string; site_id: string; day: string; version: number; inputs_hash: string; flags: string }
+export interface PostedRow { id: string; site_id: string; day: string; version: number; inputs_hash: string; flags: string; revenue_fen: number; capacity_w: number }
 
 export interface BatchInputs {
   sites: SiteRow[];
@@ -68,23 +68,38 @@ export async function loadBatch(db: Db, sites: SiteRow[], from: string, to: stri
   const devices: DeviceRow[] = keep(
     await db.q.selectFrom('devices').select(['site_id', 'id', 'kind', 'revenue_meter']).where('site_id', '>=', lo).where('site_id', '<=', hi).execute(),
   );
-  const energyRows: EnergyRow[] = keep(
-    await db.q
-      .selectFrom('daily_energy')
-      .select(['site_id', 'device_id', 'counter', 'day', 'revision', 'energy_wh', 'method', 'flags'])
-      .where('site_id', '>=', lo)
-      .where('site_id', '<=', hi)
-      .where('day', '>=', from)
-      .where('day', '<=', to)
-      .execute(),
-  );
-  // keep the highest revision of each device counter and day
-  const latest = new Map<string, EnergyRow>();
-  for (const r of energyRows) {
-    const k = `${r.site_id}|${r.day}|${r.device_id}|${r.counter}`;
-    const seen = latest.get(k);
-    if (!seen || seen.revision < r.revision) latest.set(k, r);
+  const energyRows: EnergyRow[] = await db.q
+    .selectFrom('daily_energy')
+    .select(['site_id', 'device_id', 'counter', 'day', 'revision', 'energy_wh', 'method', 'flags'])
+    .where('site_id', '>=', lo)
+    .where('site_id', '<=', hi)
+    .where('day', '>=', from)
+    .where('day', '<=', to)
+    .orderBy('site_id').orderBy('device_id').orderBy('counter').orderBy('day').orderBy('revision')
+    .execute();
+  // in key order (the primary key's: no sort), the last row of each device counter and day is its latest
+  // revision; grouped per site by day first, so only one key is built per site-day
+  const energy = new Map<string, EnergyRow[]>();
+  let site = '';
+  let byDay = new Map<string, EnergyRow[]>();
+  const flush = () => {
+    for (const [day, list] of byDay) energy.set(siteDay(site, day), list);
+    byDay = new Map<string, EnergyRow[]>();
+  };
+  for (let i = 0; i < energyRows.length; i++) {
+    const r = energyRows[i]!;
+    const n = energyRows[i + 1];
+    if (n && n.day === r.day && n.device_id === r.device_id && n.counter === r.counter && n.site_id === r.site_id) continue;
+    if (r.site_id !== site) {
+      flush();
+      site = r.site_id;
+    }
+    if (inBatch.size > 0 && !inBatch.has(r.site_id)) continue;
+    const list = byDay.get(r.day);
+    if (list) list.push(r);
+    else byDay.set(r.day, [r]);
   }
+  flush();
   const gridRows = keep(
     await db.q
       .selectFrom('grid_meter_reads')
@@ -104,7 +119,7 @@ export async function loadBatch(db: Db, sites: SiteRow[], from: string, to: stri
   const postedRows: PostedRow[] = keep(
     await db.q
       .selectFrom('settlements')
-      .select(['id', 'site_id', 'day', 'version', 'inputs_hash', 'flags'])
+      .select(['id', 'site_id', 'day', 'version', 'inputs_hash', 'flags', 'revenue_fen', 'capacity_w'])
       .where('site_id', '>=', lo)
       .where('site_id', '<=', hi)
       .where('day', '>=', from)
@@ -125,21 +140,8 @@ export async function loadBatch(db: Db, sites: SiteRow[], from: string, to: stri
     allocations: bySite,
     tariffs: groupBy(tariffs, (r) => r.site_id),
     devices: groupBy(devices, (r) => r.site_id),
-    energy: groupBy([...latest.values()], (r) => siteDay(r.site_id, r.day)),
+    energy,
     gridReads: new Map([...gridReads].map(([k, v]) => [k, v.wh])),
     posted,
   };
-}
-
-/** What was paid so far for one site-day, per allocation ('' = company), over every posted version. */
-export async function postedTotals(db: Db, site: string, day: string): Promise<Map<string, { household_id: string; grid_fen: number; subsidy_fen: number }>> {
-  const rows = await db.q
-    .selectFrom('settlement_lines as l')
-    .innerJoin('settlements as s', 's.id', 'l.settlement_id')
-    .select((eb) => ['l.allocation_id', eb.fn.max('l.household_id').as('household_id'), eb.fn.sum<number>('l.grid_fen').as('grid_fen'), eb.fn.sum<number>('l.subsidy_fen').as('subsidy_fen')])
-    .where('s.site_id', '=', site)
-    .where('s.day', '=', day)
-    .groupBy('l.allocation_id')
-    .execute();
-  return new Map(rows.map((r) => [r.allocation_id, { household_id: r.household_id, grid_fen: Number(r.grid_fen), subsidy_fen: Number(r.subsidy_fen) }]));
 }

@@ -1,14 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import type { Insertable } from 'kysely';
-import type { Db, SettlementLinesTable, SettlementsTable } from '../../common/ledger/index.ts';
+import type { Db } from '../../common/ledger/index.ts';
 import { SunshareError } from '../../common/errors.ts';
-import { addDays, daysFromTo, isDate, monthOf, nextMonth, todayIn } from '../../common/index.ts';
-import { computeSiteDay, type Computed } from './compute.ts';
-import { loadBatch, postedTotals, siteDay, sitesToSettle, type BatchInputs } from './inputs.ts';
-import { lastClosedMonth, openMonth } from '../period/close.ts';
-import { insertRows } from './insert.ts';
+import { addDays, daysFromTo, isDate, todayIn } from '../../common/index.ts';
+import { loadBatch, sitesToSettle } from './inputs.ts';
+import { lastClosedMonth } from '../period/close.ts';
+import { postBatch } from './post.ts';
 import { acquireLock } from './lock.ts';
-import { gapOf, type DataGap, type NotEnded } from './gaps.ts';
+import type { DataGap, NotEnded } from './gaps.ts';
 
 export interface RunOptions {
   from: string;
@@ -41,8 +39,7 @@ export interface RunResult {
   notEnded: NotEnded[];
 }
 
-export type SettlementRow = Insertable<SettlementsTable>;
-export type LineRow = Insertable<SettlementLinesTable>;
+export { line, type LineRow, type SettlementRow } from './post.ts';
 
 /**
  * Settles every site for every day in [from, to]. Idempotent: a site-day
@@ -100,99 +97,4 @@ async function settle(db: Db, opts: RunOptions): Promise<RunResult> {
     })
     .execute();
   return result;
-}
-
-async function postBatch(tx: Db, inputs: BatchInputs, days: string[], now: Date, closed: string | undefined, result: RunResult): Promise<void> {
-  const postedAt = now.toISOString();
-  const settlements: SettlementRow[] = [];
-  const lines: LineRow[] = [];
-  for (const site of inputs.sites) {
-    const today = todayIn(site.time_zone, now);
-    for (const day of days) {
-      if (site.commissioned_on && day < site.commissioned_on) continue; // nothing to settle before the site ran
-      if (day >= today) break; // not ended yet (listed in result.notEnded)
-      const previous = inputs.posted.get(siteDay(site.id, day));
-      const outcome = computeSiteDay(inputs, site, day, previous?.inputs_hash);
-      if (!outcome.ok) {
-        result.skipped.push(outcome.problem);
-        continue;
-      }
-      if ('unchanged' in outcome) {
-        result.unchanged++;
-        const gap = gapOf(site.id, day, previous?.flags ? previous.flags.split(',') : []);
-        if (gap) result.gaps.push(gap);
-        continue;
-      }
-      const c = outcome.value;
-      const gap = gapOf(site.id, day, c.flags);
-      if (gap) result.gaps.push(gap);
-      const version = (previous?.version ?? 0) + 1;
-      const id = `${site.id}/${day}/v${version}`;
-      settlements.push({
-        id,
-        site_id: site.id,
-        day,
-        version,
-        corrects_id: previous?.id ?? null,
-        inputs_hash: c.inputs_hash,
-        energy_wh: c.energy_wh,
-        energy_source: c.energy_source,
-        flags: c.flags.join(','),
-        capacity_w: c.capacity_w,
-        grid_rate: c.grid_rate,
-        subsidy_rate: c.subsidy_rate,
-        grid_fen: c.grid_fen,
-        subsidy_fen: c.subsidy_fen,
-        revenue_fen: c.revenue_fen,
-        run_id: result.runId,
-        posted_at: postedAt,
-      });
-      if (previous) {
-        const paidIn = openMonth([nextMonth(monthOf(day)), monthOf(todayIn(site.time_zone, now))].sort()[1]!, closed);
-        lines.push(...(await adjustmentLines(tx, c, id, paidIn)));
-        result.adjusted++;
-      } else {
-        const paidIn = openMonth(monthOf(day), closed);
-        for (const l of c.lines) lines.push(line(id, l.allocation_id, l.household_id, l.share_w, 'daily', l.grid_fen, l.subsidy_fen, paidIn));
-        result.posted++;
-      }
-    }
-  }
-  await insertRows(tx.q, 'settlements', settlements);
-  await insertRows(tx.q, 'settlement_lines', lines);
-  result.lines += lines.length;
-}
-
-export function line(settlementId: string, allocationId: string, householdId: string, shareW: number, kind: 'daily' | 'adjustment', gridFen: number, subsidyFen: number, payableMonth: string): LineRow {
-  return {
-    settlement_id: settlementId,
-    allocation_id: allocationId,
-    household_id: householdId,
-    share_w: shareW,
-    kind,
-    grid_fen: gridFen,
-    subsidy_fen: subsidyFen,
-    amount_fen: gridFen + subsidyFen,
-    payable_month: payableMonth,
-  };
-}
-
-/** The difference between the new split and everything posted for the day so far, per allocation. */
-async function adjustmentLines(tx: Db, c: Computed, id: string, paidIn: string): Promise<LineRow[]> {
-  const paid = await postedTotals(tx, c.site_id, c.day);
-  const out: LineRow[] = [];
-  const seen = new Set<string>();
-  for (const l of c.lines) {
-    seen.add(l.allocation_id);
-    const before = paid.get(l.allocation_id) ?? { grid_fen: 0, subsidy_fen: 0 };
-    const grid = l.grid_fen - before.grid_fen;
-    const subsidy = l.subsidy_fen - before.subsidy_fen;
-    if (grid !== 0 || subsidy !== 0) out.push(line(id, l.allocation_id, l.household_id, l.share_w, 'adjustment', grid, subsidy, paidIn));
-  }
-  // allocations no longer valid that day give back what they were paid
-  for (const [allocation, before] of paid) {
-    if (seen.has(allocation) || (before.grid_fen === 0 && before.subsidy_fen === 0)) continue;
-    out.push(line(id, allocation, before.household_id, 0, 'adjustment', -before.grid_fen, -before.subsidy_fen, paidIn));
-  }
-  return out;
 }
