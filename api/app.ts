@@ -13,6 +13,7 @@ import type { PayoutService } from './payout-service.ts';
 import { deviceRoutes } from './routes/devices.ts';
 import { energyRoutes } from './routes/energy.ts';
 import { pageRoutes } from './routes/page.ts';
+import { alarmRoutes } from './routes/alarms.ts';
 import { auditRoutes } from './routes/audit.ts';
 import { payoutRoutes } from './routes/payouts.ts';
 import { registryImportRoutes } from './routes/registry-import.ts';
@@ -87,6 +88,7 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
   registryImportRoutes(app, ctx);
   payoutRoutes(app, ctx);
   auditRoutes(app, ctx);
+  alarmRoutes(app, ctx);
   pageRoutes(app);
   return app;
 }

@@ -34,7 +34,7 @@ const MAX_ATTEMPTS = 3;
  */
 export class Notifier {
   readonly stats: NotifierStats = { messages: 0, digests: 0, failures: 0, changes: 0 };
-  private readonly queues: Map<string, { change: Change; attempts: number }[]>;
+  private readonly queues: Map<string, { change: Change; attempts: number; held: boolean }[]>;
   private readonly sentAt: Map<string, number[]>;
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> = Promise.resolve();
@@ -56,7 +56,7 @@ export class Notifier {
     const min = SEVERITIES.indexOf(this.opts.minSeverity);
     const wanted = changes.filter((c) => SEVERITIES.indexOf(c.alarm.severity) <= min);
     if (wanted.length === 0) return;
-    for (const q of this.queues.values()) q.push(...wanted.map((change) => ({ change, attempts: 0 })));
+    for (const q of this.queues.values()) q.push(...wanted.map((change) => ({ change, attempts: 0, held: false })));
     this.timer ??= setTimeout(() => {
       this.timer = undefined;
       this.running = this.running.then(() => this.flush());
@@ -74,12 +74,13 @@ export class Notifier {
       while (sent.length > 0 && sent[0]! <= now - 60_000) sent.shift();
       const budget = this.opts.perMinute - sent.length;
       if (budget <= 0) {
+        for (const i of queue) i.held = true;
         held = true;
         continue;
       }
       const items = queue.splice(0, queue.length);
       const messages: { m: Message; items: typeof items }[] =
-        items.length > this.opts.digestOver || items.length > budget
+        items.length > this.opts.digestOver || items.length > budget || items.some((i) => i.held)
           ? [{ m: digestMessage(items.map((i) => i.change)), items }]
           : items.map((i) => ({ m: singleMessage(i.change), items: [i] }));
       for (const { m, items: its } of messages) {

@@ -72,3 +72,15 @@ export async function startSmtpSink(): Promise<SmtpSink> {
   const port = (server.server.address() as AddressInfo).port;
   return { port, mails, close: () => new Promise((r) => server.close(() => r())) };
 }
+
+const qp = (s: string): string => Buffer.from(s.replace(/=\r?\n/g, '').replace(/=([0-9A-F]{2})/g, (_, h: string) => String.fromCharCode(parseInt(h, 16))), 'latin1').toString('utf8');
+
+/** The subject and text of a raw message as nodemailer writes it (quoted-printable, UTF-8 encoded words). */
+export function mailText(raw: string): { subject: string; body: string } {
+  const [head = '', ...rest] = raw.split(/\r?\n\r?\n/);
+  const subjectRaw = /^Subject: (.*(?:\r?\n[ \t].*)*)/m.exec(head)?.[1] ?? '';
+  const subject = subjectRaw
+    .replace(/\?=\r?\n[ \t]+=\?/g, '?==?')
+    .replace(/=\?UTF-8\?Q\?(.*?)\?=/gi, (_, w: string) => qp(w.replace(/_/g, ' ')));
+  return { subject, body: /quoted-printable/i.test(head) ? qp(rest.join('\n\n')) : rest.join('\n\n') };
+}
