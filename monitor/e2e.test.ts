@@ -43,7 +43,7 @@ describe('monitor end to end', () => {
   }, 40_000);
 
   it('decodes a tripped inverter\'s alarm bits to their vendor meaning and prices the outage for the households', async () => {
-    scene = await startScene({ pollMs: 200, households: 20 });
+    scene = await startScene({ pollMs: 200, households: 20, speed: 60 }); // a minute of sun a second: the outage loses measurable energy
     const s = scene;
     await waitFor(async () => s.monitor.stats().batches >= 3, 'telemetry reaches the monitor', 10_000);
     s.sim.setFault('inv3', { kind: 'trip', alarms: ['GROUND_FAULT'] });

@@ -9,14 +9,8 @@ import { loadAlarmMeanings } from './alarm-meanings.ts';
 import { AlarmEngine, type Change } from './alarms/engine.ts';
 import { recordLoss } from './alarms/store.ts';
 import type { MonitorConfig } from './config.ts';
-import { detectAlarmBits } from './detect/alarm-bits.ts';
-import type { Condition, DetectContext } from './detect/condition.ts';
-import { detectCounterAnomaly } from './detect/counter.ts';
-import { detectGatewayOffline } from './detect/gateway.ts';
-import { detectMeterDivergence } from './detect/meter.ts';
-import { detectOffline } from './detect/offline.ts';
-import { PeerWatch } from './detect/peers.ts';
-import { detectStuck } from './detect/stuck.ts';
+import { allDetectors, runDetectors } from './detect/all.ts';
+import type { DetectContext } from './detect/condition.ts';
 import { clearSkyPowerW, isDaylight } from './expected.ts';
 import { LossTracker } from './loss/tracker.ts';
 import { valueLoss } from './loss/value.ts';
@@ -86,9 +80,7 @@ export async function startMonitor(config: MonitorConfig, opts: MonitorOptions =
   const fleet = new Fleet(config.detect.counterJumpFactor, (site, device) => registry.devices.get(deviceKey(site, device))?.ratedW ?? null);
   const engine = new AlarmEngine(db, config.detect.clearCycles);
   await engine.load();
-  const peers = new PeerWatch();
-  const alarmBits = detectAlarmBits(meanings);
-  const detectors = [detectOffline, detectGatewayOffline, alarmBits, detectStuck, (c: DetectContext) => peers.detect(c), detectCounterAnomaly, detectMeterDivergence];
+  const detectors = allDetectors(meanings);
   const dataNow = () => opts.now?.() ?? (fleet.dataNow || Date.now());
   const losses = new LossTracker(fleet, () => registry, (site, ratedW, t) => clearSkyPowerW(registry.sites.get(site), config.geometry, ratedW, t));
   losses.sync(engine.openAlarms());
@@ -159,14 +151,7 @@ export async function startMonitor(config: MonitorConfig, opts: MonitorOptions =
     counts.cycles++;
     const now = dataNow();
     const ctx: DetectContext = { fleet, registry, config: config.detect, cycle: cycleNo, daylight: (site, t) => isDaylight(registry.sites.get(site), t) };
-    const conditions: Condition[] = [];
-    for (const detect of detectors) {
-      try {
-        conditions.push(...detect(ctx));
-      } catch (err) {
-        log.error({ err: (err as Error).message }, 'monitor: a detector failed');
-      }
-    }
+    const conditions = runDetectors(detectors, ctx, (err) => log.error({ err: err.message }, 'monitor: a detector failed'));
     losses.advance(now);
     const changes = await engine.step(conditions, now);
     for (const c of changes) {

@@ -11,6 +11,7 @@ import type { Change } from '../alarms/engine.ts';
 import { MonitorConfig } from '../config.ts';
 import { startMonitor, type MonitorHandle } from '../service.ts';
 import { parseConfig } from '../../common/config.ts';
+import { translateTimestamps } from '../../demo/index.ts';
 import { startWebhookReceiver, type WebhookReceiver } from './receiver.ts';
 
 export interface SceneOptions {
@@ -24,6 +25,9 @@ export interface SceneOptions {
   monitor?: Record<string, unknown>;
   /** Households with a 3 kW share each, and a tariff, so losses have a value. */
   households?: number;
+  /** Simulated ms per real ms (default 1); above 1 the broker restamps readings to simulated time, as in the demo. */
+  speed?: number;
+  seed?: number;
 }
 
 /** Simulator -> gateway -> broker (aedes) -> monitor -> alarms -> webhook receiver: the whole path, real parts. */
@@ -64,15 +68,17 @@ export async function startScene(o: SceneOptions): Promise<Scene> {
 
     const broker = await startBroker({ host: '127.0.0.1', port: 0, allowAnonymous: true, log: silentLogger });
     stops.push(() => broker.stop());
+    const speed = o.speed ?? 1;
     const sim = await startSim({
-      seed: 11,
+      seed: o.seed ?? 11,
       site: { id: site },
-      clock: { start: o.start ?? '2026-06-21T11:00', speed: 1 },
+      clock: { start: o.start ?? '2026-06-21T11:00', speed },
       tcp: { host: '127.0.0.1', port: 0 },
       control: { enabled: false },
       devices: [...inverterIds.map((id, i) => ({ id, profile: 'sunspec', unitId: i + 1, ratedPowerW: ratedW, initialEnergyWh: 1_000_000 })), { id: 'meter', profile: 'sunspec-meter', unitId: 100, initialEnergyWh: 5_000_000 }],
     });
     stops.push(() => sim.stop());
+    if (speed !== 1) translateTimestamps(broker.aedes, (_site, realMs) => sim.clock.now() - (Date.now() - realMs) * speed);
     const webhook = await startWebhookReceiver();
     stops.push(() => webhook.close());
 
@@ -100,7 +106,7 @@ export async function startScene(o: SceneOptions): Promise<Scene> {
         mqtt: { url: broker.url, reconnectPeriodMs: 200 },
         pollIntervalMs: o.pollMs,
         spool: { dir: spool },
-        devices: sim.devices.map((d) => ({ id: d.id, transport: 'tcp', host: sim.host, port: d.port, unit: d.unitId, profile: d.gatewayProfile, timeoutMs: Math.min(1000, Math.round(o.pollMs / 4)), ...(d.kind === 'inverter' ? { ratedPowerW: d.ratedPowerW } : {}) })),
+        devices: sim.devices.map((d) => ({ id: d.id, transport: 'tcp', host: sim.host, port: d.port, unit: d.unitId, profile: d.gatewayProfile, timeoutMs: Math.max(50, Math.min(1000, Math.round(o.pollMs / 4))), ...(d.kind === 'inverter' ? { ratedPowerW: d.ratedPowerW } : {}) })),
       }),
       { log: silentLogger },
     );
