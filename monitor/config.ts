@@ -1,5 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { LogLevel, type ConfigSpec } from '../common/index.ts';
+import { IngestConfig } from '../ingest/index.ts';
 
 const Geometry = Type.Object(
   {
@@ -27,6 +28,8 @@ export const MonitorConfig = Type.Object(
       { additionalProperties: false, default: {} },
     ),
     ledger: Type.Optional(Type.String()),
+    /** Where the daily performance ratio goes besides the ledger (measurement `performance`); as ingest's `influx`. */
+    influx: Type.Optional(IngestConfig.properties.influx),
     /** The gateways' poll interval: one detection cycle, ms. */
     cycleMs: Type.Integer({ minimum: 50, maximum: 600_000, default: 10_000 }),
     registryRefreshMs: Type.Integer({ minimum: 100, default: 60_000 }),

@@ -57,3 +57,16 @@ describe('monitor end to end', () => {
     expect(Number(row.households_fen) + Number(row.company_fen)).toBe(Number(row.lost_fen));
   }, 40_000);
 });
+
+describe('monitor end to end, on a faster clock', () => {
+  it('raises underperformance for an inverter with a failed string, against its peers, on a sunny morning', async () => {
+    // 20x: a 10 s poll every 500 ms; peerMinutes 2 keeps the test short (the default 10 is in the bench)
+    scene = await startScene({ pollMs: 500, speed: 20, seed: 7, start: '2026-06-21T10:00', monitor: { detect: { peerMinutes: 2 } } });
+    const s = scene;
+    await waitFor(async () => s.monitor.stats().batches >= 3, 'telemetry reaches the monitor', 10_000);
+    s.sim.setFault('inv3', { kind: 'string_failure', fraction: 0.4 });
+    await waitFor(async () => webhookTexts(s).some((t) => t.includes('underperforming') && t.includes('inv3')), 'underperformance notification', 30_000);
+    const rows = await s.db.q.selectFrom('alarms').select(['kind', 'device_id']).where('kind', '=', 'underperforming').execute();
+    expect(rows.map((r) => r.device_id)).toEqual(['inv3']);
+  }, 60_000);
+});

@@ -1,8 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseConfig } from '../common/config.ts';
-import { openTestLedger, type TestLedger } from '../common/testing/index.ts';
+import { influxAvailable, openTestLedger, startInflux, type TestLedger } from '../common/testing/index.ts';
+import { IngestConfig, createInfluxWriter } from '../ingest/index.ts';
 import { MonitorConfig } from './config.ts';
-import { computeDailyPerformance, recordDailyPerformance } from './performance.ts';
+import { computeDailyPerformance, performanceLine, recordDailyPerformance } from './performance.ts';
 import { loadRegistry } from './registry.ts';
 
 let ledger: TestLedger | undefined;
@@ -42,4 +43,29 @@ describe('daily performance ratio', () => {
     expect(stored).toHaveLength(4);
     expect(stored.every((r) => Number(r.computed_at) === 2)).toBe(true);
   });
+});
+
+describe.skipIf(!influxAvailable())('daily performance in InfluxDB', () => {
+  it('writes one point per inverter and site, at the local day start, that reads back', async () => {
+    const influx = await startInflux();
+    try {
+      await influx.createDatabase('perf');
+      const writer = createInfluxWriter(parseConfig({ url: influx.url, database: 'perf' }, IngestConfig.properties.influx, 'influx'), () => undefined);
+      const day = Date.parse('2026-06-21T00:00:00+08:00');
+      const rows = [
+        { site: 's1', device: '', day: '2026-06-21', actualWh: 540_000, expectedWh: 1_000_000, clearSkyWh: 1_000_000, insolationWhM2: 7000, pr: 0.514, reference: 'clear_sky' as const },
+        { site: 's1', device: 'inv3', day: '2026-06-21', actualWh: 140_000, expectedWh: 200_000, clearSkyWh: 333_333, insolationWhM2: 4705.9, pr: 0.595, reference: 'peers' as const },
+      ];
+      await writer.write(rows.map((r) => performanceLine(r, day)));
+      await writer.close();
+      const res = await influx.query('SELECT pr, expected_wh, reference FROM performance GROUP BY device', 'perf');
+      const series = res.results[0]!.series!.map((s) => [s.tags!.device, Date.parse(String(s.values[0]![0])), s.values[0]![1], s.values[0]![2], s.values[0]![3]]);
+      expect(series).toEqual([
+        ['_site', day, 0.514, 1_000_000, 'clear_sky'],
+        ['inv3', day, 0.595, 200_000, 'peers'],
+      ]);
+    } finally {
+      await influx.destroy();
+    }
+  }, 60_000);
 });

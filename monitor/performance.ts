@@ -81,6 +81,18 @@ export async function computeDailyPerformance(db: Db, registry: Registry, geomet
   return out;
 }
 
+const tag = (v: string) => v.replace(/[ ,=\\]/g, (c) => `\\${c}`);
+
+/**
+ * InfluxDB line of a day's performance: measurement `performance`, tags site
+ * and device (`_site` for the whole site), at the local day's start.
+ */
+export function performanceLine(r: DayPerformance, dayStartMs: number): string {
+  const fields = [`actual_wh=${Math.round(r.actualWh)}i`, `expected_wh=${Math.round(r.expectedWh)}i`, `clear_sky_wh=${Math.round(r.clearSkyWh)}i`, `insolation_wh_m2=${r.insolationWhM2}`, `reference="${r.reference}"`];
+  if (r.pr !== null) fields.unshift(`pr=${r.pr}`);
+  return `performance,site=${tag(r.site)},device=${tag(r.device || '_site')} ${fields.join(',')} ${dayStartMs}`;
+}
+
 /** Stores a day's performance (a day computed again replaces its rows). The only writer of performance_daily. */
 export async function recordDailyPerformance(db: Db, rows: readonly DayPerformance[], now = Date.now()): Promise<void> {
   await db.transaction(async (tx) => {

@@ -3,7 +3,9 @@ import { GatewayStatus, TelemetryBatch, parseTopic, topics } from '../common/con
 import { SunshareError } from '../common/errors.ts';
 import { ledgerUrl, openLedger, type Db } from '../common/ledger/index.ts';
 import { silentLogger, type Logger } from '../common/log.ts';
-import { DEFAULT_TIME_ZONE, localDay } from '../common/time.ts';
+import { DEFAULT_TIME_ZONE, dayBounds, localDay } from '../common/time.ts';
+import { createInfluxWriter } from '../ingest/index.ts';
+import { computeDailyPerformance, performanceLine, recordDailyPerformance } from './performance.ts';
 import { validator } from '../common/validate.ts';
 import { loadAlarmMeanings } from './alarm-meanings.ts';
 import { AlarmEngine, type Change } from './alarms/engine.ts';
@@ -54,6 +56,9 @@ export interface MonitorOptions {
 const checkBatch = validator(TelemetryBatch);
 const checkStatus = validator(GatewayStatus);
 const LOSS_EVERY_CYCLES = 6;
+const PERFORMANCE_EVERY_CYCLES = 30;
+/** A day's performance is computed this long after its local midnight: ingest closes the day 15 minutes after it. */
+const PERFORMANCE_AFTER_MS = 30 * 60_000;
 
 function channelsOf(cfg: MonitorConfig['notify']): { channels: Channel[]; close: () => void } {
   const channels: Channel[] = cfg.webhooks.map((w, i) => ({ name: `webhook${i}:${w.format}`, send: (m) => sendWebhook(w.url, w.format, m) }));
@@ -145,6 +150,22 @@ export async function startMonitor(config: MonitorConfig, opts: MonitorOptions =
     return loss;
   }
 
+  // the schema fills an empty `influx` with its defaults: only a database (1.x) or a token (2.x) means "write"
+  const influx = config.influx && (config.influx.database || config.influx.token) ? createInfluxWriter(config.influx, (err) => log.warn({ err: err.message }, 'monitor: InfluxDB write failed'), log) : undefined;
+  const performanceDone = new Set<string>();
+  /** Yesterday's performance ratio per inverter and site, once ingest has closed the day: ledger, then InfluxDB. */
+  async function closePerformance(now: number): Promise<void> {
+    for (const tz of new Set([...registry.sites.values()].map((s) => s.timeZone))) {
+      const day = localDay(now - 86_400_000 - PERFORMANCE_AFTER_MS, tz);
+      if (performanceDone.has(`${tz}|${day}`)) continue;
+      const rows = (await computeDailyPerformance(db, registry, config.geometry, day)).filter((r) => registry.sites.get(r.site)?.timeZone === tz);
+      if (rows.length === 0) continue;
+      await recordDailyPerformance(db, rows);
+      if (influx) await influx.write(rows.map((r) => performanceLine(r, dayBounds(day, tz).start)));
+      performanceDone.add(`${tz}|${day}`);
+    }
+  }
+
   let running = Promise.resolve<Change[]>([]);
   async function runCycle(): Promise<Change[]> {
     cycleNo++;
@@ -168,6 +189,7 @@ export async function startMonitor(config: MonitorConfig, opts: MonitorOptions =
         if (loss) engine.update({ ...a, ...loss });
       }
     }
+    if (cycleNo % PERFORMANCE_EVERY_CYCLES === 1) await closePerformance(now).catch((err: Error) => log.warn({ err: err.message }, 'monitor: daily performance failed'));
     notifier.push(changes);
     for (const c of changes) for (const l of listeners) l(c);
     return changes;
@@ -188,6 +210,7 @@ export async function startMonitor(config: MonitorConfig, opts: MonitorOptions =
       await running.catch(() => undefined);
       await notifier.stop();
       configured.close();
+      await influx?.close();
       await client.endAsync();
       if (ownDb) await db.close();
     },
