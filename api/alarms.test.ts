@@ -65,6 +65,25 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
       expect(audit[0]).toMatchObject({ target: 'a-open', actor: 'operator-alarms' });
     });
 
+    it('sums what generation alarms cost each site in its local month (the monthly site report)', async () => {
+      await db.q.insertInto('sites').values([{ id: 's1', name: '乳城镇1号', capacity_w: 100_000 }, { id: 's2', name: '必背镇2号', capacity_w: 100_000 }]).execute();
+      const july = Date.parse('2026-07-15T10:00:00+08:00');
+      await db.q.updateTable('alarms').set({ raised_at: july }).where('id', 'in', ['a-open', 'a-other']).execute();
+      await db.q.updateTable('alarms').set({ lost_wh: 1000, lost_fen: 82, households_fen: 49, company_fen: 33 }).where('id', '=', 'a-other').execute();
+      const r = await app.inject({ url: '/alarms/losses?month=2026-07', headers: auth(tokens.viewer!) });
+      expect(r.statusCode).toBe(200);
+      expect(r.json()).toEqual({
+        month: '2026-07',
+        items: [
+          { site: 's1', name: '乳城镇1号', alarms: 1, lostWh: 12_345, lostFen: 1012, householdsFen: 810, companyFen: 202 },
+          { site: 's2', name: '必背镇2号', alarms: 1, lostWh: 1000, lostFen: 82, householdsFen: 49, companyFen: 33 },
+        ],
+      });
+      const june = await app.inject({ url: '/alarms/losses?month=2026-06&site=s1', headers: auth(tokens.viewer!) });
+      expect(june.json()).toEqual({ month: '2026-06', items: [{ site: 's1', name: '乳城镇1号', alarms: 0, lostWh: 0, lostFen: 0, householdsFen: 0, companyFen: 0 }] });
+      expect((await app.inject({ url: '/alarms/losses?month=2026-13', headers: auth(tokens.viewer!) })).statusCode).toBe(400);
+    });
+
     it('answers 404 with a stable code for an unknown alarm', async () => {
       const r = await app.inject({ method: 'POST', url: '/alarms/nope/acknowledge', headers: auth(tokens.operator!) });
       expect(r.statusCode).toBe(404);

@@ -8,3 +8,4 @@ export { clearSkyPoa, type ArrayGeometry } from './solar/model.ts';
 export { clearSkyEnergy, clearSkyPowerW, isDaylight, siteGeometry } from './expected.ts';
 export { loadRegistry, type SiteInfo } from './registry.ts';
 export { webhookBody, type WebhookFormat } from './notify/webhook.ts';
+export { monthlyLosses, type SiteMonthLoss } from './loss/month.ts';

@@ -1,6 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
-import { acknowledgeAlarm, describeLoss, listAlarms, type Alarm } from '../../monitor/index.ts';
+import { acknowledgeAlarm, describeLoss, listAlarms, monthlyLosses, type Alarm } from '../../monitor/index.ts';
 import { audit } from '../audit.ts';
 import type { ApiContext } from '../context.ts';
 import { ErrorResponse, IdParam, Page, Pagination, authErrors } from '../schemas.ts';
@@ -54,8 +54,32 @@ function view(a: Alarm): Static<typeof AlarmView> {
   };
 }
 
+const SiteMonthLoss = Type.Object({
+  site: Type.String(),
+  name: Type.String(),
+  alarms: Type.Integer({ description: 'alarms that stopped or reduced generation, raised in the month' }),
+  lostWh: Type.Integer(),
+  lostFen: Type.Integer(),
+  householdsFen: Type.Integer(),
+  companyFen: Type.Integer(),
+});
+
 /** The monitor's alarms (monitor/): anyone who reads may list them; an operator acknowledges. */
 export function alarmRoutes(app: FastifyInstance, ctx: ApiContext): void {
+  app.get<{ Querystring: { month: string; site?: string } }>(
+    '/alarms/losses',
+    {
+      config: { permission: 'read' },
+      schema: {
+        tags: ['alarms'],
+        summary: "Monthly site report of lost generation: per site, what its alarms cost in the month, the households' and the company's part",
+        querystring: Type.Object({ month: Type.String({ pattern: '^\\d{4}-(0[1-9]|1[0-2])$', description: 'YYYY-MM' }), site: Type.Optional(IdParam) }),
+        response: { 200: Type.Object({ month: Type.String(), items: Type.Array(SiteMonthLoss) }), ...authErrors },
+      },
+    },
+    async (req) => ({ month: req.query.month, items: await monthlyLosses(ctx.db, req.query.month, req.query.site) }),
+  );
+
   app.get<{ Querystring: Static<typeof AlarmQuery> }>(
     '/alarms',
     { config: { permission: 'read' }, schema: { tags: ['alarms'], summary: 'Alarms, newest first: open by default, with what each cost in lost generation', querystring: AlarmQuery, response: { 200: Page(AlarmView), ...authErrors } } },
