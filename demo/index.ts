@@ -114,8 +114,13 @@ export async function startDemo(input: Partial<DemoConfig> = {}, log: Logger = s
     stops.push(() => ingest.stop());
     stops.push(() => drainIngest(ingest));
 
-    // the monitor watches the same broker, on the simulated clock; a cycle is one gateway poll
-    const monitorConfig = parseConfig({ mqtt: { url: broker.url, clientId: 'sunshare-demo-monitor' }, ledger: ledgerFile, cycleMs: cfg.pollMs, registryRefreshMs: 5_000 }, MonitorConfig, 'demo monitor config');
+    // the monitor watches the same broker, on the simulated clock; a cycle is one gateway poll (the demo polls
+    // every 500 ms, where a busy laptop delays a poll now and then: 6 cycles without a reading before offline)
+    const monitorConfig = parseConfig(
+      { mqtt: { url: broker.url, clientId: 'sunshare-demo-monitor' }, ledger: ledgerFile, cycleMs: cfg.pollMs, registryRefreshMs: 5_000, detect: { offlineCycles: 6 } },
+      MonitorConfig,
+      'demo monitor config',
+    );
     const monitor: MonitorHandle = await startMonitor(monitorConfig, { log, db, now: () => sims.now() });
     stops.push(() => monitor.stop());
 

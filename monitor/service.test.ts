@@ -1,4 +1,7 @@
+import mqtt from 'mqtt';
 import { afterEach, describe, expect, it } from 'vitest';
+import { TELEMETRY_SCHEMA, topics } from '../common/contract.ts';
+import { waitFor } from '../common/testing/index.ts';
 import { startBroker, type BrokerHandle } from '../broker/index.ts';
 import { parseConfig } from '../common/config.ts';
 import { silentLogger } from '../common/log.ts';
@@ -39,5 +42,23 @@ describe('the monitor service', () => {
     await new Promise((r) => setTimeout(r, 5));
     for (let i = 0; i < 30; i++) await monitor.cycle();
     expect(await computedAt()).toEqual(first);
+  });
+
+  it('counts and skips a message that is not JSON or breaks the contract, and keeps the good ones around it', async () => {
+    const ledger: TestLedger = await openTestLedger('sqlite');
+    stops.push(() => ledger.close());
+    const broker: BrokerHandle = await startBroker({ host: '127.0.0.1', port: 0, allowAnonymous: true, log: silentLogger });
+    stops.push(() => broker.stop());
+    const monitor = await startMonitor(parseConfig({ mqtt: { url: broker.url, clientId: 'bad-input-test' }, cycleMs: 600_000 }, MonitorConfig, 'test'), { db: ledger.db });
+    stops.push(() => monitor.stop());
+    const client = await mqtt.connectAsync(broker.url);
+    stops.push(() => client.endAsync());
+    const good = (seq: number) => JSON.stringify({ schema: TELEMETRY_SCHEMA, site: 's1', gateway: 'gw1', seq, sentAt: 1, readings: [{ device: 'inv1', kind: 'inverter', ts: 1000 + seq, ac_power_w: 1000 }] });
+    await client.publishAsync(topics.telemetry('s1', 'gw1'), good(1), { qos: 1 });
+    await client.publishAsync(topics.telemetry('s1', 'gw1'), '{not json', { qos: 1 });
+    await client.publishAsync(topics.telemetry('s1', 'gw1'), JSON.stringify({ schema: TELEMETRY_SCHEMA, site: 's1', gateway: 'gw1', seq: 2, sentAt: 1, readings: [{ device: 'inv1', kind: 'inverter', ts: 'noon' }] }), { qos: 1 });
+    await client.publishAsync(topics.telemetry('s1', 'gw1'), good(3), { qos: 1 });
+    await waitFor(async () => monitor.stats().batches + monitor.stats().rejected === 4, 'all four messages seen', 5000);
+    expect(monitor.stats()).toMatchObject({ batches: 2, rejected: 2 });
   });
 });
