@@ -1,7 +1,7 @@
 import { STATUS_SCHEMA, TELEMETRY_SCHEMA, type Reading } from '../../common/contract.ts';
 import { parseConfig } from '../../common/config.ts';
 import { openTestLedger } from '../../common/testing/index.ts';
-import { startSim, type SimHandle } from '../../firmware-sim/index.ts';
+import { startSim, type Fault, type SimHandle } from '../../firmware-sim/index.ts';
 import { loadAlarmMeanings } from '../alarm-meanings.ts';
 import { AlarmEngine } from '../alarms/engine.ts';
 import { MonitorConfig } from '../config.ts';
@@ -10,8 +10,19 @@ import { clearSkyEnergy, isDaylight } from '../expected.ts';
 import { deviceKey, loadRegistry } from '../registry.ts';
 import { Fleet } from '../state.ts';
 
+/** A fault to inject into one device of one site (`site` counts from 0) at a simulated instant. */
+export interface CountyFault {
+  site: number;
+  device: string;
+  fault: Fault;
+  /** ISO time, local to the site (as the simulator's start). */
+  at: string;
+}
+
 export interface CountyRun {
   cycles: number;
+  /** Every alarm raised, in order: data time, kind, site, device. */
+  raisedAt: { t: number; kind: string; site: string; device: string | null }[];
   readings: number;
   raised: Record<string, number>;
   messages: string[];
@@ -27,7 +38,8 @@ export interface CountyRun {
  * simulator's registers' truth into the monitor's detectors and alarm engine
  * (no Modbus or MQTT: a month in a minute). Counts every alarm raised.
  */
-export async function runHealthyCounty(o: { sites: number; days: number; stepMs: number; start: string; seed: number }): Promise<CountyRun> {
+export async function runHealthyCounty(o: { sites: number; days: number; stepMs: number; start: string; seed: number; faults?: CountyFault[] }): Promise<CountyRun> {
+  const faultsOf = (site: number, device: string) => (o.faults ?? []).filter((f) => f.site === site && f.device === device).map((f) => ({ fault: f.fault, at: f.at }));
   const ledger = await openTestLedger('sqlite');
   const sims: SimHandle[] = [];
   try {
@@ -43,7 +55,10 @@ export async function runHealthyCounty(o: { sites: number; days: number; stepMs:
           clock: { start: o.start, manual: true },
           tcp: { host: '127.0.0.1', port: 0 },
           control: { enabled: false },
-          devices: [...['inv1', 'inv2', 'inv3'].map((d, k) => ({ id: d, profile: 'sunspec', unitId: k + 1, ratedPowerW: 50_000, initialEnergyWh: 1_000_000 })), { id: 'meter', profile: 'sunspec-meter', unitId: 100, initialEnergyWh: 1_000_000 }],
+          devices: [
+            ...['inv1', 'inv2', 'inv3'].map((d, k) => ({ id: d, profile: 'sunspec', unitId: k + 1, ratedPowerW: 50_000, initialEnergyWh: 1_000_000, faults: faultsOf(i, d) })),
+            { id: 'meter', profile: 'sunspec-meter', unitId: 100, initialEnergyWh: 1_000_000, faults: faultsOf(i, 'meter') },
+          ],
         }),
       );
     }
@@ -53,6 +68,7 @@ export async function runHealthyCounty(o: { sites: number; days: number; stepMs:
     const detectors = allDetectors(loadAlarmMeanings());
     const engine = new AlarmEngine(db, config.detect.clearCycles);
     const raised: Record<string, number> = {};
+    const raisedAt: CountyRun['raisedAt'] = [];
     const messages: string[] = [];
     const siteDays = { overcast: 0, partly: 0, sunny: 0 };
     const dayStart = new Map<string, { t: number; wh: number }>();
@@ -87,11 +103,12 @@ export async function runHealthyCounty(o: { sites: number; days: number; stepMs:
       const conditions = runDetectors(detectors, { fleet, registry, config: config.detect, cycle: c, daylight: (s, t) => isDaylight(registry.sites.get(s), t) }, (err) => messages.push(`detector failed: ${err.message}`));
       for (const change of await engine.step(conditions, now)) {
         if (change.type !== 'raised') continue;
+        raisedAt.push({ t: now, kind: change.alarm.kind, site: change.alarm.site, device: change.alarm.device });
         raised[change.alarm.kind] = (raised[change.alarm.kind] ?? 0) + 1;
         if (messages.length < 20) messages.push(`${new Date(now).toISOString()} ${change.alarm.message}`);
       }
     }
-    return { cycles, readings, raised, messages, days: o.days, siteDays };
+    return { cycles, raisedAt, readings, raised, messages, days: o.days, siteDays };
   } finally {
     for (const s of sims) await s.stop();
     await ledger.close();
