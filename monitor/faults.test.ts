@@ -33,4 +33,9 @@ describe('slow faults, detected', () => {
     expect((first!.t - Date.parse('2026-10-01T00:00:00+08:00')) / 86_400_000).toBeLessThan(3);
     expect(r.raisedAt.filter((a) => a.kind !== 'meter_divergence')).toEqual([]);
   }, 60_000);
+
+  it('a counter that restarts at zero is one counter anomaly, on that inverter', async () => {
+    const r = await runHealthyCounty({ sites: 1, days: 1, stepMs: 30_000, start: '2026-10-01T00:00', seed: 2, faults: [{ site: 0, device: 'inv1', fault: { kind: 'counter_reset' }, at: '2026-10-01T10:00' }] });
+    expect(r.raisedAt.map((a) => [a.kind, a.device, hourOf(a.t)])).toEqual([['counter_anomaly', 'inv1', 10]]);
+  }, 60_000);
 });
