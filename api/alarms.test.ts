@@ -4,6 +4,8 @@ import type { Db } from '../common/ledger/index.ts';
 import { openTestLedger, postgresAvailable, type TestLedger } from '../common/testing/index.ts';
 import { buildApp } from './app.ts';
 import { createToken } from './auth/tokens.ts';
+import { batchFor } from './fixtures.ts';
+import { LiveStatusStore } from './live/store.ts';
 import type { ErrorBody } from './errors.ts';
 
 const pgUp = await postgresAvailable();
@@ -29,7 +31,9 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
         ])
         .execute();
       for (const role of ['viewer', 'operator'] as const) tokens[role] = (await createToken(db, role, `${role}-alarms`)).token;
-      app = await buildApp({ db });
+      const live = new LiveStatusStore();
+      live.applyTelemetry(batchFor('s1', 1, 4242, 1000, 1, 1)); // site s1's newest reading: the data clock
+      app = await buildApp({ db, live });
     });
     afterAll(async () => {
       await app?.close();
@@ -57,7 +61,7 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
       expect(viewer.statusCode).toBe(403);
       const ok = await app.inject({ method: 'POST', url: '/alarms/a-open/acknowledge', headers: auth(tokens.operator!) });
       expect(ok.statusCode).toBe(200);
-      expect(ok.json<AlarmView>()).toMatchObject({ id: 'a-open', acknowledgedBy: 'operator-alarms' });
+      expect(ok.json<AlarmView>()).toMatchObject({ id: 'a-open', acknowledgedBy: 'operator-alarms', acknowledgedAt: 4242 });
       const at = ok.json<AlarmView>().acknowledgedAt;
       const again = await app.inject({ method: 'POST', url: '/alarms/a-open/acknowledge', headers: auth(tokens.operator!) });
       expect(again.json<AlarmView>().acknowledgedAt).toBe(at);

@@ -1,6 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
-import { acknowledgeAlarm, describeLoss, listAlarms, monthlyLosses, type Alarm } from '../../monitor/index.ts';
+import { acknowledgeAlarm, describeLoss, getAlarm, listAlarms, monthlyLosses, type Alarm } from '../../monitor/index.ts';
 import { audit } from '../audit.ts';
 import type { ApiContext } from '../context.ts';
 import { ErrorResponse, IdParam, Page, Pagination, authErrors } from '../schemas.ts';
@@ -101,7 +101,10 @@ export function alarmRoutes(app: FastifyInstance, ctx: ApiContext): void {
       },
     },
     async (req) => {
-      const alarm = await acknowledgeAlarm(ctx.db, req.params.id, req.owner?.name ?? 'unknown');
+      // on the alarms' own clock (the data's, simulated in the demo): the site's newest reading time, when the API has one
+      const site = (await getAlarm(ctx.db, req.params.id))?.site;
+      const at = (site === undefined ? undefined : ctx.live.site(site).lastReadingAt) ?? Date.now();
+      const alarm = await acknowledgeAlarm(ctx.db, req.params.id, req.owner?.name ?? 'unknown', at);
       await audit(ctx.db, req, 'alarm.acknowledge', alarm.id, { by: alarm.acknowledgedBy, kind: alarm.kind, site: alarm.site });
       return view(alarm);
     },
