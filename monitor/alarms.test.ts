@@ -44,6 +44,15 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
       expect((await again.step([], 3000)).map((c) => c.type)).toEqual(['cleared']);
     });
 
+    it('keeps an alarm open while its condition cannot be told (a restarted monitor not yet hearing from the device)', async () => {
+      ledger = await openTestLedger(dialect, 'monalarm');
+      await new AlarmEngine(ledger.db, 1).step([offline], 1000);
+      const restarted = new AlarmEngine(ledger.db, 1);
+      await restarted.load();
+      expect(await restarted.step([], 2000, (a) => a.device === 'inv1')).toEqual([]);
+      expect((await restarted.step([], 3000, () => false)).map((c) => c.type)).toEqual(['cleared']);
+    });
+
     it("values lost energy at the site's tariff and splits it by the settlement's rule, exactly", async () => {
       ledger = await openTestLedger(dialect, 'monalarm');
       const db = ledger.db;

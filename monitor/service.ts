@@ -174,7 +174,11 @@ export async function startMonitor(config: MonitorConfig, opts: MonitorOptions =
     const ctx: DetectContext = { fleet, registry, config: config.detect, cycle: cycleNo, daylight: (site, t) => isDaylight(registry.sites.get(site), t) };
     const conditions = runDetectors(detectors, ctx, (err) => log.error({ err: err.message }, 'monitor: a detector failed'));
     losses.advance(now);
-    const changes = await engine.step(conditions, now);
+    // after a restart an offline device or gateway is unknown until heard from: its alarm stays open
+    const unheard = (a: { kind: string; site: string; device: string | null; gateway: string | null }) =>
+      (a.kind === 'device_offline' && a.device !== null && !fleet.devices.has(deviceKey(a.site, a.device))) ||
+      (a.kind === 'gateway_offline' && a.gateway !== null && !fleet.gateways.has(deviceKey(a.site, a.gateway)));
+    const changes = await engine.step(conditions, now, unheard);
     for (const c of changes) {
       if (c.type === 'cleared' && c.alarm.stopsGeneration) {
         const loss = await priceLoss(c.alarm.id, c.alarm.site, c.alarm.raisedAt);

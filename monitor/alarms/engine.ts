@@ -31,7 +31,11 @@ export class AlarmEngine {
     return [...this.open.values()];
   }
 
-  async step(conditions: readonly Condition[], now: number): Promise<Change[]> {
+  /**
+   * `unknown(alarm)`: the detectors cannot tell yet whether its condition holds (a monitor just
+   * restarted has not heard from an offline device): such an alarm stays open rather than clearing.
+   */
+  async step(conditions: readonly Condition[], now: number, unknown: (a: Alarm) => boolean = () => false): Promise<Change[]> {
     const changes: Change[] = [];
     const seen = new Set<string>();
     for (const c of conditions) {
@@ -44,7 +48,7 @@ export class AlarmEngine {
       changes.push({ type: 'raised', alarm });
     }
     for (const [key, alarm] of this.open) {
-      if (seen.has(key)) continue;
+      if (seen.has(key) || unknown(alarm)) continue;
       const n = (this.absent.get(key) ?? 0) + 1;
       if (n < this.clearCycles) {
         this.absent.set(key, n);
