@@ -48,6 +48,7 @@ export const MonitorConfig = Type.Object(
         meterWindowMinutes: Type.Number({ exclusiveMinimum: 0, default: 60 }),
         meterMinWh: Type.Number({ minimum: 0, default: 5000, description: 'compare only when the inverters made at least this much in the window' }),
         clearCycles: Type.Integer({ minimum: 1, default: 2, description: 'a condition must be gone this many cycles before its alarm clears' }),
+        nearbyKm: Type.Number({ minimum: 0, default: 30, description: 'sites this close share their weather: a dark site\'s expected energy follows theirs' }),
       },
       { additionalProperties: false, default: {} },
     ),

@@ -14,6 +14,7 @@ import type { MonitorConfig } from './config.ts';
 import { allDetectors, runDetectors } from './detect/all.ts';
 import type { DetectContext } from './detect/condition.ts';
 import { clearSkyPowerW, isDaylight } from './expected.ts';
+import { nearbyClearness } from './loss/nearby.ts';
 import { LossTracker } from './loss/tracker.ts';
 import { valueLoss } from './loss/value.ts';
 import { emailSender } from './notify/email.ts';
@@ -87,7 +88,10 @@ export async function startMonitor(config: MonitorConfig, opts: MonitorOptions =
   await engine.load();
   const detectors = allDetectors(meanings);
   const dataNow = () => opts.now?.() ?? (fleet.dataNow || Date.now());
-  const losses = new LossTracker(fleet, () => registry, (site, ratedW, t) => clearSkyPowerW(registry.sites.get(site), config.geometry, ratedW, t));
+  const clearSkyW = (site: string, ratedW: number, t: number) => clearSkyPowerW(registry.sites.get(site), config.geometry, ratedW, t);
+  const losses = new LossTracker(fleet, () => registry, clearSkyW, (site, t) =>
+    nearbyClearness(site, t, fleet, registry, clearSkyW, config.detect.nearbyKm, config.cycleMs * config.detect.offlineCycles),
+  );
   losses.sync(engine.openAlarms());
   const configured = channelsOf(config.notify);
   const notifier = new Notifier([...configured.channels, ...(opts.channels ?? [])], config.notify, log);

@@ -5,6 +5,8 @@ import type { Fleet } from '../state.ts';
 
 /** Clear-sky expected AC power of a site's inverters (W) at a data time: the fallback when no peer kept producing. */
 export type ClearSkyPower = (site: string, ratedW: number, t: number) => number;
+/** The clear-sky index nearby sites saw at a data time, if any could tell. */
+export type Clearness = (site: string, t: number) => number | undefined;
 
 interface Tracked {
   alarm: Alarm;
@@ -23,7 +25,7 @@ interface Tracked {
  * over the alarm's span. Expected is the affected inverters' rating times
  * what their healthy peers made per W of rating (counter deltas: the same sun
  * and clouds); with no peer producing (a whole site dark) it is the clear-sky
- * model. Actual is the affected inverters' own counter deltas, so an inverter
+ * model, scaled by the clear-sky index nearby sites saw meanwhile. Actual is the affected inverters' own counter deltas, so an inverter
  * that was only unreachable and kept producing loses nothing once its counter
  * is read again. One alarm per inverter counts (the first raised).
  */
@@ -32,11 +34,13 @@ export class LossTracker {
   private readonly fleet: Fleet;
   private readonly registry: () => Registry;
   private readonly clearSky: ClearSkyPower;
+  private readonly clearness: Clearness;
 
-  constructor(fleet: Fleet, registry: () => Registry, clearSky: ClearSkyPower) {
+  constructor(fleet: Fleet, registry: () => Registry, clearSky: ClearSkyPower, clearness: Clearness = () => undefined) {
     this.fleet = fleet;
     this.registry = registry;
     this.clearSky = clearSky;
+    this.clearness = clearness;
   }
 
   private counter(site: string, device: string): number | undefined {
@@ -78,7 +82,8 @@ export class LossTracker {
       if (t <= tr.lastT) continue;
       const ratedW = tr.affected.reduce((s, d) => s + this.rated(tr.alarm.site, d), 0);
       const mid = (tr.lastT + t) / 2;
-      tr.clearSkyWh += (this.clearSky(tr.alarm.site, ratedW, mid) * (t - tr.lastT)) / 3_600_000;
+      const k = this.clearness(tr.alarm.site, mid) ?? 1;
+      tr.clearSkyWh += (this.clearSky(tr.alarm.site, ratedW, mid) * k * (t - tr.lastT)) / 3_600_000;
       tr.lastT = t;
     }
   }
