@@ -14,7 +14,7 @@ const Meaning = Type.Object(
   { additionalProperties: false },
 );
 export type AlarmMeaning = Static<typeof Meaning>;
-const Meanings = Type.Record(Type.String(), Type.Record(Type.String({ pattern: '^[A-Z][A-Z0-9_]*$' }), Meaning));
+const Meanings = Type.Record(Type.String(), Type.Record(Type.String({ pattern: '^[A-Za-z][A-Za-z0-9_]*$' }), Meaning));
 
 export const ALARM_MEANINGS_FILE = new URL('../common/devices/alarm-meanings.yaml', import.meta.url);
 
