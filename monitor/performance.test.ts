@@ -69,3 +69,35 @@ describe.skipIf(!influxAvailable())('daily performance in InfluxDB', () => {
     }
   }, 60_000);
 });
+
+describe('a site against its neighbours', () => {
+  async function county(energy: Record<string, number>) {
+    const db = ledger!.db;
+    const sites = Object.keys(energy);
+    for (const [i, id] of sites.entries()) {
+      await db.q.insertInto('sites').values({ id, name: id, capacity_w: 100_000, latitude: 24.78 + i * 0.02, longitude: 113.28 }).execute();
+      await db.q.insertInto('devices').values({ site_id: id, id: 'inv1', kind: 'inverter', rated_power_w: 100_000, revenue_meter: 0 }).execute();
+      await db.q.insertInto('daily_energy').values({ site_id: id, device_id: 'inv1', counter: 'ac_energy_wh', day: '2026-06-21', revision: 1, energy_wh: energy[id]!, method: 'delta', computed_at: 'x' }).execute();
+    }
+    const cfg = parseConfig({}, MonitorConfig, 'defaults').geometry;
+    const rows = await computeDailyPerformance(db, await loadRegistry(db), cfg, '2026-06-21', { km: 30, agreement: 0.25 });
+    return new Map(rows.filter((r) => r.device === '').map((r) => [r.site, r]));
+  }
+
+  it('takes the weather its agreeing neighbours saw: a site at half of what they made has half their PR', async () => {
+    ledger = await openTestLedger('sqlite');
+    const by = await county({ n1: 300_000, n2: 320_000, n3: 310_000, bad: 155_000 });
+    expect(by.get('bad')!.reference).toBe('peers');
+    // half of the neighbours' median (310 kWh), and they are taken to perform at the model's factor (0.85)
+    expect(by.get('bad')!.pr!).toBeCloseTo(0.85 * (155 / 310), 3);
+    expect(by.get('bad')!.expectedWh).toBeCloseTo(310_000, -3);
+    // n1's own neighbours include the bad site: they disagree, so n1 keeps the clear-sky reference
+    expect(by.get('n1')!.reference).toBe('clear_sky');
+  });
+
+  it('keeps the clear-sky reference when the neighbours disagree (one overcast, one sunny)', async () => {
+    ledger = await openTestLedger('sqlite');
+    const by = await county({ sunny: 600_000, overcast: 120_000, here: 300_000 });
+    expect(by.get('here')!.reference).toBe('clear_sky');
+  });
+});

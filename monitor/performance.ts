@@ -2,6 +2,7 @@ import type { Db } from '../common/ledger/index.ts';
 import { dayBounds } from '../common/time.ts';
 import type { MonitorConfig } from './config.ts';
 import { clearSkyEnergy } from './expected.ts';
+import { distanceKm } from './loss/nearby.ts';
 import type { Registry } from './registry.ts';
 
 export interface DayPerformance {
@@ -28,7 +29,37 @@ export interface DayPerformance {
  *   scaled by the peers' clearness), so peers performing as the model's
  *   performance factor put it at that factor. With no peers: 'clear_sky'.
  */
-export async function computeDailyPerformance(db: Db, registry: Registry, geometry: MonitorConfig['geometry'], day: string): Promise<DayPerformance[]> {
+export interface NearbyOptions {
+  /** Sites this close share their weather. */
+  km: number;
+  /** The nearby sites must agree: (highest - lowest) / highest share of their clear day at most this. */
+  agreement: number;
+}
+
+/**
+ * A site's day against the weather its neighbours saw: when the sites within
+ * `km` made shares of their clear day that agree within `agreement`, the
+ * site's insolation is its clear-sky insolation x their median share
+ * (reference 'peers'; a site doing as they do has the model's performance
+ * factor). Otherwise the row keeps its clear-sky reference.
+ */
+function againstNeighbours(rows: DayPerformance[], registry: Registry, near: NearbyOptions): DayPerformance[] {
+  const sites = rows.filter((r) => r.device === '' && r.clearSkyWh > 0);
+  const share = new Map(sites.map((r) => [r.site, r.actualWh / r.clearSkyWh]));
+  return rows.map((r) => {
+    if (r.device !== '' || r.clearSkyWh <= 0) return r;
+    const here = registry.sites.get(r.site)!;
+    const shares = sites.filter((o) => o.site !== r.site && distanceKm(here, registry.sites.get(o.site)!) <= near.km).map((o) => share.get(o.site)!);
+    if (shares.length === 0 || Math.max(...shares) <= 0 || (Math.max(...shares) - Math.min(...shares)) / Math.max(...shares) > near.agreement) return r;
+    const sorted = [...shares].sort((a, b) => a - b);
+    const m = sorted.length >> 1;
+    const median = sorted.length % 2 ? sorted[m]! : (sorted[m - 1]! + sorted[m]!) / 2;
+    // the same rating under median x the insolation: the clear-sky PR / median
+    return { ...r, expectedWh: Math.round(r.clearSkyWh * median), insolationWhM2: r.insolationWhM2 * median, pr: r.pr === null || median <= 0 ? r.pr : r.pr / median, reference: 'peers' };
+  });
+}
+
+export async function computeDailyPerformance(db: Db, registry: Registry, geometry: MonitorConfig['geometry'], day: string, near?: NearbyOptions): Promise<DayPerformance[]> {
   const rows = await db.q
     .selectFrom('daily_energy_current')
     .select(['site_id', 'device_id', 'counter', 'energy_wh'])
@@ -78,7 +109,7 @@ export async function computeDailyPerformance(db: Db, registry: Registry, geomet
       });
     }
   }
-  return out;
+  return near ? againstNeighbours(out, registry, near) : out;
 }
 
 const tag = (v: string) => v.replace(/[ ,=\\]/g, (c) => `\\${c}`);

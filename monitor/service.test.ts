@@ -61,4 +61,25 @@ describe('the monitor service', () => {
     await waitFor(async () => monitor.stats().batches + monitor.stats().rejected === 4, 'all four messages seen', 5000);
     expect(monitor.stats()).toMatchObject({ batches: 2, rejected: 2 });
   });
+
+  it("raises site_low_pr for a site at half its agreeing neighbours' day, and no other", async () => {
+    const ledger: TestLedger = await openTestLedger('sqlite');
+    stops.push(() => ledger.close());
+    const db = ledger.db;
+    const energy: Record<string, number> = { n1: 300_000, n2: 320_000, n3: 310_000, bad: 155_000 };
+    for (const [i, id] of Object.keys(energy).entries()) {
+      await db.q.insertInto('sites').values({ id, name: id, capacity_w: 100_000, latitude: 24.78 + i * 0.02, longitude: 113.28 }).execute();
+      await db.q.insertInto('devices').values({ site_id: id, id: 'inv1', kind: 'inverter', rated_power_w: 100_000, revenue_meter: 0 }).execute();
+      await db.q.insertInto('daily_energy').values({ site_id: id, device_id: 'inv1', counter: 'ac_energy_wh', day: '2026-06-21', revision: 1, energy_wh: energy[id]!, method: 'delta', computed_at: 'x' }).execute();
+    }
+    const broker: BrokerHandle = await startBroker({ host: '127.0.0.1', port: 0, allowAnonymous: true, log: silentLogger });
+    stops.push(() => broker.stop());
+    const now = Date.parse('2026-06-22T01:00:00+08:00');
+    const monitor = await startMonitor(parseConfig({ mqtt: { url: broker.url, clientId: 'pr-alarm-test' }, cycleMs: 600_000 }, MonitorConfig, 'test'), { db, now: () => now });
+    stops.push(() => monitor.stop());
+    await monitor.cycle();
+    const alarms = await db.q.selectFrom('alarms').select(['kind', 'site_id', 'message']).execute();
+    expect(alarms.map((a) => [a.kind, a.site_id])).toEqual([['site_low_pr', 'bad']]);
+    expect(alarms[0]!.message).toContain('on 2026-06-21');
+  });
 });

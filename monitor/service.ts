@@ -12,6 +12,7 @@ import { AlarmEngine, type Change } from './alarms/engine.ts';
 import { recordLoss } from './alarms/store.ts';
 import type { MonitorConfig } from './config.ts';
 import { allDetectors, runDetectors } from './detect/all.ts';
+import { detectSiteLowPr, type LowDay } from './detect/site-pr.ts';
 import type { DetectContext } from './detect/condition.ts';
 import { clearSkyPowerW, isDaylight } from './expected.ts';
 import { nearbyClearness } from './loss/nearby.ts';
@@ -86,7 +87,8 @@ export async function startMonitor(config: MonitorConfig, opts: MonitorOptions =
   const fleet = new Fleet(config.detect.counterJumpFactor, (site, device) => registry.devices.get(deviceKey(site, device))?.ratedW ?? null);
   const engine = new AlarmEngine(db, config.detect.clearCycles);
   await engine.load();
-  const detectors = allDetectors(meanings);
+  const lowPr = new Map<string, LowDay>();
+  const detectors = [...allDetectors(meanings), detectSiteLowPr(lowPr)];
   const dataNow = () => opts.now?.() ?? (fleet.dataNow || Date.now());
   const clearSkyW = (site: string, ratedW: number, t: number) => clearSkyPowerW(registry.sites.get(site), config.geometry, ratedW, t);
   const losses = new LossTracker(fleet, () => registry, clearSkyW, (site, t) =>
@@ -162,8 +164,14 @@ export async function startMonitor(config: MonitorConfig, opts: MonitorOptions =
     for (const tz of new Set([...registry.sites.values()].map((s) => s.timeZone))) {
       const day = localDay(now - 86_400_000 - PERFORMANCE_AFTER_MS, tz);
       if (performanceDone.has(`${tz}|${day}`)) continue;
-      const rows = (await computeDailyPerformance(db, registry, config.geometry, day)).filter((r) => registry.sites.get(r.site)?.timeZone === tz);
+      const near = { km: config.detect.nearbyKm, agreement: config.detect.nearbyAgreement };
+      const rows = (await computeDailyPerformance(db, registry, config.geometry, day, near)).filter((r) => registry.sites.get(r.site)?.timeZone === tz);
       if (rows.length === 0) continue;
+      for (const r of rows.filter((x) => x.device === '')) {
+        // only against the neighbours' weather: against the clear sky a cloudy day would look like a fault
+        if (r.reference === 'peers' && r.pr !== null && r.pr < config.detect.sitePrMin) lowPr.set(r.site, { day, pr: r.pr });
+        else lowPr.delete(r.site);
+      }
       await recordDailyPerformance(db, rows);
       if (influx) await influx.write(rows.map((r) => performanceLine(r, dayBounds(day, tz).start)));
       performanceDone.add(`${tz}|${day}`);
@@ -175,6 +183,7 @@ export async function startMonitor(config: MonitorConfig, opts: MonitorOptions =
     cycleNo++;
     counts.cycles++;
     const now = dataNow();
+    if (cycleNo % PERFORMANCE_EVERY_CYCLES === 1) await closePerformance(now).catch((err: Error) => log.warn({ err: err.message }, 'monitor: daily performance failed'));
     const ctx: DetectContext = { fleet, registry, config: config.detect, cycle: cycleNo, daylight: (site, t) => isDaylight(registry.sites.get(site), t) };
     const conditions = runDetectors(detectors, ctx, (err) => log.error({ err: err.message }, 'monitor: a detector failed'));
     losses.advance(now);
@@ -197,7 +206,6 @@ export async function startMonitor(config: MonitorConfig, opts: MonitorOptions =
         if (loss) engine.update({ ...a, ...loss });
       }
     }
-    if (cycleNo % PERFORMANCE_EVERY_CYCLES === 1) await closePerformance(now).catch((err: Error) => log.warn({ err: err.message }, 'monitor: daily performance failed'));
     notifier.push(changes);
     for (const c of changes) for (const l of listeners) l(c);
     return changes;
