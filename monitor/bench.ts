@@ -109,6 +109,8 @@ async function falseAlarms(): Promise<void> {
     site_days: r.siteDays,
     alarms: r.raised,
     underperformance_alarms: r.raised.underperforming ?? 0,
+    site_low_pr: { site_days_evaluated: r.sitePr.againstNeighbours, below_min: r.sitePr.low, with_two_neighbours: { site_days_evaluated: r.sitePr.twoNeighbours.againstNeighbours, below_min: r.sitePr.twoNeighbours.low } },
+    note: "the simulator's weather is independent per site: neighbours' weather agrees less than in a real county",
     first_messages: r.messages.slice(0, 5),
     wall_s: Number(((performance.now() - t0) / 1000).toFixed(1)),
     goal: '0 underperformance alarms (and no other)',

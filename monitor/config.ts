@@ -49,6 +49,7 @@ export const MonitorConfig = Type.Object(
         meterMinWh: Type.Number({ minimum: 0, default: 5000, description: 'compare only when the inverters made at least this much in the window' }),
         clearCycles: Type.Integer({ minimum: 1, default: 2, description: 'a condition must be gone this many cycles before its alarm clears' }),
         nearbyKm: Type.Number({ minimum: 0, default: 30, description: 'sites this close share their weather: a dark site\'s expected energy follows theirs' }),
+        nearbyMin: Type.Integer({ minimum: 1, default: 3, description: 'and only with at least this many of them (with two, a cloud over one looks like a fault)' }),
         nearbyAgreement: Type.Number({ minimum: 0, maximum: 1, default: 0.25, description: 'neighbours count for a site\'s daily PR only when their shares of a clear day agree this closely' }),
       },
       { additionalProperties: false, default: {} },

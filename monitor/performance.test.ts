@@ -80,7 +80,7 @@ describe('a site against its neighbours', () => {
       await db.q.insertInto('daily_energy').values({ site_id: id, device_id: 'inv1', counter: 'ac_energy_wh', day: '2026-06-21', revision: 1, energy_wh: energy[id]!, method: 'delta', computed_at: 'x' }).execute();
     }
     const cfg = parseConfig({}, MonitorConfig, 'defaults').geometry;
-    const rows = await computeDailyPerformance(db, await loadRegistry(db), cfg, '2026-06-21', { km: 30, agreement: 0.25 });
+    const rows = await computeDailyPerformance(db, await loadRegistry(db), cfg, '2026-06-21', { km: 30, agreement: 0.25, min: 2 });
     return new Map(rows.filter((r) => r.device === '').map((r) => [r.site, r]));
   }
 

@@ -34,6 +34,8 @@ export interface NearbyOptions {
   km: number;
   /** The nearby sites must agree: (highest - lowest) / highest share of their clear day at most this. */
   agreement: number;
+  /** At least this many of them. */
+  min: number;
 }
 
 /**
@@ -50,7 +52,7 @@ function againstNeighbours(rows: DayPerformance[], registry: Registry, near: Nea
     if (r.device !== '' || r.clearSkyWh <= 0) return r;
     const here = registry.sites.get(r.site)!;
     const shares = sites.filter((o) => o.site !== r.site && distanceKm(here, registry.sites.get(o.site)!) <= near.km).map((o) => share.get(o.site)!);
-    if (shares.length === 0 || Math.max(...shares) <= 0 || (Math.max(...shares) - Math.min(...shares)) / Math.max(...shares) > near.agreement) return r;
+    if (shares.length < Math.max(1, near.min) || Math.max(...shares) <= 0 || (Math.max(...shares) - Math.min(...shares)) / Math.max(...shares) > near.agreement) return r;
     const sorted = [...shares].sort((a, b) => a - b);
     const m = sorted.length >> 1;
     const median = sorted.length % 2 ? sorted[m]! : (sorted[m - 1]! + sorted[m]!) / 2;

@@ -164,7 +164,7 @@ export async function startMonitor(config: MonitorConfig, opts: MonitorOptions =
     for (const tz of new Set([...registry.sites.values()].map((s) => s.timeZone))) {
       const day = localDay(now - 86_400_000 - PERFORMANCE_AFTER_MS, tz);
       if (performanceDone.has(`${tz}|${day}`)) continue;
-      const near = { km: config.detect.nearbyKm, agreement: config.detect.nearbyAgreement };
+      const near = { km: config.detect.nearbyKm, agreement: config.detect.nearbyAgreement, min: config.detect.nearbyMin };
       const rows = (await computeDailyPerformance(db, registry, config.geometry, day, near)).filter((r) => registry.sites.get(r.site)?.timeZone === tz);
       if (rows.length === 0) continue;
       for (const r of rows.filter((x) => x.device === '')) {

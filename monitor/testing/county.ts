@@ -7,6 +7,8 @@ import { AlarmEngine } from '../alarms/engine.ts';
 import { MonitorConfig } from '../config.ts';
 import { allDetectors, runDetectors } from '../detect/all.ts';
 import { clearSkyEnergy, isDaylight } from '../expected.ts';
+import { computeDailyPerformance } from '../performance.ts';
+import { localDay } from '../../common/time.ts';
 import { deviceKey, loadRegistry } from '../registry.ts';
 import { Fleet } from '../state.ts';
 
@@ -29,6 +31,11 @@ export interface CountyRun {
   days: number;
   /** Site-days by the share of a clear day they made: overcast (< 35 %), partly cloudy (< 75 %), sunny. */
   siteDays: { overcast: number; partly: number; sunny: number };
+  /**
+   * Site-days whose performance ratio was taken against agreeing neighbours, and those below
+   * sitePrMin (false site_low_pr alarms): with the config's nearbyMin, and with two neighbours.
+   */
+  sitePr: { againstNeighbours: number; low: number; twoNeighbours: { againstNeighbours: number; low: number } };
 }
 
 /**
@@ -73,6 +80,8 @@ export async function runHealthyCounty(o: { sites: number; days: number; stepMs:
     const siteDays = { overcast: 0, partly: 0, sunny: 0 };
     const dayStart = new Map<string, { t: number; wh: number }>();
     const stepsPerDay = Math.round(86_400_000 / o.stepMs);
+    const devStart = new Map<string, number>();
+    const sitePr = { againstNeighbours: 0, low: 0, twoNeighbours: { againstNeighbours: 0, low: 0 } };
     let readings = 0;
     const cycles = Math.round((o.days * 86_400_000) / o.stepMs);
     for (const [i, id] of ids.entries()) fleet.addStatus({ schema: STATUS_SCHEMA, site: id, gateway: 'gw1', online: true, ts: sims[i]!.clock.now() });
@@ -90,6 +99,15 @@ export async function runHealthyCounty(o: { sites: number; days: number; stepMs:
         readings += rs.length;
         fleet.addBatch({ schema: TELEMETRY_SCHEMA, site: id, gateway: 'gw1', seq: c, sentAt: ts, readings: rs }, c);
         const inv = rs.filter((r) => r.kind === 'inverter').reduce((sum, r) => sum + (r.ac_energy_wh ?? 0), 0);
+        if (c % stepsPerDay === 0) {
+          // the day's energy per inverter, as ingest would settle it
+          const day = localDay(ts - 1, registry.sites.get(id)!.timeZone);
+          for (const r of rs.filter((x) => x.kind === 'inverter')) {
+            const k = `${id}/${r.device}`;
+            if (devStart.has(k)) await db.q.insertInto('daily_energy').values({ site_id: id, device_id: r.device, counter: 'ac_energy_wh', day, revision: 1, energy_wh: Math.max(0, r.ac_energy_wh! - devStart.get(k)!), method: 'delta', computed_at: 'county' }).execute();
+            devStart.set(k, r.ac_energy_wh!);
+          }
+        } else if (c === 1) for (const r of rs.filter((x) => x.kind === 'inverter')) devStart.set(`${id}/${r.device}`, r.ac_energy_wh!);
         const begun = dayStart.get(id);
         if (!begun) dayStart.set(id, { t: ts, wh: inv });
         else if (c % stepsPerDay === 0) {
@@ -100,6 +118,19 @@ export async function runHealthyCounty(o: { sites: number; days: number; stepMs:
         }
       }
       const now = sims[0]!.clock.now();
+      if (c % stepsPerDay === 0 && c > stepsPerDay - 1) {
+        const day = localDay(now - 1, registry.sites.get(ids[0]!)!.timeZone);
+        for (const [min, tally] of [[config.detect.nearbyMin, sitePr], [2, sitePr.twoNeighbours]] as const) {
+          const rows = await computeDailyPerformance(db, registry, config.geometry, day, { km: config.detect.nearbyKm, agreement: config.detect.nearbyAgreement, min });
+          for (const r of rows.filter((x) => x.device === '' && x.reference === 'peers')) {
+            tally.againstNeighbours++;
+            if (r.pr !== null && r.pr < config.detect.sitePrMin) {
+              tally.low++;
+              if (messages.length < 20) messages.push(`${day} ${r.site}: performance ratio ${r.pr.toFixed(2)} against ${min}+ neighbours`);
+            }
+          }
+        }
+      }
       const conditions = runDetectors(detectors, { fleet, registry, config: config.detect, cycle: c, daylight: (s, t) => isDaylight(registry.sites.get(s), t) }, (err) => messages.push(`detector failed: ${err.message}`));
       for (const change of await engine.step(conditions, now)) {
         if (change.type !== 'raised') continue;
@@ -108,7 +139,7 @@ export async function runHealthyCounty(o: { sites: number; days: number; stepMs:
         if (messages.length < 20) messages.push(`${new Date(now).toISOString()} ${change.alarm.message}`);
       }
     }
-    return { cycles, raisedAt, readings, raised, messages, days: o.days, siteDays };
+    return { cycles, raisedAt, readings, raised, messages, days: o.days, siteDays, sitePr };
   } finally {
     for (const s of sims) await s.stop();
     await ledger.close();
