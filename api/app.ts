@@ -14,6 +14,7 @@ import type { PayoutService } from './payout-service.ts';
 import { deviceRoutes } from './routes/devices.ts';
 import { energyRoutes } from './routes/energy.ts';
 import { pageRoutes } from './routes/page.ts';
+import { alarmRoutes } from './routes/alarms.ts';
 import { auditRoutes } from './routes/audit.ts';
 import { deadLetterRoutes } from './routes/dead-letters.ts';
 import { payoutRoutes } from './routes/payouts.ts';
@@ -97,6 +98,7 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
   paymentRoutes(app, ctx);
   auditRoutes(app, ctx);
   deadLetterRoutes(app, ctx);
+  alarmRoutes(app, ctx);
   pageRoutes(app);
   return app;
 }

@@ -1,4 +1,6 @@
 import { getPosition } from 'suncalc';
+import { dayBounds } from '../common/time.ts';
+import { clearSkyEnergy } from '../monitor/index.ts';
 
 /**
  * "Expected energy today" for a site: the year's yield (kWh per kWp) spread
@@ -47,4 +49,24 @@ export function expectedDayWh(capacityW: number, yieldKwhPerKwp: number, day: st
   if (lat === undefined || lat === null || lon === undefined || lon === null) return Math.round(flat);
   const mean = yearMean(Number(day.slice(0, 4)), lat, lon);
   return mean > 0 ? Math.round((flat * dayWeight(day, lat, lon)) / mean) : 0;
+}
+
+const clearDays = new Map<string, number>();
+
+/**
+ * "Expected today" from the monitor's clear-sky model: the site's capacity
+ * on a 20-degree south-facing plane under a clear sky (Ineichen-Perez, Hay-
+ * Davies; monitor/solar), over the local day. A cloudy day makes less, a
+ * clear one about this much: the page shows the percentage uncapped.
+ */
+export function clearSkyDayWh(capacityW: number, day: string, lat: number, lon: number, timeZone: string): number {
+  const key = `${capacityW}|${day}|${lat}|${lon}|${timeZone}`;
+  let wh = clearDays.get(key);
+  if (wh === undefined) {
+    const { start, end } = dayBounds(day, timeZone);
+    wh = Math.round(clearSkyEnergy({ id: '', name: '', capacityW, latitude: lat, longitude: lon, timeZone }, { sites: {} }, capacityW, start, end).wh);
+    if (clearDays.size > 10_000) clearDays.clear();
+    clearDays.set(key, wh);
+  }
+  return wh;
 }

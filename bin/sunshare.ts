@@ -7,6 +7,7 @@ import { register as registerIngest } from '../ingest/cli.ts';
 import { register as registerPayout } from '../payout/cli.ts';
 import { register as registerApi } from '../api/cli.ts';
 import { register as registerDemo } from '../demo/cli.ts';
+import { register as registerMonitor } from '../monitor/cli.ts';
 
 // Each component's cli.ts only declares its options; the action imports the
 // component itself, so `sunshare sim` never loads the API or the ledger.
@@ -15,7 +16,7 @@ const program = new Command('sunshare')
   .showHelpAfterError()
   .enablePositionalOptions();
 
-for (const register of [registerSim, registerGateway, registerBroker, registerIngest, registerPayout, registerApi, registerDemo]) {
+for (const register of [registerSim, registerGateway, registerBroker, registerIngest, registerPayout, registerApi, registerMonitor, registerDemo]) {
   register(program);
 }
 

@@ -144,6 +144,10 @@ export const ERRORS = {
   SIM_DEVICE_UNKNOWN: { exit: EXIT.failure, http: 404, action: 'Use one of the simulated device ids listed under the message.' },
   SIM_FAULT_INVALID: { exit: EXIT.config, http: 400, action: 'Fix the fault as listed under the message (firmware-sim/README.md lists the fault kinds).' },
   SIM_FAULT_UNSUPPORTED: { exit: EXIT.usage, http: 400, action: 'This device profile cannot have that fault; inject it into another device.' },
+
+  // The monitor
+  MONITOR_ALARM_NOT_FOUND: { exit: EXIT.failure, http: 404, action: 'Check the alarm id (GET /alarms lists them).' },
+  MONITOR_NOTIFY_FAILED: { exit: EXIT.unavailable, http: 502, action: 'Check the webhook URL or SMTP server named in the message is reachable and accepts the message; the monitor retries with the next batch.' },
 } as const satisfies Record<string, ErrorEntry>;
 
 /** Every error code; a code that is not in ERRORS fails the typecheck. */

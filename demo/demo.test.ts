@@ -45,6 +45,9 @@ describe('the demo, end to end', () => {
     const energy = await get(`/daily-energy?from=${day}&to=${day}&limit=500`);
     expect(energy.items.filter((e) => e.counter === 'export_energy_wh').map((e) => e.energyWh).sort()).toEqual(settlements.items.map((s) => s.energyWh).sort());
     expect((await get('/settlement-runs')).total).toBeGreaterThan(0);
+    // the monitor runs in the demo and watches the same telemetry; a healthy county raises no alarm
+    expect(demo.monitorStats().batches).toBeGreaterThan(0);
+    expect((await get('/alarms?status=all')).items.map((a) => `${String(a.kind)} ${String(a.message)}`)).toEqual([]);
   }, 90_000);
 
   it.skipIf(!chromiumUp)('shows live numbers that change in real Chromium, in both languages, and downloads a report', async () => {

@@ -8,6 +8,7 @@ import { startBroker, type BrokerHandle } from '../broker/index.ts';
 import { startGateway, parseGatewayConfig, type GatewayHandle } from '../gateway/index.ts';
 import { IngestConfig, startIngest, type IngestHandle, type IngestStats } from '../ingest/index.ts';
 import { runSettlement } from '../payout/index.ts';
+import { MonitorConfig, startMonitor, type MonitorHandle, type MonitorStats } from '../monitor/index.ts';
 import { DemoConfig } from './config.ts';
 import { moveAside } from './data-dir.ts';
 import { startDayCloser, type DayCloser } from './day-closer.ts';
@@ -40,6 +41,8 @@ export interface Demo {
   simNow(): number;
   /** Ingest's counters (messages, readings written, dead letters, ...). */
   ingestStats(): Promise<IngestStats>;
+  /** The monitor's counters (batches seen, alarms raised and cleared, notifications). */
+  monitorStats(): MonitorStats;
   stop(): Promise<void>;
 }
 
@@ -122,6 +125,16 @@ export async function startDemo(input: Partial<DemoConfig> = {}, log: Logger = s
     stops.push(() => ingest.stop());
     stops.push(() => drainIngest(ingest));
 
+    // the monitor watches the same broker, on the simulated clock; a cycle is one gateway poll (the demo polls
+    // every 500 ms, where a busy laptop delays a poll now and then: 6 cycles without a reading before offline)
+    const monitorConfig = parseConfig(
+      { mqtt: { url: broker.url, clientId: 'sunshare-demo-monitor' }, ledger: ledgerFile, cycleMs: cfg.pollMs, registryRefreshMs: 5_000, detect: { offlineCycles: 6 } },
+      MonitorConfig,
+      'demo monitor config',
+    );
+    const monitor: MonitorHandle = await startMonitor(monitorConfig, { log, db, now: () => sims.now() });
+    stops.push(() => monitor.stop());
+
     const payout = await payoutServiceFor(db, log);
     const apiConfig = parseConfig({ listen: { host: cfg.host, port: cfg.apiPort }, ledger: ledgerFile, mqtt: { url: broker.url }, offlineAfterS: 10 }, ApiConfig, 'demo api config');
     const api: RunningApi = await startApi(apiConfig, log, { db, payout });
@@ -174,6 +187,7 @@ export async function startDemo(input: Partial<DemoConfig> = {}, log: Logger = s
       ...(movedAside ? { movedAside } : {}),
       simNow: () => sims.now(),
       ingestStats: () => ingest.stats(),
+      monitorStats: () => monitor.stats(),
       stop: stopAll,
     };
   } catch (err) {

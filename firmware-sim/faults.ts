@@ -33,6 +33,31 @@ export const Fault = Type.Union([
   ),
   Type.Object({ kind: Type.Literal('stuck') }, { additionalProperties: false, description: 'registers freeze at their current values' }),
   Type.Object(
+    { kind: Type.Literal('string_failure'), fraction: Type.Number({ exclusiveMinimum: 0, maximum: 1, default: 0.25 }) },
+    { additionalProperties: false, description: 'a string fails (blown fuse, broken connector): the array loses this fraction of its DC power' },
+  ),
+  Type.Object(
+    {
+      kind: Type.Literal('soiling'),
+      percentPerDay: Type.Number({ exclusiveMinimum: 0, maximum: 50, default: 1 }),
+      floor: Type.Number({ minimum: 0, maximum: 1, default: 0.5 }),
+    },
+    { additionalProperties: false, description: 'dust builds up: DC power falls by percentPerDay for each day since it started, down to floor' },
+  ),
+  Type.Object(
+    {
+      kind: Type.Literal('shading'),
+      fromAzimuthDeg: Type.Number({ minimum: 0, maximum: 360, default: 60 }),
+      toAzimuthDeg: Type.Number({ minimum: 0, maximum: 360, default: 120 }),
+      factor: Type.Number({ minimum: 0, maximum: 1, default: 0.4 }),
+    },
+    { additionalProperties: false, description: 'an obstacle shades the array while the sun is in this azimuth sector (60-120: a tree to the east, mornings): power x factor' },
+  ),
+  Type.Object(
+    { kind: Type.Literal('meter_drift'), percentPerDay: Type.Number({ minimum: -50, maximum: 50, default: 0.5 }) },
+    { additionalProperties: false, description: 'a meter counts export high (negative: low) by percentPerDay more for each day since it started' },
+  ),
+  Type.Object(
     {
       kind: Type.Literal('not_implemented'),
       fields: Type.Optional(Type.Array(Type.String())),
@@ -43,7 +68,10 @@ export const Fault = Type.Union([
 ]);
 export type Fault = Static<typeof Fault>;
 export type FaultKind = Fault['kind'];
-export const LASTING_FAULTS = ['silent', 'slow', 'exception', 'trip', 'stuck', 'not_implemented'] as const;
+export const LASTING_FAULTS = ['silent', 'slow', 'exception', 'trip', 'stuck', 'not_implemented', 'string_failure', 'soiling', 'shading', 'meter_drift'] as const;
+/** Faults that change what an inverter's array makes, and what a meter counts. */
+export const INVERTER_ONLY_FAULTS = ['string_failure', 'soiling', 'shading'] as const;
+export const METER_ONLY_FAULTS = ['meter_drift'] as const;
 export type LastingFault = Extract<Fault, { kind: (typeof LASTING_FAULTS)[number] }>;
 export const isLasting = (f: Fault): f is LastingFault => (LASTING_FAULTS as readonly string[]).includes(f.kind);
 

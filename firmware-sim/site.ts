@@ -113,7 +113,7 @@ export class Site {
     if (this.meter) {
       const m = this.meter;
       const net = sum * (1 - m.config.lossFraction) - m.config.auxW;
-      m.acW = m.hasFault('trip') ? 0 : -net;
+      m.acW = m.hasFault('trip') ? 0 : -net * m.meterGain();
       m.ambientC = env.ambientC;
       m.t = t;
     }

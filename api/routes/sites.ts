@@ -2,7 +2,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import { SunshareError } from '../../common/errors.ts';
 import { audit } from '../audit.ts';
-import { expectedDayWh } from '../expected.ts';
+import { clearSkyDayWh, expectedDayWh } from '../expected.ts';
 import { localDay } from '../../common/index.ts';
 import type { ApiContext } from '../context.ts';
 import type { Db } from '../../common/ledger/index.ts';
@@ -35,7 +35,7 @@ export const SiteStatus = Type.Object({
   day: Type.Optional(Type.String({ description: "the site's local day of the newest reading" })),
   powerW: Type.Optional(Type.Number({ description: 'AC power now, W' })),
   energyTodayWh: Type.Optional(Type.Number({ description: 'energy so far today, Wh (revenue meter, else inverters)' })),
-  expectedTodayWh: Type.Integer({ description: "a typical full day for this capacity at this time of year and latitude, Wh (the year's yield spread by the sun; see docs/api.md)" }),
+  expectedTodayWh: Type.Integer({ description: "a clear day for this capacity at this date and place, Wh (the monitor's clear-sky model; without coordinates the year's yield / 365; see docs/api.md)" }),
 });
 
 const SiteQuery = Type.Object({
@@ -81,7 +81,10 @@ export function siteRoutes(app: FastifyInstance, ctx: ApiContext): void {
       day: live.day,
       powerW: live.powerW,
       energyTodayWh: live.energyTodayWh,
-      expectedTodayWh: expectedDayWh(row.capacity_w, ctx.expectedYieldKwhPerKwp, day, row.latitude, row.longitude),
+      expectedTodayWh:
+        row.latitude !== null && row.longitude !== null
+          ? clearSkyDayWh(row.capacity_w, day, row.latitude, row.longitude, row.time_zone)
+          : expectedDayWh(row.capacity_w, ctx.expectedYieldKwhPerKwp, day),
     };
   };
   const getSite = async (id: string, db: Db = ctx.db): Promise<SiteRow> => {

@@ -2,6 +2,29 @@
 // Regenerate with `npm run ledger:schema`; `npm run typecheck` fails while this file is stale.
 import type { Generated } from 'kysely';
 
+/** Table alarms. */
+export interface AlarmsTable {
+  id: string;
+  alarm_key: string;
+  kind: string;
+  severity: string;
+  site_id: string;
+  device_id: string | null;
+  gateway_id: string | null;
+  message: string;
+  details: Generated<string>;
+  stops_generation: Generated<number>;
+  raised_at: number;
+  acknowledged_at: number | null;
+  acknowledged_by: string | null;
+  cleared_at: number | null;
+  lost_wh: Generated<number>;
+  lost_fen: Generated<number>;
+  households_fen: Generated<number>;
+  company_fen: Generated<number>;
+  households: Generated<number>;
+}
+
 /** Table allocations. */
 export interface AllocationsTable {
   id: string;
@@ -232,6 +255,20 @@ export interface PayoutStatementsTable {
   closed_at: string;
 }
 
+/** Table performance_daily. */
+export interface PerformanceDailyTable {
+  site_id: string;
+  device_id: Generated<string>;
+  day: string;
+  actual_wh: number;
+  expected_wh: number;
+  clear_sky_wh: number;
+  insolation_wh_m2: number;
+  pr: number | null;
+  reference: string;
+  computed_at: number;
+}
+
 /** Table receipt_adjustments. */
 export interface ReceiptAdjustmentsTable {
   receipt_id: string;
@@ -408,6 +445,7 @@ export interface TopupsTable {
 
 /** The ledger as Kysely sees it: `Kysely<Database>`. */
 export interface Database {
+  alarms: AlarmsTable;
   allocations: AllocationsTable;
   api_tokens: ApiTokensTable;
   audit_log: AuditLogTable;
@@ -428,6 +466,7 @@ export interface Database {
   payout_month_steps: PayoutMonthStepsTable;
   payout_months: PayoutMonthsTable;
   payout_statements: PayoutStatementsTable;
+  performance_daily: PerformanceDailyTable;
   receipt_adjustments: ReceiptAdjustmentsTable;
   receipt_checks: ReceiptChecksTable;
   receipts: ReceiptsTable;

@@ -34,6 +34,8 @@ const WRITERS: Record<string, string> = {
   api_tokens: 'api/auth/tokens.ts',
   audit_log: 'api/audit.ts',
   schema_migrations: 'common/ledger/migrate.ts',
+  alarms: 'monitor/alarms/store.ts',
+  performance_daily: 'monitor/performance.ts',
 };
 const WRITE = /\b(?:insertInto|updateTable|deleteFrom|replaceInto)\(\s*'([a-z_]+)|\binsertRows\([^,]+,\s*'([a-z_]+)'|\b(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+([a-z_]+)/g;
 

@@ -14,6 +14,8 @@ interface DashboardHeader {
   variables: Variable[];
   time?: { from: string; to: string };
   refresh?: string;
+  /** Annotation queries (e.g. the monitor's alarms on every time axis). */
+  annotations?: unknown[];
 }
 
 /**
@@ -51,7 +53,7 @@ export class DashboardBuilder {
   }
 
   build(): Dashboard {
-    const { uid, title, description, tags, variables, time, refresh } = this.header;
+    const { uid, title, description, tags, variables, time, refresh, annotations } = this.header;
     const links: DashboardLink[] = [
       { title: 'Sunshare', type: 'dashboards', tags: [SUNSHARE_TAG], asDropdown: true, includeVars: true, keepTime: true },
     ];
@@ -68,7 +70,7 @@ export class DashboardBuilder {
       version: 1,
       time: time ?? { from: 'now-24h', to: 'now' },
       templating: { list: variables },
-      annotations: { list: [] },
+      annotations: { list: annotations ?? [] },
       links,
       panels: this.panels,
     };

@@ -1,5 +1,6 @@
 import { DashboardBuilder } from './builder.ts';
-import { influxVariable, influxql } from './datasources.ts';
+import { alarmAnnotation, ALARM_TABLE_SQL } from './alarms.ts';
+import { influxVariable, influxql, sql } from './datasources.ts';
 import { DEVICE, ONLINE_COLOURS, SITE, STATE_COLOURS, dailyEnergyKwh, energyKwh, sumOfLast } from './influxql.ts';
 import type { Dashboard } from './model.ts';
 import { stat, stateTimeline, table, textMappings, timeseries } from './panels.ts';
@@ -17,6 +18,7 @@ export function siteDashboard(): Dashboard {
     title: 'Sunshare / Site detail',
     description: 'One site: power per inverter, daily energy, status timeline, alarms and device health.',
     tags: ['site'],
+    annotations: [alarmAnnotation],
     variables: [
       influxVariable('site', 'SHOW TAG VALUES FROM "inverter" WITH KEY = "site"', { label: 'Site' }),
       influxVariable('device', 'SHOW TAG VALUES FROM "inverter" WITH KEY = "device" WHERE "site" =~ /^$site$/', { label: 'Inverter', multi: true }),
@@ -110,6 +112,17 @@ export function siteDashboard(): Dashboard {
             'table',
           ),
         ],
+      }),
+    )
+    .row('Alarms')
+    .add(
+      table({
+        title: 'Alarms (sunshare monitor)',
+        description: 'Raised, acknowledged and cleared alarms of this site, with the generation they cost and the households\' part of it (ledger table alarms).',
+        w: 24,
+        h: 8,
+        sortBy: [{ displayName: 'Raised', desc: true }],
+        targets: [sql('A', ALARM_TABLE_SQL)],
       }),
     )
     .build();

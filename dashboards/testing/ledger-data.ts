@@ -41,4 +41,20 @@ export async function fillLedger(db: Db): Promise<void> {
   await putEnergy(db, late.site_id, late.id, 'export_energy_wh', '2026-09-10', 1_234_567, { revision: 2, flags: 'late' });
   const second = await runSettlement(db, { from: LEDGER_FIRST_DAY, to: LEDGER_LAST_DAY, now: new Date('2026-10-01T02:00:00+08:00') });
   if (second.adjusted !== 1) throw new Error(`expected the late reading to adjust one settlement, got ${JSON.stringify(second)}`);
+  await putAlarms(db, [...sites.keys()]);
+}
+
+/** The monitor's alarms at every site: a cleared outage with its cost, and one still open (critical). */
+async function putAlarms(db: Db, sites: string[]): Promise<void> {
+  const at = (iso: string) => Date.parse(iso);
+  for (const site of sites) {
+    const common = { site_id: site, gateway_id: 'gw1', details: '{}', acknowledged_at: null, acknowledged_by: null, households: 20 };
+    await db.q
+      .insertInto('alarms')
+      .values([
+        { ...common, id: `${site}-a1`, alarm_key: `inverter_alarm:${site}:inv1:GROUND_FAULT`, kind: 'inverter_alarm', severity: 'critical', device_id: 'inv1', message: 'inv1: Ground fault / 接地故障', stops_generation: 1, raised_at: at('2026-09-12T10:00:00+08:00'), cleared_at: at('2026-09-12T12:30:00+08:00'), lost_wh: 61_500, lost_fen: 5061, households_fen: 3037, company_fen: 2024 },
+        { ...common, id: `${site}-a2`, alarm_key: `gateway_offline:${site}::gw1`, kind: 'gateway_offline', severity: 'critical', device_id: null, message: 'gateway gw1 is offline (last will)', stops_generation: 1, raised_at: at('2026-09-29T09:00:00+08:00'), cleared_at: null, lost_wh: 0, lost_fen: 0, households_fen: 0, company_fen: 0 },
+      ])
+      .execute();
+  }
 }

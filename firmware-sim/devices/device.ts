@@ -1,7 +1,8 @@
 import { SunshareError } from '../../common/errors.ts';
 import type { Profile, SimDeviceConfig } from '../config.ts';
 import { isMeterProfile } from '../config.ts';
-import { isLasting, type Fault, type FaultKind, type LastingFault } from '../faults.ts';
+import { INVERTER_ONLY_FAULTS, METER_ONLY_FAULTS, isLasting, type Fault, type FaultKind, type LastingFault } from '../faults.ts';
+import { arrayFactor, meterGain } from '../physics/degrade.ts';
 import { valueNoise, hashString } from '../physics/noise.ts';
 import { pvOutput, type Environment, type PvArray } from '../physics/pv.ts';
 import type { RegisterBank, RegisterKind } from './bank.ts';
@@ -62,6 +63,8 @@ export class SimulatedDevice {
   t = 0;
   private replacements = 0;
   private readonly faults = new Map<FaultKind, LastingFault>();
+  /** Sim time each lasting fault started (soiling and drift grow with it). */
+  private readonly faultSince = new Map<string, number>();
   private frozen: RegisterBank | undefined;
   private encodedAt = Number.NaN;
   private faultVersion = 0;
@@ -97,9 +100,15 @@ export class SimulatedDevice {
 
   /** Inverters: AC/DC power at an environment, faults applied. */
   output(env: Environment): { acW: number; dcW: number; state: InverterState; cellC: number } {
-    const out = pvOutput(env, this.pv);
+    const k = arrayFactor(this.faults.values(), this.faultSince, env.t, env.azimuthDeg);
+    const out = pvOutput(env, k === 1 ? this.pv : { ...this.pv, dcDerate: this.pv.dcDerate * k });
     if (this.faults.has('trip')) return { acW: 0, dcW: 0, state: 'fault', cellC: out.cellC };
     return out;
+  }
+
+  /** Meters: what the meter counts per Wh that really passed it (1 unless it drifts). */
+  meterGain(): number {
+    return meterGain(this.faults.values(), this.faultSince, this.t);
   }
 
   hasFault(kind: FaultKind): boolean {
@@ -113,9 +122,13 @@ export class SimulatedDevice {
   }
 
   applyFault(f: Fault): void {
+    if ((this.kind === 'meter' && (INVERTER_ONLY_FAULTS as readonly string[]).includes(f.kind)) || (this.kind === 'inverter' && (METER_ONLY_FAULTS as readonly string[]).includes(f.kind))) {
+      throw new SunshareError('SIM_FAULT_UNSUPPORTED', `${this.id} is ${this.kind === 'meter' ? 'a meter' : 'an inverter'}: it cannot have a ${f.kind} fault`);
+    }
     this.faultVersion++;
     if (isLasting(f)) {
       if (f.kind === 'stuck' && !this.faults.has('stuck')) this.freeze();
+      if (!this.faults.has(f.kind)) this.faultSince.set(f.kind, this.t);
       this.faults.set(f.kind, f);
       return;
     }
@@ -136,8 +149,13 @@ export class SimulatedDevice {
 
   clearFault(kind?: FaultKind): void {
     this.faultVersion++;
-    if (kind) this.faults.delete(kind);
-    else this.faults.clear();
+    if (kind) {
+      this.faults.delete(kind);
+      this.faultSince.delete(kind);
+    } else {
+      this.faults.clear();
+      this.faultSince.clear();
+    }
   }
 
   private resetCounters(): void {

@@ -5,6 +5,8 @@ import type { Weather } from './weather.ts';
 export interface Environment {
   t: number;
   altitudeDeg: number;
+  /** Sun azimuth, degrees clockwise from north. */
+  azimuthDeg: number;
   /** Plane-of-array irradiance after clouds, W/m2. */
   poa: number;
   ambientC: number;
@@ -13,7 +15,7 @@ export interface Environment {
 export function environmentAt(t: number, site: SiteGeometry, weather: Weather): Environment {
   const sky = clearSky(t, site);
   const w = weather.at(t);
-  return { t, altitudeDeg: sky.altitudeDeg, poa: sky.poa * w.clearness, ambientC: w.ambientC };
+  return { t, altitudeDeg: sky.altitudeDeg, azimuthDeg: sky.azimuthDeg, poa: sky.poa * w.clearness, ambientC: w.ambientC };
 }
 
 /** One inverter and its PV array. */

@@ -13,6 +13,8 @@ export interface SiteGeometry {
 export interface ClearSky {
   /** Sun altitude above the horizon, degrees. */
   altitudeDeg: number;
+  /** Sun azimuth, degrees clockwise from north. */
+  azimuthDeg: number;
   /** Global horizontal irradiance, W/m2. */
   ghi: number;
   /** Plane-of-array irradiance on the modules, W/m2. */
@@ -32,7 +34,7 @@ const ALBEDO = 0.2;
 export function clearSky(t: number, site: SiteGeometry): ClearSky {
   const pos = getPosition(new Date(t), site.latitude, site.longitude);
   const alt = pos.altitude;
-  if (alt <= 0) return { altitudeDeg: alt, ghi: 0, poa: 0 };
+  if (alt <= 0) return { altitudeDeg: alt, azimuthDeg: pos.azimuth, ghi: 0, poa: 0 };
   const sinAlt = Math.sin(alt * DEG);
   const airMass = 1 / (sinAlt + 0.50572 * (alt + 6.07995) ** -1.6364);
   const dni = SOLAR_CONSTANT * 0.7 ** (airMass ** 0.678);
@@ -41,5 +43,5 @@ export function clearSky(t: number, site: SiteGeometry): ClearSky {
   const tilt = site.tiltDeg * DEG;
   const cosIncidence = sinAlt * Math.cos(tilt) + Math.cos(alt * DEG) * Math.sin(tilt) * Math.cos((pos.azimuth - site.azimuthDeg) * DEG);
   const poa = dni * Math.max(0, cosIncidence) + (dhi * (1 + Math.cos(tilt))) / 2 + (ghi * ALBEDO * (1 - Math.cos(tilt))) / 2;
-  return { altitudeDeg: alt, ghi, poa };
+  return { altitudeDeg: alt, azimuthDeg: pos.azimuth, ghi, poa };
 }

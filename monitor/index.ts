@@ -1,0 +1,11 @@
+export { MonitorConfig, MONITOR_CONFIG } from './config.ts';
+export { startMonitor, type MonitorHandle, type MonitorOptions, type MonitorStats } from './service.ts';
+export { acknowledgeAlarm, listAlarms, getAlarm, openAlarms, type Alarm, type AlarmQuery, type Loss } from './alarms/store.ts';
+export type { Change } from './alarms/engine.ts';
+export { ALARM_KINDS, SEVERITIES, type AlarmKind, type Severity } from './detect/condition.ts';
+export { describeLoss, valueLoss } from './loss/value.ts';
+export { clearSkyPoa, type ArrayGeometry } from './solar/model.ts';
+export { clearSkyEnergy, clearSkyPowerW, isDaylight, siteGeometry } from './expected.ts';
+export { loadRegistry, type SiteInfo } from './registry.ts';
+export { webhookBody, type WebhookFormat } from './notify/webhook.ts';
+export { monthlyLosses, type SiteMonthLoss } from './loss/month.ts';
