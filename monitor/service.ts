@@ -80,7 +80,7 @@ function channelsOf(cfg: MonitorConfig['notify']): { channels: Channel[]; close:
  */
 export async function startMonitor(config: MonitorConfig, opts: MonitorOptions = {}): Promise<MonitorHandle> {
   const log = opts.log ?? silentLogger;
-  const db = opts.db ?? (await openLedger(ledgerUrl(config.ledger)));
+  const db = opts.db ?? (await openLedger(ledgerUrl(config.ledger), { mustExist: true }));
   const ownDb = !opts.db;
   let registry: Registry = await loadRegistry(db);
   const meanings = loadAlarmMeanings();

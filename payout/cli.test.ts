@@ -44,6 +44,7 @@ describe('sunshare payout and registry commands', () => {
       ['ingest', 'close-days'],
       ['payout', 'month', 'status', '--month', '2017-07'],
       ['payout', 'held'],
+      ['monitor'],
       ['ingest', 'dead-letters', 'list'],
     ]) {
       const r = sunshare(...args, '--ledger', missing);
