@@ -86,6 +86,28 @@ describe('embedded broker', () => {
     await broker.stop();
   });
 
+  it('refuses a payload over maxPayloadBytes before any subscriber sees it, counts it, and passes the messages around it', async () => {
+    const broker = await startBroker({ port: 0, host: '127.0.0.1', users, maxPayloadBytes: 65_536 });
+    const got: number[] = [];
+    const sub = await mqtt.connectAsync(broker.url, { clientId: `ingest-${uid()}`, username: 'ingest', password: 'in-pass', reconnectPeriod: 0 });
+    sub.on('message', (_t, p) => got.push(p.length));
+    await sub.subscribeAsync('sunshare/v1/+/+/telemetry', { qos: 1 });
+    const publish = async (bytes: number) => {
+      const pub = await mqtt.connectAsync(broker.url, { clientId: `gw-${uid()}`, username: 'gw', password: 'gw-pass', reconnectPeriod: 0 });
+      pub.on('error', () => {}); // the broker closes the connection of a refused publish
+      await Promise.race([pub.publishAsync('sunshare/v1/s1/g1/telemetry', Buffer.alloc(bytes, 0x7b), { qos: 1 }).catch(() => {}), new Promise((r) => setTimeout(r, 1_000))]);
+      pub.end(true);
+    };
+    await publish(65_536);
+    await publish(65_537);
+    await publish(10);
+    await waitFor(async () => got.length >= 2, 'the two messages within the limit', 10_000);
+    expect(got).toEqual([65_536, 10]);
+    expect(broker.stats().oversizePublishes).toBe(1);
+    await sub.endAsync();
+    await broker.stop();
+  });
+
   it.skipIf(!hasBinary('openssl'))('serves MQTT over TLS with the given certificate', async () => {
     const cert = join(dir, 'cert.pem');
     const key = join(dir, 'key.pem');

@@ -23,6 +23,8 @@ export const BrokerOptions = Type.Object(
     credentials: Type.Optional(Type.String()),
     /** Directory of the on-disk (LevelDB) session store; absent: in memory (sessions lost on restart). */
     persistence: Type.Optional(Type.String()),
+    /** Largest message payload the broker takes; a larger one is refused before any subscriber sees it. */
+    maxPayloadBytes: Type.Integer({ minimum: 65_536, default: 8 * 1024 * 1024 }),
     /** Accept clients without credentials and apply no ACL: for the one-process demo only. */
     allowAnonymous: Type.Boolean({ default: false }),
   },
@@ -54,6 +56,7 @@ export const BROKER_CONFIG = {
     credentials: '/credentials',
     persistence: '/persistence',
     allowAnonymous: '/allowAnonymous',
+    maxPayloadBytes: '/maxPayloadBytes',
     logLevel: '/logLevel',
   },
   env: { LOG_LEVEL: '/logLevel' },

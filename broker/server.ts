@@ -15,6 +15,8 @@ export interface BrokerStats {
   refusedConnections: number;
   deniedPublishes: number;
   deniedSubscriptions: number;
+  /** publishes over maxPayloadBytes, refused */
+  oversizePublishes: number;
   connectedClients: number;
 }
 
@@ -53,7 +55,7 @@ export async function startBroker(input: BrokerInput = {}): Promise<BrokerHandle
   if (users.size === 0 && !opts.allowAnonymous) {
     throw new SunshareError('CONFIG_INVALID', 'the broker needs a credentials file (or allowAnonymous for the demo)', { details: ['--credentials: missing'] });
   }
-  const stats = { refusedConnections: 0, deniedPublishes: 0, deniedSubscriptions: 0 };
+  const stats = { refusedConnections: 0, deniedPublishes: 0, deniedSubscriptions: 0, oversizePublishes: 0 };
   const byClient = new WeakMap<Client, BrokerUser>();
   const store = opts.persistence ? openLevelStore(opts.persistence) : undefined;
   // aedes' own once-per-client check loses messages with the on-disk store (see forward-once.ts)
@@ -82,6 +84,12 @@ export async function startBroker(input: BrokerInput = {}): Promise<BrokerHandle
       );
     },
     authorizePublish(client, packet, done) {
+      if (client !== null && packet.payload.length > opts.maxPayloadBytes) {
+        stats.oversizePublishes++;
+        log.warn({ clientId: client.id, topic: packet.topic, bytes: packet.payload.length, maxPayloadBytes: opts.maxPayloadBytes }, 'MQTT publish refused: payload over the limit');
+        // eslint-disable-next-line no-restricted-syntax
+        return done(new Error(`payload of ${packet.payload.length} bytes is over the broker's ${opts.maxPayloadBytes}`));
+      }
       if (opts.allowAnonymous && users.size === 0) return done(null);
       const user = client ? byClient.get(client) : undefined;
       if (client === null) return done(null); // the broker's own messages

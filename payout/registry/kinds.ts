@@ -1,5 +1,6 @@
 import { DEFAULT_TIME_ZONE, isDate, isValidTimeZone } from '../../common/index.ts';
 import type { Database } from '../../common/ledger/index.ts';
+import { ID_PATTERN } from '../../common/contract.ts';
 import { parseKwh, parseRate } from '../money/revenue.ts';
 
 /**
@@ -17,7 +18,9 @@ const ok = (value: unknown): Parsed => ({ ok: true, value });
 const bad = (error: string): Parsed => ({ ok: false, error });
 
 const text = (max = 200): Field['parse'] => (t) => (t.length <= max ? ok(t) : bad(`longer than ${max} characters`));
-const id: Field['parse'] = (t) => (/^[\w.-]{1,64}$/.test(t) ? ok(t) : bad(`"${t}" is not an id (letters, digits, _ . -, at most 64)`));
+// the telemetry contract's ids: a site or device id the gateways cannot send (e.g. "__proto__") is refused here, not after
+const ID = new RegExp(ID_PATTERN);
+const id: Field['parse'] = (t) => (ID.test(t) ? ok(t) : bad(`"${t}" is not an id (a letter or digit, then letters, digits, _ . -, at most 64)`));
 const date: Field['parse'] = (t) => (isDate(t) ? ok(t) : bad(`"${t}" is not a date YYYY-MM-DD`));
 const kw: Field['parse'] = (t) => {
   const w = parseKwh(t); // kW with up to 3 decimals -> W

@@ -38,6 +38,7 @@ export function parseSheets(sheets: RawSheet[], problems: string[], forcedKind?:
   for (const kind of Object.keys(out) as Kind[]) {
     const seen = new Map<string, string>();
     for (const r of out[kind]) {
+      if (KEYS[kind].some((k) => r[k] === undefined)) continue; // its key was refused already, on its own line
       const key = KEYS[kind].map((k) => String(r[k])).join('/');
       const first = seen.get(key);
       if (first) problems.push(`${r._where} column ${KEYS[kind].map((k) => FIELDS[kind][k]!.column).join('/')}: duplicate ${kind} ${KEYS[kind].join('/')} "${key}" (first at ${first})`);

@@ -135,6 +135,19 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
   });
 }
 
+describe('ids', () => {
+  it('takes only the telemetry contract\'s ids, naming file, line and column', async () => {
+    const db = await openLedger(':memory:');
+    const sites = tempFile('sites.csv', 'id,name,town,village,capacity_kw,time_zone,commissioned_on\n__proto__,甲,镇,村,10,Asia/Shanghai,2020-01-01\n-x,乙,镇,村,10,Asia/Shanghai,2020-01-01\nok-1,丙,镇,村,10,Asia/Shanghai,2020-01-01\n');
+    const problems = await problemsOf(importRegistry(db, [sites]));
+    expect(problems).toEqual([
+      expect.stringMatching(/sites\.csv line 2 column id: "__proto__" is not an id/),
+      expect.stringMatching(/sites\.csv line 3 column id: "-x" is not an id/),
+    ]);
+    await db.close();
+  });
+});
+
 describe('XLSX cells', () => {
   it('refuses an ID card that Excel stored as a number (its last digits are gone)', async () => {
     const ExcelJS = (await import('exceljs')).default;

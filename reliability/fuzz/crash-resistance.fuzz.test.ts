@@ -13,7 +13,7 @@ import { listDeadLetters } from '../../ingest/index.ts';
 import { connectClient, inverterReading, pointKeys, publishBatch, seedRegistry, telemetry, uid } from '../../ingest/testing/index.ts';
 import { sizedCase, statusCases, structuralCases, type CaseContext, type StructuralCase } from './structural-attacks.ts';
 
-/** The broker's payload limit in this suite (Mosquitto's message_size_limit); aedes has none, it gets the same sizes. */
+/** The broker's payload limit in this suite (Mosquitto's message_size_limit); the embedded broker's is 8 MiB by default, so it passes them all. */
 const SIZE_LIMIT = 2 * 1024 * 1024;
 const VALID_BEFORE = 30;
 const VALID_AFTER = 30;
@@ -133,7 +133,7 @@ for (const b of brokers) {
         await client.publishAsync(topics.status(site, 'gw-attack'), c.payload, { qos: 1 });
         if (i % 4 === 0) await sendValid();
       }
-      // One byte over the limit: the broker drops it (Mosquitto) or passes it (aedes, no limit); ingest must not care.
+      // One byte over the limit: the broker drops it (Mosquitto) or passes it (the embedded broker, whose limit is 8 MiB); ingest must not care.
       const over = sizedCase(ctx(), SIZE_LIMIT + 1);
       await Promise.race([client.publishAsync(topics.telemetry(site, 'gw-attack'), over.payload, { qos: 1 }), new Promise((r) => setTimeout(r, 2000))]);
       for (let i = 0; i < VALID_AFTER; i++) await sendValid();
