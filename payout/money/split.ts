@@ -4,12 +4,13 @@
  *
  * Each party first gets floor(amount * weight / denominator); the fen left
  * over go one each to the parties with the largest remainders. Ties break
- * deterministically: larger remainder first, then the party listed earlier
- * (callers list households by allocation id, the company last).
+ * deterministically: larger remainder first, then (when `tieFirst` is given)
+ * the smaller tieFirst, then the party listed earlier (callers list
+ * households by allocation id, the company last).
  * The parts always sum exactly to `amount`, and each is within 1 fen of its
  * exact share. Products run in BigInt so nothing rounds above 2^53.
  */
-export function splitLargestRemainder(amount: number, weights: readonly number[], denominator: number): number[] {
+export function splitLargestRemainder(amount: number, weights: readonly number[], denominator: number, tieFirst?: readonly number[]): number[] {
   if (!Number.isSafeInteger(amount) || amount < 0) throw new RangeError(`amount must be a non-negative integer of fen, got ${amount}`);
   const total = weights.reduce((a, w) => a + w, 0);
   if (total !== denominator) throw new RangeError(`weights sum to ${total}, expected ${denominator}`);
@@ -52,7 +53,8 @@ export function splitLargestRemainder(amount: number, weights: readonly number[]
     const order = weights.map((_, i) => i).sort((x, y) => {
       const rx = remainders[x]!;
       const ry = remainders[y]!;
-      return rx === ry ? x - y : rx > ry ? -1 : 1;
+      if (rx !== ry) return rx > ry ? -1 : 1;
+      return (tieFirst ? tieFirst[x]! - tieFirst[y]! : 0) || x - y;
     });
     for (const i of order) {
       if (left === 0) break;

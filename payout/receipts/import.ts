@@ -87,6 +87,17 @@ export async function importReceipts(db: Db, files: readonly string[], opts: Imp
   const checks: Insertable<ReceiptChecksTable>[] = [];
   await db.transaction(async (tx) => {
     const closed = await lastClosedMonth(tx);
+    // what each party has had from earlier receipt adjustments, per site: the tie-break that takes turns
+    const givenBySite = new Map<string, Map<string, number>>();
+    const givenAt = async (site: string): Promise<Map<string, number>> => {
+      let given = givenBySite.get(site);
+      if (!given) {
+        const rows = await tx.q.selectFrom('receipt_adjustments').select(['household_id', (eb) => eb.fn.sum<number>('amount_fen').as('fen')]).where('site_id', '=', site).groupBy('household_id').execute();
+        given = new Map(rows.map((row) => [row.household_id, Number(row.fen)]));
+        givenBySite.set(site, given);
+      }
+      return given;
+    };
     for (const r of fresh) {
       const adjustments: Insertable<ReceiptAdjustmentsTable>[] = [];
       const parts: { site: string; month: string; accrual: SiteMonthAccrual }[] = [];
@@ -101,7 +112,7 @@ export async function importReceipts(db: Db, files: readonly string[], opts: Imp
       const part = (a: SiteMonthAccrual) => (r.kind === 'grid' ? a.grid_fen : a.subsidy_fen);
       const received = splitSigned(r.amount_fen, parts.map((p) => part(p.accrual)));
       const payable = openMonth(monthOf(r.received_on) > nextMonth(r.period_to) ? monthOf(r.received_on) : nextMonth(r.period_to), closed);
-      parts.forEach((p, i) => {
+      for (const [i, p] of parts.entries()) {
         const accrued = part(p.accrual);
         const difference = received[i]! - accrued;
         const wasRestated = restated.includes(`${p.site}/${p.month}`) && r.kind === 'grid';
@@ -118,16 +129,19 @@ export async function importReceipts(db: Db, files: readonly string[], opts: Imp
           rule: wasRestated ? 'energy_restatement' : difference !== 0 ? 'amount_adjustment' : 'match',
           checked_at: checkedAt,
         });
-        if (difference === 0) return;
+        if (difference === 0) continue;
         const order = partyOrder(p.accrual.parties);
         const weights = order.map((id) => {
           const x = p.accrual.parties.get(id);
           return x ? (r.kind === 'grid' ? x.grid_fen : x.subsidy_fen) : 0;
         });
-        splitSigned(difference, weights).forEach((fen, j) => {
-          if (fen !== 0) adjustments.push({ receipt_id: r.id, site_id: p.site, month: p.month, household_id: order[j]!, amount_fen: fen, payable_month: payable, posted_at: checkedAt });
+        const given = await givenAt(p.site);
+        splitSigned(difference, weights, order.map((id) => given.get(id) ?? 0)).forEach((fen, j) => {
+          if (fen === 0) return;
+          given.set(order[j]!, (given.get(order[j]!) ?? 0) + fen);
+          adjustments.push({ receipt_id: r.id, site_id: p.site, month: p.month, household_id: order[j]!, amount_fen: fen, payable_month: payable, posted_at: checkedAt });
         });
-      });
+      }
       await tx.q
         .insertInto('receipts')
         .values({ id: r.id, kind: r.kind, site_id: r.site_id, period_from: r.period_from, period_to: r.period_to, energy_wh: r.energy_wh, amount_fen: r.amount_fen, reference: r.reference, received_on: r.received_on, source: files.join(', '), imported_at: checkedAt })
