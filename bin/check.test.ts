@@ -34,7 +34,7 @@ describe('--check on every service command', () => {
       [['broker', '--check', '--allow-anonymous', '--port', '0'], {}, /^sunshare broker: config OK \(no file\) (?=.*port=0)(?=.*allowAnonymous=true)/m],
       [['ingest', '--check', '--org', 'o', '--bucket', 'b'], { INFLUX_TOKEN: 'secret-token', DATABASE_URL: 'postgres://u:pw@db/x' }, /^sunshare ingest: config OK (?=.*influx\.token=\*\*\*)(?=.*ledger=postgres:\/\/u:\*\*\*@db\/x)/m],
       [['api', '--check', '--port', '0', '--no-mqtt-live', '--ledger', ':memory:'], {}, /^sunshare api: config OK (?=.*listen\.port=0)(?=.*ledger=:memory:)(?=.*mqtt\.enabled=false)/m],
-      [['demo', '--check', '--sites', '2', '--keep'], {}, /^sunshare demo: config OK (?=.*sites=2)(?=.*fresh=false)/m],
+      [['demo', '--check', '--sites', '2'], {}, /^sunshare demo: config OK (?=.*sites=2)(?=.*fresh=false)/m],
       [['payout', 'schedule', '--check', '--at', '02:00'], { DATABASE_URL: 'data/x.sqlite' }, /^sunshare payout schedule: config OK (?=.*at=02:00)(?=.*ledger=data\/x\.sqlite)/m],
     ];
     const results = await Promise.all(cases.map(([args, env]) => sunshare(args, env)));

@@ -135,8 +135,8 @@ describe('sunshare payout and registry commands', () => {
     const { openDb } = await import('../common/ledger/index.ts');
     const ledger = await openDb(db);
     const count = async (sql: string) => Number(Object.values((await ledger.get<Record<string, number>>(sql))!)[0]);
-    await waitFor(async () => (await count('SELECT COUNT(*) FROM run_locks')) === 1, 'the run to take its lock', 20_000, 20);
-    await new Promise((r) => setTimeout(r, 300));
+    // killed as soon as it holds its lock: settling years of days, it is then mid-run
+    await waitFor(async () => (await count('SELECT COUNT(*) FROM run_locks')) === 1, 'the run to take its lock', 20_000, 5);
     c.kill('SIGKILL');
     await new Promise((r) => c.on('close', r));
     expect(await count('SELECT COUNT(*) FROM run_locks')).toBe(1); // left behind by the dead run

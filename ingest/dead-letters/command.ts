@@ -1,3 +1,4 @@
+import { userInfo } from 'node:os';
 import { SunshareError } from '../../common/errors.ts';
 import { ledgerUrl, openLedger, type Db } from '../../common/ledger/index.ts';
 import { listDeadLetters, requestReplays, type DeadLetterFilter, type ListedDeadLetter } from './store.ts';
@@ -79,7 +80,7 @@ export async function runReplayCommand(f: DeadLetterFlags): Promise<{ text: stri
   }
   const db = await openExisting(f.ledger);
   try {
-    const r = await requestReplays(db, filter, f.by ?? `cli:${process.env.USER ?? 'unknown'}`);
+    const r = await requestReplays(db, filter, f.by ?? `cli:${userInfo().username}`);
     const out = [`${r.requested.length} queued for replay by the running ingest`, ...r.skipped.map((s) => `${s.id} skipped: ${s.why.replace('_', ' ')}`)];
     let failed = false;
     if (f.wait && r.requested.length > 0) {
