@@ -129,4 +129,48 @@ describe('an irradiance sensor at a site', () => {
     expect(of('plain', '').reference).toBe('clear_sky');
     expect(of('plain', '').pr!).toBeLessThan(0.6); // the same day against a clear sky looks poor
   });
+
+  it("the service integrates a day of sensor readings into the site's insolation, stores its PR against it, and raises site_low_pr when it is low", async () => {
+    const ledger: TestLedger = await openTestLedger('sqlite');
+    stops.push(() => ledger.close());
+    const db = ledger.db;
+    await db.q.insertInto('sites').values({ id: 'lone', name: 'lone', capacity_w: RATED, latitude: 24.78, longitude: 113.28 }).execute();
+    await db.q.insertInto('devices').values({ site_id: 'lone', id: 'inv1', kind: 'inverter', rated_power_w: RATED, revenue_meter: 0 }).execute();
+    // a sunny day on the plane, 06:00-18:00 local, a sine of 1000 W/m2 peak: 12 h x 1000 x 2/pi = 7,639 Wh/m2
+    const day = dayBounds('2026-06-21', 'Asia/Shanghai');
+    const poaAt = (t: number) => {
+      const h = (t - day.start) / 3_600_000;
+      return h > 6 && h < 18 ? 1000 * Math.sin((Math.PI * (h - 6)) / 12) : 0;
+    };
+    const insolation = (12 * 1000 * 2) / Math.PI;
+    // the inverter made 40 % of rating x insolation: a broken site, on a sunny day
+    await db.q.insertInto('daily_energy').values({ site_id: 'lone', device_id: 'inv1', counter: 'ac_energy_wh', day: '2026-06-21', revision: 1, energy_wh: Math.round(0.4 * RATED * (insolation / 1000)), method: 'delta', computed_at: 'x' }).execute();
+    const broker: BrokerHandle = await startBroker({ host: '127.0.0.1', port: 0, allowAnonymous: true, log: silentLogger });
+    stops.push(() => broker.stop());
+    let now = day.start;
+    const monitor = await startMonitor(parseConfig({ mqtt: { url: broker.url, clientId: 'sensor-day-test' }, cycleMs: 600_000 }, MonitorConfig, 'test'), { db, now: () => now });
+    stops.push(() => monitor.stop());
+    const client = await mqtt.connectAsync(broker.url);
+    stops.push(() => client.endAsync());
+    let seq = 0;
+    for (let t = day.start; t <= day.end; t += 600_000) {
+      const reading: Reading = { device: 'inv1', kind: 'inverter', ts: t, ac_power_w: 0, poa_irradiance_w_m2: Math.round(poaAt(t) * 10) / 10 };
+      await client.publishAsync(topics.telemetry('lone', 'gw1'), JSON.stringify({ schema: TELEMETRY_SCHEMA, site: 'lone', gateway: 'gw1', seq: seq++, sentAt: t, readings: [reading] }), { qos: 1 });
+    }
+    await waitFor(async () => monitor.stats().batches === seq, 'the day received', 10_000);
+    now = Date.parse('2026-06-22T00:40:00+08:00');
+    await monitor.cycle();
+    const rows = await db.q.selectFrom('performance_daily').select(['device_id', 'reference', 'insolation_wh_m2', 'pr']).orderBy('device_id').execute();
+    expect(rows.map((r) => [r.device_id, r.reference])).toEqual([
+      ['', 'sensor'],
+      ['inv1', 'sensor'],
+    ]);
+    for (const r of rows) {
+      expect(Number(r.insolation_wh_m2)).toBeGreaterThan(insolation * 0.99);
+      expect(Number(r.insolation_wh_m2)).toBeLessThan(insolation * 1.01);
+      expect(Number(r.pr)).toBeCloseTo(0.4, 2);
+    }
+    const alarms = await db.q.selectFrom('alarms').select(['kind', 'site_id']).execute();
+    expect(alarms).toEqual([{ kind: 'site_low_pr', site_id: 'lone' }]);
+  });
 });
