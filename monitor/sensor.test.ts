@@ -9,6 +9,9 @@ import { dayBounds } from '../common/time.ts';
 import { MonitorConfig } from './config.ts';
 import { computeDailyPerformance } from './performance.ts';
 import { loadRegistry } from './registry.ts';
+import type { Alarm } from './alarms/store.ts';
+import { LossTracker } from './loss/tracker.ts';
+import { deviceKey, type Registry } from './registry.ts';
 import { startMonitor } from './service.ts';
 import { Fleet } from './state.ts';
 
@@ -37,6 +40,37 @@ describe('an irradiance sensor at a site', () => {
     // a 20-minute gap is not bridged
     add(NOON + 80 * 60_000, 600, 80);
     expect(fleet.sensorInsolation('s', NOON, NOON + 5_400_000, 0)).toBeCloseTo(600, 6);
+  });
+
+  it('counts a lost span against the sensor only when the sensor was fresh at every step of it; else as before (no peer: the clear sky)', () => {
+    const registry: Registry = {
+      sites: new Map([['s', { id: 's', name: 's', capacityW: RATED, latitude: 24.78, longitude: 113.28, timeZone: 'Asia/Shanghai' }]]),
+      devices: new Map([[deviceKey('s', 'inv1'), { site: 's', id: 'inv1', kind: 'inverter' as const, ratedW: RATED, revenueMeter: false }]]),
+    };
+    const alarm: Alarm = {
+      id: 'a', key: 'k', kind: 'device_offline', severity: 'major', site: 's', device: 'inv1', gateway: 'gw1', message: '', details: {}, stopsGeneration: true, raisedAt: NOON,
+      acknowledgedAt: null, acknowledgedBy: null, clearedAt: null, lostWh: 0, lostFen: 0, householdsFen: 0, companyFen: 0, households: 0,
+    };
+    const run = (freshUntil: number) => {
+      const fleet = new Fleet(1.5, () => RATED);
+      fleet.addBatch({ schema: TELEMETRY_SCHEMA, site: 's', gateway: 'gw1', seq: 0, sentAt: NOON, readings: [{ device: 'inv1', kind: 'inverter', ts: NOON, ac_energy_wh: 1_000_000 }] }, 0);
+      let t = NOON;
+      const sensorW = (_site: string, ratedW: number) => (t <= freshUntil ? ratedW * 0.6 * PF : undefined);
+      const tracker = new LossTracker(fleet, () => registry, (_s, ratedW) => ratedW * 0.8, undefined, sensorW);
+      tracker.sync([alarm]);
+      for (let m = 1; m <= 60; m++) {
+        t = NOON + m * 60_000;
+        tracker.advance(t);
+      }
+      return tracker.lost('a')!;
+    };
+    // an hour dark under 600 W/m2: 50 kW x 0.6 x 0.85 = 25.5 kWh lost
+    expect(run(Infinity)).toMatchObject({ reference: 'sensor', actualWh: 0 });
+    expect(run(Infinity).expectedWh).toBeCloseTo(25_500, 6);
+    // the sensor went quiet half way: the whole span falls back to the clear sky (80 % of rating here)
+    const stale = run(NOON + 30 * 60_000);
+    expect(stale.reference).toBe('clear_sky');
+    expect(stale.expectedWh).toBeCloseTo(40_000, 6);
   });
 
   it("a lone inverter with a failed string is found, and its loss counted, against the site's sensor; the same inverter with no sensor and no peers raises nothing", async () => {
