@@ -82,6 +82,13 @@ export const Reading = Type.Object(
     ac_current_a: num({ minimum: -1e5, maximum: 1e5 }),
     frequency_hz: num({ minimum: 0, maximum: 1000 }),
     temperature_c: num({ minimum: -100, maximum: 300 }),
+    /**
+     * An irradiance sensor the device reads (SunSpec model 302 POAI, a met station): plane-of-array
+     * irradiance, W/m2, and the module (back-of-panel) temperature. Any reading of a site may carry
+     * them; the monitor scales expected energy by them (docs/monitor.md).
+     */
+    poa_irradiance_w_m2: num({ minimum: 0, maximum: 2000 }),
+    module_temperature_c: num({ minimum: -100, maximum: 300 }),
     state: Type.Optional(InverterState),
     alarms: Type.Optional(Type.Array(Type.String({ maxLength: 64 }), { maxItems: 64 })),
     /** Meter counters, Wh. */

@@ -87,7 +87,7 @@ describe('sun, weather and the inverter', () => {
   });
 
   it('derates hot modules', () => {
-    const env = { t: 0, altitudeDeg: 60, azimuthDeg: 180, poa: 900, ambientC: 10 };
+    const env = { t: 0, altitudeDeg: 60, azimuthDeg: 180, poa: 900, ghi: 800, ambientC: 10 };
     const pv = { dcPeakW: 10_000, ratedAcW: 20_000, efficiency: 0.975, dcDerate: 0.92, tempCoefficient: -0.0037 };
     const cool = pvOutput(env, pv).acW;
     const hot = pvOutput({ ...env, ambientC: 35 }, pv).acW;

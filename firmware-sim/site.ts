@@ -97,6 +97,8 @@ export class Site {
       d.dcW = out.dcW;
       d.cellC = out.cellC;
       d.ambientC = env.ambientC;
+      d.poaWm2 = env.poa;
+      d.ghiWm2 = env.ghi;
       d.pvState = out.state;
       d.t = t;
       sum += out.acW;
@@ -107,6 +109,8 @@ export class Site {
       a.dcW = trip ? 0 : this.inverters.reduce((x, d) => x + d.dcW, 0);
       a.cellC = this.inverters[0]?.cellC ?? env.ambientC;
       a.ambientC = env.ambientC;
+      a.poaWm2 = env.poa;
+      a.ghiWm2 = env.ghi;
       a.pvState = trip ? 'fault' : (this.inverters[0]?.pvState ?? 'sleeping');
       a.t = t;
     }

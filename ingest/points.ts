@@ -11,6 +11,8 @@ const NUMERIC_FIELDS = [
   'ac_current_a',
   'frequency_hz',
   'temperature_c',
+  'poa_irradiance_w_m2',
+  'module_temperature_c',
   'export_energy_wh',
   'import_energy_wh',
   ...TARIFF_ENERGY_FIELDS,

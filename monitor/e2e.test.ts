@@ -69,4 +69,19 @@ describe('monitor end to end, on a faster clock', () => {
     const rows = await s.db.q.selectFrom('alarms').select(['kind', 'device_id']).where('kind', '=', 'underperforming').execute();
     expect(rows.map((r) => r.device_id)).toEqual(['inv3']);
   }, 60_000);
+
+  it("raises underperformance for a lone inverter with a failed string against the irradiance sensor on its input (SunSpec 302), none while it is healthy", async () => {
+    scene = await startScene({ pollMs: 500, speed: 20, seed: 7, start: '2026-06-21T10:00', inverters: 1, profile: 'sunspec-irradiance', monitor: { detect: { peerMinutes: 2 } } });
+    const s = scene;
+    await waitFor(async () => s.monitor.stats().batches >= 3, 'telemetry reaches the monitor', 10_000);
+    // healthy for longer than peerMinutes (3 simulated minutes at 20x: 9 s): nothing
+    const healthyUntil = s.sim.clock.now() + 3 * 60_000;
+    await waitFor(async () => s.sim.clock.now() >= healthyUntil, 'three healthy minutes', 20_000);
+    expect(await s.db.q.selectFrom('alarms').select('kind').execute()).toEqual([]);
+    s.sim.setFault('inv1', { kind: 'string_failure', fraction: 0.4 });
+    await waitFor(async () => webhookTexts(s).some((t) => t.includes('underperforming') && t.includes('inv1')), 'underperformance notification', 30_000);
+    const rows = await s.db.q.selectFrom('alarms').select(['kind', 'device_id', 'message']).where('kind', '=', 'underperforming').execute();
+    expect(rows.map((r) => r.device_id)).toEqual(['inv1']);
+    expect(rows[0]!.message).toContain('irradiance sensor');
+  }, 60_000);
 });

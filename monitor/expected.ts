@@ -12,6 +12,16 @@ export function siteGeometry(site: SiteInfo, cfg: MonitorConfig['geometry']): (A
   return { ...g, latitude: site.latitude, longitude: site.longitude, skyModel: 'haydavies', perezEnhancement: false };
 }
 
+/** The site's performance factor (DC to AC at 1000 W/m2) from the config, with or without a location. */
+export function performanceFactor(site: string, cfg: MonitorConfig['geometry']): number {
+  return cfg.sites[site]?.performanceFactor ?? cfg.default?.performanceFactor ?? DEFAULT_GEOMETRY.performanceFactor;
+}
+
+/** Expected AC power of `ratedW` under a measured plane-of-array irradiance, W: rating x POA/1000 x performance factor, at most the rating. */
+export function sensorPowerW(ratedW: number, poaWm2: number, factor: number): number {
+  return Math.min(ratedW, ((ratedW * poaWm2) / 1000) * factor);
+}
+
 /** Clear-sky AC power of `ratedW` of the site's inverters at data time t, W. */
 export function clearSkyPowerW(site: SiteInfo | undefined, cfg: MonitorConfig['geometry'], ratedW: number, t: number): number {
   const g = site && siteGeometry(site, cfg);

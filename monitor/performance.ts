@@ -1,9 +1,9 @@
 import type { Db } from '../common/ledger/index.ts';
 import { dayBounds } from '../common/time.ts';
 import type { MonitorConfig } from './config.ts';
-import { clearSkyEnergy } from './expected.ts';
+import { clearSkyEnergy, performanceFactor } from './expected.ts';
 import { distanceKm } from './loss/nearby.ts';
-import type { Registry } from './registry.ts';
+import { deviceKey, type Registry } from './registry.ts';
 
 export interface DayPerformance {
   site: string;
@@ -22,12 +22,14 @@ export interface DayPerformance {
  * Daily performance of each inverter and site from the day's settled energy
  * (ingest's daily_energy) against the clear-sky model:
  * - site: PR = actual / (capacity x clear-sky plane-of-array insolation);
- *   reference 'clear_sky' (a cloudy day lowers it: no site in the registry has
- *   an irradiance sensor yet, and nearby sites' weather is not used).
+ *   reference 'clear_sky' (a cloudy day lowers it), unless its neighbours'
+ *   weather or its own sensor can tell (below).
  * - inverter: expected is its rating x what its peers made per W (the
  *   weather they saw), reference 'peers'; PR = actual / (rating x insolation
  *   scaled by the peers' clearness), so peers performing as the model's
  *   performance factor put it at that factor. With no peers: 'clear_sky'.
+ * - a site whose irradiance sensor covered the day: both against the
+ *   sensor's insolation instead (reference 'sensor').
  */
 export interface NearbyOptions {
   /** Sites this close share their weather. */
@@ -49,7 +51,7 @@ function againstNeighbours(rows: DayPerformance[], registry: Registry, near: Nea
   const sites = rows.filter((r) => r.device === '' && r.clearSkyWh > 0);
   const share = new Map(sites.map((r) => [r.site, r.actualWh / r.clearSkyWh]));
   return rows.map((r) => {
-    if (r.device !== '' || r.clearSkyWh <= 0) return r;
+    if (r.device !== '' || r.clearSkyWh <= 0 || r.reference === 'sensor') return r;
     const here = registry.sites.get(r.site)!;
     const shares = sites.filter((o) => o.site !== r.site && distanceKm(here, registry.sites.get(o.site)!) <= near.km).map((o) => share.get(o.site)!);
     if (shares.length < Math.max(1, near.min) || Math.max(...shares) <= 0 || (Math.max(...shares) - Math.min(...shares)) / Math.max(...shares) > near.agreement) return r;
@@ -61,7 +63,41 @@ function againstNeighbours(rows: DayPerformance[], registry: Registry, near: Nea
   });
 }
 
-export async function computeDailyPerformance(db: Db, registry: Registry, geometry: MonitorConfig['geometry'], day: string, near?: NearbyOptions): Promise<DayPerformance[]> {
+/** A site's plane-of-array insolation over [from, to) measured by its irradiance sensor, Wh/m2, if it has one that covered the day. */
+export type SensorInsolation = (site: string, from: number, to: number) => number | undefined;
+
+/**
+ * A site whose irradiance sensor covered the day: its insolation is the
+ * sensor's, for the site and each inverter (reference 'sensor'): expected =
+ * rating x insolation/1000 x performance factor, PR = actual / (rating x
+ * insolation/1000).
+ */
+function againstSensor(rows: DayPerformance[], registry: Registry, geometry: MonitorConfig['geometry'], insolationOf: SensorInsolation): DayPerformance[] {
+  return rows.map((r) => {
+    const site = registry.sites.get(r.site)!;
+    const { start, end } = dayBounds(r.day, site.timeZone);
+    const insolation = insolationOf(r.site, start, end);
+    if (insolation === undefined || insolation <= 0) return r;
+    const rated = r.device === '' ? measuredRatedOf(registry, r.site, rows) : (registry.devices.get(deviceKey(r.site, r.device))?.ratedW ?? 0);
+    const ratedInsolationWh = (rated * insolation) / 1000;
+    return { ...r, insolationWhM2: insolation, expectedWh: Math.round(ratedInsolationWh * performanceFactor(r.site, geometry)), pr: ratedInsolationWh > 0 ? r.actualWh / ratedInsolationWh : null, reference: 'sensor' };
+  });
+}
+
+/** The rating of the site's inverters that have a row that day (the site row's actual is theirs). */
+function measuredRatedOf(registry: Registry, site: string, rows: DayPerformance[]): number {
+  const measured = new Set(rows.filter((r) => r.site === site && r.device !== '').map((r) => r.device));
+  return [...registry.devices.values()].filter((d) => d.site === site && measured.has(d.id)).reduce((s, d) => s + (d.ratedW ?? 0), 0);
+}
+
+export async function computeDailyPerformance(
+  db: Db,
+  registry: Registry,
+  geometry: MonitorConfig['geometry'],
+  day: string,
+  near?: NearbyOptions,
+  sensor?: SensorInsolation,
+): Promise<DayPerformance[]> {
   const rows = await db.q
     .selectFrom('daily_energy_current')
     .select(['site_id', 'device_id', 'counter', 'energy_wh'])
@@ -111,7 +147,8 @@ export async function computeDailyPerformance(db: Db, registry: Registry, geomet
       });
     }
   }
-  return near ? againstNeighbours(out, registry, near) : out;
+  const measuredBySensor = sensor ? againstSensor(out, registry, geometry, sensor) : out;
+  return near ? againstNeighbours(measuredBySensor, registry, near) : measuredBySensor;
 }
 
 const tag = (v: string) => v.replace(/[ ,=\\]/g, (c) => `\\${c}`);

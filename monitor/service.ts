@@ -14,7 +14,7 @@ import type { MonitorConfig } from './config.ts';
 import { allDetectors, runDetectors } from './detect/all.ts';
 import { detectSiteLowPr, type LowDay } from './detect/site-pr.ts';
 import type { DetectContext } from './detect/condition.ts';
-import { clearSkyPowerW, isDaylight } from './expected.ts';
+import { clearSkyPowerW, isDaylight, performanceFactor, sensorPowerW } from './expected.ts';
 import { nearbyClearness } from './loss/nearby.ts';
 import { LossTracker } from './loss/tracker.ts';
 import { valueLoss } from './loss/value.ts';
@@ -59,6 +59,8 @@ const checkBatch = validator(TelemetryBatch);
 const checkStatus = validator(GatewayStatus);
 const LOSS_EVERY_CYCLES = 6;
 const PERFORMANCE_EVERY_CYCLES = 30;
+/** An irradiance sensor whose last reading is older than this many cycles is not used (peers are). */
+export const SENSOR_FRESH_CYCLES = 2;
 /** A day's performance is computed this long after its local midnight: ingest closes the day 15 minutes after it. */
 const PERFORMANCE_AFTER_MS = 30 * 60_000;
 
@@ -91,8 +93,18 @@ export async function startMonitor(config: MonitorConfig, opts: MonitorOptions =
   const detectors = [...allDetectors(meanings), detectSiteLowPr(lowPr)];
   const dataNow = () => opts.now?.() ?? (fleet.dataNow || Date.now());
   const clearSkyW = (site: string, ratedW: number, t: number) => clearSkyPowerW(registry.sites.get(site), config.geometry, ratedW, t);
-  const losses = new LossTracker(fleet, () => registry, clearSkyW, (site, t) =>
-    nearbyClearness(site, t, fleet, registry, clearSkyW, config.detect.nearbyKm, config.cycleMs * config.detect.offlineCycles),
+  /** A site's irradiance sensor counts while its last reading arrived within SENSOR_FRESH_CYCLES cycles. */
+  const sensorPoa = (site: string) => fleet.sensorPoa(site, cycleNo, SENSOR_FRESH_CYCLES);
+  const sensorW = (site: string, ratedW: number) => {
+    const poa = sensorPoa(site);
+    return poa === undefined ? undefined : sensorPowerW(ratedW, poa, performanceFactor(site, config.geometry));
+  };
+  const losses = new LossTracker(
+    fleet,
+    () => registry,
+    clearSkyW,
+    (site, t) => nearbyClearness(site, t, fleet, registry, clearSkyW, config.detect.nearbyKm, config.cycleMs * config.detect.offlineCycles),
+    sensorW,
   );
   losses.sync(engine.openAlarms());
   const configured = channelsOf(config.notify);
@@ -165,11 +177,12 @@ export async function startMonitor(config: MonitorConfig, opts: MonitorOptions =
       const day = localDay(now - 86_400_000 - PERFORMANCE_AFTER_MS, tz);
       if (performanceDone.has(`${tz}|${day}`)) continue;
       const near = { km: config.detect.nearbyKm, agreement: config.detect.nearbyAgreement, min: config.detect.nearbyMin };
-      const rows = (await computeDailyPerformance(db, registry, config.geometry, day, near)).filter((r) => registry.sites.get(r.site)?.timeZone === tz);
+      const sensorInsolation = (site: string, from: number, to: number) => fleet.sensorInsolation(site, from, to);
+      const rows = (await computeDailyPerformance(db, registry, config.geometry, day, near, sensorInsolation)).filter((r) => registry.sites.get(r.site)?.timeZone === tz);
       if (rows.length === 0) continue;
       for (const r of rows.filter((x) => x.device === '')) {
         // only against the neighbours' weather: against the clear sky a cloudy day would look like a fault
-        if (r.reference === 'peers' && r.pr !== null && r.pr < config.detect.sitePrMin) lowPr.set(r.site, { day, pr: r.pr });
+        if ((r.reference === 'peers' || r.reference === 'sensor') && r.pr !== null && r.pr < config.detect.sitePrMin) lowPr.set(r.site, { day, pr: r.pr });
         else lowPr.delete(r.site);
       }
       await recordDailyPerformance(db, rows);
@@ -184,7 +197,7 @@ export async function startMonitor(config: MonitorConfig, opts: MonitorOptions =
     counts.cycles++;
     const now = dataNow();
     if (cycleNo % PERFORMANCE_EVERY_CYCLES === 1) await closePerformance(now).catch((err: Error) => log.warn({ err: err.message }, 'monitor: daily performance failed'));
-    const ctx: DetectContext = { fleet, registry, config: config.detect, cycle: cycleNo, daylight: (site, t) => isDaylight(registry.sites.get(site), t) };
+    const ctx: DetectContext = { fleet, registry, config: config.detect, cycle: cycleNo, daylight: (site, t) => isDaylight(registry.sites.get(site), t), sensorNorm: (site) => sensorW(site, 1) };
     const conditions = runDetectors(detectors, ctx, (err) => log.error({ err: err.message }, 'monitor: a detector failed'));
     losses.advance(now);
     // after a restart an offline device or gateway is unknown until heard from: its alarm stays open

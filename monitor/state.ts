@@ -33,13 +33,29 @@ export interface GatewayState {
   ts: number;
 }
 
+/** An irradiance sensor's newest reading at a site, and its plane-of-array insolation so far. */
+export interface SensorState {
+  ts: number;
+  poaWm2: number;
+  /** The detection cycle in which it arrived. */
+  cycle: number;
+  /** Insolation, Wh/m2, and time covered by readings, ms, per 15-minute bucket (key: the bucket's start, epoch ms). */
+  buckets: Map<number, { whM2: number; coveredMs: number }>;
+}
+
 const KEEP_MS = 3 * 3_600_000;
+export const SENSOR_BUCKET_MS = 15 * 60_000;
+/** Two sensor readings further apart than this leave a gap: nothing is integrated across it. */
+const SENSOR_MAX_GAP_MS = 10 * 60_000;
+const SENSOR_KEEP_MS = 3 * 86_400_000;
 const KEEP_SAMPLES = 5000;
 
 /** What the monitor knows of the fleet now, from telemetry and gateway status. */
 export class Fleet {
   readonly devices = new Map<string, DeviceState>();
   readonly gateways = new Map<string, GatewayState>();
+  /** Per site: its irradiance sensor, from any reading that carries `poa_irradiance_w_m2`. */
+  readonly sensors = new Map<string, SensorState>();
   /** Data time of the newest reading seen. */
   dataNow = 0;
   private readonly counterJumpFactor: number;
@@ -81,6 +97,47 @@ export class Fleet {
     while (state.samples.length > KEEP_SAMPLES || (state.samples.length > 2 && state.samples[0]!.ts < r.ts - KEEP_MS)) state.samples.shift();
     this.devices.set(key, state);
     if (r.ts > this.dataNow) this.dataNow = r.ts;
+    if (r.poa_irradiance_w_m2 !== undefined) this.addSensor(site, r.ts, r.poa_irradiance_w_m2, cycle);
+  }
+
+  /** Integrates the sensor's irradiance (trapezoids between readings at most 10 minutes apart) into 15-minute buckets. */
+  private addSensor(site: string, ts: number, poaWm2: number, cycle: number): void {
+    const prev = this.sensors.get(site);
+    if (prev && ts <= prev.ts) return;
+    const sensor: SensorState = prev ?? { ts, poaWm2, cycle, buckets: new Map() };
+    if (prev && ts - prev.ts <= SENSOR_MAX_GAP_MS) {
+      const bucket = Math.floor((prev.ts + ts) / 2 / SENSOR_BUCKET_MS) * SENSOR_BUCKET_MS;
+      const b = sensor.buckets.get(bucket) ?? { whM2: 0, coveredMs: 0 };
+      b.whM2 += (((prev.poaWm2 + poaWm2) / 2) * (ts - prev.ts)) / 3_600_000;
+      b.coveredMs += ts - prev.ts;
+      sensor.buckets.set(bucket, b);
+      for (const k of sensor.buckets.keys()) if (k < ts - SENSOR_KEEP_MS) sensor.buckets.delete(k);
+    }
+    Object.assign(sensor, { ts, poaWm2, cycle });
+    this.sensors.set(site, sensor);
+  }
+
+  /** A site's sensor irradiance, W/m2, if a sensor reading arrived within the last `maxCycles` cycles. */
+  sensorPoa(site: string, cycle: number, maxCycles: number): number | undefined {
+    const s = this.sensors.get(site);
+    return s && cycle - s.cycle <= maxCycles ? s.poaWm2 : undefined;
+  }
+
+  /**
+   * A site's plane-of-array insolation over [from, to) from its sensor, Wh/m2 (bucket
+   * boundaries: 15 minutes), if its readings covered at least `minCoverage` of that time.
+   */
+  sensorInsolation(site: string, from: number, to: number, minCoverage = 0.9): number | undefined {
+    const s = this.sensors.get(site);
+    if (!s || to <= from) return undefined;
+    let whM2 = 0;
+    let covered = 0;
+    for (const [k, b] of s.buckets) {
+      if (k < from || k >= to) continue;
+      whM2 += b.whM2;
+      covered += b.coveredMs;
+    }
+    return covered >= minCoverage * (to - from) ? whM2 : undefined;
   }
 
   private counterAnomaly(site: string, p: Reading, r: Reading): string | undefined {

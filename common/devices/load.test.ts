@@ -8,7 +8,7 @@ import { modelLength, pointAddress, repeatingPointAddress } from './sunspec.ts';
 
 describe('shipped device maps', () => {
   it('ships the SunSpec models the issue names', () => {
-    expect(sunSpecModelIds()).toEqual([1, 101, 102, 103, 111, 112, 113, 160, 201, 202, 203, 204]);
+    expect(sunSpecModelIds()).toEqual([1, 101, 102, 103, 111, 112, 113, 160, 201, 202, 203, 204, 302]);
     expect(vendorMapIds()).toEqual(['goodwe-dt', 'growatt-max', 'huawei-smartlogger', 'huawei-sun2000', 'solis-string', 'sungrow-sg']);
   });
 
@@ -30,6 +30,7 @@ describe('shipped device maps', () => {
       { id: 'sma-sunspec', family: 'sunspec', kind: 'inverter', gatewayProfile: 'sunspec' },
       { id: 'sunspec', family: 'sunspec', kind: 'inverter', gatewayProfile: 'sunspec' },
       { id: 'sunspec-float', family: 'sunspec', kind: 'inverter', gatewayProfile: 'sunspec' },
+      { id: 'sunspec-irradiance', family: 'sunspec', kind: 'inverter', gatewayProfile: 'sunspec' },
       { id: 'sunspec-meter', family: 'sunspec', kind: 'meter', gatewayProfile: 'sunspec' },
       { id: 'goodwe-dt', family: 'vendor', kind: 'inverter', gatewayProfile: 'goodwe-dt' },
       { id: 'growatt-max', family: 'vendor', kind: 'inverter', gatewayProfile: 'growatt-max' },
@@ -42,8 +43,14 @@ describe('shipped device maps', () => {
 
   it('has the SunSpec lengths from the spec', () => {
     const lengths = Object.fromEntries(sunSpecModelIds().map((id) => [id, loadSunSpecModel(id).length]));
-    expect(lengths).toEqual({ 1: 66, 101: 50, 102: 50, 103: 50, 111: 60, 112: 60, 113: 60, 160: 8, 201: 105, 202: 105, 203: 105, 204: 105 });
+    expect(lengths).toEqual({ 1: 66, 101: 50, 102: 50, 103: 50, 111: 60, 112: 60, 113: 60, 160: 8, 201: 105, 202: 105, 203: 105, 204: 105, 302: 0 });
     expect(modelLength(loadSunSpecModel(160), 2)).toBe(48);
+    // model 302: no fixed block, five W/m2 registers per sensor, POAI the second
+    expect(modelLength(loadSunSpecModel(302), 1)).toBe(5);
+    const m302 = loadSunSpecModel(302);
+    const poai = m302.repeating!.points.find((p) => p.name === 'POAI')!;
+    expect(poai.field).toBe('poa_irradiance_w_m2');
+    expect(repeatingPointAddress(m302, 40000, 1, poai)).toBe(40008); // the second sensor's POAI: ID, L, 5 of the first, GHI
   });
 
   it('places model 103 points where the spec says (40000 map: SunS, model 1 L=66 at 40002, 103 at 40070)', () => {

@@ -81,7 +81,7 @@ function checkSunSpecModel(m: SunSpecModel): string[] {
   const problems = checkSunSpecPoints(m.points, '/points', sfNames, m.length);
   if (m.repeating) {
     problems.push(...checkSunSpecPoints(m.repeating.points, '/repeating/points', sfNames, m.repeating.blockLength));
-    if (!m.points.some((p) => p.name === m.repeating?.countPoint)) problems.push(`/repeating/countPoint: no point named ${m.repeating.countPoint}`);
+    if (m.repeating.countPoint !== undefined && !m.points.some((p) => p.name === m.repeating?.countPoint)) problems.push(`/repeating/countPoint: no point named ${m.repeating.countPoint}`);
   }
   return problems;
 }

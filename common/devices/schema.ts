@@ -16,6 +16,8 @@ export const FIELDS = [
   'ac_current_a',
   'frequency_hz',
   'temperature_c',
+  'poa_irradiance_w_m2',
+  'module_temperature_c',
   'state',
   'alarms',
   'export_energy_wh',
@@ -166,14 +168,15 @@ export const SunSpecModel = Type.Object(
     kind: Type.Union([Type.Literal('common'), Type.Literal('inverter'), Type.Literal('meter'), Type.Literal('extension')]),
     /** Registers in the fixed block (after ID and L); L equals this when there is no repeating block. */
     length: Type.Integer({ minimum: 0 }),
-    points: Type.Array(SunSpecPoint, { minItems: 1 }),
-    /** A block repeated N times after the fixed block (model 160: one per MPPT). */
+    /** The fixed block's points (none in model 302: only its repeating block). */
+    points: Type.Array(SunSpecPoint),
+    /** A block repeated N times after the fixed block (model 160: one per MPPT; model 302: one per irradiance sensor). */
     repeating: Type.Optional(
       Type.Object(
         {
           name: Type.String(),
-          /** Fixed-block point holding the number of blocks. */
-          countPoint: PointName,
+          /** Fixed-block point holding the number of blocks; absent, the number follows from L (model 302). */
+          countPoint: Type.Optional(PointName),
           blockLength: Type.Integer({ minimum: 1 }),
           /** Offsets are from the start of each block. */
           points: Type.Array(SunSpecPoint, { minItems: 1 }),
@@ -238,13 +241,14 @@ export const SunSpecDevice = Type.Object(
     description: Type.String(),
     /**
      * The models in chain order, each a shipped `sunspec/<id>.yaml`. `blocks: mppts` repeats a
-     * model's block once per MPP tracker (the device config's `mppts`). Model 1 comes first.
+     * model's block once per MPP tracker (the device config's `mppts`), `blocks: <n>` n times
+     * (model 302: one per irradiance sensor). Model 1 comes first.
      */
     models: Type.Array(
       Type.Object(
         {
           id: Type.Integer({ minimum: 1, maximum: 0xfffe }),
-          blocks: Type.Optional(Type.Literal('mppts')),
+          blocks: Type.Optional(Type.Union([Type.Literal('mppts'), Type.Integer({ minimum: 1, maximum: 16 })])),
         },
         { additionalProperties: false },
       ),

@@ -28,6 +28,8 @@ export interface DeviceTruth {
   producedWh: number;
   exportWh?: number;
   importWh?: number;
+  /** Plane-of-array irradiance of the site's sky now, W/m2 (what a sensor on the device reads). */
+  poaWm2: number;
   alarms: string[];
   faults: Fault[];
 }
@@ -59,6 +61,9 @@ export class SimulatedDevice {
   dcW = 0;
   cellC = 25;
   ambientC = 25;
+  /** The site's plane-of-array and horizontal irradiance now, W/m2 (for a device with an irradiance sensor). */
+  poaWm2 = 0;
+  ghiWm2 = 0;
   pvState: InverterState = 'sleeping';
   t = 0;
   private replacements = 0;
@@ -222,6 +227,9 @@ export class SimulatedDevice {
       phaseV: [v(0), v(1), v(2)],
       hz: 50 + 0.02 * n(20, 120_000),
       cabinetC: this.ambientC + 3 + 12 * load,
+      poaWm2: this.poaWm2,
+      ghiWm2: this.ghiWm2,
+      moduleC: this.cellC,
       state: this.state,
       alarms: this.alarms,
       mppts: this.config.mppts,
@@ -245,6 +253,7 @@ export class SimulatedDevice {
       counterWh: this.counterWh,
       producedWh: this.producedWh,
       ...(this.kind === 'meter' ? { exportWh: wrapped, importWh: this.importWh } : {}),
+      poaWm2: this.poaWm2,
       alarms: this.alarms,
       faults: this.activeFaults(),
     };

@@ -82,7 +82,7 @@ export function buildLayout(d: SimDeviceConfig, profile: Profile, ratedW: number
   const device = loadSunSpecDevice(profile);
   const chain: ModelInChain[] = device.models.map((m) => {
     const model = loadSunSpecModel(m.id);
-    return { model, ...(model.kind === 'common' ? { length: d.commonLength } : {}), ...(m.blocks === 'mppts' ? { blocks: d.mppts } : {}) };
+    return { model, ...(model.kind === 'common' ? { length: d.commonLength } : {}), ...(m.blocks === 'mppts' ? { blocks: d.mppts } : m.blocks !== undefined ? { blocks: m.blocks } : {}) };
   });
   const points = chain.flatMap((m) => m.model.points);
   const sfs = sunspecScaleFactors(ratedW, dcPeakW);

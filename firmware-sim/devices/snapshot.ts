@@ -23,6 +23,11 @@ export interface Snapshot {
   phaseV: readonly [number, number, number];
   hz: number;
   cabinetC: number;
+  /** The site's irradiance as a sensor on the device's input sees it, W/m2: plane of array and horizontal. */
+  poaWm2: number;
+  ghiWm2: number;
+  /** Module (cell) temperature, C. */
+  moduleC: number;
   state: InverterState;
   alarms: readonly string[];
   mppts: number;

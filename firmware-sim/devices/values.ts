@@ -29,6 +29,8 @@ const BY_FIELD: Record<Field, (s: Snapshot) => Value> = {
   ac_current_a: (s) => phaseA(s, 0),
   frequency_hz: (s) => s.hz,
   temperature_c: (s) => s.cabinetC,
+  poa_irradiance_w_m2: (s) => s.poaWm2,
+  module_temperature_c: (s) => s.moduleC,
   state: () => undefined,
   alarms: () => undefined,
   export_energy_wh: (s) => s.exportWh,
@@ -125,6 +127,9 @@ const SUNSPEC: Record<string, Getter> = {
   'module.DCWH': (s) => s.dcEnergyWh / s.mppts,
   'module.Tms': (s) => sunspecTime(s),
   'module.DCEvt': () => 0,
+  // model 302 (one block per irradiance sensor; the simulated sky has no separate diffuse or other sensor)
+  'irradiance.GHI': (s) => s.ghiWm2,
+  'irradiance.POAI': (s) => s.poaWm2,
 };
 
 

@@ -9,13 +9,15 @@ export interface Environment {
   azimuthDeg: number;
   /** Plane-of-array irradiance after clouds, W/m2. */
   poa: number;
+  /** Global horizontal irradiance after clouds, W/m2. */
+  ghi: number;
   ambientC: number;
 }
 
 export function environmentAt(t: number, site: SiteGeometry, weather: Weather): Environment {
   const sky = clearSky(t, site);
   const w = weather.at(t);
-  return { t, altitudeDeg: sky.altitudeDeg, azimuthDeg: sky.azimuthDeg, poa: sky.poa * w.clearness, ambientC: w.ambientC };
+  return { t, altitudeDeg: sky.altitudeDeg, azimuthDeg: sky.azimuthDeg, poa: sky.poa * w.clearness, ghi: sky.ghi * w.clearness, ambientC: w.ambientC };
 }
 
 /** One inverter and its PV array. */

@@ -47,7 +47,10 @@ afterEach(async () => {
 
 /** The points of a device file that feed contract fields (SunSpec: every model of its chain). */
 function fieldPoints(d: DeviceProfile): { name: string; field: Field }[] {
-  const points = d.family === 'vendor' ? loadVendorMap(d.id).points : loadSunSpecDevice(d.id).models.flatMap((m) => loadSunSpecModel(m.id).points);
+  const points = d.family === 'vendor' ? loadVendorMap(d.id).points : loadSunSpecDevice(d.id).models.flatMap((m) => {
+          const model = loadSunSpecModel(m.id);
+          return [...model.points, ...(model.repeating?.points ?? [])];
+        });
   return points.flatMap((p) => (p.field ? [{ name: p.name, field: p.field }] : []));
 }
 const declaredFields = (d: DeviceProfile) => new Set(fieldPoints(d).map((p) => p.field));
@@ -109,7 +112,7 @@ async function setup(d: DeviceProfile) {
     }
     for (const found of (profile as SunSpecProfile).models()) {
       const model = loadSunSpecModel(found.id);
-      const p = model.points.find((x) => x.field === field);
+      const p = [...model.points, ...(model.repeating?.points ?? [])].find((x) => x.field === field);
       if (!p) continue;
       if (p.type === 'float32' || !p.sf) return p.type === 'float32' ? 0 : 1;
       const sfPoint = model.points.find((x) => x.name === p.sf)!;
@@ -157,6 +160,10 @@ describe('every device file, simulated and read by the gateway', () => {
       await expectTruth(r, 'ac_energy_wh', t.energyWh);
       if (fields.has('dc_power_w')) await expectTruth(r, 'dc_power_w', t.dcPowerW);
       if (fields.has('state')) expect(r.state).toBe(t.state);
+      if (fields.has('poa_irradiance_w_m2')) {
+        expect(t.poaWm2, 'the sky has irradiance').toBeGreaterThan(300);
+        await expectTruth(r, 'poa_irradiance_w_m2', t.poaWm2);
+      }
     } else {
       expect(t.acPowerW, 'the site exports').toBeLessThan(-5000);
       await expectTruth(r, 'export_energy_wh', t.exportWh);

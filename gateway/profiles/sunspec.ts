@@ -25,7 +25,7 @@ export interface FoundModel {
 /**
  * A SunSpec device: discovery finds 'SunS' and walks the model chain by each
  * model's own L (never by assumed sizes); models we have definitions for
- * (1, 101-103, 111-113, 160, 201-204) are read every cycle, ID and L included
+ * (1, 101-103, 111-113, 160, 201-204, 302) are read every cycle, ID and L included
  * so a changed layout is noticed.
  */
 export class SunSpecProfile implements Profile {
@@ -94,7 +94,15 @@ export class SunSpecProfile implements Profile {
           if (state) out.values.state = state;
         } else if (p.field) assignField(out.values, out.notFinite, p.field, v);
       }
-      if (model.repeating) moduleDcW = sumModulePower(model, m, image, point) ?? moduleDcW;
+      if (model.repeating) {
+        moduleDcW = sumModulePower(model, m, image, point) ?? moduleDcW;
+        // a repeating block's contract fields come from its first block, if L has one (model 302: the first sensor's POAI)
+        for (const p of model.repeating.points) {
+          if (!p.field) continue;
+          const v = point(p, repeatingPointAddress(model, m.start, 0, p));
+          if (typeof v === 'number') assignField(out.values, out.notFinite, p.field, v);
+        }
+      }
     }
     if (out.values.dc_power_w === undefined && moduleDcW !== undefined) out.values.dc_power_w = moduleDcW;
     return out;

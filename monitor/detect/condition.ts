@@ -30,6 +30,8 @@ export interface DetectContext {
   cycle: number;
   /** Is the sun up at a site (data time)? */
   daylight: (site: string, t: number) => boolean;
+  /** What a site's fresh irradiance sensor says an inverter should make per W of rating (POA/1000 x performance factor), if it has one. */
+  sensorNorm?: (site: string) => number | undefined;
 }
 
 export type Detector = (ctx: DetectContext) => Condition[];

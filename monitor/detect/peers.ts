@@ -13,7 +13,9 @@ const median = (xs: number[]): number => {
  * of the other inverters of its site, for `peerMinutes` of daylight (data
  * time). Passing clouds cover a site's inverters together, so a shortfall
  * against the peers is the inverter's own (a failed string, soiling, shade).
- * Inverters that are offline, stuck or alarmed are no one's peers.
+ * Inverters that are offline, stuck or alarmed are no one's peers. A site
+ * with a fresh irradiance sensor is compared with what the sensor says
+ * instead (a lone inverter too, and a fault common to all of them is seen).
  */
 export class PeerWatch {
   private readonly lastTs = new Map<string, number>();
@@ -34,9 +36,10 @@ export class PeerWatch {
       const now = Math.max(...list.map((x) => x.d.last.ts));
       const dt = Math.max(0, now - (this.lastTs.get(site) ?? now));
       this.lastTs.set(site, now);
-      if (list.length < 2 || !ctx.daylight(site, now)) continue;
+      const sensor = ctx.sensorNorm?.(site);
+      if ((sensor === undefined && list.length < 2) || !ctx.daylight(site, now)) continue;
       for (const x of list) {
-        const peers = median(list.filter((p) => p !== x).map((p) => p.norm));
+        const peers = sensor ?? median(list.filter((p) => p !== x).map((p) => p.norm));
         const below = peers >= ctx.config.peerMinLoad && x.norm < peers * (1 - ctx.config.peerShortfall);
         x.d.belowPeersMs = below ? x.d.belowPeersMs + dt : 0;
         if (x.d.belowPeersMs < ctx.config.peerMinutes * 60_000) continue;
@@ -48,8 +51,8 @@ export class PeerWatch {
           site,
           device: x.d.device,
           gateway: x.d.gateway,
-          message: `inverter ${x.d.device} at ${site} makes ${Math.round(shortfall * 100)}% less than its peers for ${Math.round(x.d.belowPeersMs / 60_000)} min`,
-          details: { shortfall: Math.round(shortfall * 1000) / 1000, minutesBelow: Math.round(x.d.belowPeersMs / 60_000), peersPerKw: peers, ownPerKw: x.norm },
+          message: `inverter ${x.d.device} at ${site} makes ${Math.round(shortfall * 100)}% less than ${sensor === undefined ? 'its peers' : 'the irradiance sensor expects'} for ${Math.round(x.d.belowPeersMs / 60_000)} min`,
+          details: { shortfall: Math.round(shortfall * 1000) / 1000, minutesBelow: Math.round(x.d.belowPeersMs / 60_000), peersPerKw: peers, ownPerKw: x.norm, reference: sensor === undefined ? 'peers' : 'sensor' },
           stopsGeneration: true,
         });
       }

@@ -7,6 +7,8 @@ import type { Fleet } from '../state.ts';
 export type ClearSkyPower = (site: string, ratedW: number, t: number) => number;
 /** The clear-sky index nearby sites saw at a data time, if any could tell. */
 export type Clearness = (site: string, t: number) => number | undefined;
+/** Expected AC power of a site's `ratedW` from its fresh irradiance sensor (W), if it has one now. */
+export type SensorPower = (site: string, ratedW: number) => number | undefined;
 
 interface Tracked {
   alarm: Alarm;
@@ -17,6 +19,9 @@ interface Tracked {
   peers: string[];
   /** Clear-sky energy integrated while no peer can tell, Wh, and the data time integrated up to. */
   clearSkyWh: number;
+  /** Sensor-expected energy integrated, Wh, while the site's sensor was fresh at every step so far (else undefined). */
+  sensorWh: number | undefined;
+  firstT: number;
   lastT: number;
 }
 
@@ -25,7 +30,9 @@ interface Tracked {
  * over the alarm's span. Expected is the affected inverters' rating times
  * what their healthy peers made per W of rating (counter deltas: the same sun
  * and clouds); with no peer producing (a whole site dark) it is the clear-sky
- * model, scaled by the clear-sky index nearby sites saw meanwhile. Actual is the affected inverters' own counter deltas, so an inverter
+ * model, scaled by the clear-sky index nearby sites saw meanwhile. A site
+ * whose irradiance sensor was fresh over the whole span is expected to make
+ * rating x POA/1000 x the performance factor instead (reference 'sensor'). Actual is the affected inverters' own counter deltas, so an inverter
  * that was only unreachable and kept producing loses nothing once its counter
  * is read again. One alarm per inverter counts (the first raised).
  */
@@ -35,12 +42,14 @@ export class LossTracker {
   private readonly registry: () => Registry;
   private readonly clearSky: ClearSkyPower;
   private readonly clearness: Clearness;
+  private readonly sensor: SensorPower;
 
-  constructor(fleet: Fleet, registry: () => Registry, clearSky: ClearSkyPower, clearness: Clearness = () => undefined) {
+  constructor(fleet: Fleet, registry: () => Registry, clearSky: ClearSkyPower, clearness: Clearness = () => undefined, sensor: SensorPower = () => undefined) {
     this.fleet = fleet;
     this.registry = registry;
     this.clearSky = clearSky;
     this.clearness = clearness;
+    this.sensor = sensor;
   }
 
   private counter(site: string, device: string): number | undefined {
@@ -72,7 +81,7 @@ export class LossTracker {
         const c = this.counter(a.site, d);
         if (c !== undefined) start.set(d, c);
       }
-      this.tracked.set(a.id, { alarm: a, affected, start, peers: peers.filter((d) => start.has(d)), clearSkyWh: 0, lastT: this.fleet.dataNow });
+      this.tracked.set(a.id, { alarm: a, affected, start, peers: peers.filter((d) => start.has(d)), clearSkyWh: 0, sensorWh: 0, firstT: this.fleet.dataNow, lastT: this.fleet.dataNow });
     }
   }
 
@@ -84,12 +93,14 @@ export class LossTracker {
       const mid = (tr.lastT + t) / 2;
       const k = this.clearness(tr.alarm.site, mid) ?? 1;
       tr.clearSkyWh += (this.clearSky(tr.alarm.site, ratedW, mid) * k * (t - tr.lastT)) / 3_600_000;
+      const sensorW = this.sensor(tr.alarm.site, ratedW);
+      tr.sensorWh = sensorW === undefined || tr.sensorWh === undefined ? undefined : tr.sensorWh + (sensorW * (t - tr.lastT)) / 3_600_000;
       tr.lastT = t;
     }
   }
 
   /** Expected, actual and lost energy of a tracked alarm so far, Wh; undefined if the alarm is not tracked. */
-  lost(alarmId: string): { expectedWh: number; actualWh: number; lostWh: number; reference: 'peers' | 'clear_sky' } | undefined {
+  lost(alarmId: string): { expectedWh: number; actualWh: number; lostWh: number; reference: 'sensor' | 'peers' | 'clear_sky' } | undefined {
     const tr = this.tracked.get(alarmId);
     if (!tr) return undefined;
     const site = tr.alarm.site;
@@ -103,7 +114,9 @@ export class LossTracker {
     const peerRated = tr.peers.reduce((s, d) => s + this.rated(site, d), 0);
     const peerWh = tr.peers.reduce((s, d) => s + delta(d), 0);
     const usePeers = peerRated > 0 && tr.peers.length > 0;
-    const expectedWh = usePeers ? (ratedAffected * peerWh) / peerRated : tr.clearSkyWh;
-    return { expectedWh, actualWh, lostWh: Math.max(0, expectedWh - actualWh), reference: usePeers ? 'peers' : 'clear_sky' };
+    const useSensor = tr.sensorWh !== undefined && tr.lastT > tr.firstT;
+    const expectedWh = useSensor ? tr.sensorWh! : usePeers ? (ratedAffected * peerWh) / peerRated : tr.clearSkyWh;
+    const reference = useSensor ? 'sensor' : usePeers ? 'peers' : 'clear_sky';
+    return { expectedWh, actualWh, lostWh: Math.max(0, expectedWh - actualWh), reference };
   }
 }

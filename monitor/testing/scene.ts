@@ -18,6 +18,8 @@ export interface SceneOptions {
   site?: string;
   inverters?: number;
   ratedW?: number;
+  /** The inverters' device file (default `sunspec`; `sunspec-irradiance` has a plane-of-array sensor). */
+  profile?: string;
   /** Gateway poll interval and monitor cycle, real ms. */
   pollMs: number;
   /** Simulated start (local), at the simulator's site (Ruyuan). */
@@ -75,7 +77,7 @@ export async function startScene(o: SceneOptions): Promise<Scene> {
       clock: { start: o.start ?? '2026-06-21T11:00', speed },
       tcp: { host: '127.0.0.1', port: 0 },
       control: { enabled: false },
-      devices: [...inverterIds.map((id, i) => ({ id, profile: 'sunspec', unitId: i + 1, ratedPowerW: ratedW, initialEnergyWh: 1_000_000 })), { id: 'meter', profile: 'sunspec-meter', unitId: 100, initialEnergyWh: 5_000_000 }],
+      devices: [...inverterIds.map((id, i) => ({ id, profile: o.profile ?? 'sunspec', unitId: i + 1, ratedPowerW: ratedW, initialEnergyWh: 1_000_000 })), { id: 'meter', profile: 'sunspec-meter', unitId: 100, initialEnergyWh: 5_000_000 }],
     });
     stops.push(() => sim.stop());
     if (speed !== 1) translateTimestamps(broker.aedes, (_site, realMs) => sim.clock.now() - (Date.now() - realMs) * speed);
