@@ -1,12 +1,12 @@
 import mqtt, { type MqttClient } from 'mqtt';
-import { GatewayStatus, TelemetryBatch, parseTopic, topics } from '../common/contract.ts';
+import { topics } from '../common/contract.ts';
+import { decodeGatewayMessage } from '../common/gateway-message.ts';
 import { SunshareError } from '../common/errors.ts';
 import { ledgerUrl, openLedger, type Db } from '../common/ledger/index.ts';
 import { silentLogger, type Logger } from '../common/log.ts';
 import { DEFAULT_TIME_ZONE, dayBounds, localDay } from '../common/time.ts';
 import { createInfluxWriter } from '../ingest/index.ts';
 import { computeDailyPerformance, performanceLine, recordDailyPerformance } from './performance.ts';
-import { validator } from '../common/validate.ts';
 import { loadAlarmMeanings } from './alarm-meanings.ts';
 import { AlarmEngine, type Change } from './alarms/engine.ts';
 import { recordLoss } from './alarms/store.ts';
@@ -55,8 +55,6 @@ export interface MonitorOptions {
   channels?: Channel[];
 }
 
-const checkBatch = validator(TelemetryBatch);
-const checkStatus = validator(GatewayStatus);
 const LOSS_EVERY_CYCLES = 6;
 const PERFORMANCE_EVERY_CYCLES = 30;
 /** An irradiance sensor whose last reading is older than this many cycles is not used (peers are). */
@@ -119,34 +117,20 @@ export async function startMonitor(config: MonitorConfig, opts: MonitorOptions =
       throw new SunshareError('MQTT_CONNECT_FAILED', `cannot connect to MQTT broker ${config.mqtt.url}: ${err.message}`, { cause: err });
     });
   client.on('message', (topic, payload) => {
-    const where = parseTopic(topic);
-    if (!where) return;
-    let body: unknown;
-    try {
-      body = JSON.parse(payload.toString('utf8'));
-    } catch {
+    const m = decodeGatewayMessage(topic, payload);
+    if (!m) return;
+    if (!m.ok) {
       counts.rejected++;
-      log.warn({ topic }, 'monitor: message is not JSON');
+      if (m.why === 'not_json') log.warn({ topic }, 'monitor: message is not JSON');
+      else log.warn({ topic, problems: m.problems.slice(0, 5) }, m.kind === 'telemetry' ? 'monitor: telemetry batch rejected' : 'monitor: gateway status rejected');
       return;
     }
-    if (where.kind === 'telemetry') {
-      const problems = checkBatch.problems(body);
-      if (problems.length > 0) {
-        counts.rejected++;
-        log.warn({ topic, problems: problems.slice(0, 5) }, 'monitor: telemetry batch rejected');
-        return;
-      }
+    if (m.kind === 'telemetry') {
       counts.batches++;
-      fleet.addBatch(body as TelemetryBatch, cycleNo);
+      fleet.addBatch(m.body, cycleNo);
     } else {
-      const problems = checkStatus.problems(body);
-      if (problems.length > 0) {
-        counts.rejected++;
-        log.warn({ topic, problems: problems.slice(0, 5) }, 'monitor: gateway status rejected');
-        return;
-      }
       counts.statuses++;
-      fleet.addStatus(body as GatewayStatus);
+      fleet.addStatus(m.body);
     }
   });
   await client.subscribeAsync([topics.allTelemetry, topics.allStatus], { qos: 1 });

@@ -1,12 +1,9 @@
 import mqtt, { type MqttClient } from 'mqtt';
-import { GatewayStatus, TelemetryBatch, parseTopic, topics } from '../../common/contract.ts';
+import { topics } from '../../common/contract.ts';
+import { decodeGatewayMessage } from '../../common/gateway-message.ts';
 import { SunshareError } from '../../common/errors.ts';
-import { validator } from '../../common/validate.ts';
 import type { Logger } from '../../common/log.ts';
 import type { LiveStatusStore } from './store.ts';
-
-const statusV = validator(GatewayStatus);
-const batchV = validator(TelemetryBatch);
 
 export interface LiveFeedOptions {
   url: string;
@@ -40,26 +37,21 @@ export async function startLiveFeed(opts: LiveFeedOptions): Promise<LiveFeed> {
   });
   client.on('error', (err) => opts.log.warn({ err: err.message }, 'live feed: MQTT error'));
   client.on('message', (topic, payload) => {
-    const where = parseTopic(topic);
-    if (!where) return;
-    let body: unknown;
-    try {
-      body = JSON.parse(payload.toString('utf8'));
-    } catch {
+    const m = decodeGatewayMessage(topic, payload);
+    if (!m) return;
+    if (!m.ok && m.why === 'not_json') {
       opts.onMessage?.('rejected');
       opts.log.warn({ topic }, 'live feed: message is not JSON');
       return;
     }
-    const v = where.kind === 'status' ? statusV : batchV;
-    const problems = v.problems(body);
-    if (problems.length > 0 || (body as { site: string }).site !== where.site || (body as { gateway: string }).gateway !== where.gateway) {
+    if (!m.ok || m.body.site !== m.site || m.body.gateway !== m.gateway) {
       opts.onMessage?.('rejected');
-      opts.log.warn({ topic, problems: problems.slice(0, 5) }, 'live feed: message breaks the contract');
+      opts.log.warn({ topic, problems: m.ok ? [] : m.problems.slice(0, 5) }, 'live feed: message breaks the contract');
       return;
     }
-    if (where.kind === 'status') opts.store.applyStatus(body as GatewayStatus);
-    else opts.store.applyTelemetry(body as TelemetryBatch);
-    opts.onMessage?.(where.kind);
+    if (m.kind === 'status') opts.store.applyStatus(m.body);
+    else opts.store.applyTelemetry(m.body);
+    opts.onMessage?.(m.kind);
   });
   client.on('connect', () => {
     client.subscribe([topics.allStatus, topics.allTelemetry], { qos: 0 }, (err) => {
