@@ -1,22 +1,15 @@
 import { SunshareError } from '../../common/errors.ts';
+import type { ReceiptsTable } from '../../common/ledger/index.ts';
 import { isDate, isMonth } from '../../common/index.ts';
 import { parseKwh } from '../money/revenue.ts';
 import { readSheets } from '../tables/read.ts';
 
-/** One row of a receipts file: a grid statement or a subsidy disbursement. */
-export interface ReceiptInput {
-  id: string;
-  kind: 'grid' | 'subsidy';
-  /** '' = a subsidy batch over every site, split by what accrued */
-  site_id: string;
-  period_from: string;
-  period_to: string;
-  energy_wh: number | null;
-  amount_fen: number;
-  reference: string;
-  received_on: string;
-  where: string;
-}
+/**
+ * One row of a receipts file: a grid statement or a subsidy disbursement, the
+ * `receipts` row it becomes (site_id '' = a subsidy batch over every site,
+ * split by what accrued) and where in the file it stands.
+ */
+export type ReceiptInput = Omit<ReceiptsTable, 'kind' | 'source' | 'imported_at'> & { kind: 'grid' | 'subsidy'; where: string };
 
 export const RECEIPT_COLUMNS = ['kind', 'site_id', 'period_from', 'period_to', 'kwh', 'amount_yuan', 'reference', 'received_on'] as const;
 
